@@ -1,0 +1,3 @@
+"""jingfang: community service management of patients with severe mental disorders."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from jingfang.cli import main
+
+main()

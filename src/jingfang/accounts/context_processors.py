@@ -1,0 +1,17 @@
+from . import roles
+
+
+def role(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    r = getattr(user, "role", "")
+    return {
+        "user_role": r,
+        "user_role_label": roles.label(r),
+        "can_create_patient": roles.can(r, roles.CREATE_PATIENT),
+        "can_view_patients": roles.can(r, roles.VIEW_PATIENTS),
+        "can_view_audit": roles.can(r, roles.VIEW_AUDIT),
+        "can_export": roles.can(r, roles.EXPORT),
+        "is_system_admin": roles.can(r, roles.MANAGE_USERS),
+    }

@@ -1,0 +1,105 @@
+"""Roles, what each may do, and which patient fields each may see.
+
+Pure data and functions. DOMAIN.md §1: police, civil affairs, the disabled persons' federation and
+judicial users see what their duty needs (identity, address, risk level, guardian, key-person flags,
+benefits) but never clinical fields (PIPL Art. 6/34, minimum necessary; 精神卫生法 Art. 4).
+"""
+
+COUNTY_SUPERVISOR = "county_supervisor"
+TOWNSHIP_OFFICE = "township_office"
+TOWNSHIP_DOCTOR = "township_doctor"
+VILLAGE_DOCTOR = "village_doctor"
+VILLAGE_CADRE = "village_cadre"
+POLICE = "police"
+CIVIL_AFFAIRS = "civil_affairs"
+DPF = "dpf"
+JUDICIAL = "judicial"
+ADMIN = "admin"
+
+ROLE_LABELS = {
+    COUNTY_SUPERVISOR: "县级督导（疾控/卫健/政法）",
+    TOWNSHIP_OFFICE: "乡镇综治中心/平安办",
+    TOWNSHIP_DOCTOR: "乡镇卫生院精防人员",
+    VILLAGE_DOCTOR: "村医",
+    VILLAGE_CADRE: "村干部/网格员",
+    POLICE: "社区民警",
+    CIVIL_AFFAIRS: "民政",
+    DPF: "残联",
+    JUDICIAL: "司法所",
+    ADMIN: "系统管理员",
+}
+ROLES = tuple(ROLE_LABELS)
+ROLE_CHOICES = list(ROLE_LABELS.items())
+
+# Roles whose duty is health care: they see clinical fields.
+HEALTH_ROLES = frozenset({COUNTY_SUPERVISOR, TOWNSHIP_DOCTOR, VILLAGE_DOCTOR})
+
+# Actions.
+VIEW_PATIENTS = "view_patients"
+CREATE_PATIENT = "create_patient"
+EDIT_PATIENT = "edit_patient"
+CHANGE_STATUS = "change_status"
+REVEAL_IDENTIFIERS = "reveal_identifiers"
+EXPORT = "export"
+VIEW_AUDIT = "view_audit"
+MANAGE_USERS = "manage_users"
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    COUNTY_SUPERVISOR: frozenset({VIEW_PATIENTS, REVEAL_IDENTIFIERS, EXPORT, VIEW_AUDIT}),
+    TOWNSHIP_OFFICE: frozenset({VIEW_PATIENTS, CHANGE_STATUS, EDIT_PATIENT, REVEAL_IDENTIFIERS, EXPORT}),
+    TOWNSHIP_DOCTOR: frozenset(
+        {VIEW_PATIENTS, CREATE_PATIENT, EDIT_PATIENT, CHANGE_STATUS, REVEAL_IDENTIFIERS, EXPORT}
+    ),
+    VILLAGE_DOCTOR: frozenset(
+        {VIEW_PATIENTS, CREATE_PATIENT, EDIT_PATIENT, CHANGE_STATUS, REVEAL_IDENTIFIERS, EXPORT}
+    ),
+    VILLAGE_CADRE: frozenset({VIEW_PATIENTS, CHANGE_STATUS}),
+    POLICE: frozenset({VIEW_PATIENTS, CHANGE_STATUS, REVEAL_IDENTIFIERS, EXPORT}),
+    CIVIL_AFFAIRS: frozenset({VIEW_PATIENTS, REVEAL_IDENTIFIERS, EXPORT}),
+    DPF: frozenset({VIEW_PATIENTS, REVEAL_IDENTIFIERS, EXPORT}),
+    JUDICIAL: frozenset({VIEW_PATIENTS}),
+    ADMIN: frozenset({MANAGE_USERS, VIEW_AUDIT}),
+}
+
+# Patient fields that are clinical: only HEALTH_ROLES read or write them.
+CLINICAL_FIELDS = frozenset(
+    {
+        "diagnosis",
+        "diagnosis_hospital",
+        "diagnosis_date",
+        "first_onset_date",
+        "past_symptoms",
+        "outpatient_history",
+        "first_antipsychotic_date",
+        "hospitalizations",
+        "past_locking",
+        "latest_treatment_effect",
+        "psychiatrist_opinion",
+        "clinical_notes",
+        "condition",
+    }
+)
+
+
+def can(role: str, action: str) -> bool:
+    return action in PERMISSIONS.get(role, frozenset())
+
+
+def sees_clinical(role: str) -> bool:
+    return role in HEALTH_ROLES
+
+
+def visible(role: str, field: str) -> bool:
+    """May a user with ``role`` read ``field`` of a patient?"""
+    return field not in CLINICAL_FIELDS or sees_clinical(role)
+
+
+def writable_fields(role: str, fields) -> set[str]:
+    """Of ``fields``, the ones this role may write when editing a patient."""
+    if not can(role, EDIT_PATIENT) and not can(role, CREATE_PATIENT):
+        return set()
+    return {f for f in fields if visible(role, f)}
+
+
+def label(role: str) -> str:
+    return ROLE_LABELS.get(role, role)

@@ -1,0 +1,70 @@
+from django.db import models
+
+
+class AppendOnly(Exception):
+    """Audit rows are written once and never changed or removed by the application."""
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnly("审计记录不可修改")
+
+    def delete(self):
+        raise AppendOnly("审计记录不可删除")
+
+
+class AuditEvent(models.Model):
+    """Who did what to which patient, when, from where, and how it ended."""
+
+    ACTION_LABELS = {
+        "login": "登录",
+        "login_failed": "登录失败",
+        "logout": "退出",
+        "token": "签发API令牌",
+        "list": "查看列表",
+        "search": "搜索",
+        "view": "查看档案",
+        "create": "新建",
+        "update": "修改",
+        "status": "变更状态",
+        "reveal": "查看完整证件号/电话",
+        "export": "导出",
+        "import": "导入",
+        "admin": "管理操作",
+    }
+    OUTCOME_LABELS = {
+        "ok": "成功",
+        "denied": "拒绝（无权限或辖区外）",
+        "not_found": "不存在或辖区外",
+        "invalid": "输入有误",
+        "conflict": "版本冲突",
+        "locked": "账号锁定",
+    }
+
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    user_id = models.BigIntegerField("用户ID", null=True, db_index=True)
+    username = models.CharField("用户名", max_length=150, blank=True)
+    role = models.CharField("角色", max_length=32, blank=True)
+    region_code = models.CharField("用户区划", max_length=12, blank=True)
+    action = models.CharField("操作", max_length=32, choices=list(ACTION_LABELS.items()))
+    outcome = models.CharField("结果", max_length=16, choices=list(OUTCOME_LABELS.items()), default="ok")
+    patient_id = models.BigIntegerField("患者ID", null=True, blank=True, db_index=True)
+    target = models.CharField("对象", max_length=200, blank=True)
+    detail = models.JSONField("详情", default=dict, blank=True)
+    ip = models.GenericIPAddressField("客户端地址", null=True, blank=True)
+    path = models.CharField("请求路径", max_length=300, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审计记录"
+        verbose_name_plural = "审计记录"
+        ordering = ["-at", "-id"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnly("审计记录不可修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly("审计记录不可删除")

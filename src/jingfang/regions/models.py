@@ -1,0 +1,48 @@
+from django.db import models
+
+from . import codes
+
+
+class Region(models.Model):
+    """One node of the administrative tree, keyed by its 12-digit statistical code."""
+
+    LEVEL_CHOICES = list(codes.LEVEL_NAMES.items())
+
+    code = models.CharField("区划代码", max_length=12, primary_key=True)
+    name = models.CharField("名称", max_length=100)
+    level = models.PositiveSmallIntegerField("级别", choices=LEVEL_CHOICES, db_index=True)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    population = models.PositiveIntegerField("常住人口", default=0)
+    policy = models.CharField(
+        "政策配置", max_length=64, blank=True, default="", help_text="留空则沿用上级区划的政策配置"
+    )
+
+    class Meta:
+        verbose_name = "行政区划"
+        verbose_name_plural = "行政区划"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+    @property
+    def level_key(self) -> str:
+        return codes.LEVEL_KEYS[self.level]
+
+    @property
+    def code_range(self) -> tuple[str, str]:
+        return codes.code_range(self.code)
+
+    def ancestors(self) -> list["Region"]:
+        """From the root down to the parent (one query per level, at most four)."""
+        chain = []
+        node = self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return list(reversed(chain))
+
+    def full_name(self) -> str:
+        return "".join(r.name for r in [*self.ancestors(), self] if r.level >= codes.COUNTY)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RegistryConfig(AppConfig):
+    name = "jingfang.registry"
+    verbose_name = "患者档案"

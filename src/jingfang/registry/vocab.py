@@ -1,0 +1,119 @@
+"""Coded values of the patient file, with the wording of the national forms.
+
+Codes are the API's (../shared/API.md); labels are what users read.
+"""
+
+DIAGNOSES = {
+    "schizophrenia": "精神分裂症",
+    "schizoaffective": "分裂情感性障碍",
+    "paranoid_psychosis": "持久的妄想性障碍（偏执性精神病）",
+    "bipolar": "双相（情感）障碍",
+    "epilepsy": "癫痫所致精神障碍",
+    "intellectual_disability": "精神发育迟滞伴发精神障碍",
+}
+
+STATUSES = {
+    "at_home": "在家居住",
+    "hospitalized": "住院治疗",
+    "in_custody": "羁押/服刑",
+    "drug_rehab": "强制隔离戒毒",
+    "missing": "走失/下落不明",
+    "moved_out": "迁出/外出",
+    "deceased": "死亡",
+}
+
+# Sub-classes of whereabouts (seed 001 lists whereabouts by these).
+STATUS_DETAILS = {
+    "at_home": {"studying": "在家（就学）", "working": "在家（务工/务农）", "resting": "在家（休养）"},
+    "hospitalized": {
+        "psychiatric_hospital": "精神卫生医疗机构",
+        "compulsory_treatment": "强制医疗所",
+        "welfare_institution": "精神卫生福利机构/救助机构",
+    },
+    "in_custody": {"detained": "羁押", "serving_sentence": "服刑", "community_correction": "社区矫正"},
+    "drug_rehab": {"compulsory": "强制隔离戒毒"},
+    "missing": {"missing": "下落不明"},
+    "moved_out": {"moved": "迁居外地", "working_away": "外出务工"},
+    "deceased": {"deceased": "死亡"},
+}
+
+DEATH_CAUSES = {
+    "physical_illness": "躯体疾病",
+    "suicide": "自杀",
+    "homicide": "他杀",
+    "accident": "意外",
+    "psychiatric_complication": "精神疾病相关并发症",
+    "other": "其他",
+}
+
+SEXES = {"M": "男", "F": "女"}
+HOUSEHOLD_TYPES = {"urban": "城镇", "rural": "农村"}
+EMPLOYMENT = {
+    "worker": "在岗工人",
+    "manager": "在岗管理者",
+    "farmer": "农民",
+    "unemployed": "下岗或无业",
+    "student": "在校学生",
+    "retired": "退休",
+    "professional": "专业技术人员",
+    "other": "其他",
+    "unknown": "不详",
+}
+EDUCATION = {
+    "illiterate": "文盲及半文盲",
+    "primary": "小学",
+    "junior": "初中",
+    "senior": "高中/技校/中专",
+    "college": "大学专科及以上",
+    "unknown": "不详",
+}
+MARITAL = {"single": "未婚", "married": "已婚", "widowed": "丧偶", "divorced": "离婚", "unknown": "未说明"}
+ECONOMIC = {"poor": "贫困（在当地最低生活保障标准以下）", "not_poor": "非贫困", "unknown": "不详"}
+CONSENT = {"agreed": "同意参加管理", "refused": "不同意参加管理", "unknown": "未签署"}
+OUTPATIENT = {"untreated": "未治", "intermittent": "间断门诊治疗", "continuous": "连续门诊治疗"}
+LOCKING = {"none": "无关锁", "locked": "关锁", "released": "关锁已解除"}
+TREATMENT_EFFECT = {"recovered": "临床痊愈", "improved": "好转", "unchanged": "无变化", "worse": "加重"}
+SYMPTOMS = {
+    "hallucination": "幻觉",
+    "communication": "交流困难",
+    "suspicion": "猜疑",
+    "moody": "喜怒无常",
+    "bizarre": "行为怪异",
+    "excited": "兴奋话多",
+    "violence": "伤人毁物",
+    "pessimism": "悲观厌世",
+    "wandering": "无故外走",
+    "self_talk": "自语自笑",
+    "withdrawn": "孤僻懒散",
+    "other": "其他",
+}
+DANGEROUS_ACTS = {
+    "minor_trouble": "轻度滋事",
+    "trouble": "肇事",
+    "disaster": "肇祸",
+    "other_harm": "其他危害行为",
+    "self_harm": "自伤",
+    "suicide_attempt": "自杀未遂",
+}
+GUARDIAN_RELATIONS = {
+    "parent": "父母",
+    "spouse": "配偶",
+    "child": "子女",
+    "sibling": "兄弟姐妹",
+    "relative": "其他亲属",
+    "committee": "村（居）委会",
+    "other": "其他",
+}
+CONDITIONS = {"stable": "稳定", "basically_stable": "基本稳定", "unstable": "不稳定"}
+RISK_LEVELS = {
+    0: "0级：无符合以下1-5级中的任何行为",
+    1: "1级：口头威胁，喊叫，但没有打砸行为",
+    2: "2级：打砸行为，局限在家里，针对财物，能被劝说制止",
+    3: "3级：明显打砸行为，不分场合，针对财物，不能接受劝说而停止",
+    4: "4级：持续的打砸行为，不分场合，针对财物或人，不能接受劝说而停止（包括自伤、自杀）",
+    5: "5级：持械伤人行为，或纵火、爆炸等行为，无论在家里还是公共场合",
+}
+
+
+def choices(mapping: dict) -> list[tuple]:
+    return list(mapping.items())

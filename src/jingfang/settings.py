@@ -1,0 +1,153 @@
+"""Settings, read from the environment.
+
+JINGFANG_DEBUG       "1" turns debug on (only `make run` does this); off by default.
+JINGFANG_SECRET_KEY  the Django secret key; a fixed development key is used when unset and debug is on.
+DATABASE_URL         e.g. postgres://user:pass@host:5432/jingfang; default: SQLite under var/.
+JINGFANG_ALLOWED_HOSTS  comma-separated host names; default: localhost names.
+JINGFANG_VAR_DIR     where the SQLite file and other local state live; default: ./var
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+VAR_DIR = Path(os.environ.get("JINGFANG_VAR_DIR", Path.cwd() / "var")).resolve()
+
+DEBUG = _env_bool("JINGFANG_DEBUG", False)
+
+# Used only when no key is configured; `jingfang check --deploy` refuses it.
+DEV_SECRET_KEY = "jingfang-development-key-not-for-production"
+SECRET_KEY = os.environ.get("JINGFANG_SECRET_KEY") or DEV_SECRET_KEY
+
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("JINGFANG_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+    if h.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "ninja",
+    "jingfang.core",
+    "jingfang.regions",
+    "jingfang.accounts",
+    "jingfang.audit",
+    "jingfang.registry",
+    "jingfang.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "jingfang.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "jingfang.accounts.context_processors.role",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "jingfang.wsgi.application"
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'jingfang.sqlite3'}",
+        conn_max_age=int(os.environ.get("JINGFANG_CONN_MAX_AGE", "60")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "registry:patient_list"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+LANGUAGE_CODE = "zh-hans"
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = int(os.environ.get("JINGFANG_SESSION_SECONDS", str(8 * 3600)))
+SESSION_COOKIE_SECURE = _env_bool("JINGFANG_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Login lockout: this many consecutive failures lock the account for the given minutes.
+JINGFANG_LOCKOUT_FAILURES = int(os.environ.get("JINGFANG_LOCKOUT_FAILURES", "5"))
+JINGFANG_LOCKOUT_MINUTES = int(os.environ.get("JINGFANG_LOCKOUT_MINUTES", "15"))
+# API bearer tokens expire after this many hours.
+JINGFANG_TOKEN_HOURS = int(os.environ.get("JINGFANG_TOKEN_HOURS", "12"))
+# Lists page at this size by default; the API caps page_size at the maximum.
+JINGFANG_PAGE_SIZE = 50
+JINGFANG_MAX_PAGE_SIZE = 500
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("JINGFANG_LOG_LEVEL", "INFO")},
+    "loggers": {"faker": {"level": "WARNING"}},
+}

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from jingfang.api import api
+
+urlpatterns = [
+    path("", include("jingfang.core.urls")),
+    path("accounts/", include("jingfang.accounts.urls")),
+    path("patients/", include("jingfang.registry.urls")),
+    path("audit/", include("jingfang.audit.urls")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+]
