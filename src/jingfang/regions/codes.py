@@ -41,6 +41,14 @@ def validate(code: str) -> str:
     return code
 
 
+def is_valid_code(code: str) -> bool:
+    try:
+        validate(code)
+    except InvalidCode:
+        return False
+    return True
+
+
 def level_of(code: str) -> int:
     """The administrative level a code denotes, from where its trailing zeros begin."""
     if code[2:] == "0" * 10:

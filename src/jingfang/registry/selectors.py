@@ -1,0 +1,82 @@
+"""The only way to read patients: every queryset starts from the acting user's jurisdiction.
+
+A patient outside the user's region is indistinguishable from one that does not exist (404), and
+the attempt is audited.
+"""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from jingfang.accounts import roles
+from jingfang.audit import log as audit
+from jingfang.core import idnumber
+from jingfang.regions import codes
+
+from .models import Patient
+
+
+def patients_for(user) -> QuerySet[Patient]:
+    """All patients whose current residence lies within the user's region, if the role may see patients."""
+    if user is None or not user.is_authenticated or not roles.can(user.role, roles.VIEW_PATIENTS):
+        return Patient.objects.none()
+    lo, hi = codes.code_range(user.region_id)
+    return Patient.objects.filter(region_id__gte=lo, region_id__lte=hi)
+
+
+def get_patient_for(request, pk, *, action: str = "view", audit_success: bool = True) -> Patient:
+    """The patient with this id if the requesting user may see it; otherwise 404, audited either way."""
+    user = request.user
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        audit.record_request(request, action, outcome="not_found", target=f"patient:{str(pk)[:40]}")
+        raise Http404("患者不存在") from None
+    patient = patients_for(user).select_related("region", "household_region").filter(pk=pk).first()
+    if patient is None:
+        exists = Patient.objects.filter(pk=pk).exists()
+        audit.record_request(
+            request,
+            action,
+            outcome="denied" if exists else "not_found",
+            patient_id=pk if exists else None,
+            target=f"patient:{pk}",
+        )
+        raise Http404("患者不存在")
+    if audit_success:
+        audit.record_request(request, action, patient_id=patient.pk, target=f"patient:{patient.pk}")
+    return patient
+
+
+def search(
+    user,
+    *,
+    q: str = "",
+    region_code: str = "",
+    status: str = "",
+    key_person: bool | None = None,
+    diagnosis: str = "",
+) -> QuerySet[Patient]:
+    """Filter the user's patients. ``q`` matches part of a name, or a whole ID or phone number."""
+    qs = patients_for(user)
+    q = (q or "").strip()
+    if q:
+        number = idnumber.normalize(q)
+        cond = Q(name__icontains=q)
+        if len(number) == 18:
+            cond |= Q(id_number=number)
+        if q.isdigit() and len(q) >= 7:
+            cond |= Q(phone=q) | Q(guardians__phone=q)
+        qs = qs.filter(cond).distinct()
+    if region_code:
+        if codes.is_valid_code(region_code):
+            lo, hi = codes.code_range(region_code)
+            qs = qs.filter(region_id__gte=lo, region_id__lte=hi)
+        else:
+            qs = qs.none()
+    if status:
+        qs = qs.filter(status=status)
+    if key_person is not None:
+        qs = qs.filter(key_person=key_person)
+    if diagnosis and roles.sees_clinical(user.role):
+        qs = qs.filter(diagnosis=diagnosis)
+    return qs.select_related("region")

@@ -1,0 +1,343 @@
+"""Every write to a patient's file goes through one of these functions (pages and API alike).
+
+Each validates completely before writing, writes in one transaction, bumps the file's version
+(optimistic locking: a stale version is refused with what changed since), and audits.
+"""
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.forms.models import model_to_dict
+
+from jingfang.accounts import roles
+from jingfang.audit import log as audit
+from jingfang.core import errors, idnumber, masking
+
+from . import vocab
+from .flags import key_person_reasons
+from .forms import FILE_FIELDS, GuardianForm, PatientForm, StatusForm, today
+from .models import Guardian, Patient, Revision, StatusChange
+
+MASKED_IN_REVISIONS = {"id_number": masking.mask_id_number, "phone": masking.mask_phone}
+
+
+def _require(actor, action: str, request=None, patient_id=None):
+    if not actor.can(action):
+        audit.record(actor, action_audit_name(action), request=request, outcome="denied", patient_id=patient_id)
+        raise errors.Forbidden("您的角色无权执行此操作")
+
+
+def action_audit_name(action: str) -> str:
+    return {
+        roles.CREATE_PATIENT: "create",
+        roles.EDIT_PATIENT: "update",
+        roles.CHANGE_STATUS: "status",
+        roles.REVEAL_IDENTIFIERS: "reveal",
+        roles.EXPORT: "export",
+    }.get(action, "view")
+
+
+def refresh_flags(patient: Patient, has_guardian: bool | None = None) -> None:
+    if has_guardian is None:
+        has_guardian = patient.pk is not None and patient.guardians.exists()
+    patient.key_person = bool(
+        key_person_reasons(
+            risk_level=patient.risk_level,
+            condition=patient.condition,
+            police_listed=patient.police_listed,
+            manual=patient.key_person_manual,
+            manual_reason=patient.key_person_reason,
+            past_dangerous_acts=patient.past_dangerous_acts,
+            status=patient.status,
+            has_guardian=has_guardian,
+        )
+    )
+
+
+def _guardian_form(data: dict | None, prefix: str = "guardian."):
+    if not data:
+        return None, []
+    form = GuardianForm(data={"relation": "other", "is_primary": True, **data})
+    if form.is_valid():
+        return form, []
+    return form, errors.from_form(form, prefix=prefix)
+
+
+def _duplicate_error(actor, number: str) -> errors.Conflict:
+    from .selectors import patients_for
+
+    existing = Patient.objects.filter(id_number=number).select_related("region").first()
+    visible = existing is not None and patients_for(actor).filter(pk=existing.pk).exists()
+    where = f"，已在{existing.region.full_name()}建档（患者编号{existing.pk}）" if visible else "，档案不在您的辖区内"
+    return errors.Conflict(
+        [errors.FieldError("id_number", f"身份证号码已登记{where}")],
+        existing_id=existing.pk if visible else None,
+    )
+
+
+def create_patient(actor, data: dict, guardian: dict | None = None, *, request=None) -> Patient:
+    """Register a patient. ``data`` holds form field names (region_code, household_region_code, …)."""
+    _require(actor, roles.CREATE_PATIENT, request)
+    _refuse_unwritable(actor, data, request)
+    form = PatientForm(data=_form_data(data), actor=actor, creating=True)
+    gform, gerrors = _guardian_form(guardian)
+    if not form.is_valid() or gerrors:
+        audit.record(actor, "create", request=request, outcome="invalid", detail={"fields": sorted(form.errors)})
+        raise errors.Invalid(errors.from_form(form, field_map=FIELD_MAP) + gerrors)
+    patient = form.apply()
+    if patient.id_number and Patient.objects.filter(id_number=patient.id_number).exists():
+        audit.record(actor, "create", request=request, outcome="conflict", detail={"reason": "duplicate"})
+        raise _duplicate_error(actor, patient.id_number)
+    patient.registered_on = today()
+    patient.status_since = patient.status_since or patient.registered_on
+    patient.created_by = actor
+    refresh_flags(patient, has_guardian=gform is not None)
+    try:
+        with transaction.atomic():
+            patient.save()
+            if gform is not None:
+                g = gform.save(commit=False)
+                g.patient = patient
+                g.save()
+            StatusChange.objects.create(
+                patient=patient,
+                status=patient.status,
+                detail=patient.status_detail,
+                since=patient.status_since,
+                note="建档",
+                recorded_by=actor,
+            )
+    except IntegrityError:
+        raise _duplicate_error(actor, patient.id_number) from None
+    audit.record(actor, "create", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}")
+    return patient
+
+
+# API names that differ from form names.
+FIELD_MAP = {"region_code": "region_code", "household_region_code": "household_region_code"}
+
+
+def _refuse_unwritable(actor, data: dict, request=None, patient_id=None) -> None:
+    clinical = sorted(k for k in data if not roles.visible(actor.role, k))
+    if clinical:
+        audit.record(
+            actor, "update", request=request, outcome="denied", patient_id=patient_id, detail={"fields": clinical}
+        )
+        raise errors.Forbidden([errors.FieldError(k, "您的角色无权填写或修改此字段") for k in clinical])
+
+
+def _current_values(patient: Patient) -> dict:
+    values = model_to_dict(patient, fields=FILE_FIELDS)
+    values["region_code"] = patient.region_id
+    values["household_region_code"] = patient.household_region_id
+    for act in vocab.DANGEROUS_ACTS:
+        values[f"acts_{act}"] = (patient.past_dangerous_acts or {}).get(act, 0)
+    return values
+
+
+def _diff(before: dict, after: dict) -> dict:
+    changes = {}
+    for key, old in before.items():
+        new = after.get(key)
+        if old != new and not (old in (None, "") and new in (None, "")):
+            mask = MASKED_IN_REVISIONS.get(key)
+            if mask:
+                changes[key] = [mask(old), mask(new)]
+            else:
+                changes[key] = [_jsonable(old), _jsonable(new)]
+    return changes
+
+
+def _jsonable(value):
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "pk"):
+        return value.pk
+    return value
+
+
+def conflict_for(patient: Patient, since_version: int) -> errors.Conflict:
+    revisions = list(
+        Revision.objects.filter(patient=patient, version__gt=since_version).select_related("user")[:10]
+    )
+    changes = [
+        {
+            "version": r.version,
+            "by": (r.user.get_full_name() or r.user.username) if r.user else "",
+            "at": r.at.isoformat(),
+            "fields": {k: {"label": field_label(k), "old": v[0], "new": v[1]} for k, v in r.changes.items()},
+        }
+        for r in revisions
+    ]
+    who = "、".join(sorted({c["by"] for c in changes if c["by"]})) or "其他用户"
+    return errors.Conflict(
+        [errors.FieldError("version", f"档案已被{who}修改（当前版本{patient.version}），请核对后重新保存")],
+        current_version=patient.version,
+        changes=changes,
+    )
+
+
+def field_label(name: str) -> str:
+    if name.startswith("acts_"):
+        return vocab.DANGEROUS_ACTS.get(name[5:], name) + "（次）"
+    if name == "guardian":
+        return "监护人"
+    try:
+        return str(Patient._meta.get_field(name).verbose_name)
+    except Exception:
+        return {"region_code": "现住址所在村（社区）", "household_region_code": "户籍地区划"}.get(name, name)
+
+
+def update_patient(
+    actor, patient: Patient, changes: dict, version: int | None, *, guardian: dict | None = None, request=None
+) -> Patient:
+    """Apply ``changes`` (partial) to the file if ``version`` is still current."""
+    _require(actor, roles.EDIT_PATIENT, request, patient.pk)
+    _refuse_unwritable(actor, changes, request, patient.pk)
+    if version is None:
+        raise errors.Invalid([errors.FieldError("version", "缺少版本号（version），无法判断是否与他人修改冲突")])
+    if version != patient.version:
+        audit.record(actor, "update", request=request, outcome="conflict", patient_id=patient.pk)
+        raise conflict_for(patient, version)
+    before = _current_values(patient)
+    data = {**before, **changes}
+    data["past_symptoms"] = data.get("past_symptoms") or []
+    form = PatientForm(data=_form_data(data), actor=actor, creating=False, instance=patient)
+    gform, gerrors = _guardian_form(guardian)
+    if not form.is_valid() or gerrors:
+        audit.record(
+            actor, "update", request=request, outcome="invalid", patient_id=patient.pk,
+            detail={"fields": sorted(form.errors)},
+        )
+        raise errors.Invalid(errors.from_form(form) + gerrors)
+    updated = form.apply()
+    if updated.id_number != before["id_number"] and Patient.objects.filter(id_number=updated.id_number).exclude(
+        pk=patient.pk
+    ).exists():
+        raise _duplicate_error(actor, updated.id_number)
+    diff = _diff(before, _current_values(updated))
+    guardian_changed = gform is not None and _apply_guardian(patient, gform, dry_run=True)
+    if guardian_changed:
+        diff["guardian"] = ["", "已修改"]
+    if not diff:
+        return patient
+    with transaction.atomic():
+        rows = Patient.objects.filter(pk=patient.pk, version=version).update(version=F("version") + 1)
+        if rows != 1:
+            audit.record(actor, "update", request=request, outcome="conflict", patient_id=patient.pk)
+            raise conflict_for(Patient.objects.get(pk=patient.pk), version)
+        updated.version = version + 1
+        if guardian_changed:
+            _apply_guardian(patient, gform)
+        refresh_flags(updated)
+        updated.save()
+        Revision.objects.create(patient=updated, version=updated.version, user=actor, changes=diff)
+    audit.record(
+        actor, "update", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
+        detail={"fields": sorted(diff), "version": updated.version},
+    )
+    return updated
+
+
+def _form_data(values: dict) -> dict:
+    """Model values -> form data (dates as ISO strings, None as empty)."""
+    out = {}
+    for key, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, dt.date):
+            out[key] = value.isoformat()
+        elif isinstance(value, bool):
+            if value:
+                out[key] = "on"
+        else:
+            out[key] = value
+    return out
+
+
+def _apply_guardian(patient: Patient, gform, dry_run: bool = False) -> bool:
+    """Update the primary guardian from a guardian form; returns whether anything changed."""
+    current = patient.primary_guardian
+    data = {k: gform.cleaned_data[k] for k in ("name", "relation", "phone", "address")}
+    if current is not None and all(getattr(current, k) == v for k, v in data.items()):
+        return False
+    if dry_run:
+        return True
+    if current is None:
+        Guardian.objects.create(patient=patient, is_primary=True, **data)
+    else:
+        for k, v in data.items():
+            setattr(current, k, v)
+        current.save()
+    return True
+
+
+def save_guardians(actor, patient: Patient, formset, version: int, *, request=None) -> Patient:
+    """Save the guardian formset of the edit page under the same version check."""
+    _require(actor, roles.EDIT_PATIENT, request, patient.pk)
+    if not formset.has_changed():
+        return patient
+    with transaction.atomic():
+        rows = Patient.objects.filter(pk=patient.pk, version=version).update(version=F("version") + 1)
+        if rows != 1:
+            audit.record(actor, "update", request=request, outcome="conflict", patient_id=patient.pk)
+            raise conflict_for(Patient.objects.get(pk=patient.pk), version)
+        formset.save()
+        patient.refresh_from_db()
+        refresh_flags(patient)
+        patient.save(update_fields=["key_person", "updated_at"])
+        Revision.objects.create(patient=patient, version=patient.version, user=actor, changes={"guardian": ["", "已修改"]})
+    audit.record(actor, "update", request=request, patient_id=patient.pk, detail={"fields": ["guardian"]})
+    return patient
+
+
+def change_status(actor, patient: Patient, data: dict, *, request=None) -> Patient:
+    """Record a change of whereabouts (在管状态) with its date; the history keeps every change."""
+    _require(actor, roles.CHANGE_STATUS, request, patient.pk)
+    form = StatusForm(data=data, patient=patient)
+    if not form.is_valid():
+        audit.record(actor, "status", request=request, outcome="invalid", patient_id=patient.pk)
+        raise errors.Invalid(errors.from_form(form))
+    version = form.cleaned_data["version"]
+    cd = form.cleaned_data
+    with transaction.atomic():
+        rows = Patient.objects.filter(pk=patient.pk, version=version).update(version=F("version") + 1)
+        if rows != 1:
+            audit.record(actor, "status", request=request, outcome="conflict", patient_id=patient.pk)
+            raise conflict_for(Patient.objects.get(pk=patient.pk), version)
+        before = (patient.status, patient.status_detail)
+        patient.version = version + 1
+        patient.status, patient.status_detail, patient.status_since = cd["status"], cd["detail"], cd["since"]
+        patient.death_date = cd.get("death_date") if cd["status"] == "deceased" else None
+        patient.death_cause = cd.get("death_cause") or "" if cd["status"] == "deceased" else ""
+        refresh_flags(patient)
+        patient.save()
+        StatusChange.objects.create(
+            patient=patient, status=cd["status"], detail=cd["detail"], since=cd["since"], note=cd.get("note", ""),
+            recorded_by=actor,
+        )
+        Revision.objects.create(
+            patient=patient, version=patient.version, user=actor,
+            changes={"status": [before[0], cd["status"]], "status_detail": [before[1], cd["detail"]]},
+        )
+    audit.record(
+        actor, "status", request=request, patient_id=patient.pk, detail={"status": cd["status"]}
+    )
+    return patient
+
+
+def reveal_identifiers(actor, patient: Patient, *, request=None) -> dict:
+    """Full ID number and phones, for roles allowed to see them, audited as a deliberate act."""
+    _require(actor, roles.REVEAL_IDENTIFIERS, request, patient.pk)
+    audit.record(actor, "reveal", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}")
+    return {
+        "id_number": patient.id_number,
+        "phone": patient.phone,
+        "village_contact_phone": patient.village_contact_phone,
+        "guardians": [{"id": g.pk, "name": g.name, "phone": g.phone} for g in patient.guardians.all()],
+    }
+
+
+def normalize_id(raw: str) -> str:
+    return idnumber.normalize(raw)
