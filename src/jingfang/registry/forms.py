@@ -140,6 +140,28 @@ class PatientForm(forms.ModelForm):
             choices=[("", "请选择")] + [(v.code, f"{v.parent.name if v.parent else ''}{v.name}") for v in villages]
         )
 
+    GROUPS = [
+        ("身份与联系", ["name", "id_number", "phone", "informed_consent", "consent_date"]),
+        ("住址", ["region_code", "address", "household_region_code", "household_address", "household_type",
+                 "village_contact_name", "village_contact_phone"]),
+        ("社会信息", ["employment", "education", "marital_status", "economic_status", "disability_certificate",
+                    "disability_grade"]),
+        ("诊断与治疗", ["diagnosis", "diagnosis_hospital", "diagnosis_date", "first_onset_date", "past_symptoms",
+                     "outpatient_history", "first_antipsychotic_date", "hospitalizations", "past_locking",
+                     "latest_treatment_effect", "psychiatrist_opinion", "clinical_notes"]),
+        ("风险与标记", ["risk_level", *ACT_FIELDS, "police_listed", "key_person_manual", "key_person_reason"]),
+        ("在管状态", STATUS_FIELDS),
+    ]
+
+    def groups(self):
+        """(legend, bound fields) for the page, leaving out fields this role does not see."""
+        out = []
+        for legend, names in self.GROUPS:
+            bound = [self[n] for n in names if n in self.fields]
+            if bound:
+                out.append((legend, bound))
+        return out
+
     def validate_unique(self):
         """Duplicates are checked by the service, which answers 409 and says where the file is."""
 

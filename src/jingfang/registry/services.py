@@ -190,9 +190,20 @@ def field_label(name: str) -> str:
 
 
 def update_patient(
-    actor, patient: Patient, changes: dict, version: int | None, *, guardian: dict | None = None, request=None
+    actor,
+    patient: Patient,
+    changes: dict,
+    version: int | None,
+    *,
+    guardian: dict | None = None,
+    guardian_formset=None,
+    request=None,
 ) -> Patient:
-    """Apply ``changes`` (partial) to the file if ``version`` is still current."""
+    """Apply ``changes`` (partial) to the file if ``version`` is still current.
+
+    The primary guardian may be changed with ``guardian`` (API) or all guardians with a bound
+    ``guardian_formset`` (edit page); either way the whole edit is one version and one transaction.
+    """
     _require(actor, roles.EDIT_PATIENT, request, patient.pk)
     _refuse_unwritable(actor, changes, request, patient.pk)
     if version is None:
@@ -205,6 +216,10 @@ def update_patient(
     data["past_symptoms"] = data.get("past_symptoms") or []
     form = PatientForm(data=_form_data(data), actor=actor, creating=False, instance=patient)
     gform, gerrors = _guardian_form(guardian)
+    if guardian_formset is not None and not guardian_formset.is_valid():
+        for i, fe in enumerate(guardian_formset.forms):
+            gerrors += errors.from_form(fe, prefix=f"guardians.{i}.") if fe.errors else []
+        gerrors += [errors.FieldError("guardians", str(e)) for e in guardian_formset.non_form_errors()]
     if not form.is_valid() or gerrors:
         audit.record(
             actor, "update", request=request, outcome="invalid", patient_id=patient.pk,
@@ -217,7 +232,9 @@ def update_patient(
     ).exists():
         raise _duplicate_error(actor, updated.id_number)
     diff = _diff(before, _current_values(updated))
-    guardian_changed = gform is not None and _apply_guardian(patient, gform, dry_run=True)
+    guardian_changed = (gform is not None and _apply_guardian(patient, gform, dry_run=True)) or (
+        guardian_formset is not None and guardian_formset.has_changed()
+    )
     if guardian_changed:
         diff["guardian"] = ["", "已修改"]
     if not diff:
@@ -228,8 +245,10 @@ def update_patient(
             audit.record(actor, "update", request=request, outcome="conflict", patient_id=patient.pk)
             raise conflict_for(Patient.objects.get(pk=patient.pk), version)
         updated.version = version + 1
-        if guardian_changed:
+        if gform is not None:
             _apply_guardian(patient, gform)
+        if guardian_formset is not None:
+            guardian_formset.save()
         refresh_flags(updated)
         updated.save()
         Revision.objects.create(patient=updated, version=updated.version, user=actor, changes=diff)
@@ -271,25 +290,6 @@ def _apply_guardian(patient: Patient, gform, dry_run: bool = False) -> bool:
             setattr(current, k, v)
         current.save()
     return True
-
-
-def save_guardians(actor, patient: Patient, formset, version: int, *, request=None) -> Patient:
-    """Save the guardian formset of the edit page under the same version check."""
-    _require(actor, roles.EDIT_PATIENT, request, patient.pk)
-    if not formset.has_changed():
-        return patient
-    with transaction.atomic():
-        rows = Patient.objects.filter(pk=patient.pk, version=version).update(version=F("version") + 1)
-        if rows != 1:
-            audit.record(actor, "update", request=request, outcome="conflict", patient_id=patient.pk)
-            raise conflict_for(Patient.objects.get(pk=patient.pk), version)
-        formset.save()
-        patient.refresh_from_db()
-        refresh_flags(patient)
-        patient.save(update_fields=["key_person", "updated_at"])
-        Revision.objects.create(patient=patient, version=patient.version, user=actor, changes={"guardian": ["", "已修改"]})
-    audit.record(actor, "update", request=request, patient_id=patient.pk, detail={"fields": ["guardian"]})
-    return patient
 
 
 def change_status(actor, patient: Patient, data: dict, *, request=None) -> Patient:

@@ -1,0 +1,49 @@
+# jingfang: `make run` serves the app with the demo county; `make test` runs every test on SQLite and PostgreSQL.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-sqlite test-postgres lint install browser clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	JINGFANG_DEBUG=1 $(BIN)/jingfang migrate --noinput
+	JINGFANG_DEBUG=1 $(BIN)/jingfang demo --if-empty
+	@JINGFANG_DEBUG=1 $(BIN)/jingfang demo --logins
+	JINGFANG_DEBUG=1 $(BIN)/jingfang serve --host 127.0.0.1 --port 8000
+
+browser:
+	@bash scripts/ensure-browser.sh
+
+test: $(STAMP) browser lint test-sqlite test-postgres
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test-sqlite: $(STAMP)
+	@echo "== tests on SQLite =="
+	env -u DATABASE_URL $(BIN)/pytest
+
+test-postgres: $(STAMP)
+	@if bash scripts/ensure-postgres.sh; then \
+	  echo "== tests on PostgreSQL =="; \
+	  DATABASE_URL=$(PG_URL) $(BIN)/pytest; \
+	else \
+	  echo ""; \
+	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+	  echo "!!  PostgreSQL is not reachable on 127.0.0.1:5432 and could not be started:  !!"; \
+	  echo "!!  the PostgreSQL half of the suite was SKIPPED.                            !!"; \
+	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+	fi
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,40 @@
+from django import template
+
+from jingfang.core import masking
+from jingfang.registry import vocab
+
+register = template.Library()
+
+
+@register.filter
+def mask_id(value):
+    return masking.mask_id_number(value)
+
+
+@register.filter
+def mask_phone(value):
+    return masking.mask_phone(value)
+
+
+@register.filter
+def vlabel(value, table):
+    """Label of a coded value: {{ code|vlabel:"SYMPTOMS" }}; lists are joined with 、."""
+    mapping = getattr(vocab, table, {})
+    if isinstance(value, list | tuple):
+        return "、".join(str(mapping.get(v, v)) for v in value) or "—"
+    return mapping.get(value, value) if value not in (None, "") else "—"
+
+
+@register.filter
+def acts(value):
+    """Past dangerous acts {code: count} -> '肇事1次、自伤2次' or '无'."""
+    if not value:
+        return "无"
+    return "、".join(f"{vocab.DANGEROUS_ACTS.get(k, k)}{n}次" for k, n in value.items() if n) or "无"
+
+
+@register.filter
+def field_label(name):
+    from jingfang.registry.services import field_label as label
+
+    return label(name)

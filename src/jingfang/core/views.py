@@ -1,0 +1,23 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+
+from jingfang.accounts import roles
+
+
+@login_required
+def home(request):
+    role = request.user.role
+    if roles.can(role, roles.VIEW_PATIENTS):
+        return HttpResponseRedirect(reverse("registry:patient_list"))
+    if roles.can(role, roles.MANAGE_USERS):
+        return HttpResponseRedirect(reverse("admin:index"))
+    return HttpResponseRedirect(reverse("audit:list"))
+
+
+def healthz(request):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,0 +1,206 @@
+"""Patient pages. Thin: read through registry.selectors, write through registry.services."""
+
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from jingfang.accounts import roles
+from jingfang.accounts.decorators import permission_required
+from jingfang.audit import log as audit
+from jingfang.core import errors, xlsx
+from jingfang.core.paging import paginate, querystring_without_page
+from jingfang.regions import selectors as region_selectors
+
+from . import selectors, serializers, services, vocab
+from .flags import key_person_reasons
+from .forms import GuardianForm, GuardianFormSet, PatientForm, StatusForm
+
+
+def _filters(request) -> dict:
+    kp = request.GET.get("key_person", "")
+    return {
+        "q": request.GET.get("q", "").strip()[:50],
+        "region_code": request.GET.get("region", "").strip()[:12],
+        "status": request.GET.get("status", "") if request.GET.get("status", "") in vocab.STATUSES else "",
+        "key_person": True if kp == "1" else (False if kp == "0" else None),
+    }
+
+
+def _list_audit(request, filters, count, action=None):
+    used = sorted(k for k, v in filters.items() if v not in ("", None))
+    audit.record_request(
+        request, action or ("search" if used else "list"), detail={"count": count, "filters": used}
+    )
+
+
+@permission_required(roles.VIEW_PATIENTS)
+def patient_list(request):
+    filters = _filters(request)
+    qs = selectors.search(request.user, **filters)
+    page = paginate(request, qs)
+    _list_audit(request, filters, page.paginator.count)
+    context = {
+        "page": page,
+        "filters": filters,
+        "qs": querystring_without_page(request),
+        "regions": region_selectors.subregions_for(request.user),
+        "statuses": vocab.STATUSES,
+        "sees_clinical": roles.sees_clinical(request.user.role),
+    }
+    template = "registry/_patient_rows.html" if request.htmx else "registry/patient_list.html"
+    return render(request, template, context)
+
+
+@permission_required(roles.EXPORT, audit_action="export")
+def patient_export(request):
+    filters = _filters(request)
+    qs = selectors.search(request.user, **filters).prefetch_related("guardians")
+    headers, rows = serializers.export_rows(qs.iterator(chunk_size=1000), request.user.role)
+    rows = list(rows)
+    who = f"{request.user.get_full_name() or request.user.username}（{request.user.role_label}）"
+    content = xlsx.build_workbook("患者名单", headers, rows, who)
+    audit.record_request(
+        request, "export", target="patients.xlsx",
+        detail={"count": len(rows), "filters": sorted(k for k, v in filters.items() if v not in ("", None))},
+    )
+    return xlsx.xlsx_response("患者名单.xlsx", content)
+
+
+@permission_required(roles.VIEW_PATIENTS)
+def patient_detail(request, pk):
+    patient = selectors.get_patient_for(request, pk)
+    role = request.user.role
+    context = {
+        "p": patient,
+        "region_full": patient.region.full_name(),
+        "household_full": patient.household_region.full_name(),
+        "status_detail_label": vocab.STATUS_DETAILS.get(patient.status, {}).get(patient.status_detail, ""),
+        "sees_clinical": roles.sees_clinical(role),
+        "can_edit": roles.can(role, roles.EDIT_PATIENT),
+        "can_status": roles.can(role, roles.CHANGE_STATUS),
+        "can_reveal": roles.can(role, roles.REVEAL_IDENTIFIERS),
+        "guardians": patient.guardians.all(),
+        "history": patient.status_history.select_related("recorded_by")[:20],
+        "revisions": patient.revisions.select_related("user")[:10],
+        "key_reasons": key_person_reasons(
+            risk_level=patient.risk_level, condition=patient.condition, police_listed=patient.police_listed,
+            manual=patient.key_person_manual, manual_reason=patient.key_person_reason,
+            past_dangerous_acts=patient.past_dangerous_acts, status=patient.status,
+            has_guardian=patient.guardians.exists(),
+        ),
+    }
+    return render(request, "registry/patient_detail.html", context)
+
+
+@require_POST
+@permission_required(roles.REVEAL_IDENTIFIERS, audit_action="reveal")
+def patient_reveal(request, pk):
+    patient = selectors.get_patient_for(request, pk, action="reveal", audit_success=False)
+    revealed = services.reveal_identifiers(request.user, patient, request=request)
+    return render(request, "registry/_identifiers.html", {"p": patient, "revealed": revealed})
+
+
+@permission_required(roles.CREATE_PATIENT, audit_action="create")
+def patient_create(request):
+    form = PatientForm(actor=request.user, creating=True, initial={"status": "at_home"})
+    gform = GuardianForm(prefix="guardian")
+    problem = None
+    if request.method == "POST":
+        data = _post_values(request.POST, PatientForm(actor=request.user, creating=True))
+        guardian = _guardian_values(request.POST)
+        try:
+            patient = services.create_patient(request.user, data, guardian=guardian, request=request)
+        except errors.ServiceError as exc:
+            problem = exc
+            form = PatientForm(data=request.POST, actor=request.user, creating=True)
+            form.is_valid()
+            gform = GuardianForm(data=request.POST, prefix="guardian")
+            if guardian:
+                gform.is_valid()
+        else:
+            messages.success(request, f"已为{patient.name}建档")
+            return HttpResponseRedirect(reverse("registry:patient_detail", args=[patient.pk]))
+    return render(
+        request, "registry/patient_form.html",
+        {"form": form, "gform": gform, "problem": problem, "creating": True},
+        status=422 if problem and isinstance(problem, errors.Invalid) else (409 if problem else 200),
+    )
+
+
+def _post_values(post, form) -> dict:
+    values = {}
+    for name, field in form.fields.items():
+        if name == "version":
+            continue
+        if name == "past_symptoms":
+            values[name] = post.getlist(name)
+        else:
+            values[name] = post.get(name, "")
+    return values
+
+
+def _guardian_values(post) -> dict | None:
+    values = {k: post.get(f"guardian-{k}", "").strip() for k in ("name", "relation", "phone", "address")}
+    return values if any(values.values()) else None
+
+
+@permission_required(roles.EDIT_PATIENT, audit_action="update")
+def patient_edit(request, pk):
+    patient = selectors.get_patient_for(request, pk, action="view" if request.method == "GET" else "update",
+                                        audit_success=request.method == "GET")
+    problem = None
+    form = PatientForm(actor=request.user, creating=False, instance=patient, initial={"version": patient.version})
+    formset = GuardianFormSet(instance=patient, prefix="guardians")
+    if request.method == "POST":
+        try:
+            version = int(request.POST.get("version", ""))
+        except ValueError:
+            version = None
+        formset = GuardianFormSet(data=request.POST, instance=patient, prefix="guardians")
+        try:
+            services.update_patient(
+                request.user, patient, _post_values(request.POST, form), version,
+                guardian_formset=formset, request=request,
+            )
+        except errors.ServiceError as exc:
+            problem = exc
+            patient = selectors.patients_for(request.user).get(pk=patient.pk)
+            form = PatientForm(data=request.POST, actor=request.user, creating=False, instance=patient)
+            form.is_valid()
+            if isinstance(exc, errors.Conflict):
+                form.data = form.data.copy()
+                form.data["version"] = patient.version
+        else:
+            messages.success(request, "档案已保存")
+            return HttpResponseRedirect(reverse("registry:patient_detail", args=[patient.pk]))
+    return render(
+        request, "registry/patient_form.html",
+        {"form": form, "formset": formset, "problem": problem, "creating": False, "p": patient,
+         },
+        status=409 if isinstance(problem, errors.Conflict) else (422 if problem else 200),
+    )
+
+
+@permission_required(roles.CHANGE_STATUS, audit_action="status")
+def patient_status(request, pk):
+    patient = selectors.get_patient_for(request, pk, action="view" if request.method == "GET" else "status",
+                                        audit_success=request.method == "GET")
+    problem = None
+    form = StatusForm(patient=patient, initial={"version": patient.version, "status": patient.status})
+    if request.method == "POST":
+        try:
+            services.change_status(request.user, patient, request.POST.dict(), request=request)
+        except errors.ServiceError as exc:
+            problem = exc
+            form = StatusForm(data=request.POST, patient=patient)
+            form.is_valid()
+        else:
+            messages.success(request, "在管状态已更新")
+            return HttpResponseRedirect(reverse("registry:patient_detail", args=[patient.pk]))
+    return render(
+        request, "registry/patient_status.html", {"form": form, "p": patient, "problem": problem},
+        status=409 if isinstance(problem, errors.Conflict) else (422 if problem else 200),
+    )
+
