@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from jingfang.accounts import roles
-from jingfang.core import idnumber
+from jingfang.core import idnumber, masking
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 
@@ -53,6 +53,11 @@ FILE_FIELDS = [
     "risk_level",
 ]
 ACT_FIELDS = [f"acts_{k}" for k in vocab.DANGEROUS_ACTS]
+MASKED_INPUTS = {
+    "id_number": masking.mask_id_number,
+    "phone": masking.mask_phone,
+    "village_contact_phone": masking.mask_phone,
+}
 STATUS_FIELDS = ["status", "status_detail", "status_since", "death_date", "death_cause"]
 
 
@@ -116,6 +121,10 @@ class PatientForm(forms.ModelForm):
                 label=f"{label}（次）", min_value=0, max_value=999, required=False
             )
         if self.instance.pk:
+            # Identifiers are shown masked; submitting the mask unchanged keeps the stored value.
+            for name, mask in MASKED_INPUTS.items():
+                self.initial[name] = mask(getattr(self.instance, name))
+                self.fields[name].help_text = "已隐藏，不修改请保持原样"
             self.fields["region_code"].initial = self.instance.region_id
             self.fields["household_region_code"].initial = self.instance.household_region_id
             for act in vocab.DANGEROUS_ACTS:
@@ -172,19 +181,25 @@ class PatientForm(forms.ModelForm):
             raise forms.ValidationError("姓名应为2至50个汉字或字母")
         return name
 
+    def _unmasked(self, name: str) -> str:
+        value = (self.cleaned_data.get(name) or "").strip()
+        if self.instance.pk and "*" in value and value == MASKED_INPUTS[name](getattr(self.instance, name)):
+            return getattr(self.instance, name)
+        return value
+
     def clean_id_number(self):
         try:
-            number, birth, sex = idnumber.parse(self.cleaned_data.get("id_number") or "", today())
+            number, birth, sex = idnumber.parse(self._unmasked("id_number"), today())
         except idnumber.InvalidIdNumber as exc:
             raise forms.ValidationError(str(exc)) from None
         self._derived = {"birth_date": birth, "sex": sex}
         return number
 
     def clean_phone(self):
-        return clean_phone(self.cleaned_data.get("phone"), "本人电话")
+        return clean_phone(self._unmasked("phone"), "本人电话")
 
     def clean_village_contact_phone(self):
-        return clean_phone(self.cleaned_data.get("village_contact_phone"), "村（居）委会联系电话")
+        return clean_phone(self._unmasked("village_contact_phone"), "村（居）委会联系电话")
 
     def clean_region_code(self):
         code = (self.cleaned_data.get("region_code") or "").strip()
@@ -274,6 +289,11 @@ class GuardianForm(forms.ModelForm):
         model = Guardian
         fields = ["name", "relation", "phone", "address", "is_primary"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["phone"] = masking.mask_phone(self.instance.phone)
+
     def clean_name(self):
         name = (self.cleaned_data.get("name") or "").strip()
         if not NAME_RE.match(name):
@@ -281,7 +301,10 @@ class GuardianForm(forms.ModelForm):
         return name
 
     def clean_phone(self):
-        return clean_phone(self.cleaned_data.get("phone"), "监护人电话")
+        value = (self.cleaned_data.get("phone") or "").strip()
+        if self.instance.pk and "*" in value and value == masking.mask_phone(self.instance.phone):
+            return self.instance.phone
+        return clean_phone(value, "监护人电话")
 
 
 GuardianFormSet = forms.inlineformset_factory(

@@ -209,3 +209,16 @@ def test_status_change_page(client, users, two):
     assert response.status_code == 302
     p.refresh_from_db()
     assert p.status == "missing" and p.key_person is True
+
+
+def test_edit_page_shows_identifiers_masked_and_keeps_them_when_untouched(client, users, two):
+    p = two[0]
+    as_user(client, users["doctor"])
+    html = client.get(f"/patients/{p.pk}/edit/").content.decode()
+    assert p.id_number not in html and "13800001234" not in html and "13900004321" not in html
+    response = client.post(f"/patients/{p.pk}/edit/", _edit_post(client, p, address="未动证件号"))
+    assert response.status_code == 302
+    p.refresh_from_db()
+    assert p.address == "未动证件号" and p.phone == "13800001234"
+    assert p.guardians.get().phone == "13900004321"
+    assert p.id_number.startswith("990")
