@@ -45,4 +45,7 @@ class Region(models.Model):
         return list(reversed(chain))
 
     def full_name(self) -> str:
+        """'示范县青山镇东坡村': from the county down (or the name alone above county level)."""
+        if self.level < codes.COUNTY:
+            return self.name
         return "".join(r.name for r in [*self.ancestors(), self] if r.level >= codes.COUNTY)

@@ -131,7 +131,7 @@ def patient_create(request):
 
 def _post_values(post, form) -> dict:
     values = {}
-    for name, field in form.fields.items():
+    for name in form.fields:
         if name == "version":
             continue
         if name == "past_symptoms":
