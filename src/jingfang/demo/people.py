@@ -53,8 +53,9 @@ class PatientSpec:
         return random.Random(f"{self.seed}:{purpose}")
 
 
-def _address(rng: random.Random, fake: Faker, village: demo_regions.DemoRegion) -> str:
-    prefix = f"{demo_regions.COUNTY[1]}{village.township}{village.name}"
+def _address(rng: random.Random, fake: Faker, village: demo_regions.DemoRegion, full: bool = False) -> str:
+    """The address below village level (the village is a separate field), or in full for free text."""
+    prefix = f"{demo_regions.COUNTY[1]}{village.township}{village.name}" if full else ""
     if village.is_community:
         room = f"{rng.randint(1, 6)}单元{rng.randint(1, 18)}{rng.randint(1, 4):02d}室"
         return f"{prefix}{fake.street_name()}{rng.randint(1, 200)}号{room}"
@@ -135,7 +136,8 @@ def _guardian(rng, fake, relation, patient, village, home, contact, primary) -> 
     given = fake.first_name_male() if male else fake.first_name_female()
     name = (surname if same else fake.last_name()) + given
     together = relation in ("spouse", "parent") and chance(rng, 0.85) or chance(rng, 0.3)
-    address = home if together else _address(rng, fake, village)
+    here = f"{demo_regions.COUNTY[1]}{village.township}{village.name}"
+    address = here + home if together else _address(rng, fake, village, full=True)
     return GuardianSpec(name, relation, fake.phone_number(), address, primary)
 
 

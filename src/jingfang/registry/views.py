@@ -14,7 +14,6 @@ from jingfang.core.paging import paginate, querystring_without_page
 from jingfang.regions import selectors as region_selectors
 
 from . import selectors, serializers, services, vocab
-from .flags import key_person_reasons
 from .forms import GuardianForm, GuardianFormSet, PatientForm, StatusForm
 
 
@@ -84,12 +83,7 @@ def patient_detail(request, pk):
         "guardians": patient.guardians.all(),
         "history": patient.status_history.select_related("recorded_by")[:20],
         "revisions": patient.revisions.select_related("user")[:10],
-        "key_reasons": key_person_reasons(
-            risk_level=patient.risk_level, condition=patient.condition, police_listed=patient.police_listed,
-            manual=patient.key_person_manual, manual_reason=patient.key_person_reason,
-            past_dangerous_acts=patient.past_dangerous_acts, status=patient.status,
-            has_guardian=patient.guardians.exists(),
-        ),
+        "key_reasons": serializers.reasons_for(patient, role, list(patient.guardians.all())),
     }
     return render(request, "registry/patient_detail.html", context)
 

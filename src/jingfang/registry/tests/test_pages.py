@@ -222,3 +222,13 @@ def test_edit_page_shows_identifiers_masked_and_keeps_them_when_untouched(client
     assert p.address == "未动证件号" and p.phone == "13800001234"
     assert p.guardians.get().phone == "13900004321"
     assert p.id_number.startswith("990")
+
+
+def test_key_person_reason_does_not_reveal_the_condition_to_police(client, users, two):
+    p = two[0]
+    type(p).objects.filter(pk=p.pk).update(condition="unstable", key_person=True)
+    as_user(client, users["police"])
+    html = client.get(f"/patients/{p.pk}/").content.decode()
+    assert "病情不稳定" not in html and "不稳定" not in html and "卫生健康部门评估认定" in html
+    as_user(client, users["doctor"])
+    assert "病情不稳定" in client.get(f"/patients/{p.pk}/").content.decode()

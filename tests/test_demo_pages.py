@@ -1,0 +1,42 @@
+"""Every demo user opens every page they have on the synthetic county: nothing breaks on real-shaped data."""
+
+import pytest
+from django.core.management import call_command
+
+from jingfang.accounts import roles
+from jingfang.accounts.models import User
+from jingfang.demo.accounts import DEMO_USERS
+from jingfang.registry import selectors
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(db):
+    call_command("demo", patients=80, seed=7, verbosity=0)
+
+
+@pytest.mark.parametrize("username", [u[0] for u in DEMO_USERS])
+def test_each_demo_user_opens_their_pages(client, demo, username):
+    user = User.objects.get(username=username)
+    client.force_login(user)
+    home = client.get("/")
+    assert home.status_code == 302
+    if not user.can(roles.VIEW_PATIENTS):
+        assert client.get("/patients/").status_code == 403
+        return
+    listing = client.get("/patients/")
+    assert listing.status_code == 200
+    visible = selectors.patients_for(user)
+    assert listing.context["page"].paginator.count == visible.count() > 0
+    for patient in visible[:5]:
+        html = client.get(f"/patients/{patient.pk}/").content.decode()
+        assert patient.name in html
+        assert ("诊断与治疗" in html) is user.sees_clinical
+        if user.can(roles.EDIT_PATIENT):
+            assert client.get(f"/patients/{patient.pk}/edit/").status_code == 200
+        if user.can(roles.CHANGE_STATUS):
+            assert client.get(f"/patients/{patient.pk}/status/").status_code == 200
+    if user.can(roles.EXPORT):
+        assert client.get("/patients/export.xlsx").status_code == 200
+    assert (client.get("/audit/").status_code == 200) is user.can(roles.VIEW_AUDIT)
