@@ -1,12 +1,27 @@
-"""The HTTP API (../shared/API.md): one NinjaAPI, each app contributes a router."""
+"""The HTTP API (../shared/API.md): one NinjaAPI, each app contributes a router under /api/v1/."""
 
-from ninja import NinjaAPI
+from jingfang.accounts.api import router as accounts_router
+from jingfang.core import api_support
+from jingfang.regions.api import router as regions_router
+from jingfang.registry.api import router as registry_router
 
-api = NinjaAPI(
+api = api_support.JingfangAPI(
     title="jingfang API",
     version="1",
-    description="严重精神障碍患者服务管理系统接口。路径与字段名是稳定契约，见 API.md。",
+    description=(
+        "严重精神障碍患者服务管理系统接口。路径与字段名是稳定契约，见 API.md。\n\n"
+        "认证：POST /api/v1/auth/token 取得令牌后携带 `Authorization: Bearer <token>`；"
+        "网页登录后的会话也可使用（非GET请求须带 X-CSRFToken）。\n\n"
+        "错误：422 `{\"errors\": [{\"field\", \"message\"}]}`；409 另含 current_version、changes；"
+        "401/404 `{\"detail\"}`。辖区外的患者与不存在的患者一样返回404。"
+    ),
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    auth=api_support.AUTH,
 )
+api_support.install(api)
+
+api.add_router("/v1/", accounts_router)
+api.add_router("/v1/", regions_router)
+api.add_router("/v1/", registry_router)

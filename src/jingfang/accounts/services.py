@@ -20,10 +20,11 @@ def sign_in(request, username: str, password: str) -> User | None:
     username = (username or "").strip()[:150]
     now = timezone.now()
     user = User.objects.filter(username=username).first()
+    # The password is always hashed, so a locked account answers as slowly as any other.
+    authed = authenticate(request, username=username, password=password or "")
     if user is not None and user.is_locked(now):
         audit.record(None, "login_failed", request=request, outcome="locked", username=username)
         return None
-    authed = authenticate(request, username=username, password=password or "")
     if authed is None:
         if user is not None:
             User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)

@@ -7,15 +7,17 @@ Error bodies (API.md):
 - services' errors (core.errors): their own status and ``as_payload()``.
 """
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer
 from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
+from pydantic import BeforeValidator, ConfigDict
 
 from jingfang.accounts.services import user_for_token
 from jingfang.core import errors
@@ -69,6 +71,34 @@ class SessionAuth(AuthBase):
 
 
 AUTH = [TokenAuth(), SessionAuth()]
+
+
+# Schemas ---------------------------------------------------------------------------------------
+class ClosedSchema(Schema):
+    """An input schema that refuses unknown keys (422 naming the key): no mass assignment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Problem(Schema):
+    """422/403/409 body: ``{"errors": [{"field", "message"}], ...}``."""
+
+    errors: list[dict]
+
+
+class Detail(Schema):
+    """401/404 body."""
+
+    detail: str
+
+
+def _blank_is_none(value):
+    return None if value == "" else value
+
+
+# Query parameters that may be sent empty (``?key_person=&page=``), meaning "not given".
+OptionalBool = Annotated[bool | None, BeforeValidator(_blank_is_none)]
+OptionalInt = Annotated[int | None, BeforeValidator(_blank_is_none)]
 
 
 # Validation errors -----------------------------------------------------------------------------
@@ -139,8 +169,18 @@ def translate(exc_errors: list[dict]) -> list[dict]:
     return out
 
 
+class Utf8JSONRenderer(JSONRenderer):
+    """Chinese text as UTF-8 rather than \\u escapes (the content type says charset=utf-8)."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 class JingfangAPI(NinjaAPI):
     """NinjaAPI whose validation errors name the field as the client wrote it (no parameter name)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("renderer", Utf8JSONRenderer())
+        super().__init__(*args, **kwargs)
 
     def validation_error_from_error_contexts(self, error_contexts) -> ValidationError:
         exc = super().validation_error_from_error_contexts(error_contexts)

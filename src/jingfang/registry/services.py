@@ -16,7 +16,7 @@ from jingfang.core import errors, idnumber, masking
 
 from . import vocab
 from .flags import key_person_reasons
-from .forms import FILE_FIELDS, GuardianForm, PatientForm, StatusForm, today
+from .forms import FILE_FIELDS, STATUS_FIELDS, GuardianForm, PatientForm, StatusForm, today
 from .models import Guardian, Patient, Revision, StatusChange
 
 MASKED_IN_REVISIONS = {"id_number": masking.mask_id_number, "phone": masking.mask_phone}
@@ -208,6 +208,11 @@ def update_patient(
     _refuse_unwritable(actor, changes, request, patient.pk)
     if version is None:
         raise errors.Invalid([errors.FieldError("version", "缺少版本号（version），无法判断是否与他人修改冲突")])
+    status_keys = sorted(set(changes) & set(STATUS_FIELDS))
+    if status_keys:
+        raise errors.Invalid(
+            [errors.FieldError(k, "在管状态须通过“变更在管状态”记录，以保留变更历史") for k in status_keys]
+        )
     if version != patient.version:
         audit.record(actor, "update", request=request, outcome="conflict", patient_id=patient.pk)
         raise conflict_for(patient, version)

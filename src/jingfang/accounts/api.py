@@ -1,0 +1,60 @@
+"""API: bearer tokens and the caller's identity (API.md "Auth")."""
+
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from jingfang.accounts import roles
+from jingfang.accounts.services import LOGIN_FAILED, issue_token, sign_in
+from jingfang.core.api_support import ClosedSchema, Detail
+
+router = Router(tags=["认证"])
+
+
+class TokenIn(ClosedSchema):
+    username: str = Field(..., max_length=150, description="用户名")
+    password: str = Field(..., max_length=256, description="密码")
+
+
+class TokenOut(Schema):
+    token: str = Field(..., description="在后续请求头中携带 Authorization: Bearer <token>")
+
+
+class MeOut(Schema):
+    username: str
+    role: str
+    role_label: str
+    display_name: str
+    region_code: str
+    region_name: str
+    sees_clinical: bool
+    permissions: list[str]
+
+
+@router.post(
+    "/auth/token",
+    auth=None,
+    response={200: TokenOut, 401: Detail},
+    summary="用户名密码换取令牌",
+    description="连续失败达到次数后账号暂时锁定；用户不存在、密码错误或已锁定时一律返回同样的401。",
+)
+def obtain_token(request, payload: TokenIn):
+    user = sign_in(request, payload.username, payload.password)
+    if user is None:
+        return Status(401, {"detail": LOGIN_FAILED})
+    return {"token": issue_token(user, request=request)}
+
+
+@router.get("/me", response=MeOut, summary="当前用户")
+def me(request):
+    user = request.auth
+    region = user.region
+    return {
+        "username": user.username,
+        "role": user.role,
+        "role_label": user.role_label,
+        "display_name": user.get_full_name() or user.username,
+        "region_code": region.code,
+        "region_name": region.full_name() or region.name,
+        "sees_clinical": roles.sees_clinical(user.role),
+        "permissions": sorted(roles.PERMISSIONS.get(user.role, ())),
+    }
