@@ -18,7 +18,6 @@ install: $(STAMP)
 run: $(STAMP)
 	JINGFANG_DEBUG=1 $(BIN)/jingfang migrate --noinput
 	JINGFANG_DEBUG=1 $(BIN)/jingfang demo --if-empty
-	@JINGFANG_DEBUG=1 $(BIN)/jingfang demo --logins
 	JINGFANG_DEBUG=1 $(BIN)/jingfang serve --host 127.0.0.1 --port 8000
 
 browser:

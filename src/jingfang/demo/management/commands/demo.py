@@ -7,7 +7,8 @@ Only into an empty system: when any patient exists it refuses and writes nothing
 
 from django.core.management.base import BaseCommand, CommandError
 
-from jingfang.demo.accounts import print_logins
+from jingfang.accounts.models import User
+from jingfang.demo.accounts import DEMO_USERS, print_logins
 from jingfang.demo.generate import DEFAULT_PATIENTS, DEFAULT_SEED, generate
 from jingfang.regions.models import Region
 from jingfang.registry.models import Patient
@@ -37,6 +38,8 @@ class Command(BaseCommand):
             raise CommandError(f"患者人数应在1到{MAX_PATIENTS}之间")
         if options["if_empty"]:
             if Region.objects.exists() or Patient.objects.exists():
+                if User.objects.filter(username__in=[u[0] for u in DEMO_USERS]).exists():
+                    print_logins(self.stdout)
                 return
         elif Patient.objects.exists():
             self.stdout.write(
