@@ -38,7 +38,7 @@ def record(
         target=target[:200],
         detail=detail or {},
         ip=client_ip(request),
-        path=(request.get_full_path()[:300] if request is not None else ""),
+        path=(request.path[:300] if request is not None else ""),  # never the query: it may hold an ID number
     )
 
 

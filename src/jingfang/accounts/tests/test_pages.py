@@ -92,3 +92,14 @@ def test_audit_rows_are_append_only(users):
         AuditEvent.objects.all().delete()
     with pytest.raises(AppendOnly):
         AuditEvent.objects.filter(pk=event.pk).update(username="y")
+
+
+def test_audit_page_of_one_county_does_not_show_another_countys_rows(client, users, make_user, make_patient):
+    p = make_patient()
+    client.force_login(users["doctor"])
+    client.get(f"/patients/{p.pk}/")
+    other_supervisor = make_user("county_supervisor", "other_county")
+    client.force_login(other_supervisor)
+    page = client.get("/audit/").context["page"]
+    assert all(e.region_code in ("", "990103000000") or e.region_code.startswith("990103") for e in page.object_list)
+    assert not any(e.patient_id == p.pk for e in page.object_list)

@@ -232,3 +232,23 @@ def test_key_person_reason_does_not_reveal_the_condition_to_police(client, users
     assert "病情不稳定" not in html and "不稳定" not in html and "卫生健康部门评估认定" in html
     as_user(client, users["doctor"])
     assert "病情不稳定" in client.get(f"/patients/{p.pk}/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "who,names",
+    [("county", {"甲患者", "乙患者"}), ("doctor", {"甲患者", "乙患者"}), ("vdoc", {"甲患者"}), ("doctor2", set())],
+)
+def test_export_holds_exactly_the_jurisdiction(client, users, two, who, names):
+    as_user(client, users[who])
+    wb = load_workbook(io.BytesIO(client.get("/patients/export.xlsx").content))
+    cells = {c for row in wb.active.iter_rows(values_only=True) for c in row if c}
+    assert {n for n in ("甲患者", "乙患者") if n in cells} == names
+
+
+def test_search_by_full_id_number_finds_and_audit_keeps_no_query_text(client, users, two):
+    as_user(client, users["doctor"])
+    response = client.get("/patients/", {"q": two[1].id_number})
+    assert [p.pk for p in response.context["page"].object_list] == [two[1].pk]
+    event = AuditEvent.objects.filter(action="search").latest("id")
+    assert two[1].id_number not in str(event.detail) and two[1].id_number not in event.path
+    assert event.detail["filters"] == ["q"] and event.detail["count"] == 1
