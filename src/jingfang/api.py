@@ -2,6 +2,7 @@
 
 from jingfang.accounts.api import router as accounts_router
 from jingfang.core import api_support
+from jingfang.followups.api import router as followups_router
 from jingfang.regions.api import router as regions_router
 from jingfang.registry.api import router as registry_router
 
@@ -25,3 +26,4 @@ api_support.install(api)
 api.add_router("/v1/", accounts_router)
 api.add_router("/v1/", regions_router)
 api.add_router("/v1/", registry_router)
+api.add_router("/v1/", followups_router)

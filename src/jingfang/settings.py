@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "jingfang.accounts",
     "jingfang.audit",
     "jingfang.registry",
+    "jingfang.followups",
     "jingfang.demo",
 ]
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("jingfang.accounts.urls")),
     path("patients/", include("jingfang.registry.urls")),
     path("audit/", include("jingfang.audit.urls")),
+    path("", include("jingfang.followups.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -13,7 +13,7 @@ def login(page, base, username):
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/patients/")
+    page.wait_for_load_state()
 
 
 def test_village_doctor_finds_edits_and_another_township_cannot_open(live_server, page, shot, users, make_patient):
@@ -22,6 +22,7 @@ def test_village_doctor_finds_edits_and_another_township_cannot_open(live_server
     base = live_server.url
 
     login(page, base, users["vdoc"].username)
+    page.goto(f"{base}/patients/")
     shot(page, "01-patient-list")
     page.fill("#q", "孙浏览")
     page.wait_for_function("!document.querySelector('#rows').innerText.includes('周其他')")
@@ -36,6 +37,7 @@ def test_village_doctor_finds_edits_and_another_township_cannot_open(live_server
     page.click("button:has-text('保存')")
     page.wait_for_url(f"{base}/patients/{patient.pk}/")
     assert "甲村5组新址8号" in page.inner_text("main")
+    assert "2015-03-01" in page.inner_text("main")  # the dates the form showed were kept
     assert "档案已保存" in page.inner_text("main")
 
     page.once("dialog", lambda d: d.accept())

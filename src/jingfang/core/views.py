@@ -8,6 +8,8 @@ from jingfang.accounts import roles
 @login_required
 def home(request):
     role = request.user.role
+    if roles.can(role, roles.VIEW_WORKLIST):
+        return HttpResponseRedirect(reverse("followups:worklist"))
     if roles.can(role, roles.VIEW_PATIENTS):
         return HttpResponseRedirect(reverse("registry:patient_list"))
     if roles.can(role, roles.MANAGE_USERS):

@@ -32,6 +32,7 @@ class DemoSummary:
     population: int = 0
     patients: int = 0
     key_persons: int = 0
+    followups: int = 0
     users_created: list[str] = field(default_factory=list)
     users_skipped: list[str] = field(default_factory=list)
 
@@ -115,8 +116,11 @@ def generate(
         load_demo_regions()
         written = write_patients(iter_patient_specs(patients, seed, as_of))
         summary.patients = len(written)
-        summary.key_persons = sum(1 for spec, _ in written if spec.fields["key_person"])
         summary.users_created, summary.users_skipped = create_demo_users()
+        from .followups import write_followups
+
+        summary.followups = write_followups(written, as_of)
+        summary.key_persons = Patient.objects.filter(key_person=True).count()
         record(
             None,
             "admin",

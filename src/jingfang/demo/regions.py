@@ -18,6 +18,15 @@ AREA_CODE = COUNTY[0][:6]
 
 SAMPLE_CSV = Path(__file__).with_name("sample_regions.csv")
 
+# Policy profiles set on demo regions, to show inheritance: the county follows the national norms
+# with Xuecheng's targets; three townships run their own seeds' rules; 平川镇 inherits the county's.
+POLICIES = {
+    "990102000000": "xuecheng-2016",
+    "990102001000": "qiyunshan-2024",
+    "990102003000": "zhongliang-2022",
+    "990102004000": "pingqiao-2025",
+}
+
 # Township code and name, then its villages/communities (村/社区) with resident populations.
 TOWNSHIPS: list[tuple[str, str, list[tuple[str, int]]]] = [
     (
@@ -134,5 +143,6 @@ def as_csv() -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["code", "name", "parent_code", "population", "policy"])
     for region in tree():
-        writer.writerow([region.code, region.name, region.parent_code, region.population, ""])
+        writer.writerow([region.code, region.name, region.parent_code, region.population,
+                         POLICIES.get(region.code, "")])
     return buffer.getvalue()

@@ -18,6 +18,10 @@ def key_person_reasons(
     has_guardian: bool = True,
     floating: bool = False,
     key_risk_threshold: int = 3,
+    lost: bool = False,
+    refuses: bool = False,
+    weak_guardianship: bool = False,
+    relapse: bool = False,
 ) -> list[str]:
     reasons = []
     if risk_level is not None and risk_level >= key_risk_threshold:
@@ -31,8 +35,16 @@ def key_person_reasons(
         reasons.append("既往有肇事肇祸或自伤自杀行为")
     if status == "missing":
         reasons.append("下落不明")
+    if lost:
+        reasons.append("失访")
+    if refuses:
+        reasons.append("拒绝接受随访或面访")
     if not has_guardian:
         reasons.append("无监护人")
+    elif weak_guardianship:
+        reasons.append("弱监护")
+    if relapse:
+        reasons.append("病情反复")
     if floating:
         reasons.append("流动人口（现住地与户籍地不一致）")
     if manual:

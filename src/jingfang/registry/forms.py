@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from jingfang.accounts import roles
 from jingfang.core import idnumber, masking
+from jingfang.core.widgets import DateInput
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 
@@ -102,12 +103,12 @@ class PatientForm(forms.ModelForm):
         model = Patient
         fields = FILE_FIELDS + STATUS_FIELDS
         widgets = {
-            "consent_date": forms.DateInput(attrs={"type": "date"}),
-            "diagnosis_date": forms.DateInput(attrs={"type": "date"}),
-            "first_onset_date": forms.DateInput(attrs={"type": "date"}),
-            "first_antipsychotic_date": forms.DateInput(attrs={"type": "date"}),
-            "status_since": forms.DateInput(attrs={"type": "date"}),
-            "death_date": forms.DateInput(attrs={"type": "date"}),
+            "consent_date": DateInput(),
+            "diagnosis_date": DateInput(),
+            "first_onset_date": DateInput(),
+            "first_antipsychotic_date": DateInput(),
+            "status_since": DateInput(),
+            "death_date": DateInput(),
             "psychiatrist_opinion": forms.Textarea(attrs={"rows": 2}),
             "clinical_notes": forms.Textarea(attrs={"rows": 2}),
         }
@@ -318,9 +319,9 @@ class StatusForm(forms.ModelForm):
     class Meta:
         model = StatusChange
         fields = ["status", "detail", "since", "note"]
-        widgets = {"since": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"since": DateInput()}
 
-    death_date = forms.DateField(label="死亡日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    death_date = forms.DateField(label="死亡日期", required=False, widget=DateInput())
     death_cause = forms.ChoiceField(
         label="死亡原因", choices=[("", "—"), *vocab.choices(vocab.DEATH_CAUSES)], required=False
     )

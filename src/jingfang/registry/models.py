@@ -74,6 +74,7 @@ class Patient(models.Model):
     disability_grade = models.PositiveSmallIntegerField("残疾等级", null=True, blank=True)
     key_person_manual = models.BooleanField("人工标记重点人员", default=False)
     key_person_reason = models.CharField("重点人员原因", max_length=200, blank=True)
+    guardianship_weak = models.BooleanField("弱监护（监护能力不足）", default=False)
 
     # Whereabouts
     status = models.CharField("在管状态", max_length=16, choices=choices(vocab.STATUSES), default="at_home")
@@ -87,6 +88,11 @@ class Patient(models.Model):
     condition = models.CharField("病情分类", max_length=16, choices=choices(vocab.CONDITIONS), blank=True)
     key_person = models.BooleanField("重点人员", default=False, db_index=True)
     next_due_date = models.DateField("下次随访日期", null=True, blank=True, db_index=True)
+    last_followup_date = models.DateField("末次随访日期", null=True, blank=True)
+    last_seen_date = models.DateField("末次见到患者日期", null=True, blank=True)
+    lost = models.BooleanField("失访", default=False, db_index=True)
+    grade = models.CharField("分色管理", max_length=16, blank=True)
+    key_reasons = models.JSONField("重点人员原因（系统判定）", default=list, blank=True)
 
     registered_on = models.DateField("建档日期")
     created_by = models.ForeignKey(

@@ -15,12 +15,22 @@ from jingfang.regions import codes
 from .models import Patient
 
 
+def jurisdiction_range(user) -> tuple[str, str] | None:
+    """The inclusive range of village codes a user may see patients in, or None if they may see none.
+
+    Other apps' selectors of per-patient rows that carry the patient's village code use this range,
+    so that scoping has one definition."""
+    if user is None or not user.is_authenticated or not roles.can(user.role, roles.VIEW_PATIENTS):
+        return None
+    return codes.code_range(user.region_id)
+
+
 def patients_for(user) -> QuerySet[Patient]:
     """All patients whose current residence lies within the user's region, if the role may see patients."""
-    if user is None or not user.is_authenticated or not roles.can(user.role, roles.VIEW_PATIENTS):
+    scope = jurisdiction_range(user)
+    if scope is None:
         return Patient.objects.none()
-    lo, hi = codes.code_range(user.region_id)
-    return Patient.objects.filter(region_id__gte=lo, region_id__lte=hi)
+    return Patient.objects.filter(region_id__gte=scope[0], region_id__lte=scope[1])
 
 
 def get_patient_for(request, pk, *, action: str = "view", audit_success: bool = True) -> Patient:

@@ -102,12 +102,16 @@ def guardian_data(guardian) -> dict:
     }
 
 
+# Reasons that reveal the condition class; partner roles read HIDDEN_CLINICAL_REASON instead.
+CLINICAL_REASONS = ("病情不稳定", "病情反复")
+
+
 def reasons_for(patient, role: str, guardians: list) -> list[str]:
-    """Key-person reasons in words, without the clinical one for roles that may not see it."""
-    sees_condition = roles.visible(role, "condition")
-    reasons = key_person_reasons(
+    """Key-person reasons in words (as the schedule engine last stored them, else derived from the
+    file), without the clinical ones for roles that may not see them."""
+    reasons = list(patient.key_reasons or []) or key_person_reasons(
         risk_level=patient.risk_level,
-        condition=patient.condition if sees_condition else "",
+        condition=patient.condition,
         police_listed=patient.police_listed,
         manual=patient.key_person_manual,
         manual_reason=patient.key_person_reason,
@@ -115,9 +119,12 @@ def reasons_for(patient, role: str, guardians: list) -> list[str]:
         status=patient.status,
         has_guardian=bool(guardians),
     )
-    if not sees_condition and patient.condition == "unstable":
-        reasons.append(HIDDEN_CLINICAL_REASON)
-    return reasons
+    if roles.visible(role, "condition"):
+        return reasons
+    shown = [r for r in reasons if not r.startswith(CLINICAL_REASONS)]
+    if len(shown) < len(reasons):
+        shown.append(HIDDEN_CLINICAL_REASON)
+    return shown
 
 
 def patient_detail(patient, role: str) -> dict:

@@ -18,6 +18,7 @@ from . import vocab
 from .flags import key_person_reasons
 from .forms import FILE_FIELDS, STATUS_FIELDS, GuardianForm, PatientForm, StatusForm, today
 from .models import Guardian, Patient, Revision, StatusChange
+from .signals import patient_changed
 
 MASKED_IN_REVISIONS = {"id_number": masking.mask_id_number, "phone": masking.mask_phone}
 
@@ -108,6 +109,7 @@ def create_patient(actor, data: dict, guardian: dict | None = None, *, request=N
                 note="建档",
                 recorded_by=actor,
             )
+            patient_changed.send(sender=Patient, patient=patient)
     except IntegrityError:
         raise _duplicate_error(actor, patient.id_number) from None
     audit.record(actor, "create", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}")
@@ -257,6 +259,7 @@ def update_patient(
         refresh_flags(updated)
         updated.save()
         Revision.objects.create(patient=updated, version=updated.version, user=actor, changes=diff)
+        patient_changed.send(sender=Patient, patient=updated)
     audit.record(
         actor, "update", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
         detail={"fields": sorted(diff), "version": updated.version},
@@ -326,6 +329,7 @@ def change_status(actor, patient: Patient, data: dict, *, request=None) -> Patie
             patient=patient, version=patient.version, user=actor,
             changes={"status": [before[0], cd["status"]], "status_detail": [before[1], cd["detail"]]},
         )
+        patient_changed.send(sender=Patient, patient=patient)
     audit.record(
         actor, "status", request=request, patient_id=patient.pk, detail={"status": cd["status"]}
     )

@@ -117,3 +117,43 @@ RISK_LEVELS = {
 
 def choices(mapping: dict) -> list[tuple]:
     return list(mapping.items())
+
+# Follow-up form (随访服务记录表) -------------------------------------------------------------
+FOLLOWUP_MODES = {"clinic": "门诊", "home_visit": "家庭访视", "phone": "电话"}
+NOT_SEEN_REASONS = {
+    "away_work": "外出打工",
+    "moved": "迁居他处",
+    "missing": "走失",
+    "unreachable": "连续3次未到访（联系不上）",
+    "refused": "拒绝访视",
+    "other": "其他",
+}
+INSIGHT = {"full": "自知力完全", "partial": "自知力不全", "none": "自知力缺失"}
+GOOD_FAIR_POOR = {"good": "良好", "fair": "一般", "poor": "较差"}
+SOCIAL_FUNCTIONS = {
+    "self_care": "个人生活料理",
+    "housework": "家务劳动",
+    "work": "生产劳动及工作",
+    "study": "学习能力",
+    "social": "社会人际交往",
+}
+HOSPITAL_SINCE_LAST = {"never": "从未住院", "current": "目前正在住院", "past": "既往住院，现未住院"}
+ADHERENCE = {"regular": "按医嘱规律服药", "intermittent": "间断服药", "none": "不服药", "not_required": "医嘱勿需服药"}
+ADHERENCE_CAUSES = {
+    "economic": "经济困难",
+    "inconvenient": "取药不便",
+    "poor_compliance": "依从性差/不愿服药",
+    "side_effects": "药物不良反应",
+    "weak_guardianship": "无监护或弱监护",
+    "other": "其他",
+}
+ADVERSE = {"none": "无", "present": "有", "serious": "严重"}
+PHYSICAL = {"none": "无躯体疾病", "stable": "躯体疾病稳定", "serious": "严重躯体疾病"}
+REHAB_MEASURES = {
+    "life_skills": "生活劳动能力",
+    "vocational": "职业训练",
+    "study": "学习能力",
+    "social": "社会交往",
+    "other": "其他",
+}
+LOCKING_SINCE_LAST = {"none": "无关锁", "locked": "关锁", "released": "关锁已解除"}

@@ -46,3 +46,9 @@ def person(user):
     if user is None:
         return "—"
     return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def getfield(form, name):
+    """A bound field by name: {% with f=form|getfield:"risk_level" %}."""
+    return form[name]

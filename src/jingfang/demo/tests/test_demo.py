@@ -13,6 +13,8 @@ from jingfang.demo import regions as demo_regions
 from jingfang.demo.accounts import DEMO_PASSWORD, DEMO_USERS, print_logins
 from jingfang.demo.generate import DEFAULT_PATIENTS, default_as_of
 from jingfang.demo.people import iter_patient_specs
+from jingfang.followups import engine
+from jingfang.followups.models import DueItem
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 from jingfang.registry.models import Guardian, Patient, StatusChange
@@ -78,13 +80,19 @@ def test_demo_builds_a_consistent_county():
             assert patient.death_cause
         else:
             assert patient.death_date is None
-        expected_key = (
-            patient.risk_level >= 3
-            or patient.condition == "unstable"
-            or patient.police_listed
-            or patient.key_person_manual
-        )
-        assert patient.key_person == expected_key
+        profile = engine.profile_for(patient.region_id)
+        rows = list(patient.followups.order_by("date", "id").values(*engine.CONTACT_FIELDS))
+        flags = engine.compute_flags(patient, profile, rows, engine.contacts_for(patient, rows))
+        assert patient.key_person == flags["key_person"]
+        if patient.risk_level is not None and patient.risk_level >= 3 and patient.status == "at_home":
+            assert patient.key_person
+        dates = [r["date"] for r in rows]
+        assert all(patient.registered_on <= d <= dt.date.today() for d in dates)
+        if patient.status == "at_home":
+            assert patient.next_due_date is not None
+            assert DueItem.objects.filter(patient=patient, kind="followup").exists()
+        if rows and rows[-1]["seen"]:
+            assert patient.condition == rows[-1]["condition"]
 
     assert set(User.objects.values_list("role", flat=True)) == set(roles.ROLES)
     assert User.objects.count() == len(DEMO_USERS)

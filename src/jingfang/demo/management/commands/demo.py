@@ -53,7 +53,7 @@ class Command(BaseCommand):
                 f"演示数据已生成：行政区划{summary.regions}个（乡镇{summary.townships}个、"
                 f"村（社区）{summary.villages}个，常住人口{summary.population:,}人），"
                 f"患者{summary.patients}人（重点人员{summary.key_persons}人，"
-                f"报告患病率{summary.patients * 1000 / summary.population:.2f}‰）。"
+                f"报告患病率{summary.patients * 1000 / summary.population:.2f}‰），随访记录{summary.followups}条。"
             )
         )
         if summary.users_skipped:

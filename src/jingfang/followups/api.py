@@ -1,0 +1,196 @@
+"""API: follow-ups (API.md "Follow-ups") and the worklist (API.md "Worklist")."""
+
+import datetime as dt
+from typing import Literal
+
+from ninja import Field, Query, Router, Schema, Status
+
+from jingfang.accounts import roles
+from jingfang.audit import log as audit
+from jingfang.core import api_support, errors
+from jingfang.registry import selectors, vocab
+
+from . import engine, services, worklist
+from .forms import MED_ROWS
+
+router = Router(tags=["随访与工作台"])
+Closed = api_support.ClosedSchema
+
+
+def _one_of(mapping: dict):
+    return Literal[tuple(mapping)]
+
+
+class MedicationIn(Closed):
+    name: str = Field(..., max_length=50)
+    dose: str = Field("", max_length=80)
+
+
+class FollowupIn(Closed):
+    date: dt.date
+    mode: _one_of(vocab.FOLLOWUP_MODES)
+    seen: bool = True
+    not_seen_reason: _one_of(vocab.NOT_SEEN_REASONS) | None = None
+    not_seen_note: str = Field("", max_length=200)
+    risk_level: int | None = Field(None, ge=0, le=5)
+    symptoms: list[_one_of(vocab.SYMPTOMS)] = []
+    symptoms_other: str = Field("", max_length=200)
+    psychotic_level: Literal["none", "some", "obvious"] | None = None
+    insight: _one_of(vocab.INSIGHT) | None = None
+    sleep: _one_of(vocab.GOOD_FAIR_POOR) | None = None
+    diet: _one_of(vocab.GOOD_FAIR_POOR) | None = None
+    social_function: _one_of(vocab.GOOD_FAIR_POOR) | None = None
+    social_detail: dict[_one_of(vocab.SOCIAL_FUNCTIONS), _one_of(vocab.GOOD_FAIR_POOR)] = {}
+    dangerous_acts: dict[_one_of(vocab.DANGEROUS_ACTS), int] = {}
+    locking: _one_of(vocab.LOCKING_SINCE_LAST) | None = None
+    hospitalized: bool | None = Field(None, description="目前正在住院")
+    hospital: _one_of(vocab.HOSPITAL_SINCE_LAST) | None = None
+    discharge_date: dt.date | None = None
+    lab_tests: str = Field("", max_length=200)
+    adherence: _one_of(vocab.ADHERENCE) | None = None
+    adherence_cause: _one_of(vocab.ADHERENCE_CAUSES) | None = None
+    adverse_reaction: _one_of(vocab.ADVERSE) | None = None
+    adverse_note: str = Field("", max_length=200)
+    physical_illness: _one_of(vocab.PHYSICAL) | None = None
+    physical_note: str = Field("", max_length=200)
+    medications: list[MedicationIn] = Field([], max_length=MED_ROWS)
+    treatment_effect: _one_of(vocab.TREATMENT_EFFECT) | None = None
+    referral: bool = False
+    referral_reason: str = Field("", max_length=200)
+    referral_to: str = Field("", max_length=200)
+    referral_succeeded: bool | None = None
+    guardian_refuses_hospital: bool = False
+    psychiatrist_contacted: bool = False
+    police_notified: bool = False
+    rehab_measures: list[_one_of(vocab.REHAB_MEASURES)] = []
+    life_events: str = Field("", max_length=200)
+    notes: str = Field("", max_length=2000)
+    assessment_done: bool = False
+    health_check_done: bool = False
+    patient_interviewed: bool = True
+    guardian_interviewed: bool = False
+    joint: bool = False
+    attendees: list[str] = Field([], max_length=20)
+    condition: _one_of(vocab.CONDITIONS) | None = Field(None, description="调整系统判定的分类（须同时给出 condition_reason）")
+    condition_reason: str = Field("", max_length=200)
+    died: bool = False
+    death_date: dt.date | None = None
+    death_cause: _one_of(vocab.DEATH_CAUSES) | None = None
+
+
+class FollowupOut(Schema):
+    id: int
+    condition: str | None
+    next_due_date: dt.date | None
+    reasons: list[str]
+    actions: list[str]
+
+
+def _form_data(body: FollowupIn) -> dict:
+    """The API body in the page form's field names, so both go through the same validation."""
+    raw = body.model_dump()
+    data = {}
+    for key, value in raw.items():
+        if value is None or key in ("social_detail", "dangerous_acts", "medications", "attendees", "hospitalized",
+                                    "condition", "condition_reason"):
+            continue
+        if isinstance(value, bool):
+            if value:
+                data[key] = "on"
+        elif isinstance(value, dt.date):
+            data[key] = value.isoformat()
+        else:
+            data[key] = value
+    if body.hospitalized and not body.hospital:
+        data["hospital"] = "current"
+    for k, v in body.social_detail.items():
+        data[f"social_{k}"] = v
+    for k, v in body.dangerous_acts.items():
+        data[f"acts_{k}"] = v
+    for i, med in enumerate(body.medications, start=1):
+        data[f"med_{i}_name"], data[f"med_{i}_dose"] = med.name, med.dose
+    data["attendee_names"] = "、".join(body.attendees)
+    if body.condition:
+        data["condition_override"] = body.condition
+        data["condition_override_reason"] = body.condition_reason
+    return data
+
+
+FIELD_NAMES = {"condition_override": "condition", "condition_override_reason": "condition_reason",
+               "attendee_names": "attendees"}
+
+
+@router.post("/patients/{id}/followups", response={201: FollowupOut, 403: api_support.Problem,
+                                                   422: api_support.Problem}, summary="录入随访")
+def create_followup(request, id: int, body: FollowupIn):
+    patient = selectors.get_patient_for(request, id, action="create", audit_success=False)
+    try:
+        result = services.record_followup(request.user, patient, _form_data(body), request=request)
+    except errors.Invalid as exc:
+        exc.errors = [errors.FieldError(FIELD_NAMES.get(e.field, e.field), e.message) for e in exc.errors]
+        raise
+    return Status(201, {"id": result.followup.pk, "condition": result.condition, "next_due_date": result.next_due_date,
+                 "reasons": result.reasons, "actions": result.actions})
+
+
+PUBLIC_FIELDS = ("id", "date", "mode", "seen", "not_seen_reason", "risk_level", "recorded_at")
+
+
+@router.get("/patients/{id}/followups", response=list[dict], summary="随访记录（新的在前）")
+def list_followups(request, id: int):
+    patient = selectors.get_patient_for(request, id)
+    sees = roles.sees_clinical(request.user.role)
+    out = []
+    for f in patient.followups.order_by("-date", "-id"):
+        row = {k: getattr(f, k) for k in PUBLIC_FIELDS}
+        if sees:
+            for field in f._meta.concrete_fields:
+                if field.name not in ("patient", "recorded_by"):
+                    row[field.name] = getattr(f, field.attname)
+        row["next_due_date"] = f.next_due_date
+        out.append(row)
+    return out
+
+
+class WorkItem(Schema):
+    patient_id: int
+    kind: str
+    due_date: dt.date
+    state: str
+    reason: str
+    patient_name: str
+    region_code: str
+    window_start: dt.date
+    rule_id: str
+    mode: str
+    key_person: bool
+    escalations: list[str]
+    provisional: bool
+
+
+class WorklistOut(Schema):
+    on: dt.date
+    count: int
+    items: list[WorkItem]
+
+
+class WorklistQuery(Schema):
+    on: dt.date | None = None
+    region_code: str = ""
+    kind: str = ""
+    key_person: api_support.OptionalBool = None
+    horizon: int = Field(worklist.DEFAULT_HORIZON, ge=0, le=92)
+
+
+@router.get("/worklist", response=WorklistOut, summary="工作台：逾期、到期与即将到期事项")
+def get_worklist(request, q: Query[WorklistQuery]):
+    if not request.user.can(roles.VIEW_WORKLIST):
+        audit.record_request(request, "list", outcome="denied", target="worklist")
+        raise errors.Forbidden("您的角色无权查看工作台")
+    if q.kind and q.kind not in worklist.KIND_LABELS:
+        raise api_support.invalid("kind", f"应为 {'、'.join(worklist.KIND_LABELS)} 之一")
+    on = q.on or engine.today()
+    items = worklist.items_for(request.user, on, region_code=q.region_code, kind=q.kind, key_person=q.key_person,
+                               horizon=q.horizon)
+    audit.record_request(request, "list", target="worklist", detail={"count": len(items), "on": on.isoformat()})
+    return {"on": on, "count": len(items), "items": [i.__dict__ | {"reason": i.reason} for i in items]}

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+def _refresh_schedule(sender, patient, **kwargs):
+    from .engine import refresh
+
+    refresh(patient)
+
+
+class FollowupsConfig(AppConfig):
+    name = "jingfang.followups"
+    verbose_name = "随访与评估"
+
+    def ready(self):
+        from jingfang.registry.signals import patient_changed
+
+        patient_changed.connect(_refresh_schedule, dispatch_uid="followups.refresh_schedule")

@@ -1,0 +1,273 @@
+"""Where the pure rules meet the database: the region's policy profile, the working-day calendar,
+a patient's contact history as plain data, and the refresh of the stored schedule (DueItem rows and
+the patient's cached next due date, lost flag, key-person flag and colour grade)."""
+
+import datetime as dt
+import logging
+import time
+
+from jingfang.core.models import CalendarDay
+from jingfang.regions import codes
+from jingfang.regions.models import Region
+
+from . import policy
+from .workdays import WorkCalendar
+
+log = logging.getLogger(__name__)
+_TTL = 60.0
+_profile_names: dict[str, tuple[float, str]] = {}
+_calendar: list = [0.0, None]
+
+
+def clear_caches() -> None:
+    _profile_names.clear()
+    _calendar[0], _calendar[1] = 0.0, None
+    policy.clear_cache()
+
+
+def chain_codes(code: str) -> list[str]:
+    """The code and its ancestors' codes, deepest first."""
+    out = []
+    for level in range(codes.level_of(code), codes.PROVINCE - 1, -1):
+        prefix = code[: codes.PREFIX_LENGTH[level]]
+        out.append(prefix + "0" * (12 - len(prefix)))
+    return out
+
+
+def profile_name_for(region_code: str) -> str:
+    """The profile set on the region or its nearest ancestor; national-2018 when none is."""
+    now = time.monotonic()
+    hit = _profile_names.get(region_code)
+    if hit and now - hit[0] < _TTL:
+        return hit[1]
+    chain = chain_codes(region_code)
+    found = dict(Region.objects.filter(code__in=chain).exclude(policy="").values_list("code", "policy"))
+    name = next((found[c] for c in chain if c in found), policy.DEFAULT_PROFILE)
+    _profile_names[region_code] = (now, name)
+    return name
+
+
+def profile_for(region_code: str):
+    name = profile_name_for(region_code)
+    try:
+        return policy.load_profile(name)
+    except policy.PolicyError:
+        log.exception("policy profile %s failed to load; using %s", name, policy.DEFAULT_PROFILE)
+        return policy.load_profile(policy.DEFAULT_PROFILE)
+
+
+def calendar() -> WorkCalendar:
+    now = time.monotonic()
+    if _calendar[1] is None or now - _calendar[0] > _TTL:
+        overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
+        _calendar[0], _calendar[1] = now, WorkCalendar(overrides=overrides)
+    return _calendar[1]
+
+
+def today() -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+# A patient's history as plain data ---------------------------------------------------------------
+CONTACT_FIELDS = ("date", "mode", "seen", "condition", "risk_level", "assessment_done", "health_check_done",
+                  "attendee_count", "guardian_refuses_hospital", "not_seen_reason")
+
+
+def contacts_for(patient, rows=None) -> list:
+    from .schedule import Contact
+
+    if rows is None:
+        rows = patient.followups.order_by("date", "id").values(*CONTACT_FIELDS)
+    return [
+        Contact(date=r["date"], mode=r["mode"], seen=r["seen"], condition=r["condition"] or None,
+                risk_level=r["risk_level"], assessment=r["assessment_done"], health_check=r["health_check_done"],
+                members=r["attendee_count"], guardian_refuses_hospital=r["guardian_refuses_hospital"])
+        for r in rows
+    ]
+
+
+def state_for(patient, *, key_person: bool | None = None):
+    from .schedule import PatientState
+
+    return PatientState(
+        status=patient.status, registered_on=patient.registered_on,
+        key_person=patient.key_person if key_person is None else key_person,
+        pending_transfer=bool(getattr(patient, "pending_transfer", False)),
+    )
+
+
+def sensitive_period_on(region_code: str, on: dt.date) -> bool:
+    from .models import SensitivePeriod
+
+    return SensitivePeriod.objects.filter(region_id__in=chain_codes(region_code), start__lte=on, end__gte=on).exists()
+
+
+# Flags -------------------------------------------------------------------------------------------
+def _relapse(rows: list[dict]) -> bool:
+    """病情反复: unstable at the latest classified visit after being stable at the one before."""
+    classes = [r["condition"] for r in rows if r["seen"] and r["condition"]]
+    return len(classes) >= 2 and classes[-1] == "unstable" and classes[-2] == "stable"
+
+
+def _floating(patient) -> bool:
+    return patient.household_region_id[:6] != patient.region_id[:6]
+
+
+def compute_flags(patient, profile, rows: list[dict], contacts: list) -> dict:
+    """Lost, key-person reasons and colour grade from the file and its history (DOMAIN.md §3)."""
+    from jingfang.registry.flags import key_person_reasons
+
+    from .models import SearchAttempt
+    from .schedule import grade, is_lost
+
+    lost = is_lost(profile, contacts)
+    if lost:
+        last_failed = max(r["date"] for r in rows if not r["seen"])
+        lost = not SearchAttempt.objects.filter(patient=patient, result="found", date__gte=last_failed).exists()
+    last = rows[-1] if rows else None
+    guardians = list(patient.guardians.all())
+    reasons = key_person_reasons(
+        risk_level=patient.risk_level, condition=patient.condition, police_listed=patient.police_listed,
+        manual=patient.key_person_manual, manual_reason=patient.key_person_reason,
+        past_dangerous_acts=patient.past_dangerous_acts, status=patient.status, has_guardian=bool(guardians),
+        floating=_floating(patient), key_risk_threshold=profile.key_person.risk_threshold, lost=lost,
+        refuses=bool(last and not last["seen"] and last["not_seen_reason"] == "refused"),
+        weak_guardianship=patient.guardianship_weak, relapse=_relapse(rows),
+    )
+    active = patient.status not in ("deceased", "moved_out")
+    key = bool(reasons) and active
+    g = grade(profile, condition=patient.condition or None, risk_level=patient.risk_level, key_person=key)
+    return {"lost": lost and active, "key_person": key, "reasons": reasons, "grade": g.colour if g else ""}
+
+
+# Refresh of the stored schedule ------------------------------------------------------------------
+class Outcome:
+    def __init__(self, items, followup):
+        self.items = items
+        self.followup = followup
+        self.rule = followup.rule if followup else ""
+        self.actions = list(followup.escalations) + list(followup.notes) if followup else []
+
+
+def refresh(patient, on: dt.date | None = None) -> Outcome:
+    """Recompute and store what is due for one patient (called by every write that changes it)."""
+    from .models import DueItem, IndividualPlan, SearchAttempt
+    from .schedule import Due, schedule
+
+    on = on or today()
+    profile = profile_for(patient.region_id)
+    rows = list(patient.followups.order_by("date", "id").values(*CONTACT_FIELDS))
+    contacts = contacts_for(patient, rows)
+    seen = [r for r in rows if r["seen"]]
+    patient.last_followup_date = rows[-1]["date"] if rows else None
+    patient.last_seen_date = seen[-1]["date"] if seen else None
+    if seen and seen[-1]["risk_level"] is not None:
+        patient.risk_level, patient.condition = seen[-1]["risk_level"], seen[-1]["condition"] or ""
+    flags = compute_flags(patient, profile, rows, contacts)
+    patient.lost, patient.key_person, patient.grade = flags["lost"], flags["key_person"], flags["grade"]
+    patient.key_reasons = flags["reasons"] if flags["key_person"] else []
+    items = schedule(profile, state_for(patient), contacts, on)
+    followup = next((d for d in items if d.kind == "followup"), None)
+    patient.next_due_date = followup.due_date if followup else None
+    extra = []
+    for plan in IndividualPlan.objects.filter(patient=patient, active=True):
+        extra.append(Due("deadline", plan.review_date, plan.review_date, "upcoming",
+                         f"一人一策定期研判：{plan.title}", f"{profile.name}:plan_review"))
+    if patient.lost:
+        cadence = profile.cadence("lost_review")
+        last_search = SearchAttempt.objects.filter(patient=patient).order_by("-date").values_list("date", flat=True).first()
+        start = last_search or patient.last_followup_date or on
+        if cadence:
+            due = cadence.every.after(start)
+            extra.append(Due("deadline", due, due, "upcoming", f"失访查找：{cadence.label}（{cadence.cite}）",
+                             f"{profile.name}:lost_review"))
+    DueItem.objects.filter(patient=patient).delete()
+    DueItem.objects.bulk_create([
+        DueItem(patient=patient, region_code=patient.region_id, kind=d.kind, due_date=d.due_date,
+                window_start=d.window_start, rule=d.rule[:300], rule_id=d.rule_id[:100], mode=d.mode or "",
+                escalations=list(d.escalations), notes=list(d.notes), provisional=d.provisional,
+                key_person=patient.key_person)
+        for d in [*items, *extra] if d.kind != "roll_call"
+    ])
+    type(patient).objects.filter(pk=patient.pk).update(
+        lost=patient.lost, key_person=patient.key_person, grade=patient.grade, key_reasons=patient.key_reasons,
+        last_followup_date=patient.last_followup_date, last_seen_date=patient.last_seen_date,
+        risk_level=patient.risk_level, condition=patient.condition, next_due_date=patient.next_due_date,
+    )
+    return Outcome(items, followup)
+
+
+# Classification and preview ----------------------------------------------------------------------
+def assessment_from(values) -> "object":
+    from .classify import Assessment
+
+    get = values.get if isinstance(values, dict) else (lambda k, d=None: getattr(values, k, d))
+    return Assessment(
+        risk_level=int(get("risk_level")),
+        psychotic_symptoms=get("psychotic_level") or None,
+        symptoms=tuple(get("symptoms") or ()),
+        insight=get("insight") or "full",
+        social_function=get("social_function") or "good",
+        adverse_reaction=get("adverse_reaction") or "none",
+        physical_illness=get("physical_illness") or "none",
+    )
+
+
+def classify_followup(values):
+    from .classify import classify
+
+    return classify(assessment_from(values))
+
+
+def preview(patient, values: dict) -> dict | None:
+    """What recording these answers would give: class, reasons, next follow-up and actions."""
+    from jingfang.registry import vocab
+
+    from .schedule import Contact, next_followup
+
+    if values.get("risk_level") in (None, ""):
+        return None
+    try:
+        verdict = classify_followup(values)
+    except (TypeError, ValueError):
+        return None
+    condition = values.get("condition_override") or verdict.condition
+    date = values.get("date") or today()
+    if isinstance(date, str):
+        date = dt.date.fromisoformat(date)
+    profile = profile_for(patient.region_id)
+    history = contacts_for(patient) + [Contact(
+        date=date, mode=values.get("mode") or "home_visit", seen=True, condition=condition,
+        risk_level=int(values["risk_level"]), guardian_refuses_hospital=bool(values.get("guardian_refuses_hospital")),
+    )]
+    nxt = next_followup(profile, state_for(patient), history)
+    actions = list(nxt.escalations) + list(nxt.notes) if nxt else []
+    cause = values.get("adherence_cause")
+    if values.get("adherence") in ("intermittent", "none") and cause:
+        actions += [f"服药：{m.measure}（{m.cite}）" for m in profile.measures_for(cause)]
+    return {"condition": condition, "label": vocab.CONDITIONS[condition], "reasons": verdict.reasons,
+            "next": nxt, "actions": actions}
+
+
+def medication_measures(patient, fu, actor) -> list[str]:
+    """Adherence class and cause → the profile's measure, recorded as an item of the patient's plan."""
+    from .models import IndividualPlan, PlanMeasure
+
+    if not fu.seen or fu.adherence not in ("intermittent", "none") or not fu.adherence_cause:
+        return []
+    profile = profile_for(patient.region_id)
+    texts = []
+    for m in profile.measures_for(fu.adherence_cause):
+        plan = IndividualPlan.objects.filter(patient=patient, active=True).first()
+        if plan is None:
+            plan = IndividualPlan.objects.create(
+                patient=patient, review_date=patient.next_due_date or fu.date, created_by=actor,
+                owner=actor, title="一人一策管控方案",
+            )
+        source = f"medication:{m.cause}"
+        if not PlanMeasure.objects.filter(plan=plan, source=source, done=False).exists():
+            PlanMeasure.objects.create(plan=plan, category="medication", text=m.measure, source=source)
+        texts.append(f"服药：{m.measure}（{m.cite}）")
+    return texts

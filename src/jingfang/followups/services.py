@@ -1,0 +1,181 @@
+"""Writes of the follow-up area: one function per action; each validates fully, writes in one
+transaction, refreshes the patient's stored schedule, and audits."""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F
+
+from jingfang.accounts import roles
+from jingfang.audit import log as audit
+from jingfang.core import errors
+from jingfang.registry.models import Patient, StatusChange
+
+from . import engine
+from .forms import FollowUpForm
+from .models import FollowUp, IndividualPlan, PlanMeasure, RollCall, SearchAttempt, SensitivePeriod
+
+
+@dataclass
+class FollowUpResult:
+    followup: FollowUp
+    condition: str | None
+    next_due_date: object
+    reasons: list[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+
+
+def _require(actor, action: str, audit_action: str, request=None, patient_id=None) -> None:
+    if not actor.can(action):
+        audit.record(actor, audit_action, request=request, outcome="denied", patient_id=patient_id)
+        raise errors.Forbidden("您的角色无权执行此操作")
+
+
+def _bump(patient: Patient) -> None:
+    """Take the patient's row for this transaction and move its version on (a concurrent edit of
+    the file on the old version is then refused)."""
+    Patient.objects.filter(pk=patient.pk).update(version=F("version") + 1)
+    patient.version = Patient.objects.values_list("version", flat=True).get(pk=patient.pk)
+
+
+def record_followup(actor, patient: Patient, data: dict, *, request=None) -> FollowUpResult:
+    _require(actor, roles.RECORD_FOLLOWUP, "create", request, patient.pk)
+    if patient.status in ("deceased",):
+        raise errors.Invalid([errors.FieldError("", "患者已死亡，不能再录入随访")])
+    form = FollowUpForm(data=data, patient=patient)
+    if not form.is_valid():
+        audit.record(actor, "create", request=request, outcome="invalid", patient_id=patient.pk,
+                     target="followup", detail={"fields": sorted(form.errors)})
+        raise errors.Invalid(errors.from_form(form))
+    cd = form.cleaned_data
+    fu = form.save(commit=False)
+    fu.patient = patient
+    fu.recorded_by = actor
+    fu.social_detail, fu.dangerous_acts = cd["social_detail"], cd["dangerous_acts"]
+    fu.medications, fu.attendees = cd["medications"], cd["attendees"]
+    fu.attendee_count = max(1, len(fu.attendees))
+    reasons: list[str] = []
+    if fu.seen:
+        verdict = engine.classify_followup(fu)
+        fu.condition_derived, reasons = verdict.condition, list(verdict.reasons)
+        override = cd.get("condition_override")
+        fu.condition = override or verdict.condition
+        if override and override != verdict.condition:
+            reasons.append(f"人工调整为“{fu.get_condition_display()}”：{fu.condition_override_reason}")
+        fu.condition_reasons = reasons
+    with transaction.atomic():
+        _bump(patient)
+        fu.save()
+        if cd.get("died"):
+            patient.status, patient.status_detail, patient.status_since = "deceased", "deceased", cd["death_date"]
+            patient.death_date, patient.death_cause = cd["death_date"], cd["death_cause"]
+            StatusChange.objects.create(patient=patient, status="deceased", detail="deceased", since=cd["death_date"],
+                                        note="随访时登记死亡", recorded_by=actor)
+        elif fu.hospital == "current" and patient.status == "at_home":
+            patient.status, patient.status_detail, patient.status_since = "hospitalized", "psychiatric_hospital", fu.date
+            StatusChange.objects.create(patient=patient, status="hospitalized", detail="psychiatric_hospital",
+                                        since=fu.date, note="随访时登记住院", recorded_by=actor)
+        patient.save()
+        measures = engine.medication_measures(patient, fu, actor)
+        outcome = engine.refresh(patient)
+        actions = list(outcome.actions) + measures
+        fu.next_due_date = patient.next_due_date
+        fu.next_rule = outcome.rule[:200]
+        fu.actions = actions
+        fu.save(update_fields=["next_due_date", "next_rule", "actions"])
+    audit.record(actor, "create", request=request, patient_id=patient.pk, target=f"followup:{fu.pk}",
+                 detail={"seen": fu.seen, "mode": fu.mode})
+    return FollowUpResult(fu, fu.condition or None, patient.next_due_date, reasons, actions)
+
+
+def record_roll_call(actor, patient: Patient, date, result: str = "present", note: str = "", *, request=None):
+    _require(actor, roles.ROLL_CALL, "create", request, patient.pk)
+    if result not in RollCall.RESULTS:
+        raise errors.Invalid([errors.FieldError("result", "点名结果无效")])
+    if date > engine.today():
+        raise errors.Invalid([errors.FieldError("date", "点名日期不能晚于今天")])
+    call, created = RollCall.objects.update_or_create(
+        patient=patient, date=date, defaults={"result": result, "note": note[:200], "recorded_by": actor}
+    )
+    audit.record(actor, "create", request=request, patient_id=patient.pk, target=f"rollcall:{date.isoformat()}",
+                 detail={"result": result})
+    return call
+
+
+def log_search(actor, patient: Patient, data: dict, *, request=None) -> SearchAttempt:
+    """Log one attempt to find a lost patient; 'found' returns them to normal scheduling."""
+    _require(actor, roles.LOG_SEARCH, "create", request, patient.pk)
+    from .forms import SearchAttemptForm
+
+    form = SearchAttemptForm(data=data)
+    if not form.is_valid():
+        raise errors.Invalid(errors.from_form(form))
+    with transaction.atomic():
+        attempt = form.save(commit=False)
+        attempt.patient, attempt.recorded_by = patient, actor
+        attempt.save()
+        if attempt.result == "found":
+            _bump(patient)
+            if patient.status == "missing":
+                patient.status, patient.status_detail, patient.status_since = "at_home", "", attempt.date
+                StatusChange.objects.create(patient=patient, status="at_home", since=attempt.date,
+                                            note="失访后已找到", recorded_by=actor)
+            patient.lost = False
+            patient.save()
+        engine.refresh(patient)
+    audit.record(actor, "create", request=request, patient_id=patient.pk, target="search",
+                 detail={"result": attempt.result})
+    return attempt
+
+
+def save_plan(actor, patient: Patient, data: dict, measures: list[dict], *, plan=None, request=None):
+    """Create or update a patient's individual plan (一人一策) and its measures."""
+    _require(actor, roles.MANAGE_PLANS, "update", request, patient.pk)
+    from .forms import PlanForm
+
+    form = PlanForm(data=data, instance=plan)
+    bad = [m for m in measures if not (m.get("text") or "").strip()]
+    if not form.is_valid() or bad:
+        errs = errors.from_form(form) if form.errors else []
+        errs += [errors.FieldError("measures", "措施内容不能为空")] if bad else []
+        raise errors.Invalid(errs)
+    with transaction.atomic():
+        plan = form.save(commit=False)
+        plan.patient = patient
+        plan.created_by = plan.created_by or actor
+        plan.save()
+        for m in measures:
+            PlanMeasure.objects.create(plan=plan, category=m.get("category") or "other", text=m["text"].strip()[:300],
+                                       source=m.get("source", "")[:64])
+        engine.refresh(patient)
+    audit.record(actor, "update", request=request, patient_id=patient.pk, target=f"plan:{plan.pk}")
+    return plan
+
+
+def set_measure_done(actor, measure: PlanMeasure, done: bool, *, request=None) -> PlanMeasure:
+    _require(actor, roles.MANAGE_PLANS, "update", request, measure.plan.patient_id)
+    measure.done = done
+    measure.save(update_fields=["done"])
+    audit.record(actor, "update", request=request, patient_id=measure.plan.patient_id, target=f"measure:{measure.pk}")
+    return measure
+
+
+def add_sensitive_period(actor, name: str, start, end, *, request=None) -> SensitivePeriod:
+    _require(actor, roles.SET_SENSITIVE_PERIODS, "admin", request)
+    problems = []
+    if not (name or "").strip():
+        problems.append(errors.FieldError("name", "请填写敏感时期名称"))
+    if start and end and end < start:
+        problems.append(errors.FieldError("end", "结束日期不能早于开始日期"))
+    if start and end and (end - start).days > 92:
+        problems.append(errors.FieldError("end", "敏感时期最长92天"))
+    if problems:
+        raise errors.Invalid(problems)
+    period = SensitivePeriod.objects.create(region=actor.region, name=name.strip()[:100], start=start, end=end,
+                                            created_by=actor)
+    audit.record(actor, "admin", request=request, target=f"sensitive_period:{period.pk}")
+    return period
+
+
+def active_plan(patient: Patient) -> IndividualPlan | None:
+    return patient.plans.filter(active=True).order_by("review_date").first()

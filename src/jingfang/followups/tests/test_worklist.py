@@ -1,0 +1,120 @@
+"""The worklist: scoping, states relative to any date, filters, roll calls, export, API contract."""
+
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from jingfang.audit.models import AuditEvent
+from jingfang.followups import services
+from jingfang.followups.models import SensitivePeriod
+from jingfang.registry.models import Patient
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date.today()
+
+
+def visit(user, patient, days_ago, risk=0):
+    return services.record_followup(user, patient, {
+        "date": (TODAY - dt.timedelta(days=days_ago)).isoformat(), "mode": "home_visit", "seen": "on",
+        "risk_level": risk, "insight": "full", "social_function": "good", "adherence": "regular",
+        "adverse_reaction": "none", "physical_illness": "none",
+    })
+
+
+@pytest.fixture
+def three(users, make_patient):
+    """甲 (village v11) overdue, 乙 (village v12) due soon, 丙 (other township) overdue."""
+    out = {}
+    for name, code in (("甲逾期", "990102001001"), ("乙正常", "990102001002"), ("丙他镇", "990102002001")):
+        p = make_patient(code, name=name)
+        Patient.objects.filter(pk=p.pk).update(registered_on=TODAY - dt.timedelta(days=400))
+        p.refresh_from_db()
+        out[name] = p
+    visit(users["doctor"], out["甲逾期"], 120)  # stable: due 3 months later -> overdue now
+    visit(users["doctor"], out["乙正常"], 85)  # due within the 7-day window
+    visit(users["doctor2"], out["丙他镇"], 120)
+    return out
+
+
+def names(response):
+    return {i.patient_name for _, _, items in response.context["groups"] for i in items}
+
+
+def test_township_doctor_sees_own_township_grouped_by_state(client, users, three):
+    client.force_login(users["doctor"])
+    r = client.get("/worklist/?kind=followup")
+    groups = {state: [i.patient_name for i in items] for state, _, items in r.context["groups"]}
+    assert groups["overdue"] == ["甲逾期"] and groups["due"] == ["乙正常"]
+    assert "丙他镇" not in names(r)
+    assert {v["name"] for v in r.context["villages"]} == {"甲村", "乙村"}
+    assert AuditEvent.objects.filter(action="list", target="worklist", username=users["doctor"].username).exists()
+
+
+@pytest.mark.parametrize("who,expected", [("vdoc", {"甲逾期"}), ("doctor2", {"丙他镇"}), ("county", {"甲逾期", "乙正常", "丙他镇"}),
+                                          ("outsider", set())])
+def test_worklist_is_scoped(client, users, three, who, expected):
+    client.force_login(users[who])
+    assert names(client.get("/worklist/?horizon=30")) == expected
+
+
+def test_a_past_date_shows_what_was_due_then(client, users, three):
+    client.force_login(users["doctor"])
+    r = client.get(f"/worklist/?on={(TODAY - dt.timedelta(days=100)).isoformat()}&horizon=0")
+    # 100 days ago 乙's visit (85 days ago) had not happened; 甲 had been seen 20 days before: nothing overdue
+    overdue = [i.patient_name for s, _, items in r.context["groups"] if s == "overdue" for i in items]
+    assert "甲逾期" not in overdue
+
+
+def test_recording_a_followup_takes_the_patient_off_the_overdue_list(client, users, three):
+    client.force_login(users["doctor"])
+    before = client.get("/worklist/?kind=followup")
+    assert "甲逾期" in [i.patient_name for s, _, items in before.context["groups"] if s == "overdue" for i in items]
+    visit(users["doctor"], three["甲逾期"], 0)
+    r = client.get("/worklist/?kind=followup")
+    overdue = [i.patient_name for s, _, items in r.context["groups"] if s == "overdue" for i in items]
+    assert "甲逾期" not in overdue
+
+
+def test_yearly_health_check_is_due_from_registration(client, users, three):
+    client.force_login(users["doctor"])
+    r = client.get("/worklist/?kind=health_check")
+    overdue = {i.patient_name for s, _, items in r.context["groups"] if s == "overdue" for i in items}
+    assert overdue == {"甲逾期", "乙正常"}  # registered 400 days ago, no check recorded (2018 norms: yearly)
+
+
+def test_filters_by_village_and_kind(client, users, three):
+    client.force_login(users["doctor"])
+    r = client.get("/worklist/?region=990102001002&horizon=30")
+    assert names(r) == {"乙正常"}
+    r = client.get("/worklist/?kind=roll_call")
+    assert names(r) == set()
+
+
+def test_sensitive_period_puts_key_persons_on_daily_roll_call(client, users, three):
+    p = three["甲逾期"]
+    Patient.objects.filter(pk=p.pk).update(key_person=True)
+    SensitivePeriod.objects.create(region=users["county"].region, name="重大活动", start=TODAY, end=TODAY + dt.timedelta(days=3))
+    client.force_login(users["cadre"])
+    r = client.get("/worklist/?kind=roll_call")
+    assert names(r) == {"甲逾期"}
+    done = client.post(f"/worklist/rollcall/{p.pk}/", {"on": TODAY.isoformat()})
+    assert "已点名" in done.content.decode()
+    assert names(client.get("/worklist/?kind=roll_call")) == set()
+    client.force_login(users["doctor2"])
+    assert client.post(f"/worklist/rollcall/{p.pk}/").status_code == 404
+
+
+def test_export_and_api(client, users, three):
+    client.force_login(users["doctor"])
+    wb = load_workbook(io.BytesIO(client.get("/worklist/export.xlsx?horizon=30").content))
+    cells = {c for row in wb.active.iter_rows(values_only=True) for c in row if c}
+    assert {"甲逾期", "乙正常", "已逾期"} <= cells and "丙他镇" not in cells
+    body = client.get("/api/v1/worklist?horizon=30").json()
+    items = {(i["patient_id"], i["kind"], i["state"]) for i in body["items"]}
+    assert (three["甲逾期"].pk, "followup", "overdue") in items
+    assert all({"patient_id", "kind", "due_date", "state", "reason"} <= set(i) for i in body["items"])
+    assert client.get("/api/v1/worklist?kind=nonsense").status_code == 422
+    client.force_login(users["civil"])
+    assert client.get("/api/v1/worklist").status_code == 403

@@ -1,0 +1,94 @@
+"""The worklist page (工作台): what is due in the user's jurisdiction on any date, and its export."""
+
+import datetime as dt
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from jingfang.accounts import roles
+from jingfang.accounts.decorators import permission_required
+from jingfang.audit import log as audit
+from jingfang.core import errors, xlsx
+from jingfang.regions import selectors as region_selectors
+from jingfang.registry import selectors
+
+from . import engine, services, worklist
+
+
+def _params(request) -> dict:
+    try:
+        on = dt.date.fromisoformat(request.GET.get("on", ""))
+    except ValueError:
+        on = engine.today()
+    kp = request.GET.get("key_person", "")
+    kind = request.GET.get("kind", "")
+    try:
+        horizon = max(0, min(int(request.GET.get("horizon", worklist.DEFAULT_HORIZON)), 92))
+    except ValueError:
+        horizon = worklist.DEFAULT_HORIZON
+    return {
+        "on": on,
+        "region_code": request.GET.get("region", "").strip()[:12],
+        "kind": kind if kind in worklist.KIND_LABELS else "",
+        "key_person": True if kp == "1" else (False if kp == "0" else None),
+        "horizon": horizon,
+    }
+
+
+@permission_required(roles.VIEW_WORKLIST)
+def worklist_page(request):
+    params = _params(request)
+    items = worklist.items_for(request.user, **params)
+    audit.record_request(request, "list", target="worklist",
+                         detail={"count": len(items), "on": params["on"].isoformat()})
+    groups = [(state, label, [i for i in items if i.state == state]) for state, label in worklist.STATE_LABELS.items()]
+    return render(request, "followups/worklist.html", {
+        "groups": groups, "params": params, "total": len(items),
+        "villages": worklist.counts_by_village(items),
+        "regions": region_selectors.subregions_for(request.user),
+        "kinds": worklist.KIND_LABELS,
+        "periods": worklist.active_periods(request.user, params["on"]),
+        "can_roll_call": roles.can(request.user.role, roles.ROLL_CALL),
+        "today": engine.today(),
+        "qs": request.GET.urlencode(),
+    })
+
+
+@permission_required(roles.EXPORT, audit_action="export")
+def worklist_export(request):
+    if not roles.can(request.user.role, roles.VIEW_WORKLIST):
+        audit.record_request(request, "export", outcome="denied", target="worklist.xlsx")
+        raise errors_permission()
+    params = _params(request)
+    items = worklist.items_for(request.user, **params)
+    headers = ["状态", "应办日期", "事项", "患者", "村（社区）", "重点人员", "依据", "处置建议"]
+    rows = [[worklist.STATE_LABELS[i.state], i.due_date.isoformat(), i.kind_label, i.patient_name, i.region_name,
+             i.key_person, i.reason, "；".join(i.escalations)] for i in items]
+    who = f"{request.user.get_full_name() or request.user.username}（{request.user.role_label}）"
+    content = xlsx.build_workbook(f"工作台 {params['on']:%Y-%m-%d}", headers, rows, who)
+    audit.record_request(request, "export", target="worklist.xlsx", detail={"count": len(rows)})
+    return xlsx.xlsx_response(f"工作台-{params['on']:%Y%m%d}.xlsx", content)
+
+
+def errors_permission():
+    from django.core.exceptions import PermissionDenied
+
+    return PermissionDenied("您的角色无权导出工作台")
+
+
+@require_POST
+@permission_required(roles.ROLL_CALL, audit_action="create")
+def roll_call(request, pk):
+    """One tap per patient: record today's roll call (result 'present' unless another is posted)."""
+    patient = selectors.get_patient_for(request, pk, action="create", audit_success=False)
+    try:
+        on = dt.date.fromisoformat(request.POST.get("on", ""))
+    except ValueError:
+        on = engine.today()
+    try:
+        call = services.record_roll_call(request.user, patient, on, request.POST.get("result", "present"),
+                                         request.POST.get("note", ""), request=request)
+    except errors.ServiceError as exc:
+        return HttpResponse(f'<span class="tag key">{exc.errors[0].message}</span>', status=exc.status)
+    return HttpResponse(f'<span class="tag stable">已点名：{call.get_result_display()}</span>')

@@ -1,0 +1,157 @@
+"""The worklist: what is due in a user's jurisdiction on a date, grouped overdue / due / upcoming.
+
+From today on it reads the stored DueItem rows (refreshed on every write); for a past date it
+recomputes each patient's schedule from the history as it stood then. Daily roll calls of key persons
+are added while a sensitive period covers the date. Scoped through registry.selectors.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from jingfang.regions import codes
+from jingfang.registry import selectors as patient_selectors
+
+from . import engine
+from .models import DueItem, RollCall, SensitivePeriod
+from .schedule import item_state
+
+KIND_LABELS = {
+    "followup": "随访",
+    "face_to_face": "面访",
+    "assessment": "诊断复核与危险性评估",
+    "health_check": "健康体检",
+    "roll_call": "每日点名",
+    "deadline": "时限事项",
+}
+STATE_LABELS = {"overdue": "已逾期", "due": "到期应办", "upcoming": "即将到期"}
+DEFAULT_HORIZON = 14
+
+
+@dataclass
+class Item:
+    patient_id: int
+    patient_name: str
+    region_code: str
+    region_name: str
+    key_person: bool
+    grade: str
+    kind: str
+    due_date: dt.date
+    window_start: dt.date
+    state: str
+    reason: str
+    rule_id: str = ""
+    mode: str = ""
+    escalations: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    provisional: bool = False
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+
+def _matches(item: Item, on: dt.date, horizon: int, kind: str, key_person: bool | None) -> bool:
+    if kind and item.kind != kind:
+        return False
+    if key_person is not None and item.key_person != key_person:
+        return False
+    return item.state != "upcoming" or item.due_date <= on + dt.timedelta(days=horizon)
+
+
+def items_for(user, on: dt.date, *, region_code: str = "", kind: str = "", key_person: bool | None = None,
+              horizon: int = DEFAULT_HORIZON) -> list[Item]:
+    scope = patient_selectors.jurisdiction_range(user)
+    if scope is None:
+        return []
+    lo, hi = scope
+    if region_code and codes.is_valid_code(region_code):
+        rlo, rhi = codes.code_range(region_code)
+        lo, hi = max(lo, rlo), min(hi, rhi)
+    if lo > hi:
+        return []
+    if on >= engine.today():
+        items = _stored(lo, hi, on)
+    else:
+        items = _recomputed(user, lo, hi, on)
+    items += _roll_calls(user, lo, hi, on)
+    items = [i for i in items if _matches(i, on, horizon, kind, key_person)]
+    order = {"overdue": 0, "due": 1, "upcoming": 2}
+    items.sort(key=lambda i: (order[i.state], i.due_date, i.region_code, i.patient_name))
+    return items
+
+
+def _stored(lo: str, hi: str, on: dt.date) -> list[Item]:
+    rows = (
+        DueItem.objects.filter(region_code__gte=lo, region_code__lte=hi)
+        .select_related("patient", "patient__region")
+        .only("kind", "due_date", "window_start", "rule", "rule_id", "mode", "escalations", "notes", "provisional",
+              "key_person", "region_code", "patient__name", "patient__grade", "patient__region__name")
+    )
+    return [
+        Item(r.patient_id, r.patient.name, r.region_code, r.patient.region.name, r.key_person, r.patient.grade,
+             r.kind, r.due_date, r.window_start, item_state(on, r.window_start, r.due_date), r.rule, r.rule_id,
+             r.mode, r.escalations, r.notes, r.provisional)
+        for r in rows
+    ]
+
+
+def _recomputed(user, lo: str, hi: str, on: dt.date) -> list[Item]:
+    """What was due on a past date: each patient's schedule from the contacts recorded up to then."""
+    from .schedule import schedule
+
+    patients = (
+        patient_selectors.patients_for(user)
+        .filter(region_id__gte=lo, region_id__lte=hi, registered_on__lte=on)
+        .exclude(status__in=("deceased",), death_date__lt=on)
+        .select_related("region")
+    )
+    items = []
+    for p in patients:
+        profile = engine.profile_for(p.region_id)
+        contacts = [c for c in engine.contacts_for(p) if c.date <= on]
+        for d in schedule(profile, engine.state_for(p), contacts, on):
+            if d.kind == "roll_call":
+                continue
+            items.append(Item(p.pk, p.name, p.region_id, p.region.name, p.key_person, p.grade, d.kind, d.due_date,
+                              d.window_start, d.state, d.rule, d.rule_id, d.mode or "", list(d.escalations),
+                              list(d.notes), d.provisional))
+    return items
+
+
+def active_periods(user, on: dt.date) -> list[SensitivePeriod]:
+    """Sensitive periods covering ``on`` set for the user's region, an ancestor of it, or a region inside it."""
+    lo, hi = codes.code_range(user.region_id)
+    periods = SensitivePeriod.objects.filter(start__lte=on, end__gte=on).select_related("region")
+    ancestors = set(engine.chain_codes(user.region_id))
+    return [p for p in periods if p.region_id in ancestors or lo <= p.region_id <= hi]
+
+
+def _roll_calls(user, lo: str, hi: str, on: dt.date) -> list[Item]:
+    periods = active_periods(user, on)
+    if not periods:
+        return []
+    done = set(RollCall.objects.filter(date=on, patient__region_id__gte=lo, patient__region_id__lte=hi)
+               .values_list("patient_id", flat=True))
+    items = []
+    keys = (patient_selectors.patients_for(user)
+            .filter(region_id__gte=lo, region_id__lte=hi, key_person=True, status__in=("at_home", "missing"))
+            .select_related("region"))
+    for p in keys:
+        period = next((x for x in periods if codes.is_within(p.region_id, x.region_id)
+                       or codes.is_within(x.region_id, p.region_id)), None)
+        if period is None or p.pk in done:
+            continue
+        items.append(Item(p.pk, p.name, p.region_id, p.region.name, True, p.grade, "roll_call", on, on,
+                          "due", f"敏感时期“{period.name}”（{period.start:%m-%d}至{period.end:%m-%d}）重点人员每日点名",
+                          "sensitive_period:roll_call", "phone"))
+    return items
+
+
+def counts_by_village(items: list[Item]) -> list[dict]:
+    by: dict[str, dict] = {}
+    for i in items:
+        row = by.setdefault(i.region_code, {"code": i.region_code, "name": i.region_name, "overdue": 0, "due": 0,
+                                            "upcoming": 0})
+        row[i.state] += 1
+    return sorted(by.values(), key=lambda r: r["code"])
