@@ -15,6 +15,16 @@ def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_policy_caches():
+    """Region -> profile lookups are cached for a minute; each test starts from its own database."""
+    from jingfang.followups import engine
+
+    engine.clear_caches()
+    yield
+    engine.clear_caches()
+
+
 @pytest.fixture
 def tree(db):
     from jingfang.regions.models import Region

@@ -15,3 +15,8 @@ class FollowupsConfig(AppConfig):
         from jingfang.registry.signals import patient_changed
 
         patient_changed.connect(_refresh_schedule, dispatch_uid="followups.refresh_schedule")
+        from jingfang.regions.signals import policies_changed
+
+        from .recompute import on_policies_changed
+
+        policies_changed.connect(on_policies_changed, dispatch_uid="followups.policies_changed")

@@ -7,10 +7,10 @@ import logging
 import time
 
 from jingfang.core.models import CalendarDay
+from jingfang.policies import profiles as policy
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 
-from . import policy
 from .workdays import WorkCalendar
 
 log = logging.getLogger(__name__)

@@ -23,9 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from jingfang.policies.profiles import Cited, FollowupRule, Grade, Interval, Profile
 from jingfang.registry.vocab import CONDITIONS
 
-from .policy import Cited, FollowupRule, Grade, Interval, Profile
 from .workdays import WorkCalendar
 
 KINDS = ("followup", "face_to_face", "assessment", "health_check", "roll_call", "deadline")

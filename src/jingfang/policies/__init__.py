@@ -1,1 +1,1 @@
-"""Shipped policy profiles (TOML data, one file per profile); loaded by jingfang.followups.policy."""
+"""Policy profiles: TOML files in this folder, one per profile, loaded and validated by `profiles`."""

@@ -22,6 +22,7 @@ from django.db import transaction
 
 from . import codes
 from .models import Region
+from .signals import policies_changed, policy_problem
 
 COLUMNS = ("code", "name", "parent_code", "population", "policy")
 REQUIRED = COLUMNS[:4]
@@ -161,6 +162,10 @@ def _parse_row(line: int, keys: list[str], row: list[str], errors: list[str]) ->
         errors.append(
             _error(line, "policy", f"“{policy}”不是有效的政策配置名（只能含字母、数字、连字符、下划线）")
         )
+    elif policy:
+        problem = policy_problem(policy)
+        if problem:
+            errors.append(_error(line, "policy", problem))
     if code_error:
         return None
     # A row with other errors is kept so that duplicates and parents still resolve.
@@ -244,6 +249,7 @@ def _upsert(rows: list[_Row], report: LoadReport, dry_run: bool) -> None:
     to_create: list[Region] = []
     to_update: list[Region] = []
     changed_fields: set[str] = set()
+    repoliced: list[str] = []
     for row in sorted(rows, key=lambda r: (codes.level_of(r.code), r.code)):
         values = {
             "name": row.name,
@@ -258,6 +264,8 @@ def _upsert(rows: list[_Row], report: LoadReport, dry_run: bool) -> None:
             to_create.append(Region(code=row.code, **values))
             continue
         changed = [k for k, v in values.items() if getattr(region, k) != v]
+        if "policy" in changed:
+            repoliced.append(row.code)
         if changed:
             for key in changed:
                 setattr(region, key, values[key])
@@ -272,6 +280,8 @@ def _upsert(rows: list[_Row], report: LoadReport, dry_run: bool) -> None:
     if to_update:
         fields = sorted("parent" if f == "parent_id" else f for f in changed_fields)
         Region.objects.bulk_update(to_update, fields, batch_size=BATCH)
+    if repoliced:
+        transaction.on_commit(lambda: policies_changed.send(sender=Region, codes=repoliced))
 
 
 def load_regions_csv(source, *, dry_run: bool = False) -> LoadReport:

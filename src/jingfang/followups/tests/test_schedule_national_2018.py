@@ -5,13 +5,13 @@ from datetime import date
 
 import pytest
 
-from jingfang.followups.policy import load_profile
 from jingfang.followups.schedule import (
     is_lost,
     next_followup,
     not_stable_streak,
     schedule,
 )
+from jingfang.policies.profiles import load_profile
 
 from . import D, check, missed, only, patient, seen
 

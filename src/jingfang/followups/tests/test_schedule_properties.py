@@ -6,7 +6,6 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jingfang.followups.policy import Interval, load_profile, validate
 from jingfang.followups.schedule import (
     COMMUNITY,
     CONTACT_MODES,
@@ -22,6 +21,7 @@ from jingfang.followups.schedule import (
     next_followup,
     schedule,
 )
+from jingfang.policies.profiles import Interval, load_profile, validate
 from jingfang.registry.vocab import CONDITIONS, STATUSES
 
 SHIPPED = ["national-2018", "qiyunshan-2024", "zhongliang-2022", "pingqiao-2025", "xuecheng-2016"]

@@ -3,9 +3,9 @@ section and sentence."""
 
 import pytest
 
-from jingfang.followups.policy import load_profile
 from jingfang.followups.schedule import intake_deadlines, schedule
 from jingfang.followups.workdays import WorkCalendar
+from jingfang.policies.profiles import load_profile
 
 from . import D, check, only, patient, seen
 

@@ -3,8 +3,8 @@
 
 import pytest
 
-from jingfang.followups.policy import load_profile
 from jingfang.followups.schedule import schedule
+from jingfang.policies.profiles import load_profile
 
 from . import D, check, only, patient, seen
 

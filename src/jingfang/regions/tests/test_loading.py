@@ -2,6 +2,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import TestCase
 
 from jingfang.audit.models import AuditEvent
 from jingfang.demo.regions import SAMPLE_CSV
@@ -189,10 +190,10 @@ def test_policy_stored_and_empty_means_inherit():
 
 
 def test_without_policy_column_existing_policy_is_kept():
-    load_regions_csv(HEADER + "990000000000,示范省,,0,xuecheng\n")
+    load_regions_csv(HEADER + "990000000000,示范省,,0,xuecheng-2016\n")
     report = load_regions_csv("code,name,parent_code,population\n990000000000,示范省,,0\n")
     assert (report.updated, report.unchanged) == (0, 1)
-    assert Region.objects.get(code="990000000000").policy == "xuecheng"
+    assert Region.objects.get(code="990000000000").policy == "xuecheng-2016"
 
 
 def test_chinese_header_in_another_order():
@@ -263,3 +264,29 @@ def test_dry_run_writes_nothing(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(CommandError, match="无法读取文件"):
         call_command("load_regions", str(tmp_path / "nope.csv"))
+
+
+def test_unknown_policy_profile_is_refused_with_the_line():
+    report = load_regions_csv(HEADER + "990000000000,示范省,,0,no-such-county-2030\n")
+    assert not report.ok and Region.objects.count() == 0
+    assert report.errors[0].startswith("第2行：政策配置：“no-such-county-2030”不存在")
+
+
+def test_changing_a_policy_recomputes_the_schedules_below(users, make_patient):
+    """A township switching to Zhongliang's rules (seed 002: stable monthly) moves its patients' next dates."""
+    import datetime as dt
+
+    from jingfang.followups import services
+
+    patient = make_patient("990102001001")
+    Region.objects.filter(code="990102001000").update(policy="")
+    services.record_followup(users["doctor"], patient, {
+        "date": dt.date.today().isoformat(), "mode": "home_visit", "seen": "on", "risk_level": 0, "insight": "full",
+        "social_function": "good", "adherence": "regular", "adverse_reaction": "none", "physical_illness": "none",
+    })
+    patient.refresh_from_db()
+    national = patient.next_due_date
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        load_regions_csv(HEADER + "990102001000,东镇,990102000000,30000,zhongliang-2022\n")
+    patient.refresh_from_db()
+    assert patient.next_due_date < national  # monthly instead of every 3 months

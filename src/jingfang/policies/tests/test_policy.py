@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from jingfang.followups import policy
-from jingfang.followups.policy import (
+from jingfang.policies import profiles as policy
+from jingfang.policies.profiles import (
     DEFAULT_PROFILE,
     POLICY_DIR,
     Interval,

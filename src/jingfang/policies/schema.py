@@ -1,6 +1,6 @@
 """The typed tree of a policy profile (frozen dataclasses); validation metadata rides on the fields.
 
-Loaded and validated by jingfang.followups.policy. Pure: stdlib only.
+Loaded and validated by jingfang.policies.profiles. Pure: stdlib only.
 """
 
 from __future__ import annotations

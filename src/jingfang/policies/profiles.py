@@ -24,7 +24,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from jingfang.registry.vocab import CONDITIONS
 
-from .policy_schema import (  # noqa: F401  (re-exported: the typed tree is part of this module's API)
+from .schema import (  # noqa: F401  (re-exported: the typed tree is part of this module's API)
     INTERVAL_HELP,
     KEY_RE,
     NAME_RE,
@@ -54,7 +54,7 @@ from .policy_schema import (  # noqa: F401  (re-exported: the typed tree is part
 
 DEFAULT_PROFILE = "national-2018"
 ENV_DIRS = "JINGFANG_POLICY_DIRS"
-POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
+POLICY_DIR = Path(__file__).resolve().parent
 
 
 class PolicyError(ValueError):
