@@ -1,9 +1,10 @@
 """Synthetic follow-up histories for the demo patients, consistent with each file.
 
-Visits run from registration (or 18 months back) to the demo date at the rhythm the patient's class
-asks for; the class of each visit comes from the real classifier, so the data obeys the rules. About
-one patient in six has missed the latest due visit (so the worklist has overdue work), about one in
-fifty had three failed attempts (lost to follow-up), and a few have a not-taking-medication visit.
+Visits run from registration (or 18 months back) to today at the dates the schedule engine gives
+under each patient's policy profile; the class of each visit comes from the real classifier, so the
+data obeys the rules. About one patient in eight has missed the latest due visit (so the worklist has
+overdue work), about one in fifty had three failed attempts (lost to follow-up), and a few have a
+not-taking-medication visit. Visits are dated up to the day the demo is loaded.
 """
 
 import datetime as dt
@@ -14,7 +15,6 @@ from jingfang.followups.models import FollowUp
 
 from .rand import chance, pick
 
-GAP_DAYS = {"stable": (80, 92), "basically_stable": (25, 33), "unstable": (10, 15)}
 RISK_BY_CONDITION = {"stable": {0: 1}, "basically_stable": {1: 5, 2: 3, 0: 2}, "unstable": {3: 6, 4: 3, 5: 1}}
 SYMPTOMS = ["hallucination", "suspicion", "self_talk", "withdrawn", "moody", "excited"]
 
@@ -35,40 +35,51 @@ def _visit(rng: random.Random, date: dt.date, target: str, mode: str, recorder) 
         condition_derived=verdict.condition, condition_reasons=verdict.reasons, recorded_by=recorder,
         medications=[{"name": pick(rng, {"利培酮片": 3, "奥氮平片": 3, "阿立哌唑片": 2, "帕利哌酮缓释片": 1}),
                       "dose": "每日1次"}],
-        health_check_done=chance(rng, 0.25), assessment_done=chance(rng, 0.15),
+        health_check_done=False, assessment_done=chance(rng, 0.15),
     )
 
 
 def history_for(spec, patient, as_of: dt.date, recorder) -> list[FollowUp]:
-    """The patient's visits (unsaved), oldest first."""
-    if patient.status in ("deceased", "moved_out"):
-        end = min(as_of, patient.status_since or as_of)
-    else:
-        end = as_of
+    """The patient's visits (unsaved), oldest first, each at the date the patient's own policy profile
+    asked for (a few days early or late), as a diligent township would have recorded them."""
+    from jingfang.followups import engine
+    from jingfang.followups.schedule import Contact, PatientState, next_followup
+
+    end = min(as_of, patient.status_since) if patient.status in ("deceased", "moved_out") else as_of
     rng = spec.rng("followups")
-    start = max(patient.registered_on, as_of - dt.timedelta(days=540))
+    profile = engine.profile_for(patient.region_id)
+    state = PatientState(status="at_home", registered_on=patient.registered_on)
     target = patient.condition or "stable"
-    visits, day = [], start + dt.timedelta(days=rng.randint(3, 14))
-    skip_last = chance(rng, 0.17)
-    lost = chance(rng, 0.02) and patient.status == "at_home"
-    while day <= end:
-        lo, hi = GAP_DAYS[target]
-        nxt = day + dt.timedelta(days=rng.randint(lo, hi))
-        if skip_last and nxt > end:
-            break
+    day = max(patient.registered_on, as_of - dt.timedelta(days=540)) + dt.timedelta(days=rng.randint(3, 14))
+    skip_last = chance(rng, 0.12)  # the latest due visit was missed: overdue work for the worklist
+    visits, contacts = [], []
+    while day <= end and len(visits) < 200:
         cls = target if chance(rng, 0.9) else pick(rng, {"stable": 3, "basically_stable": 2, "unstable": 1})
-        mode = pick(rng, {"home_visit": 5, "clinic": 2, "phone": 2})
-        visits.append(_visit(rng, day, cls, mode, recorder))
-        day = nxt
-    if visits and visits[-1].condition != target:
-        visits[-1] = _visit(rng, visits[-1].date, target, visits[-1].mode, recorder)
-    if lost and visits:
+        if day + dt.timedelta(days=45) > end:
+            cls = target  # the file's current class is the one of the latest visit
+        visit = _visit(rng, day, cls, pick(rng, {"home_visit": 5, "clinic": 2, "phone": 2}), recorder)
+        visits.append(visit)
+        contacts.append(Contact(date=day, mode=visit.mode, seen=True, condition=visit.condition,
+                                risk_level=visit.risk_level))
+        due = next_followup(profile, state, contacts)
+        if due is None:
+            break
+        day = max(day + dt.timedelta(days=1), due.due_date - dt.timedelta(days=rng.randint(0, 5)))
+        if skip_last and day + dt.timedelta(days=30) > end:
+            break
+    if chance(rng, 0.02) and patient.status == "at_home" and visits:
         last = visits[-1].date
         for k in range(1, 4):
             failed = last + dt.timedelta(days=10 * k)
             if failed <= end:
                 visits.append(FollowUp(date=failed, mode="home_visit", seen=False, not_seen_reason="unreachable",
                                        patient_interviewed=False, recorded_by=recorder))
+    # A yearly health check (2018 norms) at the first seen visit of each year, for most patients.
+    if chance(rng, 0.92):
+        last_check = None
+        for v in visits:
+            if v.seen and (last_check is None or (v.date - last_check).days >= 330):
+                v.health_check_done, last_check = True, v.date
     for v in visits:
         v.patient = patient
     return visits

@@ -119,7 +119,7 @@ def generate(
         summary.users_created, summary.users_skipped = create_demo_users()
         from .followups import write_followups
 
-        summary.followups = write_followups(written, as_of)
+        summary.followups = write_followups(written, max(as_of, dt.date.today()))
         summary.key_persons = Patient.objects.filter(key_person=True).count()
         record(
             None,

@@ -153,7 +153,7 @@ def list_followups(request, id: int):
 
 
 class WorkItem(Schema):
-    patient_id: int
+    patient_id: int | None
     kind: str
     due_date: dt.date
     state: str
@@ -166,6 +166,8 @@ class WorkItem(Schema):
     key_person: bool
     escalations: list[str]
     provisional: bool
+    url: str = ""
+    label: str = ""
 
 
 class WorklistOut(Schema):

@@ -94,7 +94,7 @@ def state_for(patient, *, key_person: bool | None = None):
     return PatientState(
         status=patient.status, registered_on=patient.registered_on,
         key_person=patient.key_person if key_person is None else key_person,
-        pending_transfer=bool(getattr(patient, "pending_transfer", False)),
+        pending_transfer=patient.transfer_pending,
     )
 
 

@@ -99,10 +99,12 @@ def followup_classify(request, pk):
 def followup_list(request, pk):
     patient = selectors.get_patient_for(request, pk, audit_success=False)
     sees = roles.sees_clinical(request.user.role)
-    rows = patient.followups.select_related("recorded_by").order_by("-date", "-id")[:50]
-    template = "followups/_followup_rows.html" if request.htmx else "followups/followup_list.html"
+    embedded = bool(request.htmx)
+    rows = patient.followups.select_related("recorded_by").order_by("-date", "-id")[: 10 if embedded else 500]
+    template = "followups/_followup_rows.html" if embedded else "followups/followup_list.html"
     return render(request, template, {
-        "p": patient, "rows": rows, "sees_clinical": sees,
+        "p": patient, "rows": rows, "sees_clinical": sees, "embedded": embedded,
+        "total": patient.followups.count(),
         "can_record": roles.can(request.user.role, roles.RECORD_FOLLOWUP) and patient.status != "deceased",
         "due_items": patient.due_items.order_by("due_date"),
     })

@@ -63,7 +63,7 @@ def worklist_export(request):
     params = _params(request)
     items = worklist.items_for(request.user, **params)
     headers = ["状态", "应办日期", "事项", "患者", "村（社区）", "重点人员", "依据", "处置建议"]
-    rows = [[worklist.STATE_LABELS[i.state], i.due_date.isoformat(), i.kind_label, i.patient_name, i.region_name,
+    rows = [[worklist.STATE_LABELS[i.state], i.due_date.isoformat(), i.kind_label, i.label or i.patient_name, i.region_name,
              i.key_person, i.reason, "；".join(i.escalations)] for i in items]
     who = f"{request.user.get_full_name() or request.user.username}（{request.user.role_label}）"
     content = xlsx.build_workbook(f"工作台 {params['on']:%Y-%m-%d}", headers, rows, who)

@@ -29,7 +29,7 @@ DEFAULT_HORIZON = 14
 
 @dataclass
 class Item:
-    patient_id: int
+    patient_id: int | None  # None for work not yet tied to a patient (a lead, a report card)
     patient_name: str
     region_code: str
     region_name: str
@@ -45,10 +45,23 @@ class Item:
     escalations: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     provisional: bool = False
+    url: str = ""  # where the work is done, when it is not the patient's page
+    label: str = ""  # what the item is, when it is not a patient (e.g. "疑似患者线索：张某")
 
     @property
     def kind_label(self) -> str:
         return KIND_LABELS.get(self.kind, self.kind)
+
+
+# Other areas add their own work (leads, report cards, transfers, meetings…) without this module
+# depending on them: a provider is called as provider(user, lo, hi, on) and returns Items whose rows
+# it has scoped to the village-code range lo..hi (already within the user's jurisdiction).
+PROVIDERS: list = []
+
+
+def register_provider(provider) -> None:
+    if provider not in PROVIDERS:
+        PROVIDERS.append(provider)
 
 
 def _matches(item: Item, on: dt.date, horizon: int, kind: str, key_person: bool | None) -> bool:
@@ -75,9 +88,11 @@ def items_for(user, on: dt.date, *, region_code: str = "", kind: str = "", key_p
     else:
         items = _recomputed(user, lo, hi, on)
     items += _roll_calls(user, lo, hi, on)
+    for provider in PROVIDERS:
+        items += provider(user, lo, hi, on)
     items = [i for i in items if _matches(i, on, horizon, kind, key_person)]
     order = {"overdue": 0, "due": 1, "upcoming": 2}
-    items.sort(key=lambda i: (order[i.state], i.due_date, i.region_code, i.patient_name))
+    items.sort(key=lambda i: (order[i.state], i.due_date, i.region_code, i.patient_name or i.label))
     return items
 
 

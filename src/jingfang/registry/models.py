@@ -93,6 +93,7 @@ class Patient(models.Model):
     lost = models.BooleanField("失访", default=False, db_index=True)
     grade = models.CharField("分色管理", max_length=16, blank=True)
     key_reasons = models.JSONField("重点人员原因（系统判定）", default=list, blank=True)
+    transfer_pending = models.BooleanField("转出待接收", default=False)
 
     registered_on = models.DateField("建档日期")
     created_by = models.ForeignKey(
