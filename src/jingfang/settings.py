@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "jingfang.audit",
     "jingfang.registry",
     "jingfang.followups",
+    "jingfang.screening",
+    "jingfang.intake",
     "jingfang.demo",
 ]
 

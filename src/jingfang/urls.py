@@ -9,6 +9,8 @@ urlpatterns = [
     path("patients/", include("jingfang.registry.urls")),
     path("audit/", include("jingfang.audit.urls")),
     path("", include("jingfang.followups.urls")),
+    path("screening/", include("jingfang.screening.urls")),
+    path("intake/", include("jingfang.intake.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

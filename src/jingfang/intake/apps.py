@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IntakeConfig(AppConfig):
+    name = "jingfang.intake"
+    verbose_name = "接收与转移"
