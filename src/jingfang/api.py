@@ -1,12 +1,14 @@
 """The HTTP API (../shared/API.md): one NinjaAPI, each app contributes a router under /api/v1/."""
 
 from jingfang.accounts.api import router as accounts_router
+from jingfang.care.api import router as care_router
 from jingfang.core import api_support
 from jingfang.followups.api import router as followups_router
 from jingfang.intake.api import router as intake_router
 from jingfang.regions.api import router as regions_router
 from jingfang.registry.api import router as registry_router
 from jingfang.screening.api import router as screening_router
+from jingfang.support.api import router as support_router
 
 api = api_support.JingfangAPI(
     title="jingfang API",
@@ -31,3 +33,5 @@ api.add_router("/v1/", registry_router)
 api.add_router("/v1/", followups_router)
 api.add_router("/v1/", screening_router)
 api.add_router("/v1/", intake_router)
+api.add_router("/v1/", care_router)
+api.add_router("/v1/", support_router)

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "jingfang.followups",
     "jingfang.screening",
     "jingfang.intake",
+    "jingfang.care",
+    "jingfang.support",
     "jingfang.demo",
 ]
 

@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("jingfang.followups.urls")),
     path("screening/", include("jingfang.screening.urls")),
     path("intake/", include("jingfang.intake.urls")),
+    path("care/", include("jingfang.care.urls")),
+    path("support/", include("jingfang.support.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]
