@@ -50,3 +50,17 @@ def key_person_reasons(
     if manual:
         reasons.append("人工标记：" + (manual_reason or "未填写原因"))
     return reasons
+
+
+def file_reasons(patient, has_guardian: bool) -> list[str]:
+    """The reasons that follow from the patient's file alone (before any follow-up history)."""
+    return key_person_reasons(
+        risk_level=patient.risk_level,
+        condition=patient.condition,
+        police_listed=patient.police_listed,
+        manual=patient.key_person_manual,
+        manual_reason=patient.key_person_reason,
+        past_dangerous_acts=patient.past_dangerous_acts,
+        status=patient.status,
+        has_guardian=has_guardian,
+    )

@@ -9,7 +9,7 @@ from jingfang.accounts import roles
 from jingfang.core.masking import mask_id_number, mask_phone
 
 from . import vocab
-from .flags import key_person_reasons
+from .flags import file_reasons
 
 # Choice fields of the file and their vocabularies; each gets a "<field>_label" beside it.
 CHOICES = {
@@ -109,16 +109,7 @@ CLINICAL_REASONS = ("病情不稳定", "病情反复")
 def reasons_for(patient, role: str, guardians: list) -> list[str]:
     """Key-person reasons in words (as the schedule engine last stored them, else derived from the
     file), without the clinical ones for roles that may not see them."""
-    reasons = list(patient.key_reasons or []) or key_person_reasons(
-        risk_level=patient.risk_level,
-        condition=patient.condition,
-        police_listed=patient.police_listed,
-        manual=patient.key_person_manual,
-        manual_reason=patient.key_person_reason,
-        past_dangerous_acts=patient.past_dangerous_acts,
-        status=patient.status,
-        has_guardian=bool(guardians),
-    )
+    reasons = list(patient.key_reasons or []) or file_reasons(patient, bool(guardians))
     if roles.visible(role, "condition"):
         return reasons
     shown = [r for r in reasons if not r.startswith(CLINICAL_REASONS)]

@@ -15,7 +15,7 @@ from jingfang.audit import log as audit
 from jingfang.core import errors, idnumber, masking
 
 from . import vocab
-from .flags import key_person_reasons
+from .flags import file_reasons
 from .forms import FILE_FIELDS, STATUS_FIELDS, GuardianForm, PatientForm, StatusForm, today
 from .models import Guardian, Patient, Revision, StatusChange
 from .signals import patient_changed
@@ -42,18 +42,7 @@ def action_audit_name(action: str) -> str:
 def refresh_flags(patient: Patient, has_guardian: bool | None = None) -> None:
     if has_guardian is None:
         has_guardian = patient.pk is not None and patient.guardians.exists()
-    patient.key_person = bool(
-        key_person_reasons(
-            risk_level=patient.risk_level,
-            condition=patient.condition,
-            police_listed=patient.police_listed,
-            manual=patient.key_person_manual,
-            manual_reason=patient.key_person_reason,
-            past_dangerous_acts=patient.past_dangerous_acts,
-            status=patient.status,
-            has_guardian=has_guardian,
-        )
-    )
+    patient.key_person = bool(file_reasons(patient, has_guardian))
 
 
 def _guardian_form(data: dict | None, prefix: str = "guardian."):

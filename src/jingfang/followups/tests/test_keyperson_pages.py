@@ -18,13 +18,6 @@ pytestmark = pytest.mark.django_db
 NAMES = ("甲患者", "乙患者", "丙患者")
 
 
-@pytest.fixture(autouse=True)
-def _fresh_policy_caches():
-    engine.clear_caches()
-    yield
-    engine.clear_caches()
-
-
 @pytest.fixture
 def three(make_patient):
     """甲患者 in 甲村 and 乙患者 in 乙村 (both 东镇), 丙患者 in 丙村 (西镇)."""

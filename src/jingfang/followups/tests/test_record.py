@@ -149,3 +149,26 @@ def test_classify_preview_is_live_and_saves_nothing(client, users, patient):
     html = client.post(f"/patients/{patient.pk}/followups/classify/", seen(risk_level=4)).content.decode()
     assert "不稳定" in html and "危险性评估4级" in html
     assert FollowUp.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "policy,attendees,ok",
+    [
+        ("", ["甲"], True),  # national-2018: no minimum for joint visits
+        ("zhongliang-2022", ["甲", "乙"], False),  # seed 002: 每次随访不少于3名小组成员
+        ("zhongliang-2022", ["甲", "乙", "丙"], True),
+    ],
+)
+def test_joint_visit_minimum_attendance_per_profile(users, patient, policy, attendees, ok):
+    from jingfang.followups import engine
+    from jingfang.regions.models import Region
+
+    Region.objects.filter(code="990102001000").update(policy=policy)
+    engine.clear_caches()
+    data = seen(joint="on", attendee_names="、".join(attendees))
+    if ok:
+        assert services.record_followup(users["vdoc"], patient, data).followup.attendee_count == len(attendees)
+    else:
+        with pytest.raises(errors.Invalid) as exc:
+            services.record_followup(users["vdoc"], patient, data)
+        assert exc.value.errors[0].field == "attendee_names" and "至少应有3名" in exc.value.errors[0].message
