@@ -8,6 +8,7 @@ from jingfang.intake.api import router as intake_router
 from jingfang.regions.api import router as regions_router
 from jingfang.registry.api import router as registry_router
 from jingfang.screening.api import router as screening_router
+from jingfang.stats.api import router as stats_router
 from jingfang.support.api import router as support_router
 
 api = api_support.JingfangAPI(
@@ -35,3 +36,4 @@ api.add_router("/v1/", screening_router)
 api.add_router("/v1/", intake_router)
 api.add_router("/v1/", care_router)
 api.add_router("/v1/", support_router)
+api.add_router("/v1/", stats_router)

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "jingfang.intake",
     "jingfang.care",
     "jingfang.support",
+    "jingfang.stats",
     "jingfang.demo",
 ]
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("intake/", include("jingfang.intake.urls")),
     path("care/", include("jingfang.care.urls")),
     path("support/", include("jingfang.support.urls")),
+    path("stats/", include("jingfang.stats.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]
