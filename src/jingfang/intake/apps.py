@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class IntakeConfig(AppConfig):
     name = "jingfang.intake"
     verbose_name = "接收与转移"
+
+    def ready(self):
+        from jingfang.followups.worklist import register_provider
+
+        from .deadlines import PROVIDERS
+
+        for provider in PROVIDERS:
+            register_provider(provider)

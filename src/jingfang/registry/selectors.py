@@ -90,3 +90,9 @@ def search(
     if diagnosis and roles.sees_clinical(user.role):
         qs = qs.filter(diagnosis=diagnosis)
     return qs.select_related("region")
+
+
+def id_number_registered(number: str) -> bool:
+    """Whether any patient anywhere has this ID number. For duplicate checks only: the caller may say
+    "registered elsewhere" but must not reveal where (DOMAIN.md §8)."""
+    return Patient.objects.filter(id_number=idnumber.normalize(number)).exists()

@@ -339,3 +339,65 @@ def reveal_identifiers(actor, patient: Patient, *, request=None) -> dict:
 
 def normalize_id(raw: str) -> str:
     return idnumber.normalize(raw)
+
+
+# Transfers (intake app) ----------------------------------------------------------------------------
+def set_transfer_pending(actor, patient: Patient, pending: bool, *, request=None) -> Patient:
+    """Flag (or clear) a transfer awaiting the destination's acceptance. While set, the schedule engine
+    keeps the patient on the origin's worklist for phone follow-up (seed 000, 三（五）3)."""
+    _require(actor, roles.EDIT_PATIENT, request, patient.pk)
+    pending = bool(pending)
+    with transaction.atomic():
+        before = Patient.objects.select_for_update().values_list("transfer_pending", flat=True).get(pk=patient.pk)
+        Patient.objects.filter(pk=patient.pk).update(version=F("version") + 1, transfer_pending=pending)
+        patient.refresh_from_db()
+        Revision.objects.create(
+            patient=patient, version=patient.version, user=actor, changes={"transfer_pending": [before, pending]}
+        )
+        patient_changed.send(sender=Patient, patient=patient)
+    audit.record(
+        actor, "update", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
+        detail={"fields": ["transfer_pending"], "version": patient.version},
+    )
+    return patient
+
+
+def relocate_patient(
+    actor, patient: Patient, village_region, *, reason: str, address: str = "", request=None
+) -> Patient:
+    """Move the patient's current residence to ``village_region``, a village in the actor's own region
+    (a transfer accepted by the destination, 转入). One transaction: version bump, Revision, a
+    StatusChange noted "转入…", transfer_pending cleared, patient_changed sent. The patient's history
+    (follow-ups, plans, status changes) stays on the same row and so goes along."""
+    from jingfang.regions import codes
+
+    _require(actor, roles.EDIT_PATIENT, request, patient.pk)
+    code = getattr(village_region, "code", "")
+    if getattr(village_region, "level", None) != codes.VILLAGE or not codes.is_within(code, actor.region_id):
+        audit.record(actor, "update", request=request, outcome="invalid", patient_id=patient.pk,
+                     detail={"fields": ["region_code"]})
+        raise errors.Invalid([errors.FieldError("village_code", "应选择您辖区内的村（社区）")])
+    with transaction.atomic():
+        current = Patient.objects.select_for_update().get(pk=patient.pk)
+        before_region, before_pending = current.region_id, current.transfer_pending
+        moved = {"region": village_region, "transfer_pending": False}
+        if address.strip():
+            moved["address"] = address.strip()[:200]
+        Patient.objects.filter(pk=patient.pk).update(version=F("version") + 1, **moved)
+        patient.refresh_from_db()
+        changes = {"region_code": [before_region, code]}
+        if "address" in moved and moved["address"] != current.address:
+            changes["address"] = [current.address, moved["address"]]
+        if before_pending:
+            changes["transfer_pending"] = [True, False]
+        Revision.objects.create(patient=patient, version=patient.version, user=actor, changes=changes)
+        StatusChange.objects.create(
+            patient=patient, status=patient.status, detail=patient.status_detail, since=today(),
+            note=f"转入：{reason}"[:200], recorded_by=actor,
+        )
+        patient_changed.send(sender=Patient, patient=patient)
+    audit.record(
+        actor, "update", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
+        detail={"fields": sorted(changes), "version": patient.version, "from": before_region, "to": code},
+    )
+    return patient
