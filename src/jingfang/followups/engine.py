@@ -142,6 +142,21 @@ def compute_flags(patient, profile, rows: list[dict], contacts: list) -> dict:
     return {"lost": lost and active, "key_person": key, "reasons": reasons, "grade": g.colour if g else ""}
 
 
+def _record_flag_changes(patient, flags: dict, on: dt.date) -> None:
+    """Keep the history of the key-person and lost flags (the stored values are the state before)."""
+    from .models import FlagChange
+
+    before = type(patient).objects.filter(pk=patient.pk).values("key_person", "lost").first() or {}
+    for flag in ("key_person", "lost"):
+        was = before.get(flag, False)
+        now = flags[flag]
+        if was != now or (now and not FlagChange.objects.filter(patient=patient, flag=flag).exists()):
+            if was == now and not now:
+                continue
+            FlagChange.objects.create(patient=patient, flag=flag, value=now, date=on,
+                                      reasons=flags["reasons"] if flag == "key_person" else [])
+
+
 # Refresh of the stored schedule ------------------------------------------------------------------
 class Outcome:
     def __init__(self, items, followup):
@@ -166,6 +181,7 @@ def refresh(patient, on: dt.date | None = None) -> Outcome:
     if seen and seen[-1]["risk_level"] is not None:
         patient.risk_level, patient.condition = seen[-1]["risk_level"], seen[-1]["condition"] or ""
     flags = compute_flags(patient, profile, rows, contacts)
+    _record_flag_changes(patient, flags, on)
     patient.lost, patient.key_person, patient.grade = flags["lost"], flags["key_person"], flags["grade"]
     patient.key_reasons = flags["reasons"] if flags["key_person"] else []
     items = schedule(profile, state_for(patient), contacts, on)

@@ -211,3 +211,21 @@ class SearchAttempt(models.Model):
 
     class Meta:
         ordering = ["-date", "-id"]
+
+
+class FlagChange(models.Model):
+    """When a derived flag (key person, lost to follow-up) turned on or off, so that monthly tables
+    and reviews can be produced for any past month from the history rather than today's state."""
+
+    FLAGS = {"key_person": "重点人员", "lost": "失访"}
+
+    patient = models.ForeignKey("registry.Patient", on_delete=models.CASCADE, related_name="flag_changes")
+    flag = models.CharField(max_length=16, choices=list(FLAGS.items()))
+    value = models.BooleanField()
+    date = models.DateField()
+    reasons = models.JSONField(default=list, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        indexes = [models.Index(fields=["flag", "date"], name="flagchange_flag_date")]

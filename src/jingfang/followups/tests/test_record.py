@@ -172,3 +172,12 @@ def test_joint_visit_minimum_attendance_per_profile(users, patient, policy, atte
         with pytest.raises(errors.Invalid) as exc:
             services.record_followup(users["vdoc"], patient, data)
         assert exc.value.errors[0].field == "attendee_names" and "至少应有3名" in exc.value.errors[0].message
+
+
+def test_flag_changes_are_kept_as_history(users, patient):
+    from jingfang.followups.models import FlagChange
+
+    services.record_followup(users["vdoc"], patient, seen(risk_level=3, date=(TODAY - dt.timedelta(days=20)).isoformat()))
+    services.record_followup(users["vdoc"], patient, seen(risk_level=0))
+    changes = list(FlagChange.objects.filter(patient=patient, flag="key_person").values_list("value", flat=True))
+    assert changes == [True, False]
