@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "jingfang.care",
     "jingfang.support",
     "jingfang.stats",
+    "jingfang.exchange",
     "jingfang.demo",
 ]
 

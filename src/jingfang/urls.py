@@ -14,6 +14,7 @@ urlpatterns = [
     path("care/", include("jingfang.care.urls")),
     path("support/", include("jingfang.support.urls")),
     path("stats/", include("jingfang.stats.urls")),
+    path("exchange/", include("jingfang.exchange.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]
