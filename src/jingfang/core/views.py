@@ -8,6 +8,8 @@ from jingfang.accounts import roles
 @login_required
 def home(request):
     role = request.user.role
+    if role in (roles.COUNTY_SUPERVISOR, roles.TOWNSHIP_OFFICE):
+        return HttpResponseRedirect(reverse("stats:dashboard"))  # county and township home: the KPIs
     if roles.can(role, roles.VIEW_WORKLIST):
         return HttpResponseRedirect(reverse("followups:worklist"))
     if roles.can(role, roles.VIEW_PATIENTS):

@@ -33,6 +33,7 @@ class DemoSummary:
     patients: int = 0
     key_persons: int = 0
     followups: int = 0
+    activity: dict = field(default_factory=dict)
     users_created: list[str] = field(default_factory=list)
     users_skipped: list[str] = field(default_factory=list)
 
@@ -121,6 +122,9 @@ def generate(
 
         summary.followups = write_followups(written, max(as_of, dt.date.today()))
         summary.key_persons = Patient.objects.filter(key_person=True).count()
+        from .activity import make_activity
+
+        summary.activity = make_activity(seed)
         record(
             None,
             "admin",

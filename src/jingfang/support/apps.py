@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class SupportConfig(AppConfig):
     name = "jingfang.support"
     verbose_name = "救治救助"
+
+    def ready(self):
+        from . import work
+
+        work.register()

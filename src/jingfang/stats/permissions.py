@@ -1,0 +1,93 @@
+"""Who may see statistics and oversight, and which regions they may ask about.
+
+- Statistics (KPIs, dashboard, drill-downs): county supervisors, township offices, township doctors and
+  village doctors, each for their own region and the regions within it. Drill-down lists go through
+  registry.selectors.patients_for and show each patient as registry.serializers.patient_summary for the
+  role, so the township office (not a health role) sees counts but no clinical field; lists whose very
+  membership is clinical (stable, on medication, unstable) are for health roles only (CLINICAL_LISTS).
+- Inspection reports: county supervisors create reports, write findings and add rectification items;
+  users of the township (office and doctor) and the county supervisor see the reports and close items.
+- A region outside the user's is answered exactly like an unknown one (404), and the attempt is audited.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from jingfang.accounts import roles
+from jingfang.audit import log as audit
+from jingfang.regions import codes
+from jingfang.regions.models import Region
+
+STATS_ROLES = frozenset({roles.COUNTY_SUPERVISOR, roles.TOWNSHIP_OFFICE, roles.TOWNSHIP_DOCTOR,
+                         roles.VILLAGE_DOCTOR})
+INSPECTOR_ROLES = frozenset({roles.COUNTY_SUPERVISOR})
+CLOSER_ROLES = frozenset({roles.COUNTY_SUPERVISOR, roles.TOWNSHIP_OFFICE, roles.TOWNSHIP_DOCTOR})
+REGION_NOT_FOUND = "区划不存在"
+# Lists whose very membership tells a clinical fact (condition class, medication): health roles only.
+CLINICAL_LISTS = frozenset({("stable", "numerator"), ("medication", "numerator"), ("regular_medication", "numerator"),
+                            ("unstable_case_management", "numerator"), ("unstable_case_management", "denominator")})
+
+
+def can_view(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.role in STATS_ROLES)
+
+
+def can_inspect(user) -> bool:
+    return can_view(user) and user.role in INSPECTOR_ROLES
+
+
+def can_see_report(user, report) -> bool:
+    """The report's township lies within the user's region (county supervisor, township users)."""
+    return can_view(user) and user.role in CLOSER_ROLES and codes.is_within(report.township_id, user.region_id)
+
+
+def can_close(user, item) -> bool:
+    return item.status == "open" and can_see_report(user, item.report)
+
+
+def may_list(user, key: str, which: str) -> bool:
+    """May the user open the list of patients behind this numerator or denominator?"""
+    return can_view(user) and ((key, which) not in CLINICAL_LISTS or roles.sees_clinical(user.role))
+
+
+def listable(user, keys) -> dict[str, tuple[bool, bool]]:
+    return {k: (may_list(user, k, "numerator"), may_list(user, k, "denominator")) for k in keys}
+
+
+def can_export(user) -> bool:
+    return can_view(user) and roles.can(user.role, roles.EXPORT)
+
+
+def stats_required(view):
+    """Page guard: signed in with a statistics role; a refusal is audited."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not can_view(request.user):
+            action = "export" if request.path.endswith(".xlsx") else "view"
+            audit.record_request(request, action, outcome="denied", target=f"page:{request.path[:100]}")
+            raise PermissionDenied("您的角色无权查看统计与督导")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def region_for(request, code: str | None, *, action: str = "view") -> Region:
+    """The region asked for (default: the user's own), if it lies within the user's region; otherwise 404,
+    identical for an unknown code and a code outside the jurisdiction, audited either way."""
+    user = request.user
+    code = (code or "").strip()[:12] or user.region_id
+    region = None
+    if codes.is_valid_code(code) and codes.is_within(code, user.region_id):
+        region = Region.objects.filter(code=code).first()
+    if region is None:
+        exists = codes.is_valid_code(code) and Region.objects.filter(code=code).exists()
+        audit.record_request(request, action, outcome="denied" if exists else "not_found",
+                             target=f"region:{code}")
+        raise Http404(REGION_NOT_FOUND)
+    return region

@@ -1,0 +1,173 @@
+"""Statistics pages: the dashboard (/stats/), the KPI table (/stats/kpis/), the patients behind a figure,
+and their xlsx exports. Regions are checked against the user (permissions.region_for); patient lists
+go through registry.selectors.patients_for and are audited."""
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import render
+
+from jingfang.accounts import roles
+from jingfang.audit import log as audit
+from jingfang.core import xlsx
+from jingfang.core.paging import paginate, querystring_without_page
+from jingfang.followups import engine
+from jingfang.regions import codes
+from jingfang.regions.models import Region
+from jingfang.registry import selectors
+from jingfang.registry.serializers import patient_summary
+
+from . import charts, compute, export, permissions
+from .kpis import KEYS, KPI, SPECS, Period
+
+WINDOWS = {1: "自然月", 3: "滚动3个月", 12: "滚动12个月"}
+MAX_DAYS = 366 * 5
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+
+
+def period_from(request) -> tuple[Period, str]:
+    """The period asked for (default: this year to date) and a warning when the request was corrected."""
+    today = engine.today()
+    start = _date(request.GET.get("start")) or dt.date(today.year, 1, 1)
+    end = _date(request.GET.get("end")) or today
+    if end < start or (end - start).days > MAX_DAYS or start.year < 2000:
+        return Period(dt.date(today.year, 1, 1), today), "统计期无效（结束日期早于开始日期或超过5年），已改为今年1月1日至今"
+    return Period(start, end), ""
+
+
+def _int(value, allowed, default):
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        return default
+    return value if value in allowed else default
+
+
+def regions_for(user) -> list[Region]:
+    """The user's region and the regions within it, for the region picker (not personal data)."""
+    lo, hi = codes.code_range(user.region_id)
+    return list(Region.objects.filter(code__gte=lo, code__lte=hi, level__gte=codes.COUNTY).order_by("code"))
+
+
+def ranked(rows: list[tuple[Region, list[KPI]]], key: str) -> list[tuple[Region, KPI, list[KPI]]]:
+    """Child regions best first on one KPI (highest first; lowest first for lost and self-paid)."""
+    out = [(r, next(k for k in ks if k.key == key), ks) for r, ks in rows]
+    lower_better = SPECS[key].target_op == "<="
+
+    def order(row):
+        value = row[1].value
+        return (value is None, (value if lower_better else -value) if value is not None else 0, row[0].code)
+
+    return sorted(out, key=order)
+
+
+def _who(user) -> str:
+    return f"{user.get_full_name() or user.username}（{user.role_label}）"
+
+
+def _context(request, region, period, warning) -> dict:
+    return {"region": region, "period": period, "warning": warning, "regions": regions_for(request.user),
+            "can_export": permissions.can_export(request.user), "qs": request.GET.urlencode(),
+            "base_qs": f"region={region.code}&start={period.start}&end={period.end}"}
+
+
+@permissions.stats_required
+def dashboard(request):
+    region = permissions.region_for(request, request.GET.get("region"))
+    period, warning = period_from(request)
+    window = _int(request.GET.get("window"), WINDOWS, 1)
+    rank_key = request.GET.get("rank") if request.GET.get("rank") in KEYS else "management"
+    board = compute.board(region, period, window=window)
+    by = compute.by_key(board.kpis)
+    rows = ranked(board.ranking, rank_key)
+    ctx = _context(request, region, period, warning)
+    ctx.update({
+        "board": board, "kpis": board.kpis, "by": by, "window": window, "windows": WINDOWS, "rank_key": rank_key,
+        "rank_name": SPECS[rank_key].name, "specs": SPECS, "ranking": rows,
+        "trend_chart": charts.both(charts.trend_chart, board.trend), "trend_legend": charts.trend_legend(board.trend),
+        "prevalence_chart": charts.both(charts.prevalence_chart, board.trend, by["prevalence"].target),
+        "prevalence_legend": charts.prevalence_legend(by["prevalence"].target),
+        "ranking_chart": charts.both(charts.ranking_chart, [(r.name, k) for r, k, _ in rows]) if rows else None,
+        "trend_rows": [(p, charts.month_label(p), compute.by_key(ks)) for p, ks in board.trend],
+        "child_level": codes.LEVEL_NAMES.get(region.level + 1, "下级区划"),
+    })
+    return render(request, "stats/dashboard.html", ctx)
+
+
+@permissions.stats_required
+def dashboard_export(request):
+    _require_export(request)
+    region = permissions.region_for(request, request.GET.get("region"), action="export")
+    period, _ = period_from(request)
+    window = _int(request.GET.get("window"), WINDOWS, 1)
+    board = compute.board(region, period, window=window)
+    title = f"{region.name}工作指标 {period.label}"
+    content = export.workbook(export.board_sheets(board, title), _who(request.user))
+    audit.record_request(request, "export", target="stats:dashboard.xlsx", detail={"region": region.code})
+    return xlsx.xlsx_response(f"工作指标-{region.name}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx", content)
+
+
+@permissions.stats_required
+def kpi_table(request):
+    region = permissions.region_for(request, request.GET.get("region"))
+    period, warning = period_from(request)
+    kpis = compute.kpis_for(region, period)
+    ctx = _context(request, region, period, warning)
+    profile = engine.profile_for(region.code)
+    ctx.update({"kpis": kpis, "profile": profile, "targets": profile.targets,
+                "listable": permissions.listable(request.user, KEYS)})
+    return render(request, "stats/kpis.html", ctx)
+
+
+@permissions.stats_required
+def kpi_export(request):
+    _require_export(request)
+    region = permissions.region_for(request, request.GET.get("region"), action="export")
+    period, _ = period_from(request)
+    kpis = compute.kpis_for(region, period)
+    title = f"{region.name}工作指标 {period.label}"
+    content = export.workbook(export.kpi_sheets(title, kpis), _who(request.user))
+    audit.record_request(request, "export", target="stats:kpis.xlsx", detail={"region": region.code})
+    return xlsx.xlsx_response(f"工作指标-{region.name}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx", content)
+
+
+def _require_export(request) -> None:
+    if not permissions.can_export(request.user):
+        audit.record_request(request, "export", outcome="denied", target=f"page:{request.path[:100]}")
+        raise PermissionDenied("您的角色无权导出")
+
+
+@permissions.stats_required
+def kpi_patients(request, key: str):
+    """The patients behind a numerator or a denominator, within the user's jurisdiction, paged, audited."""
+    if key not in KEYS:
+        raise Http404("指标不存在")
+    which = "denominator" if request.GET.get("which") == "denominator" else "numerator"
+    region = permissions.region_for(request, request.GET.get("region"), action="list")
+    period, warning = period_from(request)
+    kpi = next(k for k in compute.kpis_for(region, period) if k.key == key)
+    if which == "denominator" and not kpi.lists_denominator:
+        raise Http404("该指标的分母不是患者")
+    if not permissions.may_list(request.user, key, which):
+        audit.record_request(request, "list", outcome="denied", target=f"kpi:{key}:{which}")
+        raise PermissionDenied("该名单涉及病情或服药信息，仅卫生健康人员可以查看")
+    ids = kpi.numerator_ids if which == "numerator" else kpi.denominator_ids
+    qs = selectors.patients_for(request.user).filter(pk__in=ids).select_related("region")
+    page = paginate(request, qs.order_by("region_id", "name", "id"))
+    role = request.user.role
+    rows = [(p, patient_summary(p, role)) for p in page.object_list]
+    audit.record_request(request, "list", target=f"kpi:{key}:{which}",
+                         detail={"count": page.paginator.count, "region": region.code})
+    ctx = _context(request, region, period, warning)
+    ctx.update({"kpi": kpi, "which": which, "page": page, "rows": rows, "qs": querystring_without_page(request),
+                "label": kpi.numerator_label if which == "numerator" else kpi.denominator_label,
+                "sees_clinical": roles.sees_clinical(role),
+                "other_ok": permissions.may_list(request.user, key, "denominator" if which == "numerator" else "numerator")})
+    return render(request, "stats/kpi_patients.html", ctx)

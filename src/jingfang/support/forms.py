@@ -1,0 +1,161 @@
+"""Forms of support's pages; the API feeds the same forms, so both validate alike."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django import forms
+
+from jingfang.core.widgets import DateInput
+from jingfang.registry import vocab as registry_vocab
+
+from . import vocab
+from .models import Benefit, ReliefApplication, ReliefFund
+
+MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
+
+
+class ComputeRunForm(forms.Form):
+    township = forms.CharField(label="乡镇（街道）", max_length=12)
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    month = forms.IntegerField(label="月份", min_value=1, max_value=12, required=False)
+
+
+class WithholdForm(forms.Form):
+    patient = forms.IntegerField(label="患者")
+    reason = forms.CharField(label="未履行监护职责的情况", max_length=200)
+
+
+class BenefitForm(forms.ModelForm):
+    class Meta:
+        model = Benefit
+        fields = ["kind", "since", "until", "scheme", "grade", "extreme_poverty", "amount_yuan", "note"]
+        widgets = {"since": DateInput(), "until": DateInput()}
+
+    def __init__(self, *args, kinds=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if kinds is not None:
+            self.fields["kind"].choices = [(k, vocab.BENEFIT_KINDS[k]) for k in kinds]
+
+    def clean(self):
+        data = super().clean()
+        kind, since, until = data.get("kind"), data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", "终止日期不能早于起始日期")
+        if kind == "disability_card" and not data.get("grade"):
+            self.add_error("grade", "残疾人证须填写残疾等级")
+        if kind != "disability_card":
+            data["grade"] = None
+        if kind != "medical_insurance":
+            data["scheme"] = ""
+        if kind != "dibao":
+            data["extreme_poverty"] = False
+        return data
+
+
+class ReliefForm(forms.ModelForm):
+    """The applicant's part of the annex form (filled with, or for, the guardian)."""
+
+    guardian = forms.TypedChoiceField(label="监护人（从档案选择）", coerce=int, required=False, empty_value=None)
+
+    class Meta:
+        model = ReliefApplication
+        fields = ["applicant_name", "applicant_relation", "applicant_phone", "insurance_type", "facts",
+                  "court_ordered"]
+        widgets = {
+            "facts": forms.Textarea(attrs={"rows": 4, "placeholder": "描述患者发病情况，以及家庭困难、无力承担住院期间费用的情况"}),
+            "applicant_relation": forms.Select(choices=[("", "—")] + list(registry_vocab.GUARDIAN_RELATIONS.items())),
+        }
+
+    def __init__(self, *args, guardians=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["guardian"].choices = [("", "—（手工填写申请人）")] + [(g.pk, g.name) for g in guardians]
+        self._guardians = {g.pk: g for g in guardians}
+        self.fields["applicant_name"].required = False
+        self.order_fields(["guardian", *self.Meta.fields])
+
+    def clean(self):
+        data = super().clean()
+        g = self._guardians.get(data.get("guardian"))
+        if g is not None:
+            data["applicant_name"] = data.get("applicant_name") or g.name
+            data["applicant_relation"] = data.get("applicant_relation") or g.relation
+            data["applicant_phone"] = data.get("applicant_phone") or g.phone
+        if not data.get("applicant_name"):
+            self.add_error("applicant_name", "请填写申请人（监护人）姓名，或从档案中选择监护人")
+        data["guardian_obj"] = g
+        return data
+
+
+class VillageReviewForm(forms.Form):
+    opinion = forms.CharField(label="村委会初审意见", max_length=300,
+                              initial="该患者家庭确实困难，建议予以救助")
+    option = forms.ChoiceField(label="建议救助方式", required=False)
+
+    def __init__(self, *args, options=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["option"].choices = [("", "—（不提建议）")] + [(o.code, o.label) for o in options]
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label="不予救助的理由", max_length=300)
+
+
+class ApproveForm(forms.Form):
+    option = forms.ChoiceField(label="救助方式")
+    amount = forms.DecimalField(label="审批救助金额（元，预计由基金支付）", **MONEY)
+    opinion = forms.CharField(label="乡镇审批意见", max_length=300, required=False)
+    budget_override = forms.BooleanField(label="超出基金余额审批", required=False)
+    override_reason = forms.CharField(label="超预算审批理由", max_length=300, required=False)
+
+    def __init__(self, *args, options=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["option"].choices = [(o.code, o.label) for o in options]
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount <= 0:
+            raise forms.ValidationError("审批救助金额应大于0")
+        return amount
+
+
+class AdmitForm(forms.Form):
+    hospital = forms.CharField(label="定点医院", max_length=100)
+    admission_date = forms.DateField(label="入院日期", widget=DateInput())
+    total_cost = forms.DecimalField(label="住院总费用（元）", **MONEY)
+    food_cost = forms.DecimalField(label="其中饮食餐费（元）", **MONEY, initial=Decimal("0"))
+    insurance_paid = forms.DecimalField(label="医保报销（元）", **MONEY)
+    relief_paid = forms.DecimalField(label="救助基金支付（元）", **MONEY)
+    self_paid = forms.DecimalField(label="个人自付（元）", **MONEY)
+
+    def clean_admission_date(self):
+        day = self.cleaned_data["admission_date"]
+        if day > dt.date.today() + dt.timedelta(days=1):
+            raise forms.ValidationError("入院日期不能晚于今天")
+        return day
+
+
+class CloseForm(forms.Form):
+    note = forms.CharField(label="存档说明", max_length=200, required=False)
+
+
+class BudgetForm(forms.ModelForm):
+    class Meta:
+        model = ReliefFund
+        fields = ["budget_yuan", "note"]
+
+    def clean_budget_yuan(self):
+        value = self.cleaned_data["budget_yuan"]
+        if value < 0:
+            raise forms.ValidationError("预算不能为负数")
+        return value
+
+
+STEP_FORMS = {
+    "submit": None,
+    "village_review": VillageReviewForm,
+    "village_reject": RejectForm,
+    "approve": ApproveForm,
+    "reject": RejectForm,
+    "admit": AdmitForm,
+    "close": CloseForm,
+}

@@ -1,0 +1,161 @@
+"""Guardian rewards (以奖代补) and the liability-insurance roster (责任险): pages and exports."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from jingfang.accounts import roles
+from jingfang.audit import log as audit
+from jingfang.core import errors
+from jingfang.core.paging import paginate, querystring_without_page
+from jingfang.followups import engine
+
+from . import permissions, reward_facts, reward_services, rewards, selectors
+from .views_common import export, int_param, login_needed, require, roles_required, status_of
+
+
+def _rule_context(code: str) -> dict:
+    profile, rule = reward_services.rule_for(code) if code else (None, None)
+    return {"profile": profile, "rule": rule, "criteria": rule.criteria_text() if rule else ""}
+
+
+@roles_required(permissions.REWARD_VIEW)
+def reward_runs(request, problem=None):
+    user = request.user
+    towns = selectors.townships_for(user)
+    chosen = request.POST.get("township") or request.GET.get("township") or (towns[0].code if towns else "")
+    today = engine.today()
+    page = paginate(request, selectors.runs_for(user))
+    audit.record_request(request, "list", target="reward_runs", detail={"count": page.paginator.count})
+    context = {
+        "page": page, "townships": towns, "chosen": chosen, "problem": problem,
+        "year": int_param(request, "year", today.year, 2000, 2100),
+        "month": int_param(request, "month", today.month, 1, 12),
+        "can_manage": permissions.has(user, permissions.REWARD_MANAGE),
+        "care_available": reward_facts.care_available(),
+        **_rule_context(chosen if chosen in {t.code for t in towns} else ""),
+    }
+    return render(request, "support/reward_runs.html", context, status=status_of(problem))
+
+
+@require_POST
+@login_needed
+def reward_compute(request):
+    require(request, permissions.REWARD_MANAGE, "update")
+    data = {k: request.POST.get(k, "") for k in ("township", "year", "month")}
+    try:
+        run = reward_services.compute_run(request.user, data, request=request)
+    except errors.ServiceError as exc:
+        return reward_runs.__wrapped__(request, problem=exc)
+    messages.success(request, f"已计算{run.township.name}{run.period_label}的监护人以奖代补")
+    return HttpResponseRedirect(reverse("support:reward_run", args=[run.pk]))
+
+
+def _line_rows(run, role: str) -> list[dict]:
+    sees = roles.sees_clinical(role)
+    villages = reward_services.village_names(line.village_code for line in run.lines.all())
+    withheld = dict(run.withholds.values_list("patient_id", "reason"))
+    rule_min = engine.profile_for(run.township_id).guardian_reward
+    min_risk = rule_min.min_risk if rule_min else 3
+    return [{"line": line, "village": villages.get(line.village_code, line.village_code),
+             "grounds": rewards.grounds_text(line.grounds, min_risk, sees_clinical=sees),
+             "withheld": withheld.get(line.patient_id)} for line in run.lines.all()]
+
+
+@login_needed
+def reward_run(request, pk, problem=None):
+    run = selectors.get_run_for(request, pk)
+    require(request, permissions.REWARD_VIEW)
+    rows = _line_rows(run, request.user.role)
+    audit.record_request(request, "list", target=f"reward_run:{run.pk}", detail={"count": len(rows)})
+    context = {
+        "run": run, "problem": problem,
+        "eligible": [r for r in rows if r["line"].eligible],
+        "ineligible": [r for r in rows if not r["line"].eligible],
+        "can_manage": permissions.has(request.user, permissions.REWARD_MANAGE) and not run.paid,
+        "care_available": reward_facts.care_available(),
+    }
+    return render(request, "support/reward_run.html", context, status=status_of(problem))
+
+
+@require_POST
+@login_needed
+def reward_run_action(request, pk, op):
+    run = selectors.get_run_for(request, pk, action="update")
+    require(request, permissions.REWARD_MANAGE, "update")
+    user = request.user
+    try:
+        if op == "recompute":
+            reward_services.recompute(user, run, request=request)
+            messages.success(request, "已按最新数据重新计算")
+        elif op == "withhold":
+            reward_services.withhold(user, run, request.POST.dict(), request=request)
+            messages.success(request, "已停发该监护人本期奖补")
+        elif op == "restore":
+            reward_services.restore(user, run, int_or_404(request.POST.get("patient")), request=request)
+            messages.success(request, "已恢复该监护人本期奖补")
+        elif op == "paid":
+            reward_services.mark_paid(user, run, request=request)
+            messages.success(request, "已标记为已发放，本批次不再重算")
+        else:
+            raise Http404("操作不存在")
+    except errors.ServiceError as exc:
+        return reward_run.__wrapped__(request, pk, problem=exc)
+    return HttpResponseRedirect(reverse("support:reward_run", args=[run.pk]))
+
+
+def int_or_404(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404("患者不存在") from None
+
+
+@login_needed
+def reward_roster(request, pk):
+    run = selectors.get_run_for(request, pk, action="export")
+    require(request, permissions.REWARD_VIEW, "export")
+    title, headers, rows = reward_services.payment_roster(run)
+    return export(request, title, f"以奖代补发放花名册-{run.township.name}-{run.period_label}.xlsx", headers, rows,
+                  count=run.eligible_count, detail={"run": run.pk})
+
+
+# ---- liability insurance ---------------------------------------------------------------------------
+
+def _insurance(request, action: str):
+    user = request.user
+    code = request.GET.get("township", "")
+    if not code:
+        default = selectors.default_township(user)
+        if default is None:
+            raise Http404("乡镇不存在")
+        code = default.code
+    township = selectors.get_township_for(request, code, action=action)
+    require(request, permissions.INSURANCE_VIEW, action)
+    year = int_param(request, "year", engine.today().year, 2000, 2100)
+    return township, reward_services.insurance_roster(user, township.code, year)
+
+
+@login_needed
+def insurance(request):
+    township, data = _insurance(request, "list")
+    page = paginate(request, data["patients"])
+    audit.record_request(request, "list", target=f"insurance:{township.code}", detail={"count": data["count"]})
+    context = {"township": township, "d": data, "page": page, "townships": selectors.townships_for(request.user),
+               "qs": querystring_without_page(request),
+               "years": range(engine.today().year + 1, engine.today().year - 5, -1)}
+    return render(request, "support/insurance.html", context)
+
+
+@login_needed
+def insurance_export(request):
+    township, data = _insurance(request, "export")
+    headers, rows = reward_services.insurance_rows(data)
+    ins = data["insurance"]
+    title = f"{township.name}{data['year']}年度监护人责任保险参保名册"
+    if ins is None:
+        rows = [["本地区政策配置未规定监护人责任保险"]]
+    return export(request, title, f"责任保险名册-{township.name}-{data['year']}.xlsx", headers, rows,
+                  count=data["count"])

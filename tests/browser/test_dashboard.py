@@ -1,0 +1,64 @@
+"""A county supervisor opens the statistics home page on a phone: headline KPIs, the 12-month trend and
+the township ranking render as inline SVG with Chinese labels, and the page fetches nothing from
+outside the server."""
+
+import datetime as dt
+from urllib.parse import urlparse
+
+import pytest
+
+from conftest import PASSWORD
+from jingfang.followups import services
+from jingfang.registry.models import Patient
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def visit(user, patient, days_ago, mode="home_visit"):
+    services.record_followup(user, patient, {
+        "date": (dt.date.today() - dt.timedelta(days=days_ago)).isoformat(), "mode": mode, "seen": "on",
+        "risk_level": 0, "insight": "full", "social_function": "good", "adherence": "regular",
+        "adverse_reaction": "none", "physical_illness": "none",
+    })
+
+
+def test_county_dashboard(live_server, page, shot, users, make_patient):
+    today = dt.date.today()
+    for i, (name, code) in enumerate((("赵统计", "990102001001"), ("钱统计", "990102001002"), ("孙统计", "990102002001"))):
+        p = make_patient(code, name=name)
+        Patient.objects.filter(pk=p.pk).update(registered_on=today - dt.timedelta(days=400))
+        p.refresh_from_db()
+        for days in range(10 + 20 * i, 360, 80):
+            visit(users["doctor"] if code.startswith("990102001") else users["doctor2"], p, days,
+                  "phone" if i == 1 else "home_visit")
+
+    base = live_server.url
+    hosts = set()
+    page.on("request", lambda req: hosts.add(urlparse(req.url).netloc))
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", users["county"].username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"{base}/stats/")
+    assert "统计首页" in page.inner_text("h1")
+    headline = page.inner_text("#headline")
+    for label in ("报告患病率", "管理率", "规范管理率", "面访率", "服药率", "病情稳定率", "失访率"):
+        assert label in headline
+    for section in ("#trend", "#prevalence", "#ranking"):
+        box = page.locator(f"{section} .chart svg >> visible=true").bounding_box()
+        assert box and box["width"] > 300 and box["height"] > 150, section
+        assert page.locator(f"{section} table").count() == 1  # a table under every chart
+    ranking_svg = page.locator("#ranking .chart svg >> visible=true").inner_html()
+    assert "东镇" in ranking_svg and "西镇" in ranking_svg
+    assert f"{today:%Y-%m}" in page.locator("#trend .chart svg >> visible=true").inner_html()  # month labels
+    assert hosts == {urlparse(base).netloc}  # nothing from the network
+    shot(page, "30-stats-dashboard")
+
+    page.click("#ranking .tabs a:has-text('面访率')")
+    page.wait_for_url("**rank=face_to_face**")
+    assert "面访率" in page.inner_text("#ranking h2")
+    page.click("text=指标明细与口径")
+    page.wait_for_url("**/stats/kpis/**")
+    assert "统计期内至少见到患者随访1次" in page.inner_text("main")
+    shot(page, "31-stats-kpi-table")
