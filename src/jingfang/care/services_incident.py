@@ -1,0 +1,86 @@
+"""Writes of incidents (肇事肇祸, seed 002 三、5) and their retrospective review (倒查, seed 000 四、3).
+
+Recording an incident also counts it in the patient's past dangerous acts (既往危险行为), which the
+schedule engine turns into key-person status. That write follows registry.services' pattern (row
+lock, version + 1, a Revision row, registry.signals.patient_changed) but does not need EDIT_PATIENT:
+the police and the governance office record incidents without being allowed to edit the file.
+"""
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from jingfang.audit import log as audit
+from jingfang.core import errors
+from jingfang.registry.models import Patient, Revision
+from jingfang.registry.signals import patient_changed
+
+from . import permissions
+from .forms import IncidentForm, ReviewForm
+from .models import Incident
+from .services_team import require
+
+
+def _form_data(data: dict) -> dict:
+    out = {}
+    for key, value in data.items():
+        if value is None or value is False:
+            continue
+        out[key] = value.isoformat() if hasattr(value, "isoformat") else value
+    return out
+
+
+def count_dangerous_act(actor, patient: Patient, kind: str, *, request=None) -> Patient:
+    """Add one act of ``kind`` (registry.vocab.DANGEROUS_ACTS) to the patient's past dangerous acts:
+    one new version of the file with its Revision, then patient_changed (the schedule engine refreshes
+    the key-person flag). Call inside the transaction that records the incident."""
+    with transaction.atomic():
+        locked = Patient.objects.select_for_update().get(pk=patient.pk)
+        acts = dict(locked.past_dangerous_acts or {})
+        before = int(acts.get(kind) or 0)
+        acts[kind] = before + 1
+        Patient.objects.filter(pk=patient.pk).update(version=F("version") + 1, past_dangerous_acts=acts)
+        patient.refresh_from_db()
+        Revision.objects.create(patient=patient, version=patient.version, user=actor,
+                                changes={f"acts_{kind}": [before, before + 1]})
+        patient_changed.send(sender=Patient, patient=patient)
+    patient.refresh_from_db()
+    audit.record(actor, "update", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
+                 detail={"fields": [f"acts_{kind}"], "version": patient.version, "via": "incident"})
+    return patient
+
+
+def record_incident(actor, patient: Patient, data: dict, *, request=None) -> Incident:
+    """Record an incident: date, place, kind, description, harm (injuries, deaths, property_loss_yuan,
+    harm_note), police_response, onsite_handling, hospital, compulsory, aftermath."""
+    require(actor, permissions.RECORD_INCIDENT, "create", request=request, patient_id=patient.pk, target="incident")
+    form = IncidentForm(data=_form_data(data))
+    if not form.is_valid():
+        audit.record(actor, "create", request=request, outcome="invalid", patient_id=patient.pk, target="incident",
+                     detail={"fields": sorted(form.errors)})
+        raise errors.Invalid(errors.from_form(form))
+    incident = form.save(commit=False)
+    if incident.date < patient.birth_date:
+        raise errors.Invalid([errors.FieldError("date", "发生日期不能早于患者出生日期")])
+    with transaction.atomic():
+        incident.patient, incident.recorded_by = patient, actor
+        incident.save()
+        count_dangerous_act(actor, patient, incident.kind, request=request)
+    audit.record(actor, "create", request=request, patient_id=patient.pk, target=f"incident:{incident.pk}",
+                 detail={"kind": incident.kind})
+    return incident
+
+
+def save_review(actor, incident: Incident, findings: str, *, request=None) -> Incident:
+    """Save the retrospective review's findings (倒查结论) with who and when."""
+    require(actor, permissions.REVIEW_INCIDENT, "update", request=request, patient_id=incident.patient_id,
+            target=f"incident:{incident.pk}")
+    form = ReviewForm(data={"review_findings": findings or ""})
+    if not form.is_valid():
+        raise errors.Invalid(errors.from_form(form))
+    incident.review_findings = form.cleaned_data["review_findings"]
+    incident.reviewed_by, incident.reviewed_at = actor, timezone.now()
+    incident.save(update_fields=["review_findings", "reviewed_by", "reviewed_at"])
+    audit.record(actor, "update", request=request, patient_id=incident.patient_id, target=f"incident:{incident.pk}",
+                 detail={"review": True})
+    return incident

@@ -1,0 +1,179 @@
+"""Meeting pages: monthly team and township group meetings and the quarterly joint consultation
+(seed 000 三（一）1, 四、2; seed 002 三、1), with attendees, patients discussed, decisions and tasks."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from jingfang.accounts import roles
+from jingfang.accounts.decorators import permission_required
+from jingfang.audit import log as audit
+from jingfang.core import errors
+from jingfang.core.paging import paginate
+from jingfang.followups import engine
+from jingfang.regions import codes
+from jingfang.regions import selectors as region_selectors
+
+from . import permissions, selectors, services, vocab
+from .forms import MeetingForm
+from .models import MeetingTask
+from .views_common import (
+    base_context,
+    colleagues,
+    deny,
+    int_or_none,
+    list_audit,
+    region_param,
+    require_page,
+    rows_from_post,
+    status_for,
+    user_label,
+)
+
+BLANK_ATTENDEES = 4
+BLANK_TASKS = 3
+MAX_ROWS = 50
+
+
+@permission_required(roles.VIEW_PATIENTS)
+def meeting_list(request):
+    kind = request.GET.get("kind", "")
+    filters = {"kind": kind if kind in vocab.MEETING_KINDS else "", "region_code": region_param(request),
+               "mine": request.GET.get("mine") == "1"}
+    page = paginate(request, selectors.meetings_for(request.user, **filters))
+    tasks = (MeetingTask.objects.filter(owner=request.user, done=False).select_related("meeting__region")
+             .order_by("due_date", "id"))
+    list_audit(request, filters, page.paginator.count, "meetings")
+    return render(request, "care/meeting_list.html", {
+        **base_context(request, filters), "page": page, "kinds": vocab.MEETING_KINDS, "tasks": tasks,
+        "today": engine.today(), "cite": vocab.MEETING_CITE,
+    })
+
+
+def _region_choices(user) -> list[tuple[str, str, int]]:
+    """The user's own township or village and the ones beneath it: where a meeting may be held."""
+    regions = region_selectors.subregions_for(user)
+    if user.region.level in (codes.TOWNSHIP, codes.VILLAGE) and user.region_id not in {r.code for r in regions}:
+        regions = [user.region, *regions]
+    return [(r.code, r.name, r.level) for r in regions if r.level in (codes.TOWNSHIP, codes.VILLAGE)]
+
+
+def _posted(post) -> dict:
+    data = {k: post.get(k, "").strip() for k in ("kind", "region_code", "date", "place", "minutes", "decisions")}
+    data["patient_ids"] = post.getlist("patient_ids")
+    attendees = rows_from_post(post, "a", ("name", "unit", "user_id"), min(int_or_none(post.get("a_rows")) or 0, MAX_ROWS))
+    data["attendees"] = [{**a, "user_id": int_or_none(a["user_id"])} for a in attendees]
+    tasks = rows_from_post(post, "t", ("id", "text", "owner_id", "due_date"),
+                           min(int_or_none(post.get("t_rows")) or 0, MAX_ROWS))
+    data["tasks"] = [{**t, "id": int_or_none(t["id"]), "owner_id": int_or_none(t["owner_id"]) or t["owner_id"] or None}
+                     for t in tasks if t["text"]]  # a cleared text removes an open task
+    return data
+
+
+def _initial(meeting) -> dict:
+    return {
+        "kind": meeting.kind, "region_code": meeting.region_id, "date": meeting.date.isoformat(),
+        "place": meeting.place, "minutes": meeting.minutes, "decisions": meeting.decisions,
+        "patient_ids": [str(p) for p in meeting.patients.values_list("pk", flat=True)],
+        "attendees": [{"name": a.name, "unit": a.unit, "user_id": a.user_id} for a in meeting.attendees.all()],
+        "tasks": [{"id": t.pk, "text": t.text, "owner_id": t.owner_id, "due_date": t.due_date.isoformat(), "done": t.done}
+                  for t in meeting.tasks.all()],
+    }
+
+
+def _form_context(request, data: dict, *, meeting=None, problem=None) -> dict:
+    user = request.user
+    form = MeetingForm(initial={k: data.get(k, "") for k in MeetingForm.base_fields})
+    users = [(u.pk, user_label(u)) for u in colleagues(user)]
+    patients = list(selectors.patient_choices(user))
+    audit.record_request(request, "list", target="meeting_form", detail={"count": len(patients)})
+    chosen = {str(p) for p in data.get("patient_ids") or []}
+    attendees = [*data.get("attendees", []), *({} for _ in range(BLANK_ATTENDEES))]
+    tasks = [*data.get("tasks", []), *({} for _ in range(BLANK_TASKS))]
+    return {
+        **base_context(request), "form": form, "data": data, "meeting": meeting, "problem": problem,
+        "kinds": vocab.MEETING_KINDS, "levels": vocab.MEETING_LEVEL, "region_choices": _region_choices(user),
+        "patients": [(p.pk, f"{p.name}（{p.region.name}）", str(p.pk) in chosen) for p in patients],
+        "users": users, "attendee_rows": attendees, "task_rows": tasks, "cite": vocab.MEETING_CITE,
+    }
+
+
+def _save(request, meeting=None):
+    data = _posted(request.POST)
+    try:
+        saved = services.save_meeting(request.user, data, meeting=meeting, request=request)
+    except errors.ServiceError as exc:
+        return None, data, exc
+    return saved, data, None
+
+
+@permission_required(roles.VIEW_PATIENTS)
+def meeting_create(request):
+    require_page(request, permissions.RECORD_MEETING, "create")
+    problem = None
+    kind = request.GET.get("kind", "team_monthly")
+    data = {"kind": kind if kind in vocab.MEETING_KINDS else "team_monthly", "region_code": region_param(request),
+            "date": engine.today().isoformat()}
+    if request.method == "POST":
+        saved, data, problem = _save(request)
+        if saved is not None:
+            messages.success(request, "会议记录已保存")
+            return HttpResponseRedirect(reverse("care:meeting", args=[saved.pk]))
+    return render(request, "care/meeting_form.html", _form_context(request, data, problem=problem),
+                  status=status_for(problem))
+
+
+@permission_required(roles.VIEW_PATIENTS)
+def meeting_edit(request, pk):
+    posting = request.method == "POST"
+    meeting = selectors.get_meeting_for(request, pk, action="update" if posting else "view", audit_success=not posting)
+    require_page(request, permissions.RECORD_MEETING, "update")
+    if not selectors.in_meeting_region(request.user, meeting):
+        deny(request, "update")  # a task owner elsewhere may read the meeting but not change it
+    problem, data = None, _initial(meeting)
+    if posting:
+        saved, data, problem = _save(request, meeting)
+        if saved is not None:
+            messages.success(request, "会议记录已保存")
+            return HttpResponseRedirect(reverse("care:meeting", args=[saved.pk]))
+    return render(request, "care/meeting_form.html", _form_context(request, data, meeting=meeting, problem=problem),
+                  status=status_for(problem))
+
+
+@permission_required(roles.VIEW_PATIENTS)
+def meeting_detail(request, pk):
+    meeting = selectors.get_meeting_for(request, pk)
+    patients, hidden = selectors.discussed_patients(request.user, meeting)
+    can_edit = permissions.can(request.user, permissions.RECORD_MEETING) and selectors.in_meeting_region(
+        request.user, meeting)
+    tasks = list(meeting.tasks.select_related("owner__region", "done_by"))
+    for t in tasks:
+        t.can_complete = not t.done and (can_edit or t.owner_id == request.user.pk)
+    return render(request, "care/meeting_detail.html", {
+        **base_context(request), "m": meeting, "patients": patients, "hidden": hidden, "tasks": tasks,
+        "attendees": meeting.attendees.select_related("user"), "can_edit": can_edit, "today": engine.today(),
+    })
+
+
+@require_POST
+@permission_required(roles.VIEW_PATIENTS)
+def task_done(request, pk, task_pk):
+    meeting = selectors.get_meeting_for(request, pk, action="update", audit_success=False)
+    task = meeting.tasks.filter(pk=task_pk).first()
+    if task is None:
+        raise Http404("任务不存在")
+    try:
+        services.complete_task(request.user, task, request=request)
+    except errors.Forbidden as exc:
+        raise PermissionDenied(exc.errors[0].message) from None  # audited by the service
+    except errors.Invalid as exc:
+        messages.error(request, exc.errors[0].message)
+    else:
+        messages.success(request, "任务已办结")
+    target = request.POST.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = reverse("care:meeting", args=[meeting.pk])
+    return HttpResponseRedirect(target)
