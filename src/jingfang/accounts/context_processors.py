@@ -6,7 +6,11 @@ def role(request):
     if user is None or not user.is_authenticated:
         return {}
     r = getattr(user, "role", "")
+    from jingfang.exchange import permissions as exchange_perms
+
     return {
+        "can_view_exchange_tables": exchange_perms.can(r, exchange_perms.VIEW_TABLES),
+        "can_view_reconciliations": exchange_perms.can(r, exchange_perms.VIEW_RECONCILIATIONS),
         "user_role": r,
         "user_role_label": roles.label(r),
         "can_create_patient": roles.can(r, roles.CREATE_PATIENT),
