@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from jingfang.audit import log as audit
 from jingfang.core import errors
+from jingfang.core.formdata import to_form_data
 from jingfang.registry.models import Patient, Revision
 from jingfang.registry.signals import patient_changed
 
@@ -20,15 +21,7 @@ from .forms import IncidentForm, ReviewForm
 from .models import Incident
 from .services_team import require
 
-
-def _form_data(data: dict) -> dict:
-    out = {}
-    for key, value in data.items():
-        if value is None or value is False:
-            continue
-        out[key] = value.isoformat() if hasattr(value, "isoformat") else value
-    return out
-
+_form_data = to_form_data
 
 def count_dangerous_act(actor, patient: Patient, kind: str, *, request=None) -> Patient:
     """Add one act of ``kind`` (registry.vocab.DANGEROUS_ACTS) to the patient's past dangerous acts:

@@ -5,7 +5,9 @@ from django.core.exceptions import PermissionDenied
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
-from jingfang.core import errors
+from jingfang.core.listing import audit_list as list_audit  # noqa: F401  (used by the views)
+from jingfang.core.listing import status_for  # noqa: F401
+from jingfang.core.listing import used_filters as used  # noqa: F401
 from jingfang.core.paging import querystring_without_page
 from jingfang.regions import codes
 from jingfang.regions import selectors as region_selectors
@@ -29,13 +31,6 @@ def region_param(request) -> str:
     return request.GET.get("region", "").strip()[:12]
 
 
-def used(filters: dict) -> list[str]:
-    return sorted(k for k, v in filters.items() if v not in ("", None, False))
-
-
-def list_audit(request, filters: dict, count: int, target: str) -> None:
-    audit.record_request(request, "search" if used(filters) else "list", target=target,
-                         detail={"count": count, "filters": used(filters)})
 
 
 def base_context(request, filters: dict | None = None) -> dict:
@@ -46,11 +41,6 @@ def base_context(request, filters: dict | None = None) -> dict:
         **permissions.flags(request.user),
     }
 
-
-def status_for(problem) -> int:
-    if problem is None:
-        return 200
-    return problem.status if isinstance(problem, errors.ServiceError) else 422
 
 
 def colleagues(user):

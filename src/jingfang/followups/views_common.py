@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
 from jingfang.core import xlsx
+from jingfang.core.listing import audit_list, used_filters
 from jingfang.core.paging import querystring_without_page
 from jingfang.regions import selectors as region_selectors
 
@@ -43,14 +44,8 @@ def _region_param(request) -> str:
     return request.GET.get("region", "").strip()[:12]
 
 
-def _used(filters: dict) -> list[str]:
-    return sorted(k for k, v in filters.items() if v not in ("", None, False))
-
-
-def _list_audit(request, filters: dict, count: int, target: str) -> None:
-    used = _used(filters)
-    audit.record_request(request, "search" if used else "list", target=target,
-                         detail={"count": count, "filters": used})
+_used = used_filters
+_list_audit = audit_list
 
 
 def _who(user) -> str:

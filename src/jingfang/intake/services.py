@@ -10,6 +10,7 @@ from django.db import transaction
 
 from jingfang.audit import log as audit
 from jingfang.core import errors
+from jingfang.core.formdata import to_form_data
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 from jingfang.registry import services as registry_services
@@ -49,19 +50,7 @@ def township_for(actor, code: str = "") -> Region:
     return region
 
 
-def _form_data(values: dict) -> dict:
-    out = {}
-    for key, value in values.items():
-        if value is None or value is False:
-            continue
-        if isinstance(value, dt.date):
-            out[key] = value.isoformat()
-        elif value is True:
-            out[key] = "on"
-        else:
-            out[key] = value
-    return out
-
+_form_data = to_form_data
 
 def _target(card) -> str:
     return f"report_card:{card.pk}"

@@ -13,6 +13,7 @@ from django.forms.models import model_to_dict
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
 from jingfang.core import errors, idnumber, masking
+from jingfang.core.formdata import to_form_data
 
 from . import vocab
 from .flags import file_reasons
@@ -256,21 +257,7 @@ def update_patient(
     return updated
 
 
-def _form_data(values: dict) -> dict:
-    """Model values -> form data (dates as ISO strings, None as empty)."""
-    out = {}
-    for key, value in values.items():
-        if value is None:
-            continue
-        if isinstance(value, dt.date):
-            out[key] = value.isoformat()
-        elif isinstance(value, bool):
-            if value:
-                out[key] = "on"
-        else:
-            out[key] = value
-    return out
-
+_form_data = to_form_data  # model values -> form data
 
 def _apply_guardian(patient: Patient, gform, dry_run: bool = False) -> bool:
     """Update the primary guardian from a guardian form; returns whether anything changed."""

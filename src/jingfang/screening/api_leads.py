@@ -14,6 +14,7 @@ from ninja.errors import HttpError
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
 from jingfang.core import api_support, masking
+from jingfang.core.formdata import to_form_data
 from jingfang.registry import vocab as registry_vocab
 from jingfang.registry.api import PatientFields
 
@@ -145,22 +146,7 @@ def detail(lead, user) -> dict:
     }
 
 
-def form_data(values: dict) -> dict:
-    """Schema values -> form data (dates ISO, booleans as checkbox values)."""
-    out = {}
-    for key, value in values.items():
-        if value is None or value is False:
-            continue
-        if isinstance(value, dt.date):
-            out[key] = value.isoformat()
-        elif value is True:
-            out[key] = "on"
-        elif isinstance(value, list):
-            out[key] = [str(v) for v in value]
-        else:
-            out[key] = value
-    return out
-
+form_data = to_form_data
 
 @router.get("/leads", response=LeadPage, summary="疑似线索列表")
 def list_leads(request, filters: Query[LeadFilters]):

@@ -1,20 +1,12 @@
 """Helpers shared by the screening pages."""
 
-from jingfang.audit import log as audit
-from jingfang.core import errors
+from jingfang.core.listing import audit_list as list_audit  # noqa: F401  (used by the views)
+from jingfang.core.listing import status_for  # noqa: F401
+from jingfang.core.listing import used_filters as used  # noqa: F401
 from jingfang.core.paging import querystring_without_page
 from jingfang.regions import selectors as region_selectors
 
 from .permissions import flags
-
-
-def used(filters: dict) -> list[str]:
-    return sorted(k for k, v in filters.items() if v not in ("", None, False))
-
-
-def list_audit(request, filters: dict, count: int, target: str) -> None:
-    audit.record_request(request, "search" if used(filters) else "list", target=target,
-                         detail={"count": count, "filters": used(filters)})
 
 
 def base_context(request, filters: dict | None = None) -> dict:
@@ -25,11 +17,6 @@ def base_context(request, filters: dict | None = None) -> dict:
         **flags(request.user),
     }
 
-
-def status_for(problem) -> int:
-    if problem is None:
-        return 200
-    return getattr(problem, "status", 422) if isinstance(problem, errors.ServiceError) else 422
 
 
 def bool_param(value: str) -> bool | None:
