@@ -9,7 +9,7 @@ from .models import AuditEvent
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the application never changes or deletes audit rows."""
 
-    list_display = ("at", "username", "role", "action", "outcome", "patient_id", "target", "ip")
+    list_display = ("seq", "at", "username", "role", "action", "outcome", "patient_id", "target", "ip")
     list_filter = ("action", "outcome", "role")
     search_fields = ("username", "target")
 

@@ -3,7 +3,57 @@
 Detail must never hold an ID number, a phone number or a diagnosis: field names and counts only.
 """
 
+import ipaddress
+import json
+import re
+
+from django.conf import settings
+from django.core import mail
+
 from .models import AuditEvent
+
+ID_NUMBER_RE = re.compile(r"\d{17}[\dXx]")
+SCRUBBED = "[已屏蔽]"
+
+
+def _diagnosis_words() -> tuple[set[str], set[str]]:
+    from jingfang.registry.vocab import DIAGNOSES
+
+    return set(DIAGNOSES.values()), set(DIAGNOSES)
+
+
+def _strict() -> bool:
+    """Refuse (rather than scrub) forbidden text in debug and under a test runner (which sets mail.outbox)."""
+    explicit = getattr(settings, "JINGFANG_AUDIT_STRICT", None)
+    return bool(explicit) if explicit is not None else settings.DEBUG or hasattr(mail, "outbox")
+
+
+def _forbidden(text: str) -> bool:
+    labels, codes = _diagnosis_words()
+    return bool(ID_NUMBER_RE.search(text)) or text in codes or any(label in text for label in labels)
+
+
+def _scrub(text: str) -> str:
+    labels, codes = _diagnosis_words()
+    if text in codes:
+        return SCRUBBED
+    text = ID_NUMBER_RE.sub(SCRUBBED, text)
+    for label in labels:
+        text = text.replace(label, SCRUBBED)
+    return text
+
+
+def _clean(value, where: str, strict: bool):
+    """Audit text may name fields and count rows, never hold an ID number or a diagnosis."""
+    if isinstance(value, dict):
+        return {_clean(str(k), where, strict): _clean(v, where, strict) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v, where, strict) for v in value]
+    if isinstance(value, str) and _forbidden(value):
+        if strict:
+            raise ValueError(f"审计{where}不得包含证件号或诊断：{_scrub(value)[:80]}")
+        return _scrub(value)
+    return value
 
 
 def client_ip(request) -> str | None:
@@ -11,7 +61,10 @@ def client_ip(request) -> str | None:
         return None
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
-    return ip or None
+    try:
+        return ipaddress.ip_address(ip).compressed if ip else None
+    except ValueError:  # a forged header: not an address (PostgreSQL's inet column would refuse it)
+        return None
 
 
 def record(
@@ -25,23 +78,54 @@ def record(
     detail: dict | None = None,
     username: str = "",
 ) -> AuditEvent:
+    """Append one row to the audit hash chain (inside the caller's transaction, if any).
+
+    Target and detail holding an ID number or a diagnosis raise ValueError in debug and tests and are
+    scrubbed in production; the username (typed by whoever failed to sign in) and path are always scrubbed.
+    """
     authenticated = user is not None and getattr(user, "is_authenticated", False)
     region = getattr(user, "region_id", "") if authenticated else ""
-    return AuditEvent.objects.create(
+    strict = _strict()
+    detail = _clean(json.loads(json.dumps(detail or {})), "详情", strict)
+    target = _clean(str(target or ""), "对象", strict)[:200]
+    name = _scrub((user.get_username() if authenticated else username) or "")[:150]
+    path = _scrub(request.path)[:300] if request is not None else ""  # never the query: it may hold an ID number
+    event = AuditEvent(
         user_id=user.pk if authenticated else None,
-        username=(user.get_username() if authenticated else username)[:150],
-        role=getattr(user, "role", "") if authenticated else "",
+        username=name,
+        role=(getattr(user, "role", "") or "") if authenticated else "",
         region_code=region or "",
         action=action,
         outcome=outcome,
-        patient_id=patient_id,
-        target=target[:200],
-        detail=detail or {},
+        patient_id=None if patient_id is None else int(patient_id),
+        target=target,
+        detail=detail,
         ip=client_ip(request),
-        path=(request.path[:300] if request is not None else ""),  # never the query: it may hold an ID number
+        path=path,
     )
+    event.save(force_insert=True)  # appends to the hash chain under the chain head's row lock
+    return event
 
 
 def record_request(request, action: str, **kwargs) -> AuditEvent:
     """Audit an action taken through a web page or API call by its authenticated user."""
     return record(getattr(request, "user", None), action, request=request, **kwargs)
+
+
+ADMIN_CHANGES = {1: "added", 2: "changed", 3: "deleted"}
+
+
+def record_admin_entry(entry) -> AuditEvent:
+    """Audit one Django admin LogEntry (an admin adding, changing or deleting a user, region…)."""
+    model = entry.content_type.model if entry.content_type_id else "unknown"
+    return record(
+        entry.user,
+        "admin",
+        target=f"{model}:{entry.object_id or ''}",
+        detail={"change": ADMIN_CHANGES.get(entry.action_flag, str(entry.action_flag))},
+    )
+
+
+def on_log_entry_saved(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:
+        record_admin_entry(instance)

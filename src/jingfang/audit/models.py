@@ -1,4 +1,5 @@
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
 
 
 class AppendOnly(Exception):
@@ -11,6 +12,9 @@ class AuditQuerySet(models.QuerySet):
 
     def delete(self):
         raise AppendOnly("审计记录不可删除")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        raise AppendOnly("审计记录须逐条写入哈希链")
 
 
 class AuditEvent(models.Model):
@@ -31,6 +35,7 @@ class AuditEvent(models.Model):
         "export": "导出",
         "import": "导入",
         "admin": "管理操作",
+        "purge": "清理过期审计记录",
     }
     OUTCOME_LABELS = {
         "ok": "成功",
@@ -41,7 +46,8 @@ class AuditEvent(models.Model):
         "locked": "账号锁定",
     }
 
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    # Set by log.record before the insert (not auto_now_add) so the row's hash can cover it.
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     user_id = models.BigIntegerField("用户ID", null=True, db_index=True)
     username = models.CharField("用户名", max_length=150, blank=True)
     role = models.CharField("角色", max_length=32, blank=True)
@@ -53,6 +59,10 @@ class AuditEvent(models.Model):
     detail = models.JSONField("详情", default=dict, blank=True)
     ip = models.GenericIPAddressField("客户端地址", null=True, blank=True)
     path = models.CharField("请求路径", max_length=300, blank=True)
+    # Hash chain (see chain.py): seq is the row's place in the chain, prev_hash the row_hash of seq-1.
+    seq = models.BigIntegerField("序号", unique=True)
+    prev_hash = models.CharField("前序哈希", max_length=64)
+    row_hash = models.CharField("哈希", max_length=64)
 
     objects = AuditQuerySet.as_manager()
 
@@ -62,9 +72,34 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
 
     def save(self, *args, **kwargs):
+        """Insert only, appended to the hash chain: seq, prev_hash, at and row_hash are set here."""
         if self.pk is not None:
             raise AppendOnly("审计记录不可修改")
-        super().save(*args, **kwargs)
+        from . import chain
+
+        with transaction.atomic():
+            head = chain.lock_head()
+            self.seq, self.prev_hash, self.at = head.seq + 1, head.last_hash, timezone.now()
+            self.row_hash = chain.compute_hash(self)
+            super().save(*args, **kwargs)
+            ChainHead.objects.filter(pk=head.pk).update(seq=self.seq, last_hash=self.row_hash)
 
     def delete(self, *args, **kwargs):
         raise AppendOnly("审计记录不可删除")
+
+
+class ChainHead(models.Model):
+    """The one row (pk=1) holding the end of the audit hash chain, locked while a row is appended.
+
+    anchor_seq/anchor_hash mark where the remaining chain starts after a purge of expired rows:
+    the oldest remaining row is anchor_seq + 1 and its prev_hash must equal anchor_hash.
+    """
+
+    seq = models.BigIntegerField("最后序号", default=0)
+    last_hash = models.CharField("最后哈希", max_length=64, default="0" * 64)
+    anchor_seq = models.BigIntegerField("起点序号", default=0)
+    anchor_hash = models.CharField("起点哈希", max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = "审计链头"
+        verbose_name_plural = "审计链头"
