@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -69,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "jingfang.accounts.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -111,7 +113,7 @@ AUTH_USER_MODEL = "accounts.User"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "jingfang.accounts.passwords.ComplexityValidator", "OPTIONS": {"min_length": 8, "min_classes": 3}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -159,3 +161,50 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("JINGFANG_LOG_LEVEL", "INFO")},
     "loggers": {"faker": {"level": "WARNING"}},
 }
+
+# Accounts security policy (accounts/middleware.py, accounts/otp.py).
+# Passwords older than this many days must be changed before anything else (0 turns this off).
+JINGFANG_PASSWORD_MAX_DAYS = int(os.environ.get("JINGFANG_PASSWORD_MAX_DAYS", "90"))
+# A signed-in session idle for this many minutes is ended; SESSION_COOKIE_AGE caps its whole life.
+JINGFANG_IDLE_MINUTES = int(os.environ.get("JINGFANG_IDLE_MINUTES", "30"))
+# Roles that must use a TOTP second factor. Enforced unless debug is on, where it needs
+# JINGFANG_TOTP_ENFORCE=1 (so the demo logins of `make run` keep working).
+JINGFANG_TOTP_REQUIRED_ROLES = [
+    r.strip()
+    for r in os.environ.get("JINGFANG_TOTP_REQUIRED_ROLES", "county_supervisor,admin,township_office").split(",")
+    if r.strip()
+]
+JINGFANG_TOTP_ENFORCE = _env_bool("JINGFANG_TOTP_ENFORCE", not DEBUG)
+JINGFANG_TOTP_ISSUER = os.environ.get("JINGFANG_TOTP_ISSUER", "精防")
+
+# HTTP hardening (security item 7). Content Security Policy by django-csp: scripts only from this
+# site (no inline script, no eval: htmx runs with allowEval off, see core/base.html); inline styles
+# are allowed because templates use style attributes and <style> blocks. The API docs page
+# (/api/docs, Swagger UI from django-ninja's static files) works under the same policy.
+from csp.constants import NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# HSTS and the HTTPS redirect apply when debug is off. Behind nginx, which terminates TLS and
+# usually redirects itself, so Django's redirect is off unless JINGFANG_SSL_REDIRECT=1; HSTS
+# defaults to a year whenever cookies are marked secure (i.e. the site is served over HTTPS).
+SECURE_HSTS_SECONDS = 0 if DEBUG else int(
+    os.environ.get("JINGFANG_HSTS_SECONDS", "31536000" if SESSION_COOKIE_SECURE else "0")
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("JINGFANG_HSTS_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = False
+SECURE_SSL_REDIRECT = not DEBUG and _env_bool("JINGFANG_SSL_REDIRECT", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _env_bool("JINGFANG_BEHIND_PROXY", False) else None

@@ -27,6 +27,12 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def _no_second_factor_in_browser_flows(settings):
+    """Browser flows sign in with a password; the second factor has its own tests (accounts)."""
+    settings.JINGFANG_TOTP_ENFORCE = False
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")  # a phone

@@ -1,7 +1,10 @@
 from django.contrib import admin
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.views import redirect_to_login
+from django.urls import reverse
 
-from .models import User
+from .models import TOTPDevice, User
 
 
 def _admin_role_only(request) -> bool:
@@ -10,7 +13,14 @@ def _admin_role_only(request) -> bool:
     return bool(user.is_active and user.is_authenticated and user.is_staff and user.role == "admin")
 
 
+def _login_through_accounts(request, extra_context=None):
+    """The admin's own login form would skip the lockout and the second factor: use ours."""
+    target = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index")
+    return redirect_to_login(target, reverse("accounts:login"))
+
+
 admin.site.has_permission = _admin_role_only
+admin.site.login = _login_through_accounts
 admin.site.site_header = "精防 · 系统管理"
 admin.site.site_title = "精防系统管理"
 admin.site.index_title = "用户与区划"
@@ -26,12 +36,12 @@ class JingfangUserAdmin(UserAdmin):
         (None, {"fields": ("username", "password")}),
         ("个人信息", {"fields": ("first_name", "last_name", "phone", "email")}),
         ("角色与辖区", {"fields": ("role", "region", "is_active", "is_staff")}),
-        ("登录", {"fields": ("last_login", "failed_logins", "locked_until")}),
+        ("登录", {"fields": ("last_login", "failed_logins", "locked_until", "password_changed_at")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "role", "region", "password1", "password2")}),
     )
-    readonly_fields = ("last_login",)
+    readonly_fields = ("last_login", "password_changed_at")
 
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: audit rows keep naming the user
@@ -40,5 +50,26 @@ class JingfangUserAdmin(UserAdmin):
         return _admin_role_only(request)
 
     has_view_permission = has_change_permission = has_add_permission = (
+        lambda self, request, obj=None: _admin_role_only(request)
+    )
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(admin.ModelAdmin):
+    """Deleting a device resets a lost authenticator: the user enrols again at the next sign-in."""
+
+    list_display = ("user", "confirmed", "created_at", "confirmed_at")
+    list_filter = ("confirmed",)
+    search_fields = ("user__username",)
+    fields = ("user", "confirmed", "created_at", "confirmed_at")
+    readonly_fields = fields  # the secret is never shown here
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_module_permission(self, request):
+        return _admin_role_only(request)
+
+    has_view_permission = has_change_permission = has_delete_permission = (
         lambda self, request, obj=None: _admin_role_only(request)
     )

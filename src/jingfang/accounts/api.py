@@ -1,5 +1,6 @@
 """API: bearer tokens and the caller's identity (API.md "Auth")."""
 
+from django.http import HttpResponse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -13,6 +14,9 @@ router = Router(tags=["认证"])
 class TokenIn(ClosedSchema):
     username: str = Field(..., max_length=150, description="用户名")
     password: str = Field(..., max_length=256, description="密码")
+    otp: str | None = Field(
+        None, max_length=10, description="6位动态口令；已绑定动态口令的用户和必须使用双因素认证的角色必填"
+    )
 
 
 class TokenOut(Schema):
@@ -35,12 +39,17 @@ class MeOut(Schema):
     auth=None,
     response={200: TokenOut, 401: Detail},
     summary="用户名密码换取令牌",
-    description="连续失败达到次数后账号暂时锁定；用户不存在、密码错误或已锁定时一律返回同样的401。",
+    description=(
+        "连续失败达到次数后账号暂时锁定；用户不存在、密码错误、动态口令缺失或错误、已锁定时一律返回同样的401。"
+        "密码已过期时响应头带 X-Password-Expired: 1（仍签发令牌），请尽快在网页上修改密码。"
+    ),
 )
-def obtain_token(request, payload: TokenIn):
-    user = sign_in(request, payload.username, payload.password)
+def obtain_token(request, payload: TokenIn, response: HttpResponse):
+    user = sign_in(request, payload.username, payload.password, payload.otp)
     if user is None:
         return Status(401, {"detail": LOGIN_FAILED})
+    if user.password_expired():
+        response["X-Password-Expired"] = "1"
     return {"token": issue_token(user, request=request)}
 
 

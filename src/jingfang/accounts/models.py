@@ -1,6 +1,8 @@
+import datetime as dt
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
@@ -18,6 +20,7 @@ class User(AbstractUser):
     phone = models.CharField("联系电话", max_length=20, blank=True)
     failed_logins = models.PositiveSmallIntegerField("连续登录失败次数", default=0)
     locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+    password_changed_at = models.DateTimeField("密码修改时间", default=timezone.now)
 
     REQUIRED_FIELDS = ["role", "region"]
 
@@ -42,6 +45,17 @@ class User(AbstractUser):
     def is_locked(self, now=None) -> bool:
         return bool(self.locked_until and self.locked_until > (now or timezone.now()))
 
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+    def password_expired(self, now=None) -> bool:
+        """Is the password older than settings.JINGFANG_PASSWORD_MAX_DAYS (0: never)?"""
+        days = settings.JINGFANG_PASSWORD_MAX_DAYS
+        if not days or self.password_changed_at is None:
+            return False
+        return (now or timezone.now()) - self.password_changed_at > dt.timedelta(days=days)
+
 
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
@@ -63,3 +77,26 @@ class ApiToken(models.Model):
     @staticmethod
     def new_raw() -> str:
         return secrets.token_urlsafe(32)
+
+
+class TOTPDevice(models.Model):
+    """A user's TOTP authenticator (RFC 6238, 6 digits, 30 s), usable once confirmed with a code.
+
+    The base32 secret is stored as is, not encrypted: anyone who can read this table (database
+    access, backups) can generate codes, so protect database and backups like the password hashes.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device", verbose_name="用户")
+    secret = models.CharField("密钥（base32）", max_length=64)
+    confirmed = models.BooleanField("已确认", default=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    # The time step of the last accepted code: a code is never accepted twice.
+    last_step = models.BigIntegerField("最近使用的时间片", default=0)
+
+    class Meta:
+        verbose_name = "动态口令设备"
+        verbose_name_plural = "动态口令设备"
+
+    def __str__(self) -> str:
+        return f"{self.user.username}（{'已启用' if self.confirmed else '未确认'}）"

@@ -1,4 +1,12 @@
-from django.contrib import auth
+import time
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.contrib import auth, messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -7,7 +15,39 @@ from django.views.decorators.http import require_POST
 
 from jingfang.audit import log as audit
 
-from . import services
+from . import otp, services
+from .models import TOTPDevice, User
+
+# Session keys. PENDING: the password was right, the TOTP code is still due (not signed in yet).
+PENDING = "jf_otp_pending"
+# Set only by this login view: the role requires a second factor the user has not enrolled yet.
+MUST_ENROL = "jf_must_enrol"
+STARTED = "jf_started"
+LAST_SEEN = "jf_last_seen"
+PENDING_SECONDS = 300
+
+
+def _safe_target(request, target: str | None) -> str:
+    target = target or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return "/"
+    return target
+
+
+def _with_next(url_name: str, target: str) -> str:
+    url = reverse(url_name)
+    return url if target == "/" else f"{url}?{urlencode({'next': target})}"
+
+
+def _start_session(request, user: User, target: str) -> HttpResponseRedirect:
+    auth.login(request, user)  # rotates the session id
+    now = time.time()
+    request.session[STARTED] = now
+    request.session[LAST_SEEN] = now
+    if otp.must_enrol(user):
+        request.session[MUST_ENROL] = True
+        return HttpResponseRedirect(_with_next("accounts:totp_enrol", target))
+    return HttpResponseRedirect(target)
 
 
 def login(request):
@@ -15,13 +55,15 @@ def login(request):
     username = ""
     if request.method == "POST":
         username = request.POST.get("username", "")
-        user = services.sign_in(request, username, request.POST.get("password", ""))
+        user = services.check_password(request, username, request.POST.get("password", ""))
         if user is not None:
-            auth.login(request, user)  # rotates the session id
-            target = request.POST.get("next") or request.GET.get("next") or "/"
-            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-                target = "/"
-            return HttpResponseRedirect(target)
+            target = _safe_target(request, request.POST.get("next") or request.GET.get("next"))
+            if otp.confirmed_device(user) is not None:
+                request.session.cycle_key()
+                request.session[PENDING] = {"uid": user.pk, "at": time.time(), "next": target}
+                return HttpResponseRedirect(reverse("accounts:login_otp"))
+            services.complete_sign_in(request, user)
+            return _start_session(request, user, target)
         error = services.LOGIN_FAILED
     return render(
         request,
@@ -31,9 +73,135 @@ def login(request):
     )
 
 
+def _pending_user(request) -> tuple[User | None, str]:
+    pending = request.session.get(PENDING)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        return None, "/"
+    user = User.objects.filter(pk=pending.get("uid"), is_active=True).first()
+    return user, pending.get("next") or "/"
+
+
+def login_otp(request):
+    """Second sign-in step: the 6-digit code of the user's authenticator."""
+    user, target = _pending_user(request)
+    if user is None:
+        request.session.pop(PENDING, None)
+        messages.info(request, "请重新输入用户名和密码")
+        return HttpResponseRedirect(reverse("accounts:login"))
+    error = ""
+    if request.method == "POST":
+        if services.check_second_factor(request, user, request.POST.get("code", "")):
+            request.session.pop(PENDING, None)
+            services.complete_sign_in(request, user, ("password", "totp"))
+            return _start_session(request, user, _safe_target(request, target))
+        if user.is_locked():
+            request.session.pop(PENDING, None)
+            return render(request, "accounts/login.html", {"error": services.LOGIN_FAILED}, status=401)
+        error = "动态口令不正确或已使用过，请输入验证器中当前显示的6位数字"
+    return render(request, "accounts/login_otp.html", {"error": error}, status=401 if error else 200)
+
+
 @require_POST
 def logout(request):
     if request.user.is_authenticated:
         audit.record_request(request, "logout")
     auth.logout(request)
     return HttpResponseRedirect(reverse("accounts:login"))
+
+
+class ChangePasswordForm(PasswordChangeForm):
+    def clean(self):
+        cleaned = super().clean()
+        new = cleaned.get("new_password2")
+        if new and self.user.check_password(new):
+            self.add_error("new_password2", "新密码不能与当前密码相同")
+        return cleaned
+
+
+@login_required
+def password_change(request):
+    user = request.user
+    target = _safe_target(request, request.POST.get("next") or request.GET.get("next"))
+    form = ChangePasswordForm(user, request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()  # set_password() also stamps password_changed_at
+            auth.update_session_auth_hash(request, form.user)
+            audit.record_request(request, "admin", target=f"password_change:{user.username}")
+            messages.success(request, "密码已修改")
+            return HttpResponseRedirect(target)
+        if form.has_error("old_password", "password_incorrect"):
+            # A wrong current password counts toward the lockout, as at the login page.
+            services.record_failure(request, user, user.username, detail={"step": "password_change"})
+            user.refresh_from_db(fields=["locked_until"])
+            if user.is_locked():
+                auth.logout(request)
+                return HttpResponseRedirect(reverse("accounts:login"))
+        else:
+            audit.record_request(
+                request, "admin", outcome="invalid", target=f"password_change:{user.username}"
+            )
+    return render(
+        request,
+        "accounts/password_change.html",
+        {
+            "form": form,
+            "expired": user.password_expired(),
+            "max_days": settings.JINGFANG_PASSWORD_MAX_DAYS,
+            "next": request.GET.get("next", ""),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(label="6位动态口令", max_length=10)
+
+
+@login_required
+def totp_enrol(request):
+    """Bind an authenticator app (scan the QR code or type the secret), confirmed with one code."""
+    user = request.user
+    target = _safe_target(request, request.POST.get("next") or request.GET.get("next"))
+    device = TOTPDevice.objects.filter(user=user).first()
+    required = otp.role_requires(user.role)
+    error = ""
+    if device is not None and device.confirmed:
+        if request.method == "POST" and request.POST.get("action") == "disable" and not required:
+            if otp.verify(device, request.POST.get("code", "")):
+                device.delete()
+                audit.record_request(request, "admin", target=f"totp_disable:{user.username}")
+                messages.success(request, "已停用动态口令")
+                return HttpResponseRedirect(reverse("accounts:totp_enrol"))
+            error = "动态口令不正确"
+        return render(
+            request,
+            "accounts/totp_enrol.html",
+            {"enabled": True, "required": required, "error": error, "device": device},
+            status=400 if error else 200,
+        )
+    with transaction.atomic():
+        device = otp.pending_device(user)
+    if request.method == "POST":
+        if otp.confirm(device, request.POST.get("code", "")):
+            request.session.pop(MUST_ENROL, None)
+            audit.record_request(request, "admin", target=f"totp_enrol:{user.username}")
+            messages.success(request, "动态口令已启用，今后登录时需输入验证器中的6位数字")
+            return HttpResponseRedirect(target)
+        error = "动态口令不正确，请检查手机时间并输入当前显示的6位数字"
+    uri = otp.provisioning_uri(device)
+    return render(
+        request,
+        "accounts/totp_enrol.html",
+        {
+            "enabled": False,
+            "required": required,
+            "must_enrol": bool(request.session.get(MUST_ENROL)),
+            "error": error,
+            "secret": device.secret,
+            "uri": uri,
+            "qr_svg": otp.qr_svg(uri),
+            "next": request.GET.get("next", ""),
+        },
+        status=400 if error else 200,
+    )

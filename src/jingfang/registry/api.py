@@ -134,13 +134,25 @@ class StatusIn(Closed):
 class PatientFilters(Schema):
     """Query parameters of the list; empty values (``?key_person=&page=``) mean not given."""
 
-    q: str = Field("", max_length=50, description="姓名的一部分，或完整的身份证号/电话")
+    q: str = Field("", max_length=50, description="姓名的一部分。不要在此放身份证号或电话：网址会留在日志与浏览记录中，请改用 POST /api/v1/patients/search")
     region_code: str = Field("", max_length=12, description="只看该区划（含下级）")
     status: _one_of(vocab.STATUSES, blank=True) = Field("", description="在管状态")
     key_person: OptionalBool = Field(None, description="true 只看重点人员，false 只看非重点人员")
     diagnosis: Diagnosis | Literal[""] = Field("", description="诊断（仅对可见临床信息的角色生效）")
     page: OptionalInt = Field(None, description="页码，从1开始")
     page_size: OptionalInt = Field(None, description="每页条数，默认50，最大500")
+
+
+class PatientSearch(Closed):
+    """Body of POST /patients/search: the list's filters, with the query text kept out of the URL."""
+
+    q: str = Field("", max_length=50, description="姓名的一部分，或完整的身份证号/电话")
+    region_code: str = Field("", max_length=12, description="只看该区划（含下级）")
+    status: _one_of(vocab.STATUSES, blank=True) = Field("", description="在管状态")
+    key_person: bool | None = Field(None, description="true 只看重点人员，false 只看非重点人员")
+    diagnosis: Diagnosis | Literal[""] = Field("", description="诊断（仅对可见临床信息的角色生效）")
+    page: int | None = Field(None, description="页码，从1开始")
+    page_size: int | None = Field(None, description="每页条数，默认50，最大500")
 
 
 # Output ----------------------------------------------------------------------------------------
@@ -290,7 +302,20 @@ OUTCOMES = {errors.Invalid: "invalid", errors.Conflict: "conflict", errors.Forbi
 # Routes ----------------------------------------------------------------------------------------
 @router.get("/patients", response=PatientPage, exclude_unset=True, summary="患者列表/搜索")
 def list_patients(request, filters: Query[PatientFilters]):
-    """只返回调用者辖区内的患者。每次调用写一条审计记录（只记筛选项名称与条数，不记查询内容）。"""
+    """只返回调用者辖区内的患者。每次调用写一条审计记录（只记筛选项名称与条数，不记查询内容）。
+
+    q 在网址中，会留在服务器日志与浏览记录里：按身份证号或电话查找请用 POST /api/v1/patients/search。"""
+    return _search(request, filters)
+
+
+@router.post("/patients/search", response=PatientPage, exclude_unset=True, summary="患者搜索（按身份证号/电话查找用此接口）")
+def search_patients(request, payload: PatientSearch):
+    """与 GET /api/v1/patients 相同的筛选与分页，但条件放在请求体中，不出现在网址里。
+    按完整身份证号或电话查找患者时必须用此接口。只返回调用者辖区内的患者；审计记录只记筛选项名称与条数。"""
+    return _search(request, payload)
+
+
+def _search(request, filters) -> dict:
     given = filters.model_dump(exclude={"page", "page_size"})
     given["q"], given["region_code"] = given["q"].strip(), given["region_code"].strip()
     count, patients = api_support.paginate(selectors.search(request.user, **given), filters.page, filters.page_size)

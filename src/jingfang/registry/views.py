@@ -1,30 +1,59 @@
 """Patient pages. Thin: read through registry.selectors, write through registry.services."""
 
+import re
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from jingfang.accounts import roles
 from jingfang.accounts.decorators import permission_required
 from jingfang.audit import log as audit
-from jingfang.core import errors, xlsx
-from jingfang.core.paging import paginate, querystring_without_page
+from jingfang.core import errors, idnumber, xlsx
 from jingfang.regions import selectors as region_selectors
 
 from . import selectors, serializers, services, vocab
 from .forms import GuardianForm, GuardianFormSet, PatientForm, StatusForm
 
+# The free-text query (a name, or a whole ID or phone number) never travels in a URL: URLs end up
+# in browser history, proxy and server logs and Referer headers. The list's search form, its pager
+# and the export button all POST it (with the CSRF token); a GET reads only the other filters and
+# the page number. A GET that still carries an ID or phone number in ?q= (an old bookmark, a
+# hand-typed URL) is not searched, and the page says why; a name there is still searched.
+_NUMBER_IN_QUERY = re.compile(r"\d{7,}")
+URL_QUERY_NOTICE = "为保护隐私，身份证号、电话号码不能放在网址中查询，已忽略网址中的查询条件。请在上方搜索框中输入后查询。"
 
-def _filters(request) -> dict:
-    kp = request.GET.get("key_person", "")
+
+def _filters(request) -> tuple[dict, str]:
+    """The list's filters from the POST body (the search form) or the query string, and a notice."""
+    data = request.POST if request.method == "POST" else request.GET
+    kp = data.get("key_person", "")
+    q = data.get("q", "").strip()[:50]
+    notice = ""
+    if request.method != "POST" and q and _NUMBER_IN_QUERY.search(idnumber.normalize(q)):
+        q, notice = "", URL_QUERY_NOTICE
     return {
-        "q": request.GET.get("q", "").strip()[:50],
-        "region_code": request.GET.get("region", "").strip()[:12],
-        "status": request.GET.get("status", "") if request.GET.get("status", "") in vocab.STATUSES else "",
+        "q": q,
+        "region_code": data.get("region", "").strip()[:12],
+        "status": data.get("status", "") if data.get("status", "") in vocab.STATUSES else "",
         "key_person": True if kp == "1" else (False if kp == "0" else None),
+    }, notice
+
+
+def _url_params(filters) -> str:
+    """The filters other than ``q`` as a query string (for the address bar)."""
+    kp = filters["key_person"]
+    params = {
+        "region": filters["region_code"],
+        "status": filters["status"],
+        "key_person": "" if kp is None else ("1" if kp else "0"),
     }
+    return urlencode({k: v for k, v in params.items() if v})
 
 
 def _list_audit(request, filters, count, action=None):
@@ -34,27 +63,37 @@ def _list_audit(request, filters, count, action=None):
     )
 
 
+@require_http_methods(["GET", "POST"])
 @permission_required(roles.VIEW_PATIENTS)
 def patient_list(request):
-    filters = _filters(request)
+    filters, notice = _filters(request)
     qs = selectors.search(request.user, **filters)
-    page = paginate(request, qs)
+    data = request.POST if request.method == "POST" else request.GET
+    page = Paginator(qs, settings.JINGFANG_PAGE_SIZE).get_page(data.get("page"))
     _list_audit(request, filters, page.paginator.count)
     context = {
         "page": page,
         "filters": filters,
-        "qs": querystring_without_page(request),
+        "notice": notice,
         "regions": region_selectors.subregions_for(request.user),
         "statuses": vocab.STATUSES,
         "sees_clinical": roles.sees_clinical(request.user.role),
     }
     template = "registry/_patient_rows.html" if request.htmx else "registry/patient_list.html"
-    return render(request, template, context)
+    response = render(request, template, context)
+    if request.htmx:
+        # The address bar follows the filters, never the query text.
+        params = _url_params(filters)
+        response["HX-Push-Url"] = reverse("registry:patient_list") + (f"?{params}" if params else "")
+    return response
 
 
+@require_http_methods(["GET", "POST"])
 @permission_required(roles.EXPORT, audit_action="export")
 def patient_export(request):
-    filters = _filters(request)
+    """The list's export: the page POSTs its filters (so ``q`` stays out of the URL); GET still
+    works for the other filters."""
+    filters, _notice = _filters(request)
     qs = selectors.search(request.user, **filters).prefetch_related("guardians")
     headers, rows = serializers.export_rows(qs.iterator(chunk_size=1000), request.user.role)
     rows = list(rows)

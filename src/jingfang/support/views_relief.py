@@ -67,7 +67,7 @@ def relief_new(request):
     pid = request.GET.get("patient") or request.POST.get("patient")
     if not pid:
         require(request, permissions.RELIEF_FILE)
-        q = request.GET.get("q", "").strip()[:50]
+        q = request.POST.get("q", "").strip()[:50]  # by POST: the query may be an ID number
         found = list(patient_selectors.search(user, q=q)[:20]) if q else []
         if q:
             audit.record_request(request, "search", target="relief_new", detail={"count": len(found)})

@@ -247,7 +247,7 @@ def test_export_holds_exactly_the_jurisdiction(client, users, two, who, names):
 
 def test_search_by_full_id_number_finds_and_audit_keeps_no_query_text(client, users, two):
     as_user(client, users["doctor"])
-    response = client.get("/patients/", {"q": two[1].id_number})
+    response = client.post("/patients/", {"q": two[1].id_number})  # the query text is POSTed, never in a URL
     assert [p.pk for p in response.context["page"].object_list] == [two[1].pk]
     event = AuditEvent.objects.filter(action="search").latest("id")
     assert two[1].id_number not in str(event.detail) and two[1].id_number not in event.path
