@@ -86,12 +86,16 @@ def history_for(spec, patient, as_of: dt.date, recorder) -> list[FollowUp]:
 
 
 def write_followups(written, as_of: dt.date, recorder=None) -> int:
-    """Store every demo patient's visits, then refresh each one's schedule."""
+    """Store every demo patient's visits, then refresh each one's schedule. Visits are signed by the
+    demo village or township doctor where the patient's village or township has one."""
+    from jingfang.accounts.models import User
     from jingfang.followups import engine
 
+    doctors = {u.region_id: u for u in User.objects.filter(role__in=("township_doctor", "village_doctor"))}
     rows = []
     for spec, patient in written:
-        rows.extend(history_for(spec, patient, as_of, recorder))
+        signer = recorder or doctors.get(patient.region_id) or doctors.get(patient.region_id[:9] + "000")
+        rows.extend(history_for(spec, patient, as_of, signer))
     FollowUp.objects.bulk_create(rows, batch_size=2000)
     for _, patient in written:
         engine.refresh(patient)
