@@ -7,14 +7,13 @@ the police and the governance office record incidents without being allowed to e
 """
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from jingfang.audit import log as audit
 from jingfang.core import errors
 from jingfang.core.formdata import to_form_data
-from jingfang.registry.models import Patient, Revision
-from jingfang.registry.signals import patient_changed
+from jingfang.registry import services as registry_services
+from jingfang.registry.models import Patient
 
 from . import permissions
 from .forms import IncidentForm, ReviewForm
@@ -23,24 +22,7 @@ from .services_team import require
 
 _form_data = to_form_data
 
-def count_dangerous_act(actor, patient: Patient, kind: str, *, request=None) -> Patient:
-    """Add one act of ``kind`` (registry.vocab.DANGEROUS_ACTS) to the patient's past dangerous acts:
-    one new version of the file with its Revision, then patient_changed (the schedule engine refreshes
-    the key-person flag). Call inside the transaction that records the incident."""
-    with transaction.atomic():
-        locked = Patient.objects.select_for_update().get(pk=patient.pk)
-        acts = dict(locked.past_dangerous_acts or {})
-        before = int(acts.get(kind) or 0)
-        acts[kind] = before + 1
-        Patient.objects.filter(pk=patient.pk).update(version=F("version") + 1, past_dangerous_acts=acts)
-        patient.refresh_from_db()
-        Revision.objects.create(patient=patient, version=patient.version, user=actor,
-                                changes={f"acts_{kind}": [before, before + 1]})
-        patient_changed.send(sender=Patient, patient=patient)
-    patient.refresh_from_db()
-    audit.record(actor, "update", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
-                 detail={"fields": [f"acts_{kind}"], "version": patient.version, "via": "incident"})
-    return patient
+count_dangerous_act = registry_services.count_dangerous_act
 
 
 def record_incident(actor, patient: Patient, data: dict, *, request=None) -> Incident:

@@ -11,8 +11,7 @@ from jingfang.audit import log as audit
 from jingfang.core import errors
 from jingfang.regions import codes
 from jingfang.regions.models import Region
-from jingfang.registry.models import Patient
-from jingfang.registry.selectors import patients_for
+from jingfang.registry.selectors import id_numbers_registered, patients_for
 
 from . import matching, selectors, sheet
 from . import permissions as perms
@@ -142,11 +141,7 @@ def ours_for(actor, township: Region) -> list[matching.Ours]:
 
 
 def _elsewhere(numbers: set[str], ours: set[str]) -> set[str]:
-    wanted = sorted(numbers - ours)
-    found = set()
-    for i in range(0, len(wanted), 500):
-        found |= set(Patient.objects.filter(id_number__in=wanted[i:i + 500]).values_list("id_number", flat=True))
-    return found
+    return id_numbers_registered(numbers - ours)
 
 
 def compute(actor, run: ReconciliationRun, mapping: dict) -> ReconciliationRun:

@@ -92,7 +92,15 @@ def search(
     return qs.select_related("region")
 
 
+def id_numbers_registered(numbers) -> set[str]:
+    """Which of these ID numbers any patient anywhere has. For duplicate checks only: the caller may
+    say "registered elsewhere" but must not reveal where (DOMAIN.md §8)."""
+    wanted = sorted({idnumber.normalize(n) for n in numbers if n})
+    found: set[str] = set()
+    for i in range(0, len(wanted), 500):
+        found |= set(Patient.objects.filter(id_number__in=wanted[i : i + 500]).values_list("id_number", flat=True))
+    return found
+
+
 def id_number_registered(number: str) -> bool:
-    """Whether any patient anywhere has this ID number. For duplicate checks only: the caller may say
-    "registered elsewhere" but must not reveal where (DOMAIN.md §8)."""
-    return Patient.objects.filter(id_number=idnumber.normalize(number)).exists()
+    return bool(id_numbers_registered([number]))

@@ -388,3 +388,24 @@ def relocate_patient(
         detail={"fields": sorted(changes), "version": patient.version, "from": before_region, "to": code},
     )
     return patient
+
+
+def count_dangerous_act(actor, patient: Patient, kind: str, *, request=None) -> Patient:
+    """Add one act of ``kind`` (registry.vocab.DANGEROUS_ACTS) to the patient's past dangerous acts:
+    one new version of the file with its Revision, then patient_changed (the schedule engine refreshes
+    the key-person flag). Called when an incident is recorded (care), inside that transaction; the
+    caller has checked the right to record incidents, so no EDIT_PATIENT right is needed."""
+    with transaction.atomic():
+        locked = Patient.objects.select_for_update().get(pk=patient.pk)
+        acts = dict(locked.past_dangerous_acts or {})
+        before = int(acts.get(kind) or 0)
+        acts[kind] = before + 1
+        Patient.objects.filter(pk=patient.pk).update(version=F("version") + 1, past_dangerous_acts=acts)
+        patient.refresh_from_db()
+        Revision.objects.create(patient=patient, version=patient.version, user=actor,
+                                changes={f"acts_{kind}": [before, before + 1]})
+        patient_changed.send(sender=Patient, patient=patient)
+    patient.refresh_from_db()
+    audit.record(actor, "update", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
+                 detail={"fields": [f"acts_{kind}"], "version": patient.version, "via": "incident"})
+    return patient
