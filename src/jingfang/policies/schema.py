@@ -292,6 +292,14 @@ class MedicationMeasure:
     cite: str
 
 
+@dataclass(frozen=True)
+class EmergencyAccess:
+    """Break-the-glass access (紧急查阅) to one patient outside the user's jurisdiction: how long a grant lasts."""
+
+    hours: int = field(default=3, metadata={"min": 1, "max": 24, "what": "小时数"})
+    cite: str | None = None
+
+
 @dataclass(frozen=True, eq=False)  # holds dicts: compared and hashed by identity
 class Profile:
     name: str = field(metadata={"pattern": NAME_RE, "pattern_text": "小写字母、数字和连字符"})
@@ -316,6 +324,7 @@ class Profile:
     targets: Targets | None = None
     benefits: Benefits | None = None
     medication_measures: tuple[MedicationMeasure, ...] = ()
+    emergency_access: EmergencyAccess = EmergencyAccess()
 
     def rule_id(self, local: str) -> str:
         return f"{self.name}:{local}"
