@@ -49,25 +49,36 @@ MANAGE_PLANS = "manage_plans"
 ROLL_CALL = "roll_call"
 LOG_SEARCH = "log_search"
 SET_SENSITIVE_PERIODS = "set_sensitive_periods"
+# Emergency access (紧急查阅, "break the glass"; emergency app): open one patient outside the
+# jurisdiction with a written reason, for a limited time, read-only. Given to the roles that respond
+# in person to an emergency (health staff treating, police handling an incident or a missing person);
+# what they see is still their role's view (police never receive clinical fields). The patient's
+# township office is notified and acknowledges; the county supervisor reviews every grant.
+BREAK_GLASS = "break_glass"
+ACKNOWLEDGE_EMERGENCY = "acknowledge_emergency"
+REVIEW_EMERGENCY = "review_emergency"
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     COUNTY_SUPERVISOR: frozenset(
-        {VIEW_PATIENTS, REVEAL_IDENTIFIERS, EXPORT, VIEW_AUDIT, VIEW_WORKLIST, SET_SENSITIVE_PERIODS}
+        {VIEW_PATIENTS, REVEAL_IDENTIFIERS, EXPORT, VIEW_AUDIT, VIEW_WORKLIST, SET_SENSITIVE_PERIODS,
+         REVIEW_EMERGENCY}
     ),
     TOWNSHIP_OFFICE: frozenset(
         {VIEW_PATIENTS, CHANGE_STATUS, EDIT_PATIENT, REVEAL_IDENTIFIERS, EXPORT, VIEW_WORKLIST, MANAGE_PLANS,
-         ROLL_CALL, LOG_SEARCH}
+         ROLL_CALL, LOG_SEARCH, ACKNOWLEDGE_EMERGENCY}
     ),
     TOWNSHIP_DOCTOR: frozenset(
         {VIEW_PATIENTS, CREATE_PATIENT, EDIT_PATIENT, CHANGE_STATUS, REVEAL_IDENTIFIERS, EXPORT, RECORD_FOLLOWUP,
-         VIEW_WORKLIST, MANAGE_PLANS, ROLL_CALL, LOG_SEARCH}
+         VIEW_WORKLIST, MANAGE_PLANS, ROLL_CALL, LOG_SEARCH, BREAK_GLASS}
     ),
     VILLAGE_DOCTOR: frozenset(
         {VIEW_PATIENTS, CREATE_PATIENT, EDIT_PATIENT, CHANGE_STATUS, REVEAL_IDENTIFIERS, EXPORT, RECORD_FOLLOWUP,
-         VIEW_WORKLIST, MANAGE_PLANS, ROLL_CALL, LOG_SEARCH}
+         VIEW_WORKLIST, MANAGE_PLANS, ROLL_CALL, LOG_SEARCH, BREAK_GLASS}
     ),
     VILLAGE_CADRE: frozenset({VIEW_PATIENTS, CHANGE_STATUS, VIEW_WORKLIST, ROLL_CALL, LOG_SEARCH}),
-    POLICE: frozenset({VIEW_PATIENTS, CHANGE_STATUS, REVEAL_IDENTIFIERS, EXPORT, VIEW_WORKLIST, ROLL_CALL, LOG_SEARCH}),
+    POLICE: frozenset(
+        {VIEW_PATIENTS, CHANGE_STATUS, REVEAL_IDENTIFIERS, EXPORT, VIEW_WORKLIST, ROLL_CALL, LOG_SEARCH, BREAK_GLASS}
+    ),
     CIVIL_AFFAIRS: frozenset({VIEW_PATIENTS, REVEAL_IDENTIFIERS, EXPORT}),
     DPF: frozenset({VIEW_PATIENTS, REVEAL_IDENTIFIERS, EXPORT}),
     JUDICIAL: frozenset({VIEW_PATIENTS}),
