@@ -33,8 +33,35 @@ def patients_for(user) -> QuerySet[Patient]:
     return Patient.objects.filter(region_id__gte=scope[0], region_id__lte=scope[1])
 
 
-def get_patient_for(request, pk, *, action: str = "view", audit_success: bool = True) -> Patient:
-    """The patient with this id if the requesting user may see it; otherwise 404, audited either way."""
+# Emergency access (break the glass): the emergency app registers ``finder(user, patient_id)`` returning
+# the user's active grant on that patient or None. Only read-only views opt in (``emergency=True``) and
+# only safe methods are served; the view finds the grant in ``request.emergency_grant``.
+_grant_finders: list = []
+
+
+def register_grant_finder(finder) -> None:
+    if finder not in _grant_finders:
+        _grant_finders.append(finder)
+
+
+def _emergency_patient(request, pk: int, action: str) -> Patient | None:
+    if request.method not in ("GET", "HEAD"):
+        return None
+    grant = next((g for g in (f(request.user, pk) for f in _grant_finders) if g is not None), None)
+    patient = Patient.objects.select_related("region", "household_region").filter(pk=pk).first() if grant else None
+    if patient is not None:
+        request.emergency_grant = grant
+        audit.record_request(request, "emergency_view", patient_id=pk, target=f"patient:{pk}",
+                             detail={"grant": grant.pk, "action": action})
+    return patient
+
+
+def get_patient_for(request, pk, *, action: str = "view", audit_success: bool = True,
+                    emergency: bool = False) -> Patient:
+    """The patient with this id if the requesting user may see it; otherwise 404, audited either way.
+
+    ``emergency=True`` (read-only views only): a patient outside the jurisdiction also opens under the
+    user's active emergency grant, audited as ``emergency_view`` with the grant's id."""
     user = request.user
     try:
         pk = int(pk)
@@ -42,6 +69,10 @@ def get_patient_for(request, pk, *, action: str = "view", audit_success: bool = 
         audit.record_request(request, action, outcome="not_found", target=f"patient:{str(pk)[:40]}")
         raise Http404("患者不存在") from None
     patient = patients_for(user).select_related("region", "household_region").filter(pk=pk).first()
+    if patient is None and emergency:
+        patient = _emergency_patient(request, pk, action)
+        if patient is not None:
+            return patient
     if patient is None:
         exists = Patient.objects.filter(pk=pk).exists()
         audit.record_request(
@@ -104,3 +135,10 @@ def id_numbers_registered(numbers) -> set[str]:
 
 def id_number_registered(number: str) -> bool:
     return bool(id_numbers_registered([number]))
+
+
+def find_by_id_number(number: str) -> Patient | None:
+    """The patient with this whole ID number anywhere, or None. Unscoped: for emergency access only,
+    whose service decides what the caller may then open; never show the result as such (DOMAIN.md §8)."""
+    number = idnumber.normalize(number)
+    return Patient.objects.select_related("region").filter(id_number=number).first() if number else None
