@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jingfang.audit import log as audit
-from jingfang.core import errors
+from jingfang.core import errors, uploads
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 from jingfang.registry.selectors import id_numbers_registered, patients_for
@@ -85,9 +85,7 @@ def upload(actor, uploaded, township_code: str = "", *, mapping: dict | None = N
         raise _invalid(actor, "import", request, "reconciliation", [errors.FieldError("file", "请选择要上传的名单文件")])
     name = getattr(uploaded, "name", "") or ""
     try:
-        if getattr(uploaded, "size", 0) > sheet.MAX_BYTES:
-            raise sheet.SheetError(f"文件超过{sheet.MAX_BYTES // 1024 // 1024}MB，请删去无关的工作表或分批上传")
-        data = uploaded.read(sheet.MAX_BYTES + 1)
+        data, _ = uploads.read_bytes(uploaded, max_bytes=sheet.MAX_BYTES)
         parsed = sheet.read(data, name)
     except sheet.SheetError as exc:
         raise _invalid(actor, "import", request, "reconciliation", [errors.FieldError("file", str(exc))]) from None

@@ -2,20 +2,21 @@
 header, header cells merged over two rows, blank rows, full-width digits, ID numbers typed into
 number cells, names with spaces. Pure: bytes in, headers and rows out; no database.
 
-Limits (checked before anything is trusted): 5 MB, .xlsx only (an old .xls is refused with advice),
-at most 100 MB once unzipped (zip bombs), 20,000 data rows, 50 columns.
+Limits and the checks before anything is trusted (size, .xlsx only, zip bombs, XML entities, rows,
+columns) are jingfang.core.uploads, configured by the JINGFANG_UPLOAD_* settings (defaults: 5 MB,
+20,000 data rows, 50 columns).
 """
 
 import datetime as dt
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 
-MAX_BYTES = 5 * 1024 * 1024
-MAX_UNZIPPED = 100 * 1024 * 1024
-MAX_ROWS = 20_000
-MAX_COLS = 50
+from jingfang.core import uploads
+
+_LIMITS = uploads.limits()
+MAX_BYTES = _LIMITS.max_bytes
+MAX_ROWS = _LIMITS.max_rows
+MAX_COLS = _LIMITS.max_cols
 HEADER_SCAN = 30  # rows searched for the header
 
 # Words that name each of our fields in departments' sheets, strongest first.
@@ -38,8 +39,7 @@ _DIGITS = re.compile(r"\d{6,}")
 _FULLWIDTH = str.maketrans({chr(0xFF10 + i): str(i) for i in range(10)} | {"（": "(", "）": ")", "\u3000": " "})
 
 
-class SheetError(ValueError):
-    """Raised with a Chinese message that tells the uploader what to do."""
+SheetError = uploads.UploadRejected  # raised with a Chinese message that tells the uploader what to do
 
 
 @dataclass
@@ -82,56 +82,33 @@ def _trim(row) -> list:
     return cells
 
 
+def _limits() -> uploads.Limits:
+    # read at call time, so a test (or a caller) can narrow MAX_ROWS / MAX_COLS / MAX_BYTES
+    return uploads.limits(max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_cols=MAX_COLS)
+
+
 def check_upload(data: bytes, filename: str) -> None:
-    name = (filename or "").lower()
-    if len(data) > MAX_BYTES:
-        raise SheetError(f"文件超过{MAX_BYTES // 1024 // 1024}MB，请删去无关的工作表或分批上传")
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or name.endswith(".xls"):
-        raise SheetError("这是旧版 .xls 文件，请在 Excel 或 WPS 中“另存为” .xlsx 后上传")
-    if not name.endswith(".xlsx") or data[:4] != b"PK\x03\x04":
-        raise SheetError("只接受 Excel .xlsx 文件")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-            if "xl/workbook.xml" not in {i.filename for i in infos}:
-                raise SheetError("文件不是有效的 .xlsx 工作簿")
-            if sum(i.file_size for i in infos) > MAX_UNZIPPED:
-                raise SheetError("文件解压后过大，无法处理")
-    except zipfile.BadZipFile:
-        raise SheetError("文件已损坏或不是有效的 .xlsx 工作簿") from None
+    uploads.check_xlsx(data, filename, lim=_limits())
 
 
 def read(data: bytes, filename: str) -> Parsed:
     """The first worksheet that has a recognisable header, its headers and its data rows."""
-    from openpyxl import load_workbook
-
-    check_upload(data, filename)
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any failure to open is the uploader's file, said in words
-        raise SheetError("文件无法读取，请确认是 Excel .xlsx 文件且未加密") from None
-    try:
-        for ws in wb.worksheets:
-            if getattr(ws, "sheet_state", "visible") != "visible":
-                continue
-            parsed = _read_sheet(ws)
+    lim = _limits()
+    uploads.check_xlsx(data, filename, lim=lim)
+    with uploads.open_workbook(data) as wb:
+        for ws in uploads.visible_sheets(wb):
+            parsed = _read_sheet(ws, lim)
             if parsed is not None:
                 return parsed
-    finally:
-        wb.close()
     raise SheetError("没有找到表头：请确认名单中有“姓名”“身份证号”等列标题")
 
 
-def _read_sheet(ws) -> Parsed | None:
+def _read_sheet(ws, lim: uploads.Limits) -> Parsed | None:
     rows: list[tuple[int, list]] = []
-    for number, raw in enumerate(ws.iter_rows(values_only=True), start=1):
+    for number, raw in uploads.iter_rows(ws, max_rows=lim.max_rows, max_cols=lim.max_cols, leading=HEADER_SCAN):
         cells = _trim(raw)
-        if len(cells) > MAX_COLS:
-            raise SheetError(f"第{number}行超过{MAX_COLS}列，请删去无关的列后上传")
         if any(c is not None for c in cells):
             rows.append((number, cells))
-        if len(rows) > MAX_ROWS + HEADER_SCAN:
-            raise SheetError(f"数据超过{MAX_ROWS}行，请分批上传")
     block = find_header(rows[:HEADER_SCAN])
     if block is None:
         return None
@@ -139,8 +116,8 @@ def _read_sheet(ws) -> Parsed | None:
     headers = combine([cells for _, cells in rows[first:last + 1]])
     data = [{"row": n, "cells": cells[: len(headers)] + [None] * (len(headers) - len(cells))}
             for n, cells in rows[last + 1:]]
-    if len(data) > MAX_ROWS:
-        raise SheetError(f"数据超过{MAX_ROWS}行，请分批上传")
+    if len(data) > lim.max_rows:
+        raise SheetError(f"数据超过{lim.max_rows}行，请分批上传")
     return Parsed(sheet=ws.title[:100], header_rows=[n for n, _ in rows[first:last + 1]], headers=headers, rows=data)
 
 
