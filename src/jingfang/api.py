@@ -3,6 +3,7 @@
 from jingfang.accounts.api import router as accounts_router
 from jingfang.care.api import router as care_router
 from jingfang.core import api_support
+from jingfang.emergency.api import router as emergency_router
 from jingfang.exchange.api import router as exchange_router
 from jingfang.followups.api import router as followups_router
 from jingfang.intake.api import router as intake_router
@@ -39,3 +40,4 @@ api.add_router("/v1/", care_router)
 api.add_router("/v1/", support_router)
 api.add_router("/v1/", stats_router)
 api.add_router("/v1/", exchange_router)
+api.add_router("/v1/emergency", emergency_router)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "jingfang.support",
     "jingfang.stats",
     "jingfang.exchange",
+    "jingfang.emergency",
     "jingfang.demo",
 ]
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("support/", include("jingfang.support.urls")),
     path("stats/", include("jingfang.stats.urls")),
     path("exchange/", include("jingfang.exchange.urls")),
+    path("emergency/", include("jingfang.emergency.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -341,8 +341,9 @@ def create_patient(request, payload: PatientIn):
 
 @router.get("/patients/{id}", response=PatientDetail, exclude_unset=True, summary="患者档案")
 def get_patient(request, id: int):
-    """不存在与不在辖区内一律返回同样的404，并记入审计。不可见的临床字段不出现在返回中。"""
-    return _detail(request, selectors.get_patient_for(request, id))
+    """不存在与不在辖区内一律返回同样的404，并记入审计。不可见的临床字段不出现在返回中。
+    辖区外患者在本人有效的紧急查阅期间（POST /api/v1/emergency/grants）可读取，逐次审计。"""
+    return _detail(request, selectors.get_patient_for(request, id, emergency=True))
 
 
 @router.patch(

@@ -108,8 +108,10 @@ def patient_export(request):
 
 @permission_required(roles.VIEW_PATIENTS)
 def patient_detail(request, pk):
-    patient = selectors.get_patient_for(request, pk)
+    patient = selectors.get_patient_for(request, pk, emergency=True)
     role = request.user.role
+    # Opened under an emergency grant (outside the jurisdiction): read-only, no link to anything else.
+    grant = getattr(request, "emergency_grant", None)
     context = {
         "p": patient,
         "region_full": patient.region.full_name(),
@@ -124,6 +126,8 @@ def patient_detail(request, pk):
         "revisions": patient.revisions.select_related("user")[:10],
         "key_reasons": serializers.reasons_for(patient, role, list(patient.guardians.all())),
     }
+    if grant is not None:
+        context.update(emergency_grant=grant, can_edit=False, can_status=False, can_reveal=False)
     return render(request, "registry/patient_detail.html", context)
 
 
