@@ -10,6 +10,30 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PASSWORD = "Test@Pass-2026"
 
 
+def _test_key(label: str) -> str:
+    import base64
+    import hashlib
+
+    return base64.b64encode(hashlib.sha256(f"jingfang test {label}".encode()).digest()).decode()
+
+
+# Fixed field-encryption keys for tests (jingfang.core.crypto); never used outside them.
+TEST_FIELD_KEYS = f"test1={_test_key('field key 1')}"
+TEST_INDEX_KEY = _test_key("index key 1")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _field_keys():
+    from django.conf import settings
+
+    from jingfang.core import crypto
+
+    settings.JINGFANG_FIELD_KEYS, settings.JINGFANG_INDEX_KEY = TEST_FIELD_KEYS, TEST_INDEX_KEY
+    settings.JINGFANG_INDEX_KEY_OLD = settings.JINGFANG_KEY_FILE = ""
+    settings.JINGFANG_DEV_KEYS = False
+    crypto.reset()
+
+
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -209,3 +209,14 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("JINGFANG_HSTS_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = False
 SECURE_SSL_REDIRECT = not DEBUG and _env_bool("JINGFANG_SSL_REDIRECT", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _env_bool("JINGFANG_BEHIND_PROXY", False) else None
+
+# Encryption at rest of ID numbers and phones (core/crypto.py; README, configuration). Keys are
+# separate from SECRET_KEY: JINGFANG_FIELD_KEYS "k2=<base64 32 bytes>,k1=<…>" (first encrypts, all
+# decrypt), JINGFANG_INDEX_KEY (blind index) and, while rotating it, JINGFANG_INDEX_KEY_OLD; or
+# JINGFANG_KEY_FILE (TOML), default VAR_DIR/keys.toml when present. JINGFANG_DEV_KEYS (default: debug)
+# generates VAR_DIR/keys.toml when nothing is configured; `jingfang check --deploy` refuses such keys.
+JINGFANG_FIELD_KEYS = os.environ.get("JINGFANG_FIELD_KEYS", "")
+JINGFANG_INDEX_KEY = os.environ.get("JINGFANG_INDEX_KEY", "")
+JINGFANG_INDEX_KEY_OLD = os.environ.get("JINGFANG_INDEX_KEY_OLD", "")
+JINGFANG_KEY_FILE = os.environ.get("JINGFANG_KEY_FILE", "")
+JINGFANG_DEV_KEYS = _env_bool("JINGFANG_DEV_KEYS", DEBUG)

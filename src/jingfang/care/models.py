@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from jingfang.core.fields import EncryptedCharField
 from jingfang.registry.vocab import DANGEROUS_ACTS, choices
 
 from . import vocab
@@ -51,7 +52,7 @@ class TeamMember(models.Model):
     team = models.ForeignKey(CareTeam, on_delete=models.CASCADE, related_name="members")
     role = models.CharField("角色", max_length=24, choices=ROLE_CHOICES)
     name = models.CharField("姓名", max_length=50)
-    phone = models.CharField("电话", max_length=20, blank=True)
+    phone = EncryptedCharField("电话", max_length=20, blank=True)  # members include guardians; encrypted at rest
     unit = models.CharField("单位/职务", max_length=100, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="系统账号", null=True, blank=True, on_delete=models.SET_NULL,

@@ -11,6 +11,8 @@
 from django.conf import settings
 from django.db import models
 
+from jingfang.core.fields import EncryptedJSONField
+
 DEPARTMENTS = {
     "governance": "综治中心",
     "police": "公安派出所",
@@ -112,8 +114,9 @@ class ReconciliationRun(models.Model):
     header_rows = models.JSONField("表头所在行", default=list, blank=True)
     headers = models.JSONField("表头", default=list, blank=True)
     mapping = models.JSONField("列对应", default=dict, blank=True)
-    # Parsed cells, kept only until the mapping is confirmed (then cleared: the lines hold what is needed).
-    rows = models.JSONField("待核对数据", default=list, blank=True)
+    # Parsed cells, kept only until the mapping is confirmed (then cleared: the lines hold what is needed);
+    # encrypted at rest as a whole, since they hold the department's ID numbers (core/fields.py).
+    rows = EncryptedJSONField("待核对数据", default=list, blank=True)
     row_count = models.PositiveIntegerField("数据行数", default=0)
     warnings = models.JSONField("提示", default=list, blank=True)
     counts = models.JSONField("结果统计", default=dict, blank=True)
@@ -134,7 +137,7 @@ class ReconciliationLine(models.Model):
     row_number = models.PositiveIntegerField("对方表格行号", null=True, blank=True)
     patient = models.ForeignKey("registry.Patient", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")
-    theirs = models.JSONField("对方信息", default=dict, blank=True)
+    theirs = EncryptedJSONField("对方信息", default=dict, blank=True)  # holds their full ID number
     ours = models.JSONField("我方信息", default=dict, blank=True)
     diffs = models.JSONField("不一致字段", default=list, blank=True)
     warnings = models.JSONField("提示", default=list, blank=True)

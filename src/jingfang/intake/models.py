@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from jingfang.core.fields import BlindIndexField, EncryptedCharField, IndexedModel
 from jingfang.registry import vocab
 from jingfang.registry.vocab import choices
 
@@ -38,7 +39,7 @@ def _region(db_column, verbose_name, related_name="+", null=False):
                              blank=null, on_delete=models.PROTECT, related_name=related_name)
 
 
-class ReportCard(models.Model):
+class ReportCard(IndexedModel):
     """A report card (发病报告卡) or discharge form (出院信息单) sent by a mental-health institution.
 
     received → accepted → entered (linked to the patient's file); an unknown or wrong address →
@@ -49,7 +50,8 @@ class ReportCard(models.Model):
     hospital = models.CharField("报告医疗机构", max_length=100)
     received_on = models.DateField("收到日期")
     patient_name = models.CharField("患者姓名", max_length=50)
-    id_number = models.CharField("身份证号", max_length=18, blank=True)
+    id_number = EncryptedCharField("身份证号", max_length=18, blank=True)  # encrypted at rest (core/fields.py)
+    id_number_index = BlindIndexField(source="id_number", purpose="id_number", db_index=True)
     address = models.CharField("报告卡所填住址", max_length=200, blank=True)
     diagnosis = models.CharField("诊断", max_length=32, choices=choices(vocab.DIAGNOSES), blank=True)
     township = _region("township_code", "接收乡镇")
@@ -83,7 +85,7 @@ class ReportCard(models.Model):
         return self.status in ("received", "accepted")
 
 
-class ReleaseNotice(models.Model):
+class ReleaseNotice(IndexedModel):
     """A notice that a person was released from custody, compulsory treatment, drug rehab or community
     correction; the township takes over their service management (seed 001, 四（三）)."""
 
@@ -95,7 +97,8 @@ class ReleaseNotice(models.Model):
     patient = models.ForeignKey("registry.Patient", verbose_name="患者档案", null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="release_notices")
     person_name = models.CharField("姓名", max_length=50)
-    id_number = models.CharField("身份证号", max_length=18, blank=True)
+    id_number = EncryptedCharField("身份证号", max_length=18, blank=True)  # encrypted at rest (core/fields.py)
+    id_number_index = BlindIndexField(source="id_number", purpose="id_number", db_index=True)
     address = models.CharField("去向/住址", max_length=200, blank=True)
     status = models.CharField("状态", max_length=16, choices=choices(RELEASE_STATUSES), default="pending")
     taken_over_on = models.DateField("接管日期", null=True, blank=True)

@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.db import models
 
+from jingfang.core.fields import BlindIndexField, EncryptedCharField, IndexedModel
+
 from . import vocab
 from .vocab import choices
 
 
-class Patient(models.Model):
+class Patient(IndexedModel):
     """One patient's file (一人一档): the personal-information supplement and the cached schedule state.
 
     Every queryset of patients starts from ``registry.selectors.patients_for(user)``.
@@ -14,9 +16,12 @@ class Patient(models.Model):
     # Identity
     name = models.CharField("姓名", max_length=50)
     sex = models.CharField("性别", max_length=1, choices=choices(vocab.SEXES))
-    id_number = models.CharField("身份证号", max_length=18, unique=True)
+    # ID number and phones are encrypted at rest; exact lookups go through the blind indexes (core/fields.py).
+    id_number = EncryptedCharField("身份证号", max_length=18)
+    id_number_index = BlindIndexField(source="id_number", purpose="id_number", unique=True)
     birth_date = models.DateField("出生日期")
-    phone = models.CharField("本人电话", max_length=20, blank=True)
+    phone = EncryptedCharField("本人电话", max_length=20, blank=True)
+    phone_index = BlindIndexField(source="phone", purpose="phone", db_index=True)
 
     # Places: the current residence village decides jurisdiction.
     region = models.ForeignKey(
@@ -37,7 +42,7 @@ class Patient(models.Model):
     household_address = models.CharField("户籍地址", max_length=200, blank=True)
     household_type = models.CharField("户别", max_length=8, choices=choices(vocab.HOUSEHOLD_TYPES), blank=True)
     village_contact_name = models.CharField("村（居）委会联系人", max_length=50, blank=True)
-    village_contact_phone = models.CharField("村（居）委会联系电话", max_length=20, blank=True)
+    village_contact_phone = EncryptedCharField("村（居）委会联系电话", max_length=20, blank=True)
 
     # Social
     employment = models.CharField("就业情况", max_length=16, choices=choices(vocab.EMPLOYMENT), blank=True)
@@ -124,11 +129,12 @@ class Patient(models.Model):
         return guardians[0] if guardians else None
 
 
-class Guardian(models.Model):
+class Guardian(IndexedModel):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="guardians")
     name = models.CharField("监护人姓名", max_length=50)
     relation = models.CharField("与患者关系", max_length=16, choices=choices(vocab.GUARDIAN_RELATIONS))
-    phone = models.CharField("监护人电话", max_length=20, blank=True)
+    phone = EncryptedCharField("监护人电话", max_length=20, blank=True)
+    phone_index = BlindIndexField(source="phone", purpose="phone", db_index=True)
     address = models.CharField("监护人住址", max_length=200, blank=True)
     is_primary = models.BooleanField("主要监护人", default=True)
 

@@ -7,20 +7,22 @@ the village code, like patients).
 from django.conf import settings
 from django.db import models
 
+from jingfang.core.fields import BlindIndexField, EncryptedCharField, IndexedModel
 from jingfang.registry import vocab as registry_vocab
 
 from . import vocab
 from .vocab import choices
 
 
-class Lead(models.Model):
+class Lead(IndexedModel):
     """One suspected case: who, where, which of the 9 signs, from which source, and its workflow."""
 
     name = models.CharField("姓名", max_length=50)
     sex = models.CharField("性别", max_length=1, choices=choices(registry_vocab.SEXES))
-    id_number = models.CharField("身份证号", max_length=18, blank=True, db_index=True)
+    id_number = EncryptedCharField("身份证号", max_length=18, blank=True)  # encrypted at rest (core/fields.py)
+    id_number_index = BlindIndexField(source="id_number", purpose="id_number", db_index=True)
     birth_date = models.DateField("出生日期", null=True, blank=True)
-    phone = models.CharField("联系电话", max_length=20, blank=True)
+    phone = EncryptedCharField("联系电话", max_length=20, blank=True)
     region = models.ForeignKey(
         "regions.Region", verbose_name="所在村（社区）", db_column="region_code", on_delete=models.PROTECT,
         related_name="+",
@@ -30,7 +32,7 @@ class Lead(models.Model):
     guardian_relation = models.CharField(
         "与本人关系", max_length=16, choices=choices(registry_vocab.GUARDIAN_RELATIONS), blank=True
     )
-    guardian_phone = models.CharField("监护人/近亲属电话", max_length=20, blank=True)
+    guardian_phone = EncryptedCharField("监护人/近亲属电话", max_length=20, blank=True)
 
     signs = models.JSONField("异常表现（识别清单①-⑨）", default=list)
     source = models.CharField("发现途径", max_length=16, choices=choices(vocab.SOURCES))
@@ -118,13 +120,14 @@ class Phase(models.Model):
         constraints = [models.UniqueConstraint(fields=["campaign", "phase"], name="phase_unique_per_campaign")]
 
 
-class Person(models.Model):
+class Person(IndexedModel):
     """One person on a campaign's list, once however many departments listed them (seed 001, 四（三）)."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="persons")
     name = models.CharField("姓名", max_length=50)
     sex = models.CharField("性别", max_length=1, choices=choices(registry_vocab.SEXES), blank=True)
-    id_number = models.CharField("身份证号", max_length=18, blank=True, db_index=True)
+    id_number = EncryptedCharField("身份证号", max_length=18, blank=True)  # encrypted at rest (core/fields.py)
+    id_number_index = BlindIndexField(source="id_number", purpose="id_number", db_index=True)
     birth_date = models.DateField("出生日期", null=True, blank=True)
     region = models.ForeignKey(
         "regions.Region", verbose_name="所在村（社区）", db_column="region_code", on_delete=models.PROTECT,

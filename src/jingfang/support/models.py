@@ -10,6 +10,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from jingfang.core.fields import EncryptedCharField
+
 from . import vocab
 from .vocab import choices
 
@@ -151,7 +153,7 @@ class ReliefApplication(models.Model):
                                  related_name="+")
     applicant_name = models.CharField("申请人（监护人）", max_length=50)
     applicant_relation = models.CharField("与患者关系", max_length=16, blank=True)
-    applicant_phone = models.CharField("联系方式", max_length=20, blank=True)
+    applicant_phone = EncryptedCharField("联系方式", max_length=20, blank=True)  # the guardian's; encrypted at rest
     insurance_type = models.CharField("基本医疗保险", max_length=16, choices=choices(vocab.INSURANCE_TYPES))
     facts = models.TextField("事实与理由")
     court_ordered = models.BooleanField("法院判决强制医疗", default=False)
