@@ -35,7 +35,8 @@ def patients_for(user) -> QuerySet[Patient]:
 
 # Emergency access (break the glass): the emergency app registers ``finder(user, patient_id)`` returning
 # the user's active grant on that patient or None. Only read-only views opt in (``emergency=True``) and
-# only safe methods are served; the view finds the grant in ``request.emergency_grant``.
+# only safe methods are served, plus the audited reveal of full identifiers (a read, sent by POST);
+# the view finds the grant in ``request.emergency_grant``.
 _grant_finders: list = []
 
 
@@ -45,7 +46,7 @@ def register_grant_finder(finder) -> None:
 
 
 def _emergency_patient(request, pk: int, action: str) -> Patient | None:
-    if request.method not in ("GET", "HEAD"):
+    if request.method not in ("GET", "HEAD") and action != "reveal":
         return None
     grant = next((g for g in (f(request.user, pk) for f in _grant_finders) if g is not None), None)
     patient = Patient.objects.select_related("region", "household_region").filter(pk=pk).first() if grant else None

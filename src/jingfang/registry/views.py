@@ -127,14 +127,14 @@ def patient_detail(request, pk):
         "key_reasons": serializers.reasons_for(patient, role, list(patient.guardians.all())),
     }
     if grant is not None:
-        context.update(emergency_grant=grant, can_edit=False, can_status=False, can_reveal=False)
+        context.update(emergency_grant=grant, can_edit=False, can_status=False)
     return render(request, "registry/patient_detail.html", context)
 
 
 @require_POST
 @permission_required(roles.REVEAL_IDENTIFIERS, audit_action="reveal")
 def patient_reveal(request, pk):
-    patient = selectors.get_patient_for(request, pk, action="reveal", audit_success=False)
+    patient = selectors.get_patient_for(request, pk, action="reveal", audit_success=False, emergency=True)
     revealed = services.reveal_identifiers(request.user, patient, request=request)
     return render(request, "registry/_identifiers.html", {"p": patient, "revealed": revealed})
 

@@ -34,7 +34,7 @@ def test_outside_patient_is_404_before_opens_under_a_grant_and_is_404_after_expi
     assert f"紧急查阅，有效至 {until}，所有操作均被记录" in html
     assert "丙患者" in html and "诊断与治疗" in html  # a health role keeps its clinical view
     assert "修改档案" not in html and "变更在管状态" not in html and "录入随访" not in html
-    assert "显示完整证件号" not in html and bing.id_number not in html
+    assert bing.id_number not in html
     view = AuditEvent.objects.filter(action="emergency_view").get()
     assert (view.patient_id, view.detail["grant"], view.user_id) == (bing.pk, grant.pk, doctor.pk)
 
@@ -57,7 +57,6 @@ def test_a_grant_opens_neither_another_patient_nor_for_another_user(client, user
 PATIENT_WRITES = [
     ("get", "/patients/{pk}/edit/"), ("post", "/patients/{pk}/edit/"),
     ("get", "/patients/{pk}/status/"), ("post", "/patients/{pk}/status/"),
-    ("post", "/patients/{pk}/reveal/"),
     ("get", "/patients/{pk}/followups/new/"), ("post", "/patients/{pk}/followups/new/"),
     ("get", "/patients/{pk}/followups/"),
     ("get", "/care/patients/{pk}/team/"), ("post", "/care/patients/{pk}/team/"),
@@ -69,8 +68,8 @@ PATIENT_WRITES = [
 
 @pytest.mark.parametrize("method, url", PATIENT_WRITES)
 def test_no_edit_and_no_other_page_under_a_grant(client, users, bing, method, url):
-    """Only the patient's own page opens; edits, status changes, reveals, follow-ups and the other
-    patient pages answer 404 as before, and the file is unchanged."""
+    """Only the patient's own page opens; edits, status changes, follow-ups and the other patient pages
+    answer 404 as before, and the file is unchanged."""
     from django.urls import resolve
 
     ask(client, users["doctor"], bing)
@@ -187,3 +186,18 @@ def test_a_grant_stops_working_when_the_user_loses_the_right(client, users, bing
     users["police"].role = "judicial"
     users["police"].save()
     assert client.get(f"/patients/{bing.pk}/").status_code == 404
+
+
+def test_full_identifiers_may_be_revealed_under_a_grant_and_both_acts_are_audited(client, users, bing):
+    """A police officer at the scene needs the guardian's phone: the reveal is a read, sent by POST,
+    audited as a reveal and as an emergency view under the grant."""
+    ask(client, users["police"], bing)
+    assert "显示完整证件号/电话" in client.get(f"/patients/{bing.pk}/").content.decode()
+    r = client.post(f"/patients/{bing.pk}/reveal/")
+    assert r.status_code == 200 and "13900004321" in r.content.decode()
+    grant = Grant.objects.get()
+    assert AuditEvent.objects.filter(action="emergency_view", detail__action="reveal").get().detail["grant"] == grant.pk
+    assert AuditEvent.objects.filter(action="reveal", patient_id=bing.pk, outcome="ok").count() == 1
+    expire(grant)
+    assert client.post(f"/patients/{bing.pk}/reveal/").status_code == 404
+
