@@ -5,6 +5,7 @@ from jingfang.care.api import router as care_router
 from jingfang.core import api_support
 from jingfang.emergency.api import router as emergency_router
 from jingfang.exchange.api import router as exchange_router
+from jingfang.exports.api import router as exports_router
 from jingfang.followups.api import router as followups_router
 from jingfang.intake.api import router as intake_router
 from jingfang.regions.api import router as regions_router
@@ -41,3 +42,4 @@ api.add_router("/v1/", support_router)
 api.add_router("/v1/", stats_router)
 api.add_router("/v1/", exchange_router)
 api.add_router("/v1/emergency", emergency_router)
+api.add_router("/v1/exports", exports_router)

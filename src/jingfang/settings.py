@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "jingfang.stats",
     "jingfang.exchange",
     "jingfang.emergency",
+    "jingfang.exports",
     "jingfang.demo",
 ]
 
@@ -154,6 +155,18 @@ JINGFANG_TOKEN_HOURS = int(os.environ.get("JINGFANG_TOKEN_HOURS", "12"))
 # Lists page at this size by default; the API caps page_size at the maximum.
 JINGFANG_PAGE_SIZE = 50
 JINGFANG_MAX_PAGE_SIZE = 500
+# Uploaded xlsx (jingfang.core.uploads): file size, size once unzipped, per-member compression ratio,
+# zip members, data rows and columns.
+JINGFANG_UPLOAD_MAX_BYTES = int(os.environ.get("JINGFANG_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
+JINGFANG_UPLOAD_MAX_UNZIPPED = int(os.environ.get("JINGFANG_UPLOAD_MAX_UNZIPPED", str(100 * 1024 * 1024)))
+JINGFANG_UPLOAD_MAX_RATIO = int(os.environ.get("JINGFANG_UPLOAD_MAX_RATIO", "100"))
+JINGFANG_UPLOAD_MAX_MEMBERS = int(os.environ.get("JINGFANG_UPLOAD_MAX_MEMBERS", "500"))
+JINGFANG_UPLOAD_MAX_ROWS = int(os.environ.get("JINGFANG_UPLOAD_MAX_ROWS", "20000"))
+JINGFANG_UPLOAD_MAX_COLS = int(os.environ.get("JINGFANG_UPLOAD_MAX_COLS", "50"))
+# An export of more personal rows than this needs a supervisor's approval (jingfang.exports); an
+# approval is good for one download within this many hours.
+JINGFANG_EXPORT_APPROVAL_ROWS = int(os.environ.get("JINGFANG_EXPORT_APPROVAL_ROWS", "500"))
+JINGFANG_EXPORT_APPROVAL_HOURS = int(os.environ.get("JINGFANG_EXPORT_APPROVAL_HOURS", "24"))
 
 LOGGING = {
     "version": 1,

@@ -16,6 +16,7 @@ urlpatterns = [
     path("stats/", include("jingfang.stats.urls")),
     path("exchange/", include("jingfang.exchange.urls")),
     path("emergency/", include("jingfang.emergency.urls")),
+    path("exports/", include("jingfang.exports.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -1,0 +1,1 @@
+"""Supervisor approval of large exports: one guard every xlsx export goes through (guard.py)."""
