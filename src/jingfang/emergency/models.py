@@ -51,5 +51,11 @@ class Grant(models.Model):
         return f"紧急查阅#{self.pk}"
 
     @property
+    def user_role_label(self) -> str:
+        from jingfang.accounts.roles import label
+
+        return label(self.user_role)
+
+    @property
     def reviewed(self) -> bool:
         return self.reviewed_at is not None
