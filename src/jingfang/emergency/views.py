@@ -9,7 +9,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jingfang.accounts import roles
 from jingfang.accounts.decorators import permission_required
@@ -70,6 +70,7 @@ def _state(request, states: dict) -> str:
     return state if state in states else ""
 
 
+@require_GET
 @permission_required(roles.ACKNOWLEDGE_EMERGENCY)
 def notices(request):
     state = _state(request, NOTICE_STATES)
@@ -90,6 +91,7 @@ def notice_ack(request, pk):
     return HttpResponseRedirect(reverse("emergency:notices"))
 
 
+@require_GET
 @permission_required(roles.REVIEW_EMERGENCY)
 def queue(request):
     state = _state(request, QUEUE_STATES)
@@ -102,6 +104,7 @@ def queue(request):
     })
 
 
+@require_GET
 @permission_required(roles.REVIEW_EMERGENCY, audit_action="export")
 def queue_export(request):
     if not roles.can(request.user.role, roles.EXPORT):
