@@ -13,4 +13,6 @@ class CoreConfig(AppConfig):
     verbose_name = "公共"
 
     def ready(self):
+        from . import checks  # noqa: F401  (deploy checks of the field-encryption keys)
+
         post_migrate.connect(_sync_calendar, sender=self)

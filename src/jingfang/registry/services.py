@@ -21,7 +21,10 @@ from .forms import FILE_FIELDS, STATUS_FIELDS, GuardianForm, PatientForm, Status
 from .models import Guardian, Patient, Revision, StatusChange
 from .signals import patient_changed
 
-MASKED_IN_REVISIONS = {"id_number": masking.mask_id_number, "phone": masking.mask_phone}
+# Revisions are stored in clear JSON: identifiers (encrypted in their own columns) only masked.
+MASKED_IN_REVISIONS = {
+    "id_number": masking.mask_id_number, "phone": masking.mask_phone, "village_contact_phone": masking.mask_phone,
+}
 
 
 def _require(actor, action: str, request=None, patient_id=None):
