@@ -38,7 +38,7 @@ class IncidentIn(Closed):
     aftermath: str = Field("", max_length=5000, description="善后处理")
 
 
-class ReviewIn(Closed):
+class IncidentReviewIn(Closed):
     review_findings: str = Field(..., max_length=5000)
 
 
@@ -138,7 +138,7 @@ def get_incident(request, id: int):
 
 
 @router.put("/incidents/{id}/review", response={200: IncidentOut, 403: Problem, 422: Problem}, summary="保存倒查结论")
-def save_review(request, id: int, payload: ReviewIn):
+def save_review(request, id: int, payload: IncidentReviewIn):
     incident = selectors.get_incident_for(request, id, action="update", audit_success=False)
     return incident_data(services.save_review(request.user, incident, payload.review_findings, request=request))
 

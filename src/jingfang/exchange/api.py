@@ -85,7 +85,7 @@ class TablePage(Schema):
     items: list[TableSummary]
 
 
-class LineOut(Schema):
+class TableLineOut(Schema):
     category: str
     category_label: str
     patient_id: int
@@ -98,7 +98,7 @@ class LineOut(Schema):
     supplement: bool = Field(..., description="本版补录（上一版生成后才录入、日期在本月内）")
 
 
-class SummaryRow(Schema):
+class TableSummaryRow(Schema):
     key: str
     label: str
     count: int
@@ -128,10 +128,10 @@ class TableDetail(Schema):
     start: dt.date
     end: dt.date
     counts: dict[str, int]
-    summary: list[SummaryRow] = Field(..., description="与上月比较；changed 为 true 的项目与上月不同")
+    summary: list[TableSummaryRow] = Field(..., description="与上月比较；changed 为 true 的项目与上月不同")
     previous_source: str
-    lines: list[LineOut]
-    removed: list[LineOut] = Field(..., description="上一版列出、本版经更正后不再列入（撤销）")
+    lines: list[TableLineOut]
+    removed: list[TableLineOut] = Field(..., description="上一版列出、本版经更正后不再列入（撤销）")
     receipts: list[ReceiptOut]
     departments: list[Department]
     versions: list[int] = Field(..., description="同一乡镇同一月份各版本的 id，按版本排列")

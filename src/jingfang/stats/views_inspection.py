@@ -138,6 +138,9 @@ def report_regenerate(request, pk):
 @permissions.stats_required
 def item_add(request, pk):
     report = _report_for(request, pk)
+    if not permissions.can_inspect(request.user):  # refused before the form is looked at
+        audit.record_request(request, "create", outcome="denied", target=f"inspection:{report.pk}")
+        raise PermissionDenied("只有县级督导可以生成督导检查报告和整改事项")
     form = ItemForm(request.POST)
     if not form.is_valid():
         for field, errs in form.errors.items():

@@ -74,7 +74,7 @@ class AdmitIn(Closed):
     self_paid: Decimal = Field(..., ge=0, max_digits=12, decimal_places=2)
 
 
-class CloseIn(Closed):
+class ReliefCloseIn(Closed):
     note: str = Field("", max_length=200)
 
 
@@ -264,7 +264,7 @@ def admit(request, id: int, body: AdmitIn):
 
 
 @router.post("/relief-applications/{id}/close", response=STEP_RESPONSES, summary="存档（乡镇卫生院精防人员代办）")
-def close(request, id: int, body: CloseIn):
+def close(request, id: int, body: ReliefCloseIn):
     return _step(request, id, "close", body.model_dump())
 
 
