@@ -6,6 +6,7 @@ from jingfang.accounts import roles
 from jingfang.accounts.decorators import permission_required
 from jingfang.core import xlsx
 from jingfang.core.paging import paginate, querystring_without_page
+from jingfang.exports import guard
 
 from . import log as audit
 from .models import AuditEvent
@@ -50,6 +51,7 @@ def audit_list(request):
 
 
 @permission_required(roles.EXPORT, audit_action="export")
+@guard.export_view
 def audit_export(request):
     if not roles.can(request.user.role, roles.VIEW_AUDIT):
         from django.core.exceptions import PermissionDenied
@@ -57,12 +59,11 @@ def audit_export(request):
         raise PermissionDenied
     qs = events_for(request.user, **_filters(request))
     headers = ["时间", "用户", "角色", "用户区划", "操作", "结果", "患者ID", "对象", "客户端地址", "路径"]
-    rows = (
+    rows = [
         [e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), e.username, roles.label(e.role), e.region_code,
          e.get_action_display(), e.get_outcome_display(), e.patient_id, e.target, e.ip, e.path]
         for e in qs.iterator(chunk_size=2000)
-    )
+    ]
     who = f"{request.user.get_full_name() or request.user.username}（{request.user.role_label}）"
-    content = xlsx.build_workbook("审计日志", headers, rows, who)
-    audit.record_request(request, "export", target="audit.xlsx", detail={"count": xlsx.build_workbook.last_count})
-    return xlsx.xlsx_response("审计日志.xlsx", content)
+    return guard.send(request, count=len(rows), filename="审计日志.xlsx", target="audit.xlsx",
+                      build=lambda: xlsx.build_workbook("审计日志", headers, rows, who))

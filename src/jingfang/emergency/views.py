@@ -17,6 +17,7 @@ from jingfang.audit import log as audit
 from jingfang.core import errors, xlsx
 from jingfang.core.listing import audit_list
 from jingfang.core.paging import paginate, querystring_without_page
+from jingfang.exports import guard
 
 from . import rules, selectors, services
 from .exports import queue_rows
@@ -106,6 +107,7 @@ def queue(request):
 
 @require_GET
 @permission_required(roles.REVIEW_EMERGENCY, audit_action="export")
+@guard.export_view
 def queue_export(request):
     if not roles.can(request.user.role, roles.EXPORT):
         audit.record_request(request, "export", outcome="denied", target="emergency_grants.xlsx")
@@ -115,10 +117,9 @@ def queue_export(request):
     state = _state(request, QUEUE_STATES)
     headers, rows = queue_rows(selectors.review_queue(request.user, state).iterator(chunk_size=500))
     who = f"{request.user.get_full_name() or request.user.username}（{request.user.role_label}）"
-    content = xlsx.build_workbook("紧急查阅审核", headers, rows, who)
-    audit.record_request(request, "export", target="emergency_grants.xlsx",
-                         detail={"count": len(rows), "filters": ["state"] if state else []})
-    return xlsx.xlsx_response("紧急查阅审核.xlsx", content)
+    return guard.send(request, count=len(rows), filename="紧急查阅审核.xlsx", target="emergency_grants.xlsx",
+                      build=lambda: xlsx.build_workbook("紧急查阅审核", headers, rows, who),
+                      detail={"filters": ["state"] if state else []})
 
 
 @require_http_methods(["GET", "POST"])

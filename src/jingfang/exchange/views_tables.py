@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jingfang.audit import log as audit
-from jingfang.core import errors, xlsx
+from jingfang.core import errors
+from jingfang.exports import guard
 
 from . import export, selectors, serializers, services, table
 from . import permissions as perms
@@ -103,17 +104,17 @@ def table_detail(request, pk):
 
 
 @perms.signed_in
+@guard.export_view
 def table_xlsx(request, pk):
     t = selectors.get_table_for(request, pk, audit_success=False)
     if not perms.can(request.user, perms.EXPORT_TABLES):
         audit.record_request(request, "export", outcome="denied", target=f"exchange_table:{t.pk}")
         raise PermissionDenied("您的角色无权导出")
     detail = serializers.table_detail(t)
-    content = export.workbook(detail, who(request.user))
-    audit.record_request(request, "export", target=f"exchange_table:{t.pk}",
-                         detail={"township": t.township_id, "month": detail["month"], "count": len(detail["lines"])})
     filename = f"信息交换表_{t.township.name}_{detail['month']}_第{t.version}版.xlsx"
-    return xlsx.xlsx_response(filename, content)
+    return guard.send(request, count=len(detail["lines"]), filename=filename, target=f"exchange_table:{t.pk}",
+                      build=lambda: export.workbook(detail, who(request.user)),
+                      detail={"township": t.township_id, "month": detail["month"]})
 
 
 @perms.signed_in

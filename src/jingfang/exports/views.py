@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from jingfang.audit import log as audit
 from jingfang.core import errors
@@ -18,6 +18,7 @@ from . import rules, selectors, services
 from .display import params_display
 
 
+@require_GET
 @login_required
 def mine(request):
     page = paginate(request, selectors.own(request.user))
@@ -29,6 +30,7 @@ def mine(request):
         "is_approver": selectors.is_approver(request.user)})
 
 
+@require_GET
 @login_required
 def queue(request):
     if not selectors.is_approver(request.user):
@@ -55,6 +57,7 @@ def _detail_context(request, req, problem=None, values=None) -> dict:
             "threshold": services.threshold()}
 
 
+@require_GET
 @login_required
 def detail(request, pk):
     req = selectors.get_for(request, pk)
@@ -62,8 +65,8 @@ def detail(request, pk):
     return render(request, "exports/detail.html", _detail_context(request, req))
 
 
-@login_required
 @require_POST
+@login_required
 def submit(request, pk):
     req = selectors.get_for(request, pk, action="create")
     reason = request.POST.get("reason", "")[:rules.REASON_MAX + 50]
@@ -76,8 +79,8 @@ def submit(request, pk):
     return HttpResponseRedirect(reverse("exports:mine"))
 
 
-@login_required
 @require_POST
+@login_required
 def decide(request, pk):
     req = selectors.get_for(request, pk, action="update")
     values = {"decision": request.POST.get("decision", ""), "note": request.POST.get("note", "")[:rules.NOTE_MAX + 50]}

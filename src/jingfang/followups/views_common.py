@@ -10,6 +10,7 @@ from jingfang.audit import log as audit
 from jingfang.core import xlsx
 from jingfang.core.listing import audit_list, used_filters
 from jingfang.core.paging import querystring_without_page
+from jingfang.exports import guard
 from jingfang.regions import selectors as region_selectors
 
 from . import engine
@@ -55,10 +56,9 @@ def _who(user) -> str:
 def _export(request, title: str, filename: str, headers: list[str], rows, filters: dict):
     """Build the workbook, audit the export with its row count, and send it."""
     rows = list(rows)
-    content = xlsx.build_workbook(title, headers, rows, _who(request.user))
-    audit.record_request(request, "export", target=filename,
-                         detail={"count": len(rows), "filters": _used(filters)})
-    return xlsx.xlsx_response(filename, content)
+    return guard.send(request, count=len(rows), filename=filename, target=filename, title=title,
+                      build=lambda: xlsx.build_workbook(title, headers, rows, _who(request.user)),
+                      detail={"filters": _used(filters)})
 
 
 def _iso(value) -> str:

@@ -17,6 +17,7 @@ from jingfang.accounts.decorators import permission_required
 from jingfang.core import errors
 from jingfang.core.masking import mask_id_number, mask_phone
 from jingfang.core.paging import paginate, querystring_without_page
+from jingfang.exports import guard
 from jingfang.registry import selectors as patient_selectors
 from jingfang.registry import serializers, vocab
 
@@ -80,6 +81,7 @@ def keyperson_list(request):
 
 
 @permission_required(roles.EXPORT, audit_action="export")
+@guard.export_view
 def keyperson_export(request):
     filters = _kp_filters(request)
     role = request.user.role
@@ -129,6 +131,7 @@ def lost_list(request):
 
 
 @permission_required(roles.EXPORT, audit_action="export")
+@guard.export_view
 def lost_export(request):
     if not roles.can(request.user.role, roles.VIEW_WORKLIST):
         _deny(request, "export")
@@ -234,6 +237,7 @@ def medication_list(request):
 
 
 @clinical_required
+@guard.export_view
 def medication_export(request):
     if not roles.can(request.user.role, roles.EXPORT):
         _deny(request, "export")
@@ -303,6 +307,7 @@ def sensitive_periods(request):
 
 
 @permission_required(roles.EXPORT, audit_action="export")
+@guard.export_view
 def sensitive_periods_export(request):
     if not roles.can(request.user.role, roles.VIEW_WORKLIST):
         _deny(request, "export")

@@ -10,6 +10,7 @@ from jingfang.accounts import roles
 from jingfang.accounts.decorators import permission_required
 from jingfang.audit import log as audit
 from jingfang.core import errors, xlsx
+from jingfang.exports import guard
 from jingfang.regions import selectors as region_selectors
 from jingfang.registry import selectors
 
@@ -56,6 +57,7 @@ def worklist_page(request):
 
 
 @permission_required(roles.EXPORT, audit_action="export")
+@guard.export_view
 def worklist_export(request):
     if not roles.can(request.user.role, roles.VIEW_WORKLIST):
         audit.record_request(request, "export", outcome="denied", target="worklist.xlsx")
@@ -66,9 +68,8 @@ def worklist_export(request):
     rows = [[worklist.STATE_LABELS[i.state], i.due_date.isoformat(), i.kind_label, i.label or i.patient_name, i.region_name,
              i.key_person, i.reason, "；".join(i.escalations)] for i in items]
     who = f"{request.user.get_full_name() or request.user.username}（{request.user.role_label}）"
-    content = xlsx.build_workbook(f"工作台 {params['on']:%Y-%m-%d}", headers, rows, who)
-    audit.record_request(request, "export", target="worklist.xlsx", detail={"count": len(rows)})
-    return xlsx.xlsx_response(f"工作台-{params['on']:%Y%m%d}.xlsx", content)
+    return guard.send(request, count=len(rows), filename=f"工作台-{params['on']:%Y%m%d}.xlsx", target="worklist.xlsx",
+                      build=lambda: xlsx.build_workbook(f"工作台 {params['on']:%Y-%m-%d}", headers, rows, who))
 
 
 def errors_permission():

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from jingfang.audit import log as audit
 from jingfang.core import xlsx
+from jingfang.exports import guard
 from jingfang.followups import engine
 from jingfang.followups.worklist import STATE_LABELS
 
@@ -76,9 +77,9 @@ def who(user) -> str:
 
 def export(request, title: str, filename: str, headers: list[str], rows, filters: list[str]):
     rows = list(rows)
-    content = xlsx.build_workbook(title, headers, rows, who(request.user))
-    audit.record_request(request, "export", target=filename, detail={"count": len(rows), "filters": filters})
-    return xlsx.xlsx_response(filename, content)
+    return guard.send(request, count=len(rows), filename=filename, target=filename, title=title,
+                      build=lambda: xlsx.build_workbook(title, headers, rows, who(request.user)),
+                      detail={"filters": filters})
 
 
 def list_audit(request, target: str, count: int, filters: list[str]) -> None:

@@ -8,6 +8,7 @@ from jingfang.accounts import roles
 from jingfang.core import errors
 from jingfang.core.masking import mask_id_number
 from jingfang.core.paging import paginate, querystring_without_page
+from jingfang.exports import guard
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 from jingfang.registry import vocab
@@ -85,6 +86,7 @@ def report_list(request):
 
 
 @perms.required(perms.VIEW_REPORTS, audit_action="export")
+@guard.export_view
 def report_export(request):
     if not roles.can(request.user.role, roles.EXPORT):
         deny(request, "export")

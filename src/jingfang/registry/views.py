@@ -15,6 +15,7 @@ from jingfang.accounts import roles
 from jingfang.accounts.decorators import permission_required
 from jingfang.audit import log as audit
 from jingfang.core import errors, idnumber, xlsx
+from jingfang.exports import guard
 from jingfang.regions import selectors as region_selectors
 
 from . import selectors, serializers, services, vocab
@@ -90,6 +91,7 @@ def patient_list(request):
 
 @require_http_methods(["GET", "POST"])
 @permission_required(roles.EXPORT, audit_action="export")
+@guard.export_view
 def patient_export(request):
     """The list's export: the page POSTs its filters (so ``q`` stays out of the URL); GET still
     works for the other filters."""
@@ -98,12 +100,9 @@ def patient_export(request):
     headers, rows = serializers.export_rows(qs.iterator(chunk_size=1000), request.user.role)
     rows = list(rows)
     who = f"{request.user.get_full_name() or request.user.username}（{request.user.role_label}）"
-    content = xlsx.build_workbook("患者名单", headers, rows, who)
-    audit.record_request(
-        request, "export", target="patients.xlsx",
-        detail={"count": len(rows), "filters": sorted(k for k, v in filters.items() if v not in ("", None))},
-    )
-    return xlsx.xlsx_response("患者名单.xlsx", content)
+    return guard.send(request, count=len(rows), filename="患者名单.xlsx", target="patients.xlsx",
+                      build=lambda: xlsx.build_workbook("患者名单", headers, rows, who),
+                      detail={"filters": sorted(k for k, v in filters.items() if v not in ("", None))})
 
 
 @permission_required(roles.VIEW_PATIENTS)

@@ -6,13 +6,16 @@ from typing import Literal
 
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
 
 from jingfang.audit import log as audit
 from jingfang.core import api_support, masking
+from jingfang.exports import guard
 from jingfang.registry import vocab as registry_vocab
 
 from . import selectors, services_campaigns, vocab
 from .api_leads import form_data, one_of, require_view
+from .permissions import EXPORT, can
 from .views_campaigns import phase_rows
 
 router = Router(tags=["摸排筛查：摸排行动"])
@@ -148,7 +151,7 @@ class ReportGroup(Schema):
     persons: list[PersonOut]
 
 
-class ReportOut(Schema):
+class CampaignReportOut(Schema):
     campaign_id: int
     campaign_name: str
     confidential: str
@@ -253,13 +256,22 @@ def update_person(request, id: int, person_id: int, payload: PersonIn):
     return person_data(selectors.persons_for(request.user, campaign).get(pk=person.pk))
 
 
-@router.get("/campaigns/{id}/report", response=ReportOut, summary="上报名单（按去向分类）")
-def report(request, id: int):
-    """按去向分类汇总的摸排名单（报县司法局、公安机关、卫健部门），内部资料，注意保密；审计不记姓名。"""
+@router.get("/campaigns/{id}/report", response={200: CampaignReportOut, 403: Problem, 404: api_support.Detail},
+            summary="上报名单（按去向分类）")
+@guard.export_view
+def report(request, id: int, approval: str = ""):
+    """按去向分类汇总的摸排名单（报县司法局、公安机关、卫健部门），内部资料，注意保密；审计不记姓名。
+    超过导出审批行数时返回403（approval_required、request_id），经审批后带 ?approval={id} 再取一次。"""
+    if not can(request.user, EXPORT):  # as the page's xlsx: the report is an export
+        audit.record_request(request, "export", outcome="denied", target=f"campaign:{id}:report")
+        raise HttpError(403, "您的角色无权导出摸排名单")
     campaign = selectors.get_campaign_for(request, id, action="export", audit_success=False)
     groups = services_campaigns.report_groups(request.user, campaign)
     total = sum(len(g["persons"]) for g in groups)
-    audit.record_request(request, "export", target=f"campaign:{campaign.pk}:report", detail={"count": total})
+    gate = guard.gate(request, count=total, title=f"{campaign.name}摸排名单", api=True,
+                      target=f"campaign:{campaign.pk}:report")
+    if gate.response is not None or (refusal := gate.finish(f"campaign:{campaign.pk}:report")) is not None:
+        return gate.response or refusal
     return {
         "campaign_id": campaign.pk, "campaign_name": campaign.name, "confidential": vocab.CONFIDENTIAL,
         "report_to": vocab.REPORT_TO, "generated_at": timezone.now(), "total": total,

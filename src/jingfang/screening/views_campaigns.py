@@ -16,7 +16,7 @@ from jingfang.accounts import roles
 from jingfang.audit import log as audit
 from jingfang.core import errors
 from jingfang.core.paging import paginate
-from jingfang.core.xlsx import xlsx_response
+from jingfang.exports import guard
 from jingfang.registry import vocab as registry_vocab
 
 from . import selectors, services_campaigns, vocab
@@ -172,14 +172,15 @@ def person_edit(request, pk, person_pk):
 
 
 @require(EXPORT, audit_action="export")
+@guard.export_view
 def campaign_report(request, pk):
     """The upward report (xlsx), grouped by whereabouts class, marked 内部资料 注意保密, audited without names."""
     campaign = selectors.get_campaign_for(request, pk, action="export", audit_success=False)
     full = request.GET.get("full_ids") == "1" and roles.can(request.user.role, roles.REVEAL_IDENTIFIERS)
     groups = services_campaigns.report_groups(request.user, campaign)
-    content, count = report_workbook(request.user, campaign, groups, full_ids=full)
-    audit.record_request(request, "export", target=f"campaign:{campaign.pk}:report.xlsx", detail={
-        "count": count, "classes": {(g["status"] or "unclassified") + (f".{g['detail']}" if g["detail"] else ""): len(g["persons"])
-                                    for g in groups}, "full_ids": full,
-    })
-    return xlsx_response(f"摸排名单-{campaign.pk}.xlsx", content)
+    return guard.send(
+        request, count=sum(len(g["persons"]) for g in groups), filename=f"摸排名单-{campaign.pk}.xlsx",
+        target=f"campaign:{campaign.pk}:report.xlsx", title=f"{campaign.name}摸排名单",
+        build=lambda: report_workbook(request.user, campaign, groups, full_ids=full)[0],
+        detail={"classes": {(g["status"] or "unclassified") + (f".{g['detail']}" if g["detail"] else ""): len(g["persons"])
+                            for g in groups}, "full_ids": full})

@@ -14,13 +14,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jingfang.audit import log as audit
-from jingfang.core import errors, idnumber
+from jingfang.core import errors, idnumber, xlsx
 from jingfang.core.paging import paginate
-from jingfang.core.xlsx import xlsx_response
+from jingfang.exports import guard
 from jingfang.registry.forms import GuardianForm, PatientForm
 
 from . import selectors, services_leads, vocab
-from .exports import leads_workbook
+from .exports import LEAD_HEADERS, lead_rows, who
 from .forms_leads import ExcludeForm, LeadForm, ReferForm
 from .permissions import CONFIRM_LEAD, EXPORT, REPORT_LEAD, VIEW_SCREENING, require
 from .views_common import base_context, bool_param, list_audit, status_for, used
@@ -49,11 +49,13 @@ def lead_list(request):
 
 
 @require(EXPORT, audit_action="export")
+@guard.export_view
 def lead_export(request):
     filters = _filters(request)
-    content, count = leads_workbook(request.user, selectors.search_leads(request.user, **filters).iterator())
-    audit.record_request(request, "export", target="leads.xlsx", detail={"count": count, "filters": used(filters)})
-    return xlsx_response("疑似患者线索.xlsx", content)
+    rows = list(lead_rows(selectors.search_leads(request.user, **filters).iterator()))
+    return guard.send(request, count=len(rows), filename="疑似患者线索.xlsx", target="leads.xlsx",
+                      build=lambda: xlsx.build_workbook("疑似患者线索", LEAD_HEADERS, rows, who(request.user)),
+                      detail={"filters": used(filters)})
 
 
 @require(REPORT_LEAD, audit_action="create")

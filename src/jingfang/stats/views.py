@@ -10,8 +10,8 @@ from django.shortcuts import render
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
-from jingfang.core import xlsx
 from jingfang.core.paging import paginate, querystring_without_page
+from jingfang.exports import guard
 from jingfang.followups import engine
 from jingfang.regions import codes
 from jingfang.regions.models import Region
@@ -102,6 +102,7 @@ def dashboard(request):
 
 
 @permissions.stats_required
+@guard.export_view
 def dashboard_export(request):
     _require_export(request)
     region = permissions.region_for(request, request.GET.get("region"), action="export")
@@ -109,9 +110,10 @@ def dashboard_export(request):
     window = _int(request.GET.get("window"), WINDOWS, 1)
     board = compute.board(region, period, window=window)
     title = f"{region.name}工作指标 {period.label}"
-    content = export.workbook(export.board_sheets(board, title), _who(request.user))
-    audit.record_request(request, "export", target="stats:dashboard.xlsx", detail={"region": region.code})
-    return xlsx.xlsx_response(f"工作指标-{region.name}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx", content)
+    sheets = export.board_sheets(board, title)
+    return guard.send(request, count=sum(len(s[3]) for s in sheets), personal=False, target="stats:dashboard.xlsx",
+                      filename=f"工作指标-{region.name}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx",
+                      build=lambda: export.workbook(sheets, _who(request.user)), detail={"region": region.code})
 
 
 @permissions.stats_required
@@ -127,15 +129,17 @@ def kpi_table(request):
 
 
 @permissions.stats_required
+@guard.export_view
 def kpi_export(request):
     _require_export(request)
     region = permissions.region_for(request, request.GET.get("region"), action="export")
     period, _ = period_from(request)
     kpis = compute.kpis_for(region, period)
     title = f"{region.name}工作指标 {period.label}"
-    content = export.workbook(export.kpi_sheets(title, kpis), _who(request.user))
-    audit.record_request(request, "export", target="stats:kpis.xlsx", detail={"region": region.code})
-    return xlsx.xlsx_response(f"工作指标-{region.name}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx", content)
+    sheets = export.kpi_sheets(title, kpis)
+    return guard.send(request, count=sum(len(s[3]) for s in sheets), personal=False, target="stats:kpis.xlsx",
+                      filename=f"工作指标-{region.name}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx",
+                      build=lambda: export.workbook(sheets, _who(request.user)), detail={"region": region.code})
 
 
 def _require_export(request) -> None:

@@ -9,6 +9,7 @@ from jingfang.accounts import roles
 from jingfang.audit import log as audit
 from jingfang.core import errors
 from jingfang.core.paging import paginate, querystring_without_page
+from jingfang.exports import guard
 from jingfang.followups import engine
 from jingfang.regions import selectors as region_selectors
 from jingfang.registry import selectors as patient_selectors
@@ -115,6 +116,7 @@ def benefit_gaps(request):
 
 
 @roles_required(permissions.GAPS_VIEW)
+@guard.export_view
 def benefit_gaps_export(request):
     if not request.user.can(roles.EXPORT):
         deny(request, "export")

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 
 from jingfang.audit import log as audit
 from jingfang.core import errors, xlsx
+from jingfang.exports import guard
 from jingfang.followups import engine
 
 from . import permissions
@@ -57,13 +58,13 @@ def who(user) -> str:
 
 
 def export(request, title: str, filename: str, headers: list[str], rows, *, count: int | None = None,
-           detail: dict | None = None):
-    """Build the workbook (stamped with who/when), audit the export, send it."""
+           detail: dict | None = None, personal: bool = True):
+    """Build the workbook (stamped with who/when), audit the export, send it; through the export guard
+    (exports.guard: large exports of personal rows need approval; ``personal=False`` for totals)."""
     rows = list(rows)
-    content = xlsx.build_workbook(title, headers, rows, who(request.user))
-    audit.record_request(request, "export", target=filename[:200],
-                         detail={"count": len(rows) if count is None else count, **(detail or {})})
-    return xlsx.xlsx_response(filename, content)
+    return guard.send(request, count=len(rows) if count is None else count, filename=filename, target=filename[:200],
+                      title=title, build=lambda: xlsx.build_workbook(title, headers, rows, who(request.user)),
+                      detail=detail, personal=personal)
 
 
 def status_of(problem) -> int:

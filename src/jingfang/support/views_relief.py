@@ -11,6 +11,7 @@ from jingfang.accounts import roles
 from jingfang.audit import log as audit
 from jingfang.core import errors
 from jingfang.core.paging import paginate, querystring_without_page
+from jingfang.exports import guard
 from jingfang.followups import engine
 from jingfang.regions import codes
 from jingfang.regions import selectors as region_selectors
@@ -233,6 +234,7 @@ def relief_fund(request):
 
 
 @roles_required(permissions.SUMMARY_VIEW)
+@guard.export_view
 def relief_quarterly(request):
     user = request.user
     today = engine.today()
@@ -259,4 +261,4 @@ def relief_quarterly(request):
     out.append(["合计", *(total or [0] * (len(headers) - 1))])
     title = f"{year}年第{quarter}季度困难精神障碍患者住院救助汇总表（{start:%m.%d}—{end:%m.%d}）"
     return export(request, title, f"住院救助季度汇总-{year}Q{quarter}.xlsx", headers, out, count=len(rows),
-                  detail={"year": year, "quarter": quarter})
+                  detail={"year": year, "quarter": quarter}, personal=False)

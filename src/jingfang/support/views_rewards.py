@@ -10,6 +10,7 @@ from jingfang.accounts import roles
 from jingfang.audit import log as audit
 from jingfang.core import errors
 from jingfang.core.paging import paginate, querystring_without_page
+from jingfang.exports import guard
 from jingfang.followups import engine
 
 from . import permissions, reward_facts, reward_services, rewards, selectors
@@ -114,6 +115,7 @@ def int_or_404(value) -> int:
 
 
 @login_needed
+@guard.export_view
 def reward_roster(request, pk):
     run = selectors.get_run_for(request, pk, action="export")
     require(request, permissions.REWARD_VIEW, "export")
@@ -150,6 +152,7 @@ def insurance(request):
 
 
 @login_needed
+@guard.export_view
 def insurance_export(request):
     township, data = _insurance(request, "export")
     headers, rows = reward_services.insurance_rows(data)
