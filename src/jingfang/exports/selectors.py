@@ -2,8 +2,11 @@
 one may decide (rules.may_decide, narrowed in the database by region range). Anything else answers
 404 and the attempt is audited."""
 
+import datetime as dt
+
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils import timezone
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
@@ -32,7 +35,6 @@ def decidable(user) -> QuerySet[ExportRequest]:
     """Submitted requests this user may see as an approver (pending or already decided)."""
     if not is_approver(user):
         return ExportRequest.objects.none()
-    services.expire_stale()
     qs = ExportRequest.objects.exclude(status=rules.DRAFT).exclude(requester=user)
     if user.role == roles.COUNTY_SUPERVISOR:
         lo, hi = codes.code_range(user.region_id)
@@ -44,6 +46,7 @@ def decidable(user) -> QuerySet[ExportRequest]:
 
 def queue(user, state: str = "") -> QuerySet[ExportRequest]:
     """Pending first (oldest first), then the decided ones (newest first)."""
+    services.expire_stale()
     qs = decidable(user)
     if state == "pending":
         qs = qs.filter(status=rules.PENDING)
@@ -55,13 +58,17 @@ def queue(user, state: str = "") -> QuerySet[ExportRequest]:
 
 def pending_for(user) -> QuerySet[ExportRequest]:
     """What this user is the designated approver of and has not decided (worklist, nav badge):
-    county supervisors are nudged for township offices' and county-level requests only."""
-    return decidable(user).filter(status=rules.PENDING, approver_role=user.role if is_approver(user) else "")
+    county supervisors are nudged for township offices' and county-level requests only. Read-only
+    (requests past rules.PENDING_DAYS are left out here and expired by the pages)."""
+    since = timezone.now() - dt.timedelta(days=rules.PENDING_DAYS)
+    return decidable(user).filter(status=rules.PENDING, submitted_at__gt=since,
+                                  approver_role=user.role if is_approver(user) else "")
 
 
 def get_for(request, pk, *, action: str = "view") -> ExportRequest:
     """One request the user may see (their own, or one they may decide); otherwise 404, audited."""
     user = request.user
+    services.expire_stale()
     req = (ExportRequest.objects.filter(pk=pk).filter(Q(requester=user) | Q(pk__in=decidable(user).values("pk")))
            .select_related(*_RELATED).first())
     if req is None:

@@ -217,3 +217,13 @@ def test_a_guarded_view_cannot_send_a_file_around_the_guard(users):
     with pytest.raises(ImproperlyConfigured):
         sneaky(request)
     assert page(request).status_code == 200
+
+
+def test_undecided_requests_expire_and_leave_the_worklist(client, users, three):
+    req = ask(client, users["doctor"])
+    ExportRequest.objects.filter(pk=req.pk).update(submitted_at=timezone.now() - dt.timedelta(days=rules.PENDING_DAYS + 1))
+    assert not [i for i in worklist.items_for(users["office"], engine.today()) if i.rule_id == "exports:approval"]
+    client.force_login(users["office"])
+    assert client.post(f"/exports/{req.pk}/decide/", {"decision": "approve"}).status_code == 409
+    req.refresh_from_db()
+    assert req.status == rules.EXPIRED
