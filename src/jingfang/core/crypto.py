@@ -247,7 +247,7 @@ def normalize(value: str, purpose: str) -> str:
     if purpose == "id_number":
         return idnumber.normalize(value)
     if purpose == "phone":
-        digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", value))
+        digits = value if value.isascii() and value.isdigit() else re.sub(r"\D", "", unicodedata.normalize("NFKC", value))
         for prefix in ("0086", "86"):
             if digits.startswith(prefix) and len(digits) == len(prefix) + 11 and digits[len(prefix)] == "1":
                 return digits[len(prefix):]
