@@ -33,9 +33,11 @@ def _require(actor, action: str, audit_action: str, request=None, patient_id=Non
 
 def _bump(patient: Patient) -> None:
     """Take the patient's row for this transaction and move its version on (a concurrent edit of
-    the file on the old version is then refused)."""
+    the file on the old version is then refused), then reload the file under that row lock: the
+    instance was read before the lock, and saving it as read would silently undo an edit accepted
+    in between."""
     Patient.objects.filter(pk=patient.pk).update(version=F("version") + 1)
-    patient.version = Patient.objects.values_list("version", flat=True).get(pk=patient.pk)
+    patient.refresh_from_db()
 
 
 def record_followup(actor, patient: Patient, data: dict, *, request=None) -> FollowUpResult:
