@@ -62,7 +62,7 @@ class RunOut(Schema):
     paid_at: dt.datetime | None
 
 
-class LineOut(Schema):
+class RewardLineOut(Schema):
     patient_id: int
     patient_name: str
     village_code: str
@@ -79,11 +79,11 @@ class LineOut(Schema):
     withheld_reason: str | None
 
 
-class RunDetail(RunOut):
-    lines: list[LineOut]
+class RewardRunDetail(RunOut):
+    lines: list[RewardLineOut]
 
 
-class RunPage(Schema):
+class RewardRunPage(Schema):
     count: int
     items: list[RunOut]
 
@@ -118,7 +118,7 @@ def _get_run(request, id: int, action: str = "view"):
     return run
 
 
-@router.get("/reward-runs", response=RunPage, summary="以奖代补发放批次")
+@router.get("/reward-runs", response=RewardRunPage, summary="以奖代补发放批次")
 def list_runs(request, township_code: str = "", year: api_support.OptionalInt = None,
               page: api_support.OptionalInt = None, page_size: api_support.OptionalInt = None):
     """调用者辖区内各乡镇的批次（县级督导与乡镇综治中心/平安办）。"""
@@ -133,7 +133,7 @@ def list_runs(request, township_code: str = "", year: api_support.OptionalInt = 
     return {"count": count, "items": [_run(r) for r in items]}
 
 
-@router.post("/reward-runs", response={201: RunDetail, 403: Problem, 409: Problem, 422: Problem},
+@router.post("/reward-runs", response={201: RewardRunDetail, 403: Problem, 409: Problem, 422: Problem},
              summary="计算（或重算）一个乡镇一期的以奖代补")
 def compute_run(request, body: RunIn):
     """按本地区政策配置的标准与条件计算：按月发放的为该月，按年发放的为该年度（按符合条件的月数折算）。
@@ -143,21 +143,21 @@ def compute_run(request, body: RunIn):
     return Status(201, _run_detail(request, run))
 
 
-@router.get("/reward-runs/{id}", response={200: RunDetail, 403: Problem}, summary="批次明细（含不予发放原因）")
+@router.get("/reward-runs/{id}", response={200: RewardRunDetail, 403: Problem}, summary="批次明细（含不予发放原因）")
 def get_run(request, id: int):
     run = _get_run(request, id)
     audit.record_request(request, "list", target=f"reward_run:{run.pk}", detail={"count": run.line_count})
     return _run_detail(request, run)
 
 
-@router.post("/reward-runs/{id}/recompute", response={200: RunDetail, 403: Problem, 409: Problem},
+@router.post("/reward-runs/{id}/recompute", response={200: RewardRunDetail, 403: Problem, 409: Problem},
              summary="按最新数据重算")
 def recompute_run(request, id: int):
     run = _get_run(request, id, "update")
     return _run_detail(request, reward_services.recompute(request.user, run, request=request))
 
 
-@router.post("/reward-runs/{id}/withhold", response={200: RunDetail, 403: Problem, 409: Problem, 422: Problem},
+@router.post("/reward-runs/{id}/withhold", response={200: RewardRunDetail, 403: Problem, 409: Problem, 422: Problem},
              summary="停发某监护人本期奖补（未履行监护职责）")
 def withhold(request, id: int, body: WithholdIn):
     run = _get_run(request, id, "update")
@@ -165,14 +165,14 @@ def withhold(request, id: int, body: WithholdIn):
     return _run_detail(request, reward_services.withhold(request.user, run, data, request=request))
 
 
-@router.delete("/reward-runs/{id}/withhold/{patient_id}", response={200: RunDetail, 403: Problem, 409: Problem},
+@router.delete("/reward-runs/{id}/withhold/{patient_id}", response={200: RewardRunDetail, 403: Problem, 409: Problem},
                summary="恢复发放")
 def restore(request, id: int, patient_id: int):
     run = _get_run(request, id, "update")
     return _run_detail(request, reward_services.restore(request.user, run, patient_id, request=request))
 
 
-@router.post("/reward-runs/{id}/paid", response={200: RunDetail, 403: Problem, 409: Problem},
+@router.post("/reward-runs/{id}/paid", response={200: RewardRunDetail, 403: Problem, 409: Problem},
              summary="标记已发放（此后不再重算）")
 def mark_paid(request, id: int):
     run = _get_run(request, id, "update")
