@@ -64,7 +64,7 @@ class GrantOut(Schema):
     reviewed_at: dt.datetime | None
 
 
-class RequestOut(Schema):
+class GrantRequestOut(Schema):
     outcome: Literal["granted", "existing", "inside"] = Field(
         ..., description="granted 新授权；existing 沿用仍有效的授权；inside 患者在辖区内，无需授权")
     patient_id: int
@@ -106,7 +106,7 @@ def _fresh(grant):
     return selectors.Grant.objects.select_related(*selectors._RELATED).get(pk=grant.pk)
 
 
-@router.post("/grants", response={200: RequestOut, 201: RequestOut, 403: Problem, 404: Detail, 422: Problem},
+@router.post("/grants", response={200: GrantRequestOut, 201: GrantRequestOut, 403: Problem, 404: Detail, 422: Problem},
              summary="紧急查阅：申请")
 def create_grant(request, payload: GrantIn):
     """辖区外患者：写明理由后在患者所在地策略配置的时长内（全国默认3小时）只读查阅，通知患者所在乡镇综治中心并提交县级审核。

@@ -35,7 +35,7 @@ class DecideIn(Closed):
     note: str = Field("", max_length=rules.NOTE_MAX, description="审批意见（不批准时必填）")
 
 
-class RequestOut(Schema):
+class ExportRequestOut(Schema):
     id: int
     requester: str
     requester_role: str
@@ -62,7 +62,7 @@ class RequestOut(Schema):
 
 class RequestList(Schema):
     count: int
-    items: list[RequestOut]
+    items: list[ExportRequestOut]
 
 
 class ListFilters(Schema):
@@ -108,21 +108,21 @@ def approval_queue(request, filters: Query[QueueFilters]):
     return {"count": count, "items": [request_data(r) for r in items]}
 
 
-@router.get("/requests/{id}", response={200: RequestOut, 404: Detail}, summary="导出审批：一条申请")
+@router.get("/requests/{id}", response={200: ExportRequestOut, 404: Detail}, summary="导出审批：一条申请")
 def get_request(request, id: int):
     r = selectors.get_for(request, id)
     audit.record_request(request, "view", target=f"export_request:{r.pk}")
     return request_data(r)
 
 
-@router.post("/requests/{id}/submit", response={200: RequestOut, 403: Problem, 404: Detail, 409: Problem,
+@router.post("/requests/{id}/submit", response={200: ExportRequestOut, 403: Problem, 404: Detail, 409: Problem,
                                                 422: Problem}, summary="导出审批：提交申请")
 def submit(request, id: int, payload: SubmitIn):
     r = selectors.get_for(request, id, action="create")
     return request_data(services.submit(request.user, r, payload.reason, request=request))
 
 
-@router.post("/requests/{id}/decide", response={200: RequestOut, 403: Problem, 404: Detail, 409: Problem,
+@router.post("/requests/{id}/decide", response={200: ExportRequestOut, 403: Problem, 404: Detail, 409: Problem,
                                                 422: Problem}, summary="导出审批：审批")
 def decide(request, id: int, payload: DecideIn):
     r = selectors.get_for(request, id, action="update")
