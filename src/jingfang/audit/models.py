@@ -59,8 +59,10 @@ class AuditEvent(models.Model):
     detail = models.JSONField("详情", default=dict, blank=True)
     ip = models.GenericIPAddressField("客户端地址", null=True, blank=True)
     path = models.CharField("请求路径", max_length=300, blank=True)
-    # Hash chain (see chain.py): seq is the row's place in the chain, prev_hash the row_hash of seq-1.
-    seq = models.BigIntegerField("序号", unique=True)
+    # Hash chains (see chain.py): chain is which of the chains the row was appended to, seq its place
+    # in that chain, prev_hash the row_hash of seq-1 in the same chain.
+    chain = models.PositiveSmallIntegerField("链号", default=0)
+    seq = models.BigIntegerField("序号")
     prev_hash = models.CharField("前序哈希", max_length=64)
     row_hash = models.CharField("哈希", max_length=64)
 
@@ -70,15 +72,17 @@ class AuditEvent(models.Model):
         verbose_name = "审计记录"
         verbose_name_plural = "审计记录"
         ordering = ["-at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_chain_seq_unique")]
 
     def save(self, *args, **kwargs):
-        """Insert only, appended to the hash chain: seq, prev_hash, at and row_hash are set here."""
+        """Insert only, appended to a hash chain: chain, seq, prev_hash, at and row_hash are set here."""
         if self.pk is not None:
             raise AppendOnly("审计记录不可修改")
         from . import chain
 
         with transaction.atomic():
-            head = chain.lock_head()
+            head = chain.lock_free_head()
+            self.chain = head.pk - 1
             self.seq, self.prev_hash, self.at = head.seq + 1, head.last_hash, timezone.now()
             self.row_hash = chain.compute_hash(self)
             super().save(*args, **kwargs)
@@ -89,8 +93,10 @@ class AuditEvent(models.Model):
 
 
 class ChainHead(models.Model):
-    """The one row (pk=1) holding the end of the audit hash chain, locked while a row is appended.
+    """The end of one audit hash chain (chain k is the row pk=k+1), locked while a row is appended.
 
+    There are chain.CHAINS chains so that concurrent transactions need not wait for each other's
+    commit: a writer takes the first head no one else holds (chain 0 whenever writers do not overlap).
     anchor_seq/anchor_hash mark where the remaining chain starts after a purge of expired rows:
     the oldest remaining row is anchor_seq + 1 and its prev_hash must equal anchor_hash.
     """
