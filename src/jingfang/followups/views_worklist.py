@@ -40,13 +40,19 @@ def _params(request) -> dict:
 @permission_required(roles.VIEW_WORKLIST)
 def worklist_page(request):
     params = _params(request)
-    items = worklist.items_for(request.user, **params)
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        number = 1
+    page = worklist.page_for(request.user, **params, number=number)
     audit.record_request(request, "list", target="worklist",
-                         detail={"count": len(items), "on": params["on"].isoformat()})
-    groups = [(state, label, [i for i in items if i.state == state]) for state, label in worklist.STATE_LABELS.items()]
+                         detail={"count": page.total, "page": page.number, "on": params["on"].isoformat()})
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(request, "followups/worklist.html", {
-        "groups": groups, "params": params, "total": len(items),
-        "villages": worklist.counts_by_village(items),
+        "groups": [(state, label, items) for state, label, _, items in page.groups()], "sections": page.groups(),
+        "page": page, "params": params, "total": page.total,
+        "villages": page.villages, "page_qs": query.urlencode(),
         "regions": region_selectors.subregions_for(request.user),
         "kinds": worklist.KIND_LABELS,
         "periods": worklist.active_periods(request.user, params["on"]),

@@ -6,9 +6,13 @@ are added while a sensitive period covers the date. Scoped through registry.sele
 """
 
 import datetime as dt
+import heapq
 from dataclasses import dataclass, field
 
+from django.db.models import Case, Count, IntegerField, Q, Value, When
+
 from jingfang.regions import codes
+from jingfang.regions.models import Region
 from jingfang.registry import selectors as patient_selectors
 
 from . import engine
@@ -24,7 +28,9 @@ KIND_LABELS = {
     "deadline": "时限事项",
 }
 STATE_LABELS = {"overdue": "已逾期", "due": "到期应办", "upcoming": "即将到期"}
+STATE_ORDER = {"overdue": 0, "due": 1, "upcoming": 2}
 DEFAULT_HORIZON = 14
+PAGE_SIZE = 100  # items per worklist page (a county's worklist holds thousands)
 
 
 @dataclass
@@ -72,43 +78,138 @@ def _matches(item: Item, on: dt.date, horizon: int, kind: str, key_person: bool 
     return item.state != "upcoming" or item.due_date <= on + dt.timedelta(days=horizon)
 
 
-def items_for(user, on: dt.date, *, region_code: str = "", kind: str = "", key_person: bool | None = None,
-              horizon: int = DEFAULT_HORIZON) -> list[Item]:
+def _scope(user, region_code: str) -> tuple[str, str] | None:
     scope = patient_selectors.jurisdiction_range(user)
     if scope is None:
-        return []
+        return None
     lo, hi = scope
     if region_code and codes.is_valid_code(region_code):
         rlo, rhi = codes.code_range(region_code)
         lo, hi = max(lo, rlo), min(hi, rhi)
-    if lo > hi:
-        return []
-    if on >= engine.today():
-        items = _stored(lo, hi, on)
-    else:
-        items = _recomputed(user, lo, hi, on)
-    items += _roll_calls(user, lo, hi, on)
+    return (lo, hi) if lo <= hi else None
+
+
+def _sort_key(i: Item):
+    return (STATE_ORDER[i.state], i.due_date, i.region_code, i.patient_name or i.label)
+
+
+def _others(user, lo: str, hi: str, on: dt.date, horizon: int, kind: str, key_person: bool | None) -> list[Item]:
+    """Roll calls and the providers' work (leads, report cards, meetings…): few, built in Python."""
+    items = _roll_calls(user, lo, hi, on)
     for provider in PROVIDERS:
         items += provider(user, lo, hi, on)
-    items = [i for i in items if _matches(i, on, horizon, kind, key_person)]
-    order = {"overdue": 0, "due": 1, "upcoming": 2}
-    items.sort(key=lambda i: (order[i.state], i.due_date, i.region_code, i.patient_name or i.label))
+    return [i for i in items if _matches(i, on, horizon, kind, key_person)]
+
+
+def items_for(user, on: dt.date, *, region_code: str = "", kind: str = "", key_person: bool | None = None,
+              horizon: int = DEFAULT_HORIZON) -> list[Item]:
+    scope = _scope(user, region_code)
+    if scope is None:
+        return []
+    lo, hi = scope
+    if on >= engine.today():
+        items = _items(_stored_rows(lo, hi, on, horizon, kind, key_person), on)
+    else:
+        items = [i for i in _recomputed(user, lo, hi, on) if _matches(i, on, horizon, kind, key_person)]
+    items += _others(user, lo, hi, on, horizon, kind, key_person)
+    items.sort(key=_sort_key)
     return items
 
 
-def _stored(lo: str, hi: str, on: dt.date) -> list[Item]:
-    rows = (
-        DueItem.objects.filter(region_code__gte=lo, region_code__lte=hi)
-        .select_related("patient", "patient__region")
-        .only("kind", "due_date", "window_start", "rule", "rule_id", "mode", "escalations", "notes", "provisional",
-              "key_person", "region_code", "patient__name", "patient__grade", "patient__region__name")
-    )
+def _stored_rows(lo: str, hi: str, on: dt.date, horizon: int, kind: str, key_person: bool | None):
+    """Stored due items shown on ``on``: overdue and due ones, and upcoming ones within the horizon
+    (``_matches`` in SQL), annotated with their state as 0/1/2 in the list's order."""
+    qs = DueItem.objects.filter(region_code__gte=lo, region_code__lte=hi).filter(
+        Q(window_start__lte=on) | Q(due_date__lte=on + dt.timedelta(days=horizon)))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if key_person is not None:
+        qs = qs.filter(key_person=key_person)
+    return qs.annotate(state_order=Case(When(due_date__lt=on, then=Value(0)), When(window_start__lte=on, then=Value(1)),
+                                        default=Value(2), output_field=IntegerField()))
+
+
+def _items(rows, on: dt.date) -> list[Item]:
+    rows = rows.select_related("patient", "patient__region").only(
+        "kind", "due_date", "window_start", "rule", "rule_id", "mode", "escalations", "notes", "provisional",
+        "key_person", "region_code", "patient__name", "patient__grade", "patient__region__name")
     return [
         Item(r.patient_id, r.patient.name, r.region_code, r.patient.region.name, r.key_person, r.patient.grade,
              r.kind, r.due_date, r.window_start, item_state(on, r.window_start, r.due_date), r.rule, r.rule_id,
              r.mode, r.escalations, r.notes, r.provisional)
         for r in rows
     ]
+
+
+@dataclass
+class Page:
+    """One page of a worklist: its items in order, and the totals per state and per village over the
+    whole list (not just this page)."""
+
+    items: list[Item]
+    number: int
+    pages: int
+    total: int
+    counts: dict[str, int]
+    villages: list[dict]
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    def groups(self) -> list[tuple[str, str, int, list[Item]]]:
+        """(state, label, its total in the whole list, this page's items in that state)."""
+        return [(state, label, self.counts[state], [i for i in self.items if i.state == state])
+                for state, label in STATE_LABELS.items()]
+
+
+def _village_counts(rows, others: list[Item]) -> list[dict]:
+    by: dict[str, dict] = {}
+
+    def entry(code: str, name: str = "") -> dict:
+        return by.setdefault(code, {"code": code, "name": name, "overdue": 0, "due": 0, "upcoming": 0})
+
+    states = list(STATE_ORDER)
+    for row in rows.order_by().values("region_code", "state_order").annotate(n=Count("id")):
+        entry(row["region_code"])[states[row["state_order"]]] += row["n"]
+    for i in others:
+        entry(i.region_code, i.region_name)[i.state] += 1
+    names = dict(Region.objects.filter(code__in=[c for c, v in by.items() if not v["name"]]).values_list("code", "name"))
+    for code, v in by.items():
+        v["name"] = v["name"] or names.get(code, code)
+    return sorted(by.values(), key=lambda r: r["code"])
+
+
+def page_for(user, on: dt.date, *, region_code: str = "", kind: str = "", key_person: bool | None = None,
+             horizon: int = DEFAULT_HORIZON, number: int = 1, size: int | None = None) -> Page:
+    """Page ``number`` of the worklist. From today on the stored items are counted, ordered and cut in
+    SQL (only the rows up to this page are read) and merged with the few items of other kinds; a past
+    date is recomputed from the history (``items_for``) and cut in Python."""
+    size = size or PAGE_SIZE
+    scope = _scope(user, region_code)
+    if scope is None:
+        return Page([], 1, 1, 0, dict.fromkeys(STATE_LABELS, 0), [])
+    lo, hi = scope
+    if on < engine.today():
+        items = items_for(user, on, region_code=region_code, kind=kind, key_person=key_person, horizon=horizon)
+        villages, total = counts_by_village(items), len(items)
+        number = max(1, min(number, -(-total // size) or 1))
+        page = items[(number - 1) * size: number * size]
+    else:
+        rows = _stored_rows(lo, hi, on, horizon, kind, key_person)
+        others = sorted(_others(user, lo, hi, on, horizon, kind, key_person), key=_sort_key)
+        villages = _village_counts(rows, others)
+        total = sum(v["overdue"] + v["due"] + v["upcoming"] for v in villages)
+        number = max(1, min(number, -(-total // size) or 1))
+        head = _items(rows.order_by("state_order", "due_date", "region_code", "patient__name", "id")[: number * size],
+                      on)
+        page = list(heapq.merge(head, others, key=_sort_key))[(number - 1) * size: number * size]
+    counts = {state: sum(v[state] for v in villages) for state in STATE_LABELS}
+    return Page(page, number, max(1, -(-total // size)), total, counts, villages)
 
 
 def _recomputed(user, lo: str, hi: str, on: dt.date) -> list[Item]:
