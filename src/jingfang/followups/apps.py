@@ -15,6 +15,11 @@ class FollowupsConfig(AppConfig):
         from jingfang.registry.signals import patient_changed
 
         patient_changed.connect(_refresh_schedule, dispatch_uid="followups.refresh_schedule")
+        from jingfang.registry.signals import patients_registered
+
+        from .bulk import on_patients_registered
+
+        patients_registered.connect(on_patients_registered, dispatch_uid="followups.bulk_registered")
         from jingfang.regions.signals import policies_changed
 
         from .recompute import on_policies_changed

@@ -412,3 +412,7 @@ def count_dangerous_act(actor, patient: Patient, kind: str, *, request=None) -> 
     audit.record(actor, "update", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
                  detail={"fields": [f"acts_{kind}"], "version": patient.version, "via": "incident"})
     return patient
+
+
+# Many patients at once (the ledger import): same rules, validated without a form per row.
+from .services_bulk import Registration, bulk_register_patients, check_registrations  # noqa: E402, F401

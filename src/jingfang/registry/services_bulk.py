@@ -1,0 +1,341 @@
+"""Registering many patients at once (the ledger import, ``jingfang.imports``).
+
+The rules are create_patient's (registry.forms.PatientForm and GuardianForm): the same ID-number
+parser, name pattern, phone check, jurisdiction, vocabularies and date rules, called directly on
+plain values instead of through a Django form per row (a form costs milliseconds; a county's ledger
+has tens of thousands of rows). ``test_services_bulk`` checks that both accept and refuse the same
+rows.
+
+Two steps, so that the caller can report on every row before anything is written:
+
+1. ``check_registrations(actor, registrations)`` validates every row (regions fetched once), finds
+   ID numbers repeated within the rows and those already registered anywhere (reported as
+   "已在系统中登记", never where), and returns a ``Checked`` holding unsaved patients.
+2. ``bulk_register_patients(actor, checked)`` writes them in batches inside one transaction
+   (``core.bulk.insert``: blind indexes and encryption are filled by the fields themselves), with their
+   guardians and first status rows, announces each batch with ``patients_registered`` (the schedule
+   engine stores their due items) and writes one audit row for the import.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django import forms as djforms
+from django.db import IntegrityError, transaction
+
+from jingfang.accounts import roles
+from jingfang.audit import log as audit
+from jingfang.core import bulk, errors, idnumber
+from jingfang.regions import codes
+from jingfang.regions.models import Region
+
+from . import vocab
+from .forms import NAME_RE, clean_phone, today
+from .models import Guardian, Patient, StatusChange
+from .signals import patients_registered
+
+TEXT_LIMITS = {"address": 200, "household_address": 200, "diagnosis_hospital": 100, "village_contact_name": 50}
+CHOICES = {
+    "household_type": vocab.HOUSEHOLD_TYPES, "employment": vocab.EMPLOYMENT, "education": vocab.EDUCATION,
+    "marital_status": vocab.MARITAL, "economic_status": vocab.ECONOMIC, "informed_consent": vocab.CONSENT,
+}
+DATES = ("consent_date", "diagnosis_date", "first_onset_date")
+FLAGS = ("police_listed", "disability_certificate")
+FIELDS = frozenset({
+    "name", "id_number", "phone", "region_code", "household_region_code", "address", "diagnosis", "status",
+    "status_detail", "village_contact_phone", "disability_grade", *TEXT_LIMITS, *CHOICES, *DATES, *FLAGS,
+})
+GUARDIAN_FIELDS = frozenset({"name", "relation", "phone", "address"})
+REGISTERED = "已在系统中登记，本次不重复导入"
+
+
+@dataclass
+class Registration:
+    line: int  # where the row came from (the sheet's row number), for messages
+    data: dict  # create_patient's field names; dates as date or ISO text, flags as bool
+    guardian: dict | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    field: str  # a field name of ``Registration.data``, or "guardian.<name>"
+    message: str
+
+
+@dataclass
+class Checked:
+    actor_id: int
+    patients: list = field(default_factory=list)  # unsaved Patient, valid and not yet registered
+    guardians: list = field(default_factory=list)  # unsaved Guardian or None, by patient
+    lines: list = field(default_factory=list)  # the line of each patient
+    problems: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)  # (line, message): already registered
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class Registered:
+    created: int
+    ids: list
+    skipped: int
+
+
+def _require(actor, request=None) -> None:
+    if not actor.can(roles.CREATE_PATIENT):
+        audit.record(actor, "import", request=request, outcome="denied")
+        raise errors.Forbidden("您的角色无权登记患者")
+
+
+def _regions(registrations) -> dict[str, Region]:
+    wanted = sorted({
+        str(r.data.get(k) or "").strip() for r in registrations for k in ("region_code", "household_region_code")
+    } - {""})
+    found: dict[str, Region] = {}
+    for i in range(0, len(wanted), 500):
+        found.update({r.code: r for r in Region.objects.filter(code__in=wanted[i : i + 500])})
+    return found
+
+
+def check_registrations(
+    actor, registrations: list[Registration], *, progress: Callable[[int, int], None] | None = None
+) -> Checked:
+    """Validate every row as create_patient would; see the module docstring."""
+    _require(actor)
+    regions, on = _regions(registrations), today()
+    checked = Checked(actor_id=actor.pk)
+    first_line: dict[str, int] = {}
+    total = len(registrations)
+    for i, reg in enumerate(registrations, start=1):
+        patient, guardian, problems = _check_one(actor, reg, regions, on)
+        number = patient.id_number if patient is not None else None
+        if number and number in first_line:
+            problems.append(Problem(reg.line, "id_number", f"与第{first_line[number]}行的身份证号重复"))
+        elif number:
+            first_line[number] = reg.line
+        if problems:
+            checked.problems += problems
+        else:
+            checked.patients.append(patient)
+            checked.guardians.append(guardian)
+            checked.lines.append(reg.line)
+        if progress:
+            progress(i, total)
+    from .selectors import id_numbers_registered
+
+    registered = id_numbers_registered([p.id_number for p in checked.patients])
+    if registered:
+        keep = [k for k, p in enumerate(checked.patients) if p.id_number not in registered]
+        checked.skipped = [(checked.lines[k], REGISTERED) for k, p in enumerate(checked.patients)
+                           if p.id_number in registered]
+        checked.patients = [checked.patients[k] for k in keep]
+        checked.guardians = [checked.guardians[k] for k in keep]
+        checked.lines = [checked.lines[k] for k in keep]
+    return checked
+
+
+def _text(data: dict, key: str) -> str:
+    value = data.get(key)
+    return "" if value is None else str(value).strip()
+
+
+def _check_one(actor, reg: Registration, regions: dict, on: dt.date):
+    data, line = reg.data, reg.line
+    problems: list[Problem] = []
+
+    def bad(name: str, message: str) -> None:
+        problems.append(Problem(line, name, message))
+
+    for name in sorted(set(data) - FIELDS):
+        bad(name, "批量登记不支持此字段")
+    for name in sorted(k for k in data if not roles.visible(actor.role, k)):
+        bad(name, "您的角色无权填写此字段")
+    values: dict = {}
+    name = _text(data, "name")
+    if not NAME_RE.match(name):
+        bad("name", "姓名应为2至50个汉字或字母")
+    values["name"] = name
+    birth = None
+    try:
+        values["id_number"], birth, values["sex"] = idnumber.parse(_text(data, "id_number"), on)
+        values["birth_date"] = birth
+    except idnumber.InvalidIdNumber as exc:
+        bad("id_number", str(exc))
+    for key, label in (("phone", "本人电话"), ("village_contact_phone", "村（居）委会联系电话")):
+        try:
+            values[key] = clean_phone(_text(data, key), label)
+        except djforms.ValidationError as exc:
+            bad(key, exc.messages[0])
+    values["region"] = _residence(_text(data, "region_code"), actor, regions, bad)
+    household = _text(data, "household_region_code")
+    values["household_region"] = regions.get(household) if codes.is_valid_code(household) else None
+    if values["household_region"] is None:
+        bad("household_region_code", f"户籍地区划代码{household[:12]}不存在" if household else "户籍地区划代码必填")
+    values["address"] = _text(data, "address")
+    if not values["address"]:
+        bad("address", "现住址必填")
+    for key, limit in TEXT_LIMITS.items():
+        values[key] = _text(data, key)
+        if len(values[key]) > limit:
+            bad(key, f"不能超过{limit}个字")
+    for key, mapping in CHOICES.items():
+        values[key] = _text(data, key) or ("unknown" if key == "informed_consent" else "")
+        if values[key] and values[key] not in mapping:
+            bad(key, "不是规定的选项之一")
+    values["diagnosis"] = _text(data, "diagnosis")
+    if values["diagnosis"] not in vocab.DIAGNOSES and roles.sees_clinical(actor.role):
+        bad("diagnosis", "目前诊断必填，且应为规定的六类之一" if values["diagnosis"] else "目前诊断必填")
+    for key in DATES:
+        value = _date(data.get(key))
+        if value in (None, ""):
+            values[key] = None
+        elif not isinstance(value, dt.date):
+            bad(key, "日期格式不正确，应如2015-03-01")
+        elif value > on:
+            bad(key, "日期不能晚于今天")
+        elif birth and value < birth:
+            bad(key, "日期不能早于出生日期")
+        else:
+            values[key] = value
+    if values.get("first_onset_date") and values.get("diagnosis_date") and values["first_onset_date"] > values["diagnosis_date"]:
+        bad("first_onset_date", "初次发病时间不能晚于确诊日期")
+    for key in FLAGS:
+        values[key] = bool(data.get(key))
+    values["disability_grade"] = _grade(data.get("disability_grade"), values["disability_certificate"], bad)
+    values["status"] = _text(data, "status") or "at_home"
+    values["status_detail"] = _text(data, "status_detail")
+    if values["status"] not in vocab.STATUSES:
+        bad("status", "不是规定的在管状态之一")
+    elif values["status"] == "deceased":
+        bad("status", "死亡的患者请逐个登记（须填写死亡日期与原因）")
+    elif values["status_detail"] and values["status_detail"] not in vocab.STATUS_DETAILS.get(values["status"], {}):
+        bad("status_detail", "状态细分与在管状态不符")
+    guardian = _guardian(reg.guardian, bad)
+    if problems:
+        return None if "id_number" not in values else Patient(id_number=values["id_number"]), None, problems
+    patient = Patient(**values, registered_on=on, status_since=on, created_by=actor, past_dangerous_acts={},
+                      past_symptoms=[])
+    from .services import refresh_flags
+
+    refresh_flags(patient, has_guardian=guardian is not None)
+    return patient, guardian, problems
+
+
+def _date(value):
+    """A date, or an ISO date string as the API and create_patient take it; anything else as is."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str) and value.strip():
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return value
+    return value
+
+
+def _residence(code: str, actor, regions: dict, bad):
+    if not code:
+        bad("region_code", "现住址所在村（社区）必填")
+        return None
+    region = regions.get(code) if codes.is_valid_code(code) else None
+    if region is None:
+        bad("region_code", f"区划代码{code[:12]}不存在")
+    elif not codes.is_within(code, actor.region_id):
+        bad("region_code", f"{region.name}（{code}）不在您的辖区内")
+    elif region.level != codes.VILLAGE:
+        bad("region_code", "现住址应选择到村（社区）一级")
+    else:
+        return region
+    return None
+
+
+def _grade(value, certificate: bool, bad):
+    if value in (None, ""):
+        return None
+    try:
+        grade = int(value)
+    except (TypeError, ValueError):
+        bad("disability_grade", "残疾等级应为1至4级")
+        return None
+    if not 1 <= grade <= 4:
+        bad("disability_grade", "残疾等级应为1至4级")
+    elif not certificate:
+        bad("disability_grade", "未持残疾证时不应填写残疾等级")
+    return grade
+
+
+def _guardian(data: dict | None, bad) -> Guardian | None:
+    if not data or not any(str(v or "").strip() for v in data.values()):
+        return None
+    for name in sorted(set(data) - GUARDIAN_FIELDS):
+        bad(f"guardian.{name}", "批量登记不支持此字段")
+    name = _text(data, "name")
+    if not NAME_RE.match(name):
+        bad("guardian.name", "监护人姓名应为2至50个汉字或字母")
+    relation = _text(data, "relation") or "other"
+    if relation not in vocab.GUARDIAN_RELATIONS:
+        bad("guardian.relation", "与患者关系不是规定的选项之一")
+    try:
+        phone = clean_phone(_text(data, "phone"), "监护人电话")
+    except djforms.ValidationError as exc:
+        bad("guardian.phone", exc.messages[0])
+        phone = ""
+    address = _text(data, "address")
+    if len(address) > 200:
+        bad("guardian.address", "不能超过200个字")
+    return Guardian(name=name, relation=relation, phone=phone, address=address, is_primary=True)
+
+
+def id_ranges(ids: list[int]) -> list[list[int]]:
+    """[1,2,3,7,8] -> [[1,3],[7,8]]: which patients an import created, compactly, for its audit row."""
+    out: list[list[int]] = []
+    for i in sorted(ids):
+        if out and i == out[-1][1] + 1:
+            out[-1][1] = i
+        else:
+            out.append([i, i])
+    return out
+
+
+def bulk_register_patients(
+    actor, checked: Checked, *, progress: Callable[[int, int], None] | None = None, batch_size: int = 1000,
+    request=None, note: str = "建档（台账导入）",
+) -> Registered:
+    """Write what ``check_registrations`` accepted, all or nothing (one transaction)."""
+    _require(actor, request)
+    if checked.actor_id != actor.pk or not checked.ok:
+        raise errors.Invalid("批量登记须先通过校验（check_registrations），且由同一用户提交")
+    total, ids = len(checked.patients), []
+    try:
+        with transaction.atomic():
+            for start in range(0, total, batch_size):
+                batch = checked.patients[start : start + batch_size]
+                bulk.insert(Patient, batch, with_ids=True)
+                guardians = []
+                for patient, guardian in zip(batch, checked.guardians[start : start + batch_size], strict=True):
+                    if guardian is not None:
+                        guardian.patient = patient
+                        guardians.append(guardian)
+                bulk.insert(Guardian, guardians)
+                bulk.insert(StatusChange, [
+                    StatusChange(patient=p, status=p.status, detail=p.status_detail, since=p.status_since,
+                                 note=note, recorded_by=actor)
+                    for p in batch
+                ])
+                patients_registered.send(sender=Patient, patients=batch)
+                ids += [p.pk for p in batch]
+                if progress:
+                    progress(len(ids), total)
+            ranges = id_ranges(ids)
+            audit.record(
+                actor, "import", request=request, target=f"patients:{len(ids)}",
+                detail={"created": len(ids), "skipped": len(checked.skipped),
+                        "patient_ids": ranges if len(ranges) <= 200 else [[ranges[0][0], ranges[-1][1]]]},
+            )
+    except IntegrityError:
+        raise errors.Conflict("导入期间有身份证号已被他人登记，未写入任何数据；请重新导入（已登记的将跳过）") from None
+    return Registered(created=len(ids), ids=ids, skipped=len(checked.skipped))
