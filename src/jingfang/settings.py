@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "jingfang.emergency",
     "jingfang.exports",
     "jingfang.demo",
+    "django_tasks",
+    "django_tasks_db",
+    "jingfang.jobs",
 ]
 
 MIDDLEWARE = [
@@ -111,6 +114,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background jobs (imports, large exports, nightly recomputation; jingfang.jobs): django-tasks with
+# its database backend, run by `jingfang worker`. JINGFANG_TASKS_BACKEND=immediate runs each job
+# inside the request instead (no worker; only for trying things out). A running job whose worker
+# stops reporting for JINGFANG_JOB_STALE_SECONDS is shown as failed; the worker queues the nightly
+# recomputation at JINGFANG_NIGHTLY_AT (local time, HH:MM; empty: never).
+TASKS = {
+    "default": {
+        "BACKEND": {"immediate": "django_tasks.backends.immediate.ImmediateBackend"}.get(
+            os.environ.get("JINGFANG_TASKS_BACKEND", ""), "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": ["default"],
+    }
+}
+JINGFANG_JOB_STALE_SECONDS = int(os.environ.get("JINGFANG_JOB_STALE_SECONDS", "120"))
+JINGFANG_NIGHTLY_AT = os.environ.get("JINGFANG_NIGHTLY_AT", "02:30")
+# Files of finished jobs (uploads, reports, exports) are deleted after this many days.
+JINGFANG_JOB_FILE_DAYS = int(os.environ.get("JINGFANG_JOB_FILE_DAYS", "7"))
 AUTH_USER_MODEL = "accounts.User"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class JobsConfig(AppConfig):
+    name = "jingfang.jobs"
+    verbose_name = "后台任务"
+
+    def ready(self):
+        from . import kinds
+
+        kinds.register(
+            "recompute_schedules", "重新计算随访计划", "jingfang.jobs.builtin.recompute_schedules",
+            rerunnable=True, system=True,
+        )

@@ -1,0 +1,73 @@
+"""Work the worker starts by itself, on the clock (django-tasks has no periodic tasks).
+
+``tick()`` runs every minute in a thread of `jingfang worker`: it gives up on dead runs
+(``services.reap_stale``) and, once a day after ``JINGFANG_NIGHTLY_AT`` (local time, within the
+following hours, so that a worker started at noon does not recompute at noon), queues the nightly
+recomputation and purges old job files. Each day's run has a unique ``schedule_key``, so several
+workers queue it once.
+"""
+
+import datetime as dt
+import logging
+import threading
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
+WINDOW = dt.timedelta(hours=3)
+
+
+def nightly_time() -> dt.time | None:
+    text = (getattr(settings, "JINGFANG_NIGHTLY_AT", "") or "").strip()
+    if not text:
+        return None
+    hour, _, minute = text.partition(":")
+    return dt.time(int(hour), int(minute or 0))
+
+
+def nightly_due(now: dt.datetime) -> str | None:
+    """The schedule key of the nightly run due at ``now`` (local), or None outside its window."""
+    at = nightly_time()
+    if at is None:
+        return None
+    local = timezone.localtime(now)
+    start = local.replace(hour=at.hour, minute=at.minute, second=0, microsecond=0)
+    if start <= local < start + WINDOW:
+        return f"nightly:{start.date().isoformat()}"
+    return None
+
+
+def tick(now: dt.datetime | None = None) -> list[str]:
+    from . import services
+
+    now = now or timezone.now()
+    done = []
+    if services.reap_stale(now):
+        done.append("reaped")
+    key = nightly_due(now)
+    if key:
+        job = services.submit_scheduled("recompute_schedules", key, title="夜间重新计算随访计划")
+        if job is not None:
+            done.append(f"queued job {job.pk}")
+            services.purge_files(now=now)
+    return done
+
+
+def run_forever(stop: threading.Event, every: float = 60.0) -> None:
+    while not stop.is_set():
+        try:
+            for line in tick():
+                log.info("schedule: %s", line)
+        except Exception:  # noqa: BLE001 - the clock must keep ticking; the error is logged
+            log.exception("schedule tick failed")
+        finally:
+            close_old_connections()
+        stop.wait(every)
+
+
+def start_thread(every: float = 60.0) -> threading.Event:
+    stop = threading.Event()
+    threading.Thread(target=run_forever, args=(stop, every), name="jingfang-schedule", daemon=True).start()
+    return stop

@@ -1,0 +1,122 @@
+"""Writes to jobs: submit (and queue), run again, give up on dead runs, attach files, purge files."""
+
+import datetime as dt
+import hashlib
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import kinds
+from .models import Job, JobFile
+from .progress import clear_side, read_side
+
+log = logging.getLogger(__name__)
+
+STALE = "后台进程已停止响应（超过{seconds}秒没有进展），任务未完成。"
+NOT_RERUNNABLE = "此任务不能重新运行"
+
+
+def _enqueue(job: Job) -> None:
+    from .tasks import run_job
+
+    result = run_job.enqueue(job.pk)
+    Job.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id)[:64])
+
+
+def submit(kind: str, *, owner, title: str, params: dict | None = None, files: list | tuple = (),
+           schedule_key: str | None = None) -> Job:
+    """Create the job and queue it, in one transaction (with the database backend, the task row
+    commits with the job). ``files``: (purpose, name, content_type, bytes). With the immediate
+    backend the job runs here and now."""
+    kinds.get(kind)  # refuse unknown kinds before writing anything
+    with transaction.atomic():
+        job = Job.objects.create(
+            kind=kind, title=title[:200], owner=owner, region_code=getattr(owner, "region_id", "") or "",
+            params=params or {}, schedule_key=schedule_key, message="排队等待后台进程",
+        )
+        for purpose, name, content_type, data in files:
+            attach(job, purpose, name, content_type, data)
+        _enqueue(job)
+    job.refresh_from_db()
+    return job
+
+
+def submit_scheduled(kind: str, key: str, *, title: str, params: dict | None = None) -> Job | None:
+    """Queue a system job once per ``key`` (several workers may try; one wins)."""
+    try:
+        with transaction.atomic():
+            return submit(kind, owner=None, title=title, params=params, schedule_key=key)
+    except IntegrityError:
+        return None
+
+
+def attach(job: Job, purpose: str, name: str, content_type: str, data: bytes) -> JobFile:
+    JobFile.objects.filter(job=job, purpose=purpose).delete()
+    return JobFile.objects.create(
+        job=job, purpose=purpose, name=name[:200], content_type=content_type[:100], size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(), data=data,
+    )
+
+
+def drop_file(job: Job, purpose: str) -> None:
+    JobFile.objects.filter(job=job, purpose=purpose).delete()
+
+
+def file_bytes(job: Job, purpose: str) -> bytes | None:
+    data = JobFile.objects.filter(job=job, purpose=purpose).values_list("data", flat=True).first()
+    return None if data is None else bytes(data)
+
+
+def rerun(job: Job) -> Job:
+    """Queue a failed, re-runnable job again (its worker died, or the database failed mid-way)."""
+    if job.status != Job.FAILED or not job.retryable:
+        raise ValueError(NOT_RERUNNABLE)
+    with transaction.atomic():
+        updated = Job.objects.filter(pk=job.pk, status=Job.FAILED, retryable=True).update(
+            status=Job.QUEUED, error="", retryable=False, done=0, message="排队等待后台进程（重新运行）",
+            task_id="", finished_at=None,
+        )
+        if not updated:
+            raise ValueError(NOT_RERUNNABLE)
+        _enqueue(job)
+    job.refresh_from_db()
+    return job
+
+
+def stale_seconds() -> int:
+    return int(getattr(settings, "JINGFANG_JOB_STALE_SECONDS", 120))
+
+
+def reap_stale(now: dt.datetime | None = None) -> int:
+    """Mark running jobs whose worker has stopped reporting as failed (re-runnable where the kind
+    allows). A worker that is merely busy reports at least every few seconds, also while it writes."""
+    now = now or timezone.now()
+    seconds = stale_seconds()
+    cutoff = now - dt.timedelta(seconds=seconds)
+    reaped = 0
+    for job in Job.objects.filter(status=Job.RUNNING, heartbeat_at__lt=cutoff).only("id", "kind", "attempt"):
+        side = read_side(job.pk)
+        if side and side.get("attempt") == job.attempt and side.get("at", 0) >= cutoff.timestamp():
+            continue
+        try:
+            rerunnable = kinds.get(job.kind).rerunnable
+        except LookupError:
+            rerunnable = False
+        message = STALE.format(seconds=seconds) + ("未留下部分结果，可重新运行。" if rerunnable else "")
+        reaped += Job.objects.filter(pk=job.pk, status=Job.RUNNING, attempt=job.attempt).update(
+            status=Job.FAILED, error=message, retryable=rerunnable, finished_at=now
+        )
+        clear_side(job.pk)
+        log.warning("job %s: no heartbeat for %s seconds, marked failed", job.pk, seconds)
+    return reaped
+
+
+def purge_files(older_than_days: int | None = None, now: dt.datetime | None = None) -> int:
+    """Delete the files of jobs that ended more than the given days ago (uploads and results hold
+    personal data; they are for downloading soon after, not for keeping)."""
+    days = older_than_days if older_than_days is not None else int(getattr(settings, "JINGFANG_JOB_FILE_DAYS", 7))
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    deleted, _ = JobFile.objects.filter(job__finished_at__lt=cutoff).delete()
+    return deleted
