@@ -7,7 +7,9 @@ from jingfang.emergency.api import router as emergency_router
 from jingfang.exchange.api import router as exchange_router
 from jingfang.exports.api import router as exports_router
 from jingfang.followups.api import router as followups_router
+from jingfang.imports.api import router as imports_router
 from jingfang.intake.api import router as intake_router
+from jingfang.jobs.api import router as jobs_router
 from jingfang.regions.api import router as regions_router
 from jingfang.registry.api import router as registry_router
 from jingfang.screening.api import router as screening_router
@@ -41,5 +43,7 @@ api.add_router("/v1/", care_router)
 api.add_router("/v1/", support_router)
 api.add_router("/v1/", stats_router)
 api.add_router("/v1/", exchange_router)
+api.add_router("/v1/", jobs_router)
+api.add_router("/v1/", imports_router)
 api.add_router("/v1/emergency", emergency_router)
 api.add_router("/v1/exports", exports_router)

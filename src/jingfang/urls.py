@@ -17,6 +17,8 @@ urlpatterns = [
     path("exchange/", include("jingfang.exchange.urls")),
     path("emergency/", include("jingfang.emergency.urls")),
     path("exports/", include("jingfang.exports.urls")),
+    path("jobs/", include("jingfang.jobs.urls")),
+    path("imports/", include("jingfang.imports.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]
