@@ -60,3 +60,22 @@ class RectificationItem(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class KpiSnapshot(models.Model):
+    """One township's KPI counts for one period, computed ahead (stats.snapshots) so that the KPI table
+    of a county or anything above it adds up its townships' rows. counts: {kpi key: [numerator,
+    denominator, patients behind the numerator, data available]}."""
+
+    township = models.ForeignKey("regions.Region", verbose_name="乡镇（街道）", db_column="township_code",
+                                 on_delete=models.CASCADE, related_name="+")
+    start = models.DateField("统计期起")
+    end = models.DateField("统计期止")
+    computed_at = models.DateTimeField("计算时间")
+    counts = models.JSONField("指标计数", default=dict)
+
+    class Meta:
+        verbose_name = "指标预汇总"
+        verbose_name_plural = "指标预汇总"
+        constraints = [models.UniqueConstraint(fields=["township", "start", "end"], name="kpi_snapshot_once")]
+        indexes = [models.Index(fields=["start", "end", "township"], name="kpi_snapshot_period")]

@@ -18,7 +18,7 @@ from jingfang.regions.models import Region
 from jingfang.registry import selectors
 from jingfang.registry.serializers import patient_summary
 
-from . import charts, compute, export, permissions
+from . import charts, compute, export, permissions, snapshots
 from .kpis import KEYS, KPI, SPECS, Period
 
 WINDOWS = {1: "自然月", 3: "滚动3个月", 12: "滚动12个月"}
@@ -120,10 +120,12 @@ def dashboard_export(request):
 def kpi_table(request):
     region = permissions.region_for(request, request.GET.get("region"))
     period, warning = period_from(request)
-    kpis = compute.kpis_for(region, period)
-    ctx = _context(request, region, period, warning)
+    answer = snapshots.kpis_for_table(region, period)
+    if answer.period != period:
+        warning = f"所选统计期尚未汇总，显示{answer.period.label}的数据" + (f"；{warning}" if warning else "")
+    ctx = _context(request, region, answer.period, warning)
     profile = engine.profile_for(region.code)
-    ctx.update({"kpis": kpis, "profile": profile, "targets": profile.targets,
+    ctx.update({"kpis": answer.kpis, "profile": profile, "targets": profile.targets, "snapshot": answer.notice,
                 "listable": permissions.listable(request.user, KEYS)})
     return render(request, "stats/kpis.html", ctx)
 
