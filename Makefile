@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres lint install browser clean
+.PHONY: run test test-sqlite test-postgres lint install browser clean audit-deps
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -23,7 +23,12 @@ run: $(STAMP)
 browser:
 	@bash scripts/ensure-browser.sh
 
-test: $(STAMP) browser lint test-sqlite test-postgres
+test: $(STAMP) browser lint audit-deps test-sqlite test-postgres
+
+# Known vulnerabilities in the installed dependencies (pip-audit). Says loudly when the vulnerability
+# service cannot be reached; JINGFANG_REQUIRE_AUDIT=1 makes that an error.
+audit-deps: $(STAMP)
+	$(BIN)/python scripts/audit_deps.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
