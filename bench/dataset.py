@@ -182,5 +182,25 @@ def build(dsn: str, patients: int, shape: tree.Shape, seed: int = 97, workers: i
     counts = load_patients(dsn, nodes, ids, patients, shape, today, seed, workers or os.cpu_count() or 2)
     total = time.monotonic() - t0
     log(f"loaded in {total:.0f} s: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
-    return {"patients": patients, "seconds_total": round(total, 1), "seconds_rows": round(time.monotonic() - t1, 1),
-            "rows": counts, "regions": len(nodes), "users": len(ids), "today": today.isoformat()}
+    result = {"patients": patients, "seconds_total": round(total, 1), "seconds_rows": round(time.monotonic() - t1, 1),
+              "rows": counts, "regions": len(nodes), "users": len(ids), "today": today.isoformat()}
+    from . import verify
+
+    result["verify"] = verify.check(200)
+    log(f"checked {result['verify']['checked']} patients: {result['verify']['mismatches']} differ from "
+        f"engine.refresh, {result['verify']['invalid']} hold values the models refuse")
+    result["snapshot_seconds"] = snapshot(today)
+    return result
+
+
+def snapshot(today: dt.date) -> float | None:
+    """The nightly KPI pre-aggregation (stats.snapshots), timed: what a province's KPI table reads."""
+    try:
+        from jingfang.stats import snapshots
+    except ImportError:
+        return None
+    t0 = time.monotonic()
+    rows = snapshots.build(today, progress=lambda done, total: done % 10 == 0 and log(f"KPI snapshot: {done}/{total} counties"))
+    seconds = round(time.monotonic() - t0, 1)
+    log(f"KPI snapshot of {rows:,} township-periods in {seconds} s")
+    return seconds

@@ -38,21 +38,27 @@ DETAIL = {"hospitalized": "psychiatric_hospital", "deceased": "deceased", "moved
 DIAGNOSES = {"schizophrenia": 70, "bipolar": 10, "schizoaffective": 5, "paranoid_psychosis": 6, "epilepsy": 4,
              "intellectual_disability": 5}
 MEDS = ["利培酮片", "奥氮平片", "阿立哌唑片", "帕利哌酮缓释片", "喹硫平片"]
+MODES = {"home_visit": 55, "clinic": 25, "phone": 20}
+EMPLOYMENT = {"farmer": 40, "unemployed": 35, "worker": 15, "other": 10}
+EDUCATION = {"primary": 30, "junior": 40, "senior": 20, "college": 10}
+MARITAL = {"single": 40, "married": 45, "divorced": 10, "widowed": 5}
+ECONOMIC = {"poor": 30, "not_poor": 65, "unknown": 5}
 
 
-_CUMULATIVE: dict[int, tuple[list, list]] = {}
+_CUMULATIVE: dict[int, tuple[dict, list, list]] = {}
 
 
 def pick(rng: random.Random, weights: dict):
-    """One key of ``weights`` (key -> relative weight); the dicts are module constants (cached by id)."""
-    keys_cum = _CUMULATIVE.get(id(weights))
-    if keys_cum is None:
+    """One key of ``weights`` (key -> relative weight). The cumulative weights are cached by the dict's
+    id; the cache keeps the dict itself and checks it, so an id reused by a later dict cannot match."""
+    hit = _CUMULATIVE.get(id(weights))
+    if hit is None or hit[0] is not weights:
         total, cum = 0, []
         for w in weights.values():
             total += w
             cum.append(total)
-        keys_cum = _CUMULATIVE[id(weights)] = (list(weights), cum)
-    keys, cum = keys_cum
+        hit = _CUMULATIVE[id(weights)] = (weights, list(weights), cum)
+    _, keys, cum = hit
     return keys[bisect.bisect(cum, rng.random() * cum[-1])]
 
 
@@ -185,7 +191,7 @@ def visits(rng: random.Random, target: str, today: dt.date, lost: bool) -> list[
     for i, d in enumerate(dates):
         cls = classes[i]
         out.append(Visit(d, cls, rng.randrange(len(VARIANTS[cls])),
-                         pick(rng, {"home_visit": 55, "clinic": 25, "phone": 20}), assessment=rng.random() < 0.15))
+                         pick(rng, MODES), assessment=rng.random() < 0.15))
     for k in range(1, FOLLOWUPS - seen_count + 1):
         out.append(Visit(last_seen + dt.timedelta(days=10 * k), None, 0, "home_visit"))
     if rng.random() < 0.92:  # a yearly health check at the first seen visit of each year
@@ -301,10 +307,10 @@ class CountyWriter:
             "household_type": "urban" if village.community else "rural",
             "village_contact_name": self.contacts[village.code][0],
             "village_contact_phone": self.contacts[village.code][1],
-            "employment": pick(rng, {"farmer": 40, "unemployed": 35, "worker": 15, "other": 10}),
-            "education": pick(rng, {"primary": 30, "junior": 40, "senior": 20, "college": 10}),
-            "marital_status": pick(rng, {"single": 40, "married": 45, "divorced": 10, "widowed": 5}),
-            "economic_status": pick(rng, {"poor": 30, "not_poor": 65, "unknown": 5}),
+            "employment": pick(rng, EMPLOYMENT),
+            "education": pick(rng, EDUCATION),
+            "marital_status": pick(rng, MARITAL),
+            "economic_status": pick(rng, ECONOMIC),
             "informed_consent": "agreed", "consent_date": registered_on,
             "diagnosis": pick(rng, DIAGNOSES), "diagnosis_hospital": "基准县精神卫生中心",
             "diagnosis_date": diagnosis_date, "first_onset_date": diagnosis_date - dt.timedelta(days=rng.randint(30, 700)),

@@ -1,5 +1,6 @@
 """Check that the bulk loader wrote what the application would: for a sample of patients, the
-identifiers decrypt and are found through their blind index, and the schedule engine's refresh
+identifiers decrypt and are found through their blind index, every field of the file and of its
+follow-ups is a value the models accept, and the schedule engine's refresh
 (``followups.engine.refresh``) leaves the stored due items and cached flags exactly as loaded."""
 
 import random
@@ -19,12 +20,15 @@ def _snapshot(patient_id: int) -> tuple:
 
 
 def check(sample: int = 200, seed: int = 1) -> dict:
+    from django.core.exceptions import ValidationError
+
     from jingfang.followups import engine
+    from jingfang.followups.models import FollowUp
     from jingfang.registry.models import Guardian, Patient
 
     ids = list(Patient.objects.order_by("?").values_list("id", flat=True)[: sample * 3])
     random.Random(seed).shuffle(ids)
-    mismatches, checked = [], 0
+    mismatches, invalid, checked = [], [], 0
     for pid in ids[:sample]:
         patient = Patient.objects.get(pk=pid)
         assert Patient.objects.filter(id_number=patient.id_number).values_list("id", flat=True).first() == pid
@@ -32,6 +36,12 @@ def check(sample: int = 200, seed: int = 1) -> dict:
             assert Patient.objects.filter(phone=patient.phone).filter(pk=pid).exists()
         for g in Guardian.objects.filter(patient_id=pid):
             assert not g.phone or Guardian.objects.filter(phone=g.phone, pk=g.pk).exists()
+        try:  # every value is one the application accepts (choices, lengths)
+            patient.clean_fields(exclude=["id_number_index", "phone_index"])
+            for f in FollowUp.objects.filter(patient_id=pid):
+                f.clean_fields()
+        except ValidationError as exc:
+            invalid.append({"patient": pid, "errors": exc.message_dict})
         before = _snapshot(pid)
         with transaction.atomic():
             engine.refresh(patient)
@@ -40,4 +50,5 @@ def check(sample: int = 200, seed: int = 1) -> dict:
         checked += 1
         if before != after:
             mismatches.append({"patient": pid, "loaded": before, "refreshed": after})
-    return {"checked": checked, "mismatches": len(mismatches), "examples": mismatches[:3]}
+    return {"checked": checked, "mismatches": len(mismatches), "examples": mismatches[:3],
+            "invalid": len(invalid), "invalid_examples": invalid[:3]}
