@@ -5,10 +5,11 @@ ten Python calls per value) and, on SQLite, in statements of at most 999 paramet
 thousands of wide rows that is most of the time spent. ``insert`` prepares each value with its
 field's own ``pre_save``/``get_db_prep_save`` (so encryption, blind indexes, JSON, dates and
 ``auto_now_add`` behave exactly as with ``save()``), skipping the call for plain columns whose Python
-value is already what the driver takes, and sends one ``executemany``. With ``with_ids`` the primary
-keys are reserved first (from the sequence on PostgreSQL; above both the table's sequence and its
-largest id on SQLite, inside the caller's write transaction) and set on the objects, so that rows
-referring to them can follow.
+value is already what the driver takes, and sends them with ``COPY`` (PostgreSQL) or one
+``executemany`` (SQLite). With ``with_ids`` the primary
+keys are inserted too: those already set (e.g. by ``reserve_ids``), or reserved first (from the
+sequence on PostgreSQL; above both the table's sequence and its largest id on SQLite, inside the
+caller's write transaction) and set on the objects, so that rows referring to them can follow.
 
 No signals are sent and no model ``save()`` runs: exactly as with ``bulk_create``.
 """
@@ -56,8 +57,9 @@ def _preparer(field, connection):
     return lambda obj: field.get_db_prep_save(field.pre_save(obj, True), connection)
 
 
-def reserve_ids(model, count: int, using: str) -> list[int]:
-    connection = connections[using]
+def reserve_ids(model, count: int, using: str | None = None) -> list[int]:
+    """``count`` new primary keys of ``model``, never used before (call inside the write transaction)."""
+    connection = connections[using or router.db_for_write(model)]
     table = model._meta.db_table
     pk = model._meta.pk.column
     with connection.cursor() as cursor:
@@ -87,19 +89,24 @@ def insert(model, objs: list, *, with_ids: bool = False, batch: int = 2000) -> l
     connection = connections[using]
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not (f.primary_key and not with_ids)]
-    if with_ids:
+    if with_ids and any(getattr(obj, "pk", None) is None for obj in objs):
         for obj, pk in zip(objs, reserve_ids(model, len(objs), using), strict=True):
             obj.pk = pk
     q = connection.ops.quote_name
-    sql = (f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    columns = ", ".join(q(f.column) for f in fields)
     plan = [_preparer(f, connection) for f in fields]
     with connection.cursor() as cursor:
         for start in range(0, len(objs), batch):
-            rows = []
-            for obj in objs[start : start + batch]:
-                rows.append([prepare(obj) for prepare in plan])
-            cursor.executemany(sql, rows)
+            rows = [[prepare(obj) for prepare in plan] for obj in objs[start : start + batch]]
+            if connection.vendor == "postgresql":
+                # a server answers each statement over the network: COPY streams all rows at once
+                with cursor.cursor.copy(f"COPY {q(meta.db_table)} ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:  # SQLite runs in this process: one prepared statement, executed per row
+                cursor.executemany(
+                    f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})", rows
+                )
     for obj in objs:
         state = getattr(obj, "_state", None)
         if state is not None:

@@ -15,11 +15,11 @@ class FollowupsConfig(AppConfig):
         from jingfang.registry.signals import patient_changed
 
         patient_changed.connect(_refresh_schedule, dispatch_uid="followups.refresh_schedule")
-        from jingfang.registry.signals import patients_registered
+        from jingfang.registry.signals import patients_registering
 
-        from .bulk import on_patients_registered
+        from .bulk import on_patients_registering
 
-        patients_registered.connect(on_patients_registered, dispatch_uid="followups.bulk_registered")
+        patients_registering.connect(on_patients_registering, dispatch_uid="followups.bulk_registering")
         from jingfang.regions.signals import policies_changed
 
         from .recompute import on_policies_changed

@@ -199,17 +199,16 @@ def read_bool(value) -> bool:
     return YES[word]
 
 
+READERS = {
+    "date": lambda value, column: read_date(value),
+    "id": lambda value, column: read_id(value),
+    "phone": lambda value, column: read_phone(value),
+    "choice": read_choice,
+    "bool": lambda value, column: read_bool(value),
+    "code": lambda value, column: idnumber.normalize(text(value)),
+    "text": lambda value, column: text(value),
+}
+
+
 def read_cell(value, column: Column):
-    if column.kind == "date":
-        return read_date(value)
-    if column.kind == "id":
-        return read_id(value)
-    if column.kind == "phone":
-        return read_phone(value)
-    if column.kind == "choice":
-        return read_choice(value, column)
-    if column.kind == "bool":
-        return read_bool(value)
-    if column.kind == "code":
-        return idnumber.normalize(text(value))
-    return text(value)
+    return READERS[column.kind](value, column)

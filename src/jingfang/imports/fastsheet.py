@@ -28,6 +28,7 @@ PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 # Built-in number formats that are dates: the international ones and the CJK locales' (27-36, 50-58).
 DATE_IDS = frozenset({*range(14, 23), 45, 46, 47, *range(27, 37), *range(50, 59)})
 _REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
+_NAMES = {NS[1:-1] + "}" + name: name for name in ("c", "v", "t", "row", "is", "f")}  # expat's "uri}name"
 
 
 def _parse(archive: zipfile.ZipFile, name: str, events=("end",)):
@@ -84,14 +85,23 @@ def _date_styles(archive: zipfile.ZipFile) -> set[int]:
     return dates
 
 
+_COLUMNS: dict[str, int] = {}
+
+
 def _column(ref: str) -> int:
-    match = _REF.match(ref or "")
-    if not match:
-        return -1
-    n = 0
-    for ch in match[1]:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
+    """0-based column of a cell reference ("B12" -> 1); -1 if it is not one."""
+    letters = ref.rstrip("0123456789")
+    index = _COLUMNS.get(letters)
+    if index is None:
+        if not _REF.match(ref or ""):
+            return -1
+        index = 0
+        for ch in letters:
+            index = index * 26 + ord(ch) - 64
+        index -= 1
+        if len(_COLUMNS) < 20000:
+            _COLUMNS[letters] = index
+    return index
 
 
 def _number(text: str):
@@ -132,7 +142,7 @@ class _SheetParser:
         self.in_cell = False
 
     def start(self, tag, attrs):
-        name = tag.rpartition("}")[2]
+        name = _NAMES.get(tag) or tag.rpartition("}")[2]
         if name == "c":
             ref = attrs.get("r")
             self.position = _column(ref) if ref else self.position + 1
@@ -149,7 +159,7 @@ class _SheetParser:
             self.text.append(text)
 
     def end(self, tag):
-        name = tag.rpartition("}")[2]
+        name = _NAMES.get(tag) or tag.rpartition("}")[2]
         if name in ("v", "t"):
             self.text = None
         elif name == "c":

@@ -103,10 +103,11 @@ def _read_row(row: uploads.Row, found: dict, villages: Villages, sheet: Sheet) -
     data: dict = {}
     guardian: dict = {}
     extra: dict = {}
+    cells, width = row.cells, len(row.cells)
     for i, column in found.items():
-        value = row.cells[i] if i < len(row.cells) else None
+        value = cells[i] if i < width else None
         try:
-            parsed = cols.read_cell(value, column)
+            parsed = None if value is None and column.kind == "text" else cols.READERS[column.kind](value, column)
         except cols.CellError as exc:
             sheet.problems.append((row.number, column.header, str(exc)))
             continue

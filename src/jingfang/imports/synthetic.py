@@ -12,6 +12,8 @@ from jingfang.registry import vocab
 
 from .columns import COLUMNS
 
+BIRTH_DAYS = (dt.date(2000, 1, 1) - dt.date(1930, 1, 1)).days
+
 
 def rows(n: int, villages: list[str], *, seed: int = 1, start: int = 0) -> list[dict]:
     """``n`` ledger rows (header -> value) spread over the given village codes; ``start`` offsets the
@@ -25,9 +27,10 @@ def rows(n: int, villages: list[str], *, seed: int = 1, start: int = 0) -> list[
     out = []
     for i in range(start, start + n):
         sex = "M" if i % 2 else "F"
-        birth = dt.date(1950, 1, 1) + dt.timedelta(days=(i * 7919) % 20000)
-        # area 990102 + birth date + a sequence that cycles fast enough to stay unique per (birth, seq)
-        number = idnumber.make("990102", birth, (i // 20000) * 2 % 1000 + (1 if sex == "M" else 0), sex)
+        # area 990102 + a birth date in 1930-1999 + a sequence: (birth, sequence) is different for
+        # every i below 500 x 25,567 = 12.8 million, so the numbers of one call never repeat
+        birth = dt.date(1930, 1, 1) + dt.timedelta(days=i % BIRTH_DAYS)
+        number = idnumber.make("990102", birth, 2 * ((i // BIRTH_DAYS) % 500) + (1 if sex == "M" else 0), sex)
         village = villages[i % len(villages)]
         out.append({
             "姓名": fake.name_male() if sex == "M" else fake.name_female(),
@@ -40,7 +43,7 @@ def rows(n: int, villages: list[str], *, seed: int = 1, start: int = 0) -> list[
             "户别": "农村" if i % 3 else "城镇",
             "目前诊断": diagnoses[i % len(diagnoses)],
             "确诊医院": "示范县精神病医院",
-            "确诊日期": dt.date(2010, 1, 1) + dt.timedelta(days=i % 4000),
+            "确诊日期": dt.date(2005, 1, 1) + dt.timedelta(days=i % 5000),
             "在管状态": "在家居住",
             "知情同意": "同意参加管理",
             "经济状况": "非贫困" if i % 4 else "贫困（在当地最低生活保障标准以下）",

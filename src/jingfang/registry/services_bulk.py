@@ -13,8 +13,9 @@ Two steps, so that the caller can report on every row before anything is written
    "已在系统中登记", never where), and returns a ``Checked`` holding unsaved patients.
 2. ``bulk_register_patients(actor, checked)`` writes them in batches inside one transaction
    (``core.bulk.insert``: blind indexes and encryption are filled by the fields themselves), with their
-   guardians and first status rows, announces each batch with ``patients_registered`` (the schedule
-   engine stores their due items) and writes one audit row for the import.
+   guardians and first status rows; each batch is announced with ``patients_registering`` first (the
+   schedule engine sets the patients' cached schedule fields and then stores their due items), and
+   one audit row records the import.
 """
 
 import datetime as dt
@@ -33,7 +34,7 @@ from jingfang.regions.models import Region
 from . import vocab
 from .forms import NAME_RE, clean_phone, today
 from .models import Guardian, Patient, StatusChange
-from .signals import patients_registered
+from .signals import patients_registering
 
 TEXT_LIMITS = {"address": 200, "household_address": 200, "diagnosis_hospital": 100, "village_contact_name": 50}
 CHOICES = {
@@ -217,12 +218,24 @@ def _check_one(actor, reg: Registration, regions: dict, on: dt.date):
     guardian = _guardian(reg.guardian, bad)
     if problems:
         return None if "id_number" not in values else Patient(id_number=values["id_number"]), None, problems
-    patient = Patient(**values, registered_on=on, status_since=on, created_by=actor, past_dangerous_acts={},
-                      past_symptoms=[])
+    region, household = values.pop("region"), values.pop("household_region")
+    patient = _new_patient({
+        **values, "region_id": region.code, "household_region_id": household.code, "registered_on": on,
+        "status_since": on, "created_by_id": actor.pk, "past_dangerous_acts": {}, "past_symptoms": [],
+    })
+    patient.region, patient.household_region, patient.created_by = region, household, actor
     from .services import refresh_flags
 
     refresh_flags(patient, has_guardian=guardian is not None)
     return patient, guardian, problems
+
+
+def _new_patient(values: dict) -> Patient:
+    """An unsaved Patient from attribute names (``region_id``), through the positional constructor
+    (the one Django uses for rows read from the database): a third of the cost of keyword arguments,
+    which matters at tens of thousands of rows. Fields not given take their defaults."""
+    return Patient(*[values[f.attname] if f.attname in values else f.get_default()
+                     for f in Patient._meta.concrete_fields])
 
 
 def _date(value):
@@ -314,19 +327,23 @@ def bulk_register_patients(
         with transaction.atomic():
             for start in range(0, total, batch_size):
                 batch = checked.patients[start : start + batch_size]
+                guardians = checked.guardians[start : start + batch_size]
+                for patient, pk in zip(batch, bulk.reserve_ids(Patient, len(batch)), strict=True):
+                    patient.pk = pk
+                after = [r for _, r in patients_registering.send(sender=Patient, patients=batch, guardians=guardians)
+                         if callable(r)]
                 bulk.insert(Patient, batch, with_ids=True)
-                guardians = []
-                for patient, guardian in zip(batch, checked.guardians[start : start + batch_size], strict=True):
+                for patient, guardian in zip(batch, guardians, strict=True):
                     if guardian is not None:
                         guardian.patient = patient
-                        guardians.append(guardian)
-                bulk.insert(Guardian, guardians)
+                bulk.insert(Guardian, [g for g in guardians if g is not None])
                 bulk.insert(StatusChange, [
                     StatusChange(patient=p, status=p.status, detail=p.status_detail, since=p.status_since,
                                  note=note, recorded_by=actor)
                     for p in batch
                 ])
-                patients_registered.send(sender=Patient, patients=batch)
+                for write in after:
+                    write()
                 ids += [p.pk for p in batch]
                 if progress:
                     progress(len(ids), total)

@@ -6,7 +6,10 @@ from django.dispatch import Signal
 # kwargs: patient
 patient_changed = Signal()
 
-# Sent after patients are registered in bulk (services_bulk.bulk_register_patients), inside the
-# transaction, once per batch; kwargs: patients (saved, without history). Receivers store what they
-# derive for the whole batch at once (the schedule engine: followups.bulk).
-patients_registered = Signal()
+# Sent by services_bulk.bulk_register_patients inside its transaction, once per batch, after the
+# patients' ids are reserved and before their rows are inserted; kwargs: patients (unsaved, pk set,
+# without history) and guardians (aligned with patients: an unsaved Guardian or None). A receiver may
+# set derived fields on the patients (the rows are inserted with them) and may return a callable,
+# called once the rows exist, that writes rows referring to them. The schedule engine stores the
+# batch's schedules this way (followups.bulk) instead of ten queries per patient.
+patients_registering = Signal()

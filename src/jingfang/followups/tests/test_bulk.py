@@ -1,4 +1,4 @@
-"""followups.bulk.refresh_new gives exactly what engine.refresh stores for a newly registered patient:
+"""followups.bulk.plan_new gives exactly what engine.refresh stores for a newly registered patient:
 the same due items, cached schedule fields and flag history, whatever the profile, status and
 key-person reasons."""
 

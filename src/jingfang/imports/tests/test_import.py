@@ -103,15 +103,15 @@ def test_the_same_file_is_refused_and_overlapping_rows_are_skipped(users, ledger
 def test_a_crash_mid_write_leaves_nothing_and_the_job_can_be_rerun(users, ledger, monkeypatch):
     from jingfang.followups import bulk as schedules
 
-    original, calls = schedules.refresh_new, {"n": 0}
+    original, calls = schedules.plan_new, {"n": 0}
 
-    def crash_on_second_batch(patients, on=None):
+    def crash_on_second_batch(patients, guardians, on=None):
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("worker killed")
-        return original(patients, on)
+        return original(patients, guardians, on)
 
-    monkeypatch.setattr(schedules, "refresh_new", crash_on_second_batch)
+    monkeypatch.setattr(schedules, "plan_new", crash_on_second_batch)
     from jingfang.registry.services_bulk import bulk_register_patients
 
     # batches of 3: the crash comes after a first batch has been written
@@ -121,7 +121,7 @@ def test_a_crash_mid_write_leaves_nothing_and_the_job_can_be_rerun(users, ledger
     assert Patient.objects.count() == 0 and Guardian.objects.count() == 0 and StatusChange.objects.count() == 0
     assert ImportBatch.objects.count() == 0
     assert JobFile.objects.filter(job=job, purpose=JobFile.INPUT).exists()  # kept for the re-run
-    monkeypatch.setattr(schedules, "refresh_new", original)
+    monkeypatch.setattr(schedules, "plan_new", original)
     again = jobs.rerun(job)
     assert again.status == Job.SUCCEEDED and again.attempt == 2
     assert Patient.objects.count() == 8
