@@ -52,6 +52,10 @@ def tick(now: dt.datetime | None = None) -> list[str]:
         if job is not None:
             done.append(f"queued job {job.pk}")
             services.purge_files(now=now)
+        # After the schedules: the KPI counts per township that county-and-above KPI tables add up.
+        stats = services.submit_scheduled("stats_snapshot", f"{key}:stats", title="夜间汇总工作指标")
+        if stats is not None:
+            done.append(f"queued job {stats.pk}")
     return done
 
 

@@ -11,3 +11,7 @@ class StatsConfig(AppConfig):
         from .inspections import worklist_items
 
         register_provider(worklist_items)
+        from jingfang.jobs import kinds
+
+        kinds.register("stats_snapshot", "汇总工作指标", "jingfang.stats.snapshots.run_job", rerunnable=True,
+                       system=True)

@@ -133,3 +133,14 @@ def kpis_for_table(region: Region, period: Period) -> Answer:
                 if rows:
                     return _summed(region, rows, earlier)
     return Answer(compute.kpis_for(region, period), None, period)
+
+
+def run_job(job, report) -> dict:
+    """The nightly job (jobs.schedule queues it after the schedules' recomputation): every county."""
+    from jingfang.followups import engine
+
+    end = engine.today()
+    report.phase("正在汇总各乡镇（街道）工作指标")
+    rows = build(end, progress=lambda done, total: report(done, total))
+    return {"message": f"已汇总截至{end.isoformat()}的工作指标（{rows}条乡镇记录）",
+            "summary": [["截止日期", end.isoformat()], ["乡镇记录", rows]]}

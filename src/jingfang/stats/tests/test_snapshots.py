@@ -84,3 +84,32 @@ def test_kpi_table_page_says_how_old_the_figures_are(client, users, three):
     assert r.status_code == 200
     body = r.content.decode()
     assert "统计截至" in body and "管理率" in body
+
+
+class _Report:
+    def phase(self, message, total=None):
+        self.message = message
+
+    def __call__(self, done, total=None, message=None, *, force=False):
+        self.done = (done, total)
+
+
+def test_the_nightly_job_builds_every_county(three):
+    report = _Report()
+    result = snapshots.run_job(None, report)
+    year_start = dt.date(TODAY.year, 1, 1)
+    assert KpiSnapshot.objects.filter(start=year_start, end=TODAY).count() == 3  # every township, two counties
+    assert report.done == (2, 2) and "已汇总" in result["message"]
+
+
+def test_the_nightly_clock_queues_the_kpi_job_after_the_schedules(settings):
+    from zoneinfo import ZoneInfo
+
+    from jingfang.jobs import schedule
+    from jingfang.jobs.models import Job
+
+    settings.JINGFANG_NIGHTLY_AT = "02:30"
+    now = dt.datetime(2026, 5, 1, 2, 40, tzinfo=ZoneInfo("Asia/Shanghai"))
+    schedule.tick(now)
+    schedule.tick(now + dt.timedelta(minutes=1))
+    assert Job.objects.get(schedule_key="nightly:2026-05-01:stats").kind == "stats_snapshot"
