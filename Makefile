@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres lint install browser clean audit-deps
+.PHONY: run test test-sqlite test-postgres lint install browser clean audit-deps bench bench-load
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -18,6 +18,9 @@ install: $(STAMP)
 run: $(STAMP)
 	JINGFANG_DEBUG=1 $(BIN)/jingfang migrate --noinput
 	JINGFANG_DEBUG=1 $(BIN)/jingfang demo --if-empty
+	@# one background worker (imports, exports, the nightly recomputation) for as long as the server runs
+	JINGFANG_DEBUG=1 $(BIN)/jingfang worker --verbosity 0 & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	JINGFANG_DEBUG=1 $(BIN)/jingfang serve --host 127.0.0.1 --port 8000
 
 browser:
@@ -48,6 +51,17 @@ test-postgres: $(STAMP)
 	  echo "!!  the PostgreSQL half of the suite was SKIPPED.                            !!"; \
 	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
 	fi
+
+# Benchmark (not part of `make test`; bench/README.md): recreates the PostgreSQL database jingfang_bench
+# with BENCH_PATIENTS synthetic patients and times the pages against raw SQL; bench-load: the load test.
+BENCH_PATIENTS ?= 1000000
+bench: $(STAMP)
+	@bash scripts/ensure-postgres.sh
+	$(BIN)/python -m bench all --patients $(BENCH_PATIENTS)
+
+bench-load: $(STAMP)
+	$(BIN)/pip install --quiet -r bench/requirements.txt
+	$(BIN)/python -m bench.loadtest --run-time 5m
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -32,6 +32,7 @@ class Case:
     repeat: int = 20
     check: Callable[[dict], bool] | None = None  # pass/fail from the figures
     note: str = ""
+    extra: Callable[[dict], list[str]] | None = None  # further lines for the report
 
 
 @dataclass
@@ -89,6 +90,8 @@ def run_case(case: Case) -> dict:
         out["raw_p50_ms"], out["raw_p95_ms"] = ms(statistics.median(raw)), ms(pct(raw, 0.95))
         out["ratio"] = round(out["p50_ms"] / max(out["raw_p50_ms"], 0.01), 2)
     out["pass"] = case.check(out) if case.check else None
+    if case.extra:
+        out["extra"] = case.extra(out)
     out["slow_queries"] = sorted(slowest, reverse=True)[:3]
     return out
 
