@@ -308,12 +308,19 @@ def _fund(request, fund) -> dict:
             "note": fund.note, "entries": entries}
 
 
-@router.get("/relief-funds", response={200: FundOut, 403: Problem}, summary="住院救助基金与台账")
+def _fund_year(year: int) -> int:
+    """The pages' range: a fund row is made on first look, so a year outside it is refused (422)."""
+    if not 2000 <= year <= 2100:
+        raise api_support.invalid("year", "应为2000至2100年")
+    return year
+
+
+@router.get("/relief-funds", response={200: FundOut, 403: Problem, 422: Problem}, summary="住院救助基金与台账")
 def get_fund(request, county_code: str = "", year: api_support.OptionalInt = None):
     """县（区）年度预算（缺省取自政策配置）、审批占用、已支出、余额与逐笔台账。"""
     need(request, permissions.FUND_VIEW, "fund")
     county = selectors.county_for(request, county_code)
-    fund = relief_services.fund_for(county.code, year or engine.today().year)
+    fund = relief_services.fund_for(county.code, _fund_year(year or engine.today().year))
     audit.record_request(request, "list", target=f"fund:{fund.pk}")
     return _fund(request, fund)
 
@@ -322,7 +329,7 @@ def get_fund(request, county_code: str = "", year: api_support.OptionalInt = Non
             summary="调整年度预算（县级卫生健康部门）")
 def put_budget(request, county_code: str, year: int, body: BudgetIn):
     county = selectors.county_for(request, county_code, action="update")
-    fund = relief_services.fund_for(county.code, year)
+    fund = relief_services.fund_for(county.code, _fund_year(year))
     fund = relief_services.set_budget(request.user, fund, {"budget_yuan": body.budget_yuan, "note": body.note},
                                       request=request)
     return _fund(request, fund)
