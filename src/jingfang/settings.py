@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "jingfang.emergency",
     "jingfang.exports",
     "jingfang.demo",
+    "jingfang.ops",
     "django_tasks",
     "django_tasks_db",
     "jingfang.jobs",
