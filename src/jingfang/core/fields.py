@@ -35,7 +35,6 @@ class BlindIndexLookup(Lookup):
     """``<encrypted field> = value`` / ``IN (values)`` compiled as a comparison of the blind index."""
 
     prepare_rhs = False
-    can_use_none_as_rhs = False
 
     def __init__(self, lhs, rhs):
         super().__init__(lhs, rhs)
@@ -50,14 +49,14 @@ class BlindIndexLookup(Lookup):
     def index_field(self):
         return self.lhs.target.index_field
 
-    def values(self) -> list[str]:
+    def wanted(self) -> list[str]:
         return [self.rhs] if self.lookup_name == "exact" else list(self.rhs)
 
     def as_sql(self, compiler, connection):
         index = self.index_field
         col_sql, col_params = compiler.compile(index.get_col(self.lhs.alias))
         digests, blank = [], False
-        for value in self.values():
+        for value in self.wanted():
             if value is None or str(value) == "":
                 blank = True
             else:
