@@ -134,6 +134,8 @@ JINGFANG_JOB_STALE_SECONDS = int(os.environ.get("JINGFANG_JOB_STALE_SECONDS", "1
 JINGFANG_NIGHTLY_AT = os.environ.get("JINGFANG_NIGHTLY_AT", "02:30")
 # Files of finished jobs (uploads, reports, exports) are deleted after this many days.
 JINGFANG_JOB_FILE_DAYS = int(os.environ.get("JINGFANG_JOB_FILE_DAYS", "7"))
+# A page export of more rows than this is produced by the worker and downloaded from the job's page.
+JINGFANG_EXPORT_BACKGROUND_ROWS = int(os.environ.get("JINGFANG_EXPORT_BACKGROUND_ROWS", "2000"))
 AUTH_USER_MODEL = "accounts.User"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -142,6 +142,11 @@ def send(request, *, count: int, filename: str, build, target: str, detail: dict
     g = gate(request, count=count, title=title or filename.rsplit(".", 1)[0], target=target, personal=personal)
     if g.response is not None:
         return g.response
+    from jingfang.jobs import exporting
+
+    if exporting.should_queue(request, g.count):  # a large export: the worker replays this request
+        return exporting.queue(request, count=g.count, filename=filename, title=g.title)
+    exporting.note_count(request, g.count)
     content = build()
     refusal = g.finish(target, detail)
     if refusal is not None:
