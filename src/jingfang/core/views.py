@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 from jingfang.accounts import roles
@@ -20,8 +20,7 @@ def home(request):
 
 
 def healthz(request):
-    from django.db import connection
+    """For the load balancer: JSON status of the database (and, with ?ready=1, migrations and replica)."""
+    from jingfang.ops.health import healthz as check
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return HttpResponse("ok", content_type="text/plain")
+    return check(request)
