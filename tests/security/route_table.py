@@ -292,6 +292,15 @@ PAGES: dict[str, Rule] = {
     "exports:detail": page({TO, CS}, "export_request", post=None),
     "exports:submit": action(NOBODY, "export_request"),
     "exports:decide": action({TO, CS}, "export_request"),
+    # background jobs: each place's job belongs to its township doctor; only the owner sees it
+    "jobs:list": page(EVERYONE, post=None),
+    "jobs:detail": page({TD}, "job", post=None),
+    "jobs:card": page({TD}, "job", post=None),
+    "jobs:file": page({TD}, {"pk": "job", "purpose": lit("report")}, post=None),
+    "jobs:rerun": action({TD}, "job"),
+    # ledger import: the roles that register patients
+    "imports:upload": page(can(roles.CREATE_PATIENT)),
+    "imports:template": page(can(roles.CREATE_PATIENT), post=None),
     # the API's own pages
     "api:openapi-json": public(schema=True),  # ninja answers any method with the document
     "api:openapi-view": public(schema=True),
@@ -434,4 +443,10 @@ API: dict[str, Rule] = {
     "exports_api_submit": op(NOBODY, {"id": "export_request"}, body={"reason": "核对全村在册患者名单"}),
     # a rejection without a note: 422 once the approver is recognised
     "exports_api_decide": op({TO, CS}, {"id": "export_request"}, body={"decision": "reject", "note": ""}),
+    "jobs_api_list_jobs": op(EVERYONE),
+    "jobs_api_get_job": op({TD}, {"id": "job"}),
+    "jobs_api_get_file": op({TD}, {"id": "job", "purpose": lit("report")}),
+    "jobs_api_rerun_job": op({TD}, {"id": "job"}),
+    "imports_api_import_patients": op(can(roles.CREATE_PATIENT)),
+    "imports_api_template": op(can(roles.CREATE_PATIENT)),
 }

@@ -213,6 +213,7 @@ def build() -> dict:
     _incoming(world, staff)
     _grants(world, staff)
     _export_requests(world)
+    _jobs(world, staff)
     return world
 
 
@@ -259,3 +260,18 @@ def _export_requests(world: dict) -> None:
         draft = exports.open_draft(requester, view_name="registry:patient_export", title="患者名单",
                                    path="/patients/export.xlsx", method="GET", params=[], count=600)
         world[place]["export_request"] = exports.submit(requester, draft, "核对全村在册患者名单")
+
+
+def _jobs(world: dict, staff: dict) -> None:
+    """A background job in each place, started by the place's township doctor, that failed in a way
+    that may be re-run and left a report: only its owner sees it (everyone else: 404)."""
+    from jingfang.jobs import services as jobs
+    from jingfang.jobs.models import Job
+
+    for place in PLACES:
+        job = Job.objects.create(kind="import_patients", title="导入患者台账：台账.xlsx",
+                                 owner=staff[place][roles.TOWNSHIP_DOCTOR], status=Job.FAILED, retryable=True,
+                                 error="后台进程已停止响应")
+        jobs.attach(job, "report", "台账校验报告.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    b"PK")
+        world[place]["job"] = job

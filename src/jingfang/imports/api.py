@@ -20,11 +20,13 @@ def _guard(request) -> None:
 
 
 @router.post("/imports/patients", response={202: JobOut, 403: dict, 409: dict, 422: dict}, summary="上传患者台账导入")
-def import_patients(request, file: File[UploadedFile], mode: Form[str] = services.IMPORT):
+def import_patients(request, file: File[UploadedFile] = None, mode: Form[str] = services.IMPORT):
     """multipart/form-data：file（.xlsx，格式见模板）、mode（import 校验并导入，存在错误行时全部不导入；
     check 仅校验）。返回后台任务（202），在 GET /api/v1/jobs/{id} 查看进度与结果，
     校验报告在 files 中。同一文件已导入过时409。"""
-    _guard(request)
+    _guard(request)  # before the body is judged: a role that may not import learns nothing more
+    if file is None:
+        raise errors.Invalid([errors.FieldError("file", "请选择要上传的台账文件（.xlsx）")])
     job = services.start_import(request.user, file, mode, request=request)
     return Status(202, job_data(job))
 

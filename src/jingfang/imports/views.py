@@ -24,8 +24,8 @@ def _guard(request):
         raise PermissionDenied("您的角色无权导入患者台账")
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
+@login_required
 def upload(request):
     _guard(request)
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -48,8 +48,8 @@ def upload(request):
     })
 
 
-@login_required
 @require_GET
+@login_required
 def template(request):
     _guard(request)
     return xlsx.xlsx_response(sheets.TEMPLATE_NAME, sheets.template())

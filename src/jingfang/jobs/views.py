@@ -43,8 +43,8 @@ def card_context(job: Job) -> dict:
     }
 
 
-@login_required
 @require_GET
+@login_required
 def job_list(request):
     services.reap_stale()
     qs = selectors.jobs_for(request.user).select_related("owner")
@@ -54,8 +54,8 @@ def job_list(request):
     return render(request, "jobs/job_list.html", {"page": page, "kinds": kinds})
 
 
-@login_required
 @require_GET
+@login_required
 def job_detail(request, pk):
     job = selectors.get_job_for(request, pk)
     if job.status == Job.RUNNING:
@@ -64,8 +64,8 @@ def job_detail(request, pk):
     return render(request, "jobs/job_detail.html", card_context(job))
 
 
-@login_required
 @require_GET
+@login_required
 def job_card(request, pk):
     """The polled card (htmx)."""
     job = selectors.get_job_for(request, pk)
@@ -75,8 +75,8 @@ def job_card(request, pk):
     return render(request, "jobs/_card.html", card_context(job))
 
 
-@login_required
 @require_GET
+@login_required
 def job_file(request, pk, purpose):
     job = selectors.get_job_for(request, pk)
     f = JobFile.objects.filter(job=job, purpose=purpose).exclude(purpose=JobFile.INPUT).first()
@@ -92,8 +92,8 @@ def job_file(request, pk, purpose):
     return response
 
 
-@login_required
 @require_POST
+@login_required
 def job_rerun(request, pk):
     job = selectors.get_job_for(request, pk)
     if job.owner_id != request.user.pk:
