@@ -247,6 +247,20 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("JINGFANG_HSTS_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = False
 SECURE_SSL_REDIRECT = not DEBUG and _env_bool("JINGFANG_SSL_REDIRECT", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _env_bool("JINGFANG_BEHIND_PROXY", False) else None
+# The load balancer's health check may call an app server over plain HTTP (ops/health.py).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Read replica (ops/routers.py, docs/deployment.md): when JINGFANG_REPLICA_URL names a PostgreSQL hot
+# standby, report-only pages (statistics, the KPI API) read from it; everything else uses the primary.
+if os.environ.get("JINGFANG_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["JINGFANG_REPLICA_URL"], conn_max_age=int(os.environ.get("JINGFANG_CONN_MAX_AGE", "60"))
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["jingfang.ops.routers.ReplicaRouter"]
+    MIDDLEWARE.append("jingfang.ops.routers.ReplicaReadsMiddleware")
+JINGFANG_REPLICA_MAX_LAG = float(os.environ.get("JINGFANG_REPLICA_MAX_LAG", "30"))
+JINGFANG_REPLICA_STICKY_SECONDS = int(os.environ.get("JINGFANG_REPLICA_STICKY_SECONDS", "10"))
 
 # Encryption at rest of ID numbers and phones (core/crypto.py; README, configuration). Keys are
 # separate from SECRET_KEY: JINGFANG_FIELD_KEYS "k2=<base64 32 bytes>,k1=<…>" (first encrypts, all
