@@ -136,6 +136,9 @@ JINGFANG_NIGHTLY_AT = os.environ.get("JINGFANG_NIGHTLY_AT", "02:30")
 JINGFANG_JOB_FILE_DAYS = int(os.environ.get("JINGFANG_JOB_FILE_DAYS", "7"))
 # A page export of more rows than this is produced by the worker and downloaded from the job's page.
 JINGFANG_EXPORT_BACKGROUND_ROWS = int(os.environ.get("JINGFANG_EXPORT_BACKGROUND_ROWS", "2000"))
+# A patient ledger (imports) may be bigger than other uploads: a county's, in one file.
+JINGFANG_IMPORT_MAX_ROWS = int(os.environ.get("JINGFANG_IMPORT_MAX_ROWS", "100000"))
+JINGFANG_IMPORT_MAX_BYTES = int(os.environ.get("JINGFANG_IMPORT_MAX_BYTES", str(40 * 1024 * 1024)))
 AUTH_USER_MODEL = "accounts.User"
 
 AUTH_PASSWORD_VALIDATORS = [
