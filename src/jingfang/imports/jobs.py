@@ -55,6 +55,7 @@ def run_import(job: Job, report) -> dict:
     except errors.Forbidden as exc:
         jobs.drop_file(job, JobFile.INPUT)
         raise JobFailed(str(exc)) from None
+    sheet.registrations = []  # the checked patients hold what is needed now (memory, at 100,000 rows)
     problems = ledger.problem_rows(sheet, checked.problems)
     summary = [["数据行数", sheet.rows], ["有错误的行", len({p[0] for p in problems})],
                ["已在系统中登记（跳过）", len(checked.skipped)]]
