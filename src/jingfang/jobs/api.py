@@ -100,7 +100,7 @@ def get_file(request, id: int, purpose: str):
     audit.record_request(request, "export", target=f"job:{job.pk}", detail={"file": purpose, "bytes": f.size})
     from urllib.parse import quote
 
-    response = HttpResponse(bytes(f.data), content_type=f.content_type)
+    response = HttpResponse(services.unseal(bytes(f.data)), content_type=f.content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f.name)}"
     response["Cache-Control"] = "no-store"
     return response

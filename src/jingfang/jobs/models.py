@@ -69,7 +69,7 @@ class Job(models.Model):
 
 class JobFile(models.Model):
     """A file belonging to a job, kept in the database so that any web server and any worker see it
-    (and so that it goes when the job's files are purged)."""
+    (and so that it goes when the job's files are purged); ``data`` is encrypted (services.seal)."""
 
     INPUT, REPORT, RESULT = "input", "report", "result"
     PURPOSES = {INPUT: "上传的文件", REPORT: "校验报告", RESULT: "结果文件"}

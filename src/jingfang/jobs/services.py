@@ -3,7 +3,9 @@
 import datetime as dt
 import hashlib
 import logging
+import os
 
+from cryptography.exceptions import InvalidTag
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -52,11 +54,41 @@ def submit_scheduled(kind: str, key: str, *, title: str, params: dict | None = N
         return None
 
 
+# Job files hold personal data (an uploaded ledger is full of ID numbers and phones): they are
+# encrypted at rest like the identifier columns, with the current field key (core.crypto), as
+# b"v1:<key id>:" + nonce + AES-GCM ciphertext. They live days, so a key rotation leaves them be.
+SEALED = b"v1:"
+AAD = b"jingfang job file"
+
+
+def seal(data: bytes) -> bytes:
+    from jingfang.core import crypto
+
+    ring = crypto.keyring()
+    nonce = os.urandom(crypto.NONCE_BYTES)
+    return SEALED + ring.current.encode() + b":" + nonce + ring.aead[ring.current].encrypt(nonce, data, AAD)
+
+
+def unseal(stored: bytes) -> bytes:
+    from jingfang.core import crypto
+
+    if not stored.startswith(SEALED):
+        raise crypto.DecryptionError("任务文件不是加密格式")
+    kid, _, body = stored[len(SEALED):].partition(b":")
+    aead = crypto.keyring().aead.get(kid.decode())
+    if aead is None:
+        raise crypto.DecryptionError(f"任务文件由字段密钥 {kid.decode()} 加密，但未配置此密钥")
+    try:
+        return aead.decrypt(body[: crypto.NONCE_BYTES], body[crypto.NONCE_BYTES :], AAD)
+    except InvalidTag:
+        raise crypto.DecryptionError("任务文件解密失败（密钥被替换或数据被篡改）") from None
+
+
 def attach(job: Job, purpose: str, name: str, content_type: str, data: bytes) -> JobFile:
     JobFile.objects.filter(job=job, purpose=purpose).delete()
     return JobFile.objects.create(
         job=job, purpose=purpose, name=name[:200], content_type=content_type[:100], size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(), data=data,
+        sha256=hashlib.sha256(data).hexdigest(), data=seal(data),
     )
 
 
@@ -66,7 +98,7 @@ def drop_file(job: Job, purpose: str) -> None:
 
 def file_bytes(job: Job, purpose: str) -> bytes | None:
     data = JobFile.objects.filter(job=job, purpose=purpose).values_list("data", flat=True).first()
-    return None if data is None else bytes(data)
+    return None if data is None else unseal(bytes(data))
 
 
 def rerun(job: Job) -> Job:

@@ -85,8 +85,8 @@ def job_file(request, pk, purpose):
         return render(request, "jobs/file_gone.html", {"job": job}, status=404)
     audit.record_request(request, "export", target=f"job:{job.pk}", detail={"file": purpose, "bytes": f.size})
     if f.content_type == xlsx.XLSX_TYPE:
-        return xlsx.xlsx_response(f.name, bytes(f.data))
-    response = HttpResponse(bytes(f.data), content_type=f.content_type)
+        return xlsx.xlsx_response(f.name, services.unseal(bytes(f.data)))
+    response = HttpResponse(services.unseal(bytes(f.data)), content_type=f.content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f.name)}"
     response["Cache-Control"] = "no-store"
     return response

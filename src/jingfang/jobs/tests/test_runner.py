@@ -118,3 +118,15 @@ def test_old_files_are_purged(immediate):
     Job.objects.filter(pk=job.pk).update(finished_at=timezone.now() - dt.timedelta(days=8))
     assert services.purge_files(7) == 1
     assert services.file_bytes(job, "report") is None
+
+
+def test_job_files_are_encrypted_at_rest():
+    job = _job()
+    ledger = "姓名,身份证号\n王建国,990102197804120315\n".encode()
+    services.attach(job, "input", "台账.xlsx", "application/octet-stream", ledger)
+    from jingfang.jobs.models import JobFile
+
+    stored = bytes(JobFile.objects.get(job=job).data)
+    assert b"990102197804120315" not in stored and "王建国".encode() not in stored
+    assert stored.startswith(b"v1:")
+    assert services.file_bytes(job, "input") == ledger
