@@ -141,6 +141,7 @@ def test_postgresql_primary_and_replica():
     assert "host=" in replica["primary_conninfo"] and "password" not in replica["primary_conninfo"]
     assert replica["primary_slot_name"] == "'replica1'"
     assert int(replica["max_connections"]) >= int(primary["max_connections"])
+    assert primary["wal_log_hints"] == replica["wal_log_hints"] == "on"  # pg_rewind after a failover
 
 
 @pytest.mark.skipif(not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()) or not shutil.which("openssl"),
