@@ -3,8 +3,8 @@
 ``tick()`` runs every minute in a thread of `jingfang worker`: it gives up on dead runs
 (``services.reap_stale``) and, once a day after ``JINGFANG_NIGHTLY_AT`` (local time, within the
 following hours, so that a worker started at noon does not recompute at noon), queues the nightly
-recomputation and purges old job files. Each day's run has a unique ``schedule_key``, so several
-workers queue it once.
+recomputation and purges old job files and the task queue's old finished rows. Each day's run has
+a unique ``schedule_key``, so several workers queue it once.
 """
 
 import datetime as dt
@@ -52,11 +52,20 @@ def tick(now: dt.datetime | None = None) -> list[str]:
         if job is not None:
             done.append(f"queued job {job.pk}")
             services.purge_files(now=now)
+            _prune_task_results()
         # After the schedules: the KPI counts per township that county-and-above KPI tables add up.
         stats = services.submit_scheduled("stats_snapshot", f"{key}:stats", title="夜间汇总工作指标")
         if stats is not None:
             done.append(f"queued job {stats.pk}")
     return done
+
+
+def _prune_task_results() -> None:
+    """The task queue's own finished rows (django-tasks-db); the Job rows are the record users keep."""
+    from django.core.management import call_command
+
+    days = str(int(getattr(settings, "JINGFANG_JOB_FILE_DAYS", 7)))
+    call_command("prune_db_task_results", "--min-age-days", days, verbosity=0)
 
 
 def run_forever(stop: threading.Event, every: float = 60.0) -> None:
