@@ -17,8 +17,7 @@ from .progress import live
 router = Router(tags=["后台任务"])
 
 
-class Detail(Schema):
-    detail: str
+Detail = api_support.Detail  # one schema of that name in the OpenAPI document
 
 
 class FileOut(Schema):
