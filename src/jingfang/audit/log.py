@@ -34,6 +34,7 @@ def _forbidden(text: str) -> bool:
 
 
 def _scrub(text: str) -> str:
+    text = text.replace("\x00", "")  # a NUL sent by a client: PostgreSQL stores no NUL in text
     labels, codes = _diagnosis_words()
     if text in codes:
         return SCRUBBED
@@ -49,6 +50,8 @@ def _clean(value, where: str, strict: bool):
         return {_clean(str(k), where, strict): _clean(v, where, strict) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_clean(v, where, strict) for v in value]
+    if isinstance(value, str):
+        value = value.replace("\x00", "")  # a NUL sent by a client: PostgreSQL stores no NUL in text
     if isinstance(value, str) and _forbidden(value):
         if strict:
             raise ValueError(f"审计{where}不得包含证件号或诊断：{_scrub(value)[:80]}")
