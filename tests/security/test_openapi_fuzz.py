@@ -125,6 +125,7 @@ FOUND = [
     ("PUT", "/api/v1/relief-funds/990102000000/99999", 422),
     ("GET", "/api/v1/campaigns/3987209088675704256677202100224/persons", 404),  # beyond any id
     ("POST", "/api/v1/exports/requests/259703864368740503353378592420167417856/decide", 404),
+    ("POST", "/api/v1/patients/1378297611052316884992/reveal", 404),  # SQLite: OverflowError in a grant lookup
 ]
 
 

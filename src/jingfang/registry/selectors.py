@@ -66,6 +66,8 @@ def get_patient_for(request, pk, *, action: str = "view", audit_success: bool = 
     user = request.user
     try:
         pk = int(pk)
+        if not 0 < pk < 2**63:  # beyond any id (SQLite cannot even compare it: OverflowError)
+            raise ValueError(pk)
     except (TypeError, ValueError):
         audit.record_request(request, action, outcome="not_found", target=f"patient:{str(pk)[:40]}")
         raise Http404("患者不存在") from None
