@@ -50,10 +50,17 @@ def _int(value, allowed, default):
     return value if value in allowed else default
 
 
-def regions_for(user) -> list[Region]:
-    """The user's region and the regions within it, for the region picker (not personal data)."""
+def regions_for(user, current: Region | None = None) -> list[Region]:
+    """The user's region and the regions within it down to two levels below, for the region picker (not
+    personal data): a county user picks townships and villages as before, a province user cities and
+    counties (not its twenty thousand villages); the region shown is always in the list."""
     lo, hi = codes.code_range(user.region_id)
-    return list(Region.objects.filter(code__gte=lo, code__lte=hi, level__gte=codes.COUNTY).order_by("code"))
+    level = codes.level_of(user.region_id)
+    regions = list(Region.objects.filter(code__gte=lo, code__lte=hi, level__gte=level, level__lte=level + 2)
+                   .order_by("code"))
+    if current is not None and all(r.code != current.code for r in regions):
+        regions = sorted([*regions, current], key=lambda r: r.code)
+    return regions
 
 
 def ranked(rows: list[tuple[Region, list[KPI]]], key: str) -> list[tuple[Region, KPI, list[KPI]]]:
@@ -73,7 +80,7 @@ def _who(user) -> str:
 
 
 def _context(request, region, period, warning) -> dict:
-    return {"region": region, "period": period, "warning": warning, "regions": regions_for(request.user),
+    return {"region": region, "period": period, "warning": warning, "regions": regions_for(request.user, region),
             "can_export": permissions.can_export(request.user), "qs": request.GET.urlencode(),
             "base_qs": f"region={region.code}&start={period.start}&end={period.end}"}
 
