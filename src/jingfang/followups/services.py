@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
@@ -36,7 +37,7 @@ def _bump(patient: Patient) -> None:
     the file on the old version is then refused), then reload the file under that row lock: the
     instance was read before the lock, and saving it as read would silently undo an edit accepted
     in between."""
-    Patient.objects.filter(pk=patient.pk).update(version=F("version") + 1)
+    Patient.objects.filter(pk=patient.pk).update(version=F("version") + 1, updated_at=timezone.now())
     patient.refresh_from_db()
 
 
@@ -72,6 +73,7 @@ def record_followup(actor, patient: Patient, data: dict, *, request=None) -> Fol
     with transaction.atomic():
         _bump(patient)
         fu.save()
+        whereabouts_changed = bool(cd.get("died")) or (fu.hospital == "current" and patient.status == "at_home")
         if cd.get("died"):
             patient.status, patient.status_detail, patient.status_since = "deceased", "deceased", cd["death_date"]
             patient.death_date, patient.death_cause = cd["death_date"], cd["death_cause"]
@@ -81,7 +83,10 @@ def record_followup(actor, patient: Patient, data: dict, *, request=None) -> Fol
             patient.status, patient.status_detail, patient.status_since = "hospitalized", "psychiatric_hospital", fu.date
             StatusChange.objects.create(patient=patient, status="hospitalized", detail="psychiatric_hospital",
                                         since=fu.date, note="随访时登记住院", recorded_by=actor)
-        patient.save()
+        if whereabouts_changed:
+            # Only the whereabouts changed here (the rest of the file is written by its own services,
+            # the cached schedule fields by engine.refresh): no rewrite of the whole row.
+            patient.save(update_fields=["status", "status_detail", "status_since", "death_date", "death_cause"])
         measures = engine.medication_measures(patient, fu, actor)
         outcome = engine.refresh(patient)
         actions = list(outcome.actions) + measures
