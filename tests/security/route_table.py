@@ -21,13 +21,15 @@ HOW TO ADD AN ENTRY (a new page or API operation without one fails
   route with one id, or ``{"pk": "patient", "mid": "measure"}``; ``lit("paid")`` is a literal value.
   With ``obj`` the route is jurisdiction-scoped: every allowed role gets 200/302/4xx-validation for the
   object inside its jurisdiction and exactly 404 for the one outside (``outside=`` overrides).
-- Expected outcomes: "allow" (2xx, a redirect that is not to the login page, or a 400/409/422
-  validation answer: authorization passed), "deny" (403), "hide" (404), "login" (anonymous: redirect
-  to the login page, or 401 from the API), "method" (405). A role outside ``who`` must get "deny" or
-  "hide"; anonymous must get "login" on every non-public route; nobody ever gets a 5xx.
-- Write bodies: pages are POSTed empty; an API write whose schema would refuse ``{}`` gets a valid
-  ``body=`` (values may name world objects as ``"{patient}"``), so that authorization is what decides.
-  Each request runs in a savepoint that is rolled back, so nothing a request writes is kept.
+- Expected outcomes: "allow" (2xx, or a redirect that is not to the login page) or "invalid" (a
+  400/409/422 validation answer): authorization passed; "deny" (403), "hide" (404), "login"
+  (anonymous: redirect to the login page, or 401 from the API), "method" (405). A role outside
+  ``who`` must get "deny" or "hide"; anonymous must get "login" on every non-public route; nobody ever
+  gets a 5xx; and no answer to a non-health role carries clinical data.
+- Write bodies: pages are POSTed empty; an API write gets the smallest body its OpenAPI schema accepts
+  (so that authorization, not the schema, decides), with ``body=`` overriding fields (values may name
+  world objects, ``"{patient}"``). Each request runs in a savepoint that is rolled back.
+- A new kind of object: add one per place in ``world._objects`` (made through the app's services).
 """
 
 import datetime as dt
