@@ -24,7 +24,9 @@ def cases(world, rows: int) -> list:
 
     from .measure import Case
 
-    township = world.township(0)
+    # A township none of the other measurements samples: it ends up with 100,000 more patients.
+    township = (Region.objects.filter(level=4, code__startswith="97").exclude(code__in=world.townships).order_by("-code")
+                .values_list("code", flat=True).first())
     actor = User.objects.get(username=tree.township_doctor(township))
     villages = list(Region.objects.filter(parent_id=township).values_list("code", flat=True))
     state: dict = {}
