@@ -75,23 +75,26 @@ class Worker(threading.Thread):
             self.unexpected.append(f"follow-up {r.status_code} {r.content[:200]!r}")
 
     def edit(self, client, pid, token):
-        got = client.get(f"/api/v1/patients/{pid}")
-        if got.status_code != 200:
-            self.unexpected.append(f"read {got.status_code}")
-            return
-        version = got.json()["version"]
-        address = f"地址{token}"
-        r = client.patch(f"/api/v1/patients/{pid}", {"address": address, "version": version},
-                         content_type="application/json")
-        if r.status_code == 200:
-            self.edits.append((pid, r.json()["version"], address))
-        elif r.status_code == 409:
+        """Read, then save with the version read; refused (409), read again and retry, as a user would."""
+        for attempt in range(4):
+            got = client.get(f"/api/v1/patients/{pid}")
+            if got.status_code != 200:
+                self.unexpected.append(f"read {got.status_code}")
+                return
+            version = got.json()["version"]
+            address = f"地址{token}-{attempt}"
+            r = client.patch(f"/api/v1/patients/{pid}", {"address": address, "version": version},
+                             content_type="application/json")
+            if r.status_code == 200:
+                self.edits.append((pid, r.json()["version"], address))
+                return
+            if r.status_code != 409:
+                self.unexpected.append(f"edit {r.status_code} {r.content[:200]!r}")
+                return
             body = r.json()
             if body.get("current_version", 0) <= version:
                 self.unexpected.append(f"409 without a newer version: {body}")
             self.refused.append((pid, address))
-        else:
-            self.unexpected.append(f"edit {r.status_code} {r.content[:200]!r}")
 
 
 def test_concurrent_followups_and_edits_keep_every_accepted_write(users, make_patient):
