@@ -57,22 +57,23 @@ def job_list(request):
 @require_GET
 @login_required
 def job_detail(request, pk):
-    job = selectors.get_job_for(request, pk)
-    if job.status == Job.RUNNING:
-        services.reap_stale()
-        job.refresh_from_db()
-    return render(request, "jobs/job_detail.html", card_context(job))
+    return render(request, "jobs/job_detail.html", card_context(_current_job(request, pk)))
 
 
 @require_GET
 @login_required
 def job_card(request, pk):
     """The polled card (htmx)."""
+    return render(request, "jobs/_card.html", card_context(_current_job(request, pk)))
+
+
+def _current_job(request, pk) -> Job:
+    """The user's job; a running one whose worker died is first marked failed."""
     job = selectors.get_job_for(request, pk)
     if job.status == Job.RUNNING:
         services.reap_stale()
         job.refresh_from_db()
-    return render(request, "jobs/_card.html", card_context(job))
+    return job
 
 
 @require_GET
