@@ -140,6 +140,7 @@ JINGFANG_EXPORT_BACKGROUND_ROWS = int(os.environ.get("JINGFANG_EXPORT_BACKGROUND
 JINGFANG_IMPORT_MAX_ROWS = int(os.environ.get("JINGFANG_IMPORT_MAX_ROWS", "100000"))
 JINGFANG_IMPORT_MAX_BYTES = int(os.environ.get("JINGFANG_IMPORT_MAX_BYTES", str(40 * 1024 * 1024)))
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["jingfang.accounts.backends.UserBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

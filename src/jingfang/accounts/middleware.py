@@ -1,5 +1,6 @@
 """Session policy for signed-in users: idle timeout, absolute lifetime, enrol-first, password expiry."""
 
+import functools
 import time
 from urllib.parse import urlencode
 
@@ -50,13 +51,7 @@ class SessionPolicyMiddleware:
         path = request.path
         if path.startswith("/" + settings.STATIC_URL.lstrip("/")):
             return True
-        return path in {
-            reverse("accounts:login"),
-            reverse("accounts:login_otp"),
-            reverse("accounts:logout"),
-            reverse("accounts:password_change"),
-            reverse("accounts:totp_enrol"),
-        }
+        return path in _exempt_paths()
 
     def _before(self, request):
         user = getattr(request, "user", None)
@@ -91,6 +86,13 @@ class SessionPolicyMiddleware:
         if not _is_api(request) and not self._exempt(request) and user.password_expired():
             return _redirect(request, _with_next(request, "accounts:password_change"))
         return None
+
+
+@functools.cache
+def _exempt_paths() -> frozenset[str]:
+    """The pages a signed-in user may reach before enrolling or changing an expired password."""
+    names = ("login", "login_otp", "logout", "password_change", "totp_enrol")
+    return frozenset(reverse(f"accounts:{name}") for name in names)
 
 
 def _with_next(request, url_name: str) -> str:

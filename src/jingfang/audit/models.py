@@ -93,7 +93,7 @@ class AuditEvent(models.Model):
             raise AppendOnly("审计记录不可修改")
         from . import chain
 
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):  # inside a caller's transaction, no savepoint is needed
             head = chain.lock_free_head()
             self.chain = head.pk - 1
             self.seq, self.prev_hash, self.at = head.seq + 1, head.last_hash, timezone.now()

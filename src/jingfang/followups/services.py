@@ -94,8 +94,9 @@ def record_followup(actor, patient: Patient, data: dict, *, request=None) -> Fol
         fu.next_rule = outcome.rule[:200]
         fu.actions = actions
         fu.save(update_fields=["next_due_date", "next_rule", "actions"])
-    audit.record(actor, "create", request=request, patient_id=patient.pk, target=f"followup:{fu.pk}",
-                 detail={"seen": fu.seen, "mode": fu.mode})
+        # In the same transaction: the record and its audit row are stored together or not at all.
+        audit.record(actor, "create", request=request, patient_id=patient.pk, target=f"followup:{fu.pk}",
+                     detail={"seen": fu.seen, "mode": fu.mode})
     return FollowUpResult(fu, fu.condition or None, patient.next_due_date, reasons, actions)
 
 

@@ -67,6 +67,15 @@ def prefix_of(code: str) -> str:
     return code[: PREFIX_LENGTH[level_of(code)]]
 
 
+def ancestor_codes(code: str) -> list[str]:
+    """The codes of the regions above ``code`` that its digits imply, nearest first."""
+    out = []
+    for level in range(level_of(code) - 1, PROVINCE - 1, -1):
+        prefix = code[: PREFIX_LENGTH[level]]
+        out.append(prefix + "0" * (12 - len(prefix)))
+    return out
+
+
 def code_range(code: str) -> tuple[str, str]:
     """Inclusive range of 12-digit codes at or beneath ``code``."""
     prefix = prefix_of(code)

@@ -36,13 +36,21 @@ class Region(models.Model):
         return codes.code_range(self.code)
 
     def ancestors(self) -> list["Region"]:
-        """From the root down to the parent (one query per level, at most four)."""
+        """From the root down to the parent. The parents the code's digits imply come in one query
+        (remembered on this instance); a parent outside that pattern is followed row by row."""
+        cached = getattr(self, "_ancestors", None)
+        if cached is not None:
+            return cached
+        implied = codes.ancestor_codes(self.code) if self.parent_id else []
+        found = {r.code: r for r in Region.objects.filter(code__in=implied)} if implied else {}
         chain = []
-        node = self.parent
-        while node is not None:
+        code = self.parent_id
+        while code is not None:
+            node = found.get(code) or Region.objects.get(pk=code)
             chain.append(node)
-            node = node.parent
-        return list(reversed(chain))
+            code = node.parent_id
+        self._ancestors = list(reversed(chain))
+        return self._ancestors
 
     def full_name(self) -> str:
         """'示范县青山镇东坡村': from the county down (or the name alone above county level)."""

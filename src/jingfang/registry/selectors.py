@@ -88,6 +88,8 @@ def get_patient_for(request, pk, *, action: str = "view", audit_success: bool = 
         raise Http404("患者不存在")
     if audit_success:
         audit.record_request(request, action, patient_id=patient.pk, target=f"patient:{patient.pk}")
+    if patient.household_region_id == patient.region_id:
+        patient.household_region = patient.region  # one object: its ancestors are read once
     return patient
 
 

@@ -111,19 +111,22 @@ def patient_detail(request, pk):
     role = request.user.role
     # Opened under an emergency grant (outside the jurisdiction): read-only, no link to anything else.
     grant = getattr(request, "emergency_grant", None)
+    guardians = list(patient.guardians.all())
+    region_full = patient.region.full_name()
     context = {
         "p": patient,
-        "region_full": patient.region.full_name(),
-        "household_full": patient.household_region.full_name(),
+        "region_full": region_full,
+        "household_full": (region_full if patient.household_region_id == patient.region_id
+                           else patient.household_region.full_name()),
         "status_detail_label": vocab.STATUS_DETAILS.get(patient.status, {}).get(patient.status_detail, ""),
         "sees_clinical": roles.sees_clinical(role),
         "can_edit": roles.can(role, roles.EDIT_PATIENT),
         "can_status": roles.can(role, roles.CHANGE_STATUS),
         "can_reveal": roles.can(role, roles.REVEAL_IDENTIFIERS),
-        "guardians": patient.guardians.all(),
+        "guardians": guardians,
         "history": patient.status_history.select_related("recorded_by")[:20],
         "revisions": patient.revisions.select_related("user")[:10],
-        "key_reasons": serializers.reasons_for(patient, role, list(patient.guardians.all())),
+        "key_reasons": serializers.reasons_for(patient, role, guardians),
     }
     if grant is not None:
         context.update(emergency_grant=grant, can_edit=False, can_status=False)
