@@ -42,6 +42,21 @@ def test_stable_visit_sets_next_due_three_months_on_national(users, patient):
     assert AuditEvent.objects.filter(action="create", target__startswith="followup:", patient_id=patient.pk).exists()
 
 
+def test_follow_up_and_its_audit_row_are_stored_together(users, patient, monkeypatch):
+    from jingfang.audit import log
+
+    version = patient.version
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(log, "record", fail)
+    with pytest.raises(RuntimeError):
+        services.record_followup(users["vdoc"], patient, seen())
+    patient.refresh_from_db()
+    assert not FollowUp.objects.filter(patient=patient).exists() and patient.version == version
+
+
 def test_risk_three_is_unstable_with_escalations_and_key_person(users, patient):
     result = services.record_followup(users["vdoc"], patient, seen(risk_level=3))
     patient.refresh_from_db()
