@@ -15,12 +15,14 @@ from jingfang.core import bulk
 from . import engine
 
 
-def on_patients_registering(sender, patients, guardians, **kwargs):
-    return plan_new(patients, guardians)
+def on_patients_registering(sender, patients, guardians, context=None, **kwargs):
+    return plan_new(patients, guardians, context=context)
 
 
-def plan_new(patients: list, guardians: list, on=None):
-    """Set each new patient's cached schedule fields; return the writer of their due items and flags."""
+def plan_new(patients: list, guardians: list, on=None, context: dict | None = None):
+    """Set each new patient's cached schedule fields; return the writer of their due items and flags.
+    ``context``: a dict kept across the batches of one import, holding the villages' policy profiles
+    and the schedules computed so far (looked up once per import instead of once per batch)."""
     from .models import DueItem, FlagChange
     from .schedule import schedule
 
@@ -29,10 +31,11 @@ def plan_new(patients: list, guardians: list, on=None):
 
     cache = Guardian._meta.get_field("patient").remote_field.cache_name  # "guardians"
     dues, flag_rows = [], []
-    profiles: dict[str, object] = {}
-    # schedule() of a patient without history depends only on the profile and the state: patients
-    # registered together mostly share both, so each distinct pair is computed once.
-    planned: dict[tuple, list] = {}
+    shared = {} if context is None else context.setdefault("followups.bulk", {})
+    profiles: dict[str, object] = shared.setdefault("profiles", {})
+    # schedule() of a patient without history depends only on the profile, the state and the day:
+    # patients registered together mostly share all three, so each distinct one is computed once.
+    planned: dict[tuple, list] = shared.setdefault(("planned", on), {})
     for p, guardian in zip(patients, guardians, strict=True):
         profile = profiles.get(p.region_id)
         if profile is None:

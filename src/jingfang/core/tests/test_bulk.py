@@ -10,7 +10,7 @@ from jingfang.core import bulk
 from jingfang.followups.models import DueItem
 from jingfang.jobs.models import Job
 from jingfang.registry import selectors
-from jingfang.registry.models import Guardian
+from jingfang.registry.models import Guardian, StatusChange
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +45,35 @@ def test_plain_rows_with_attribute_names(make_patient):
     bulk.insert(DueItem, [row])
     item = DueItem.objects.get(patient=patient, rule_id="x:y")
     assert (item.due_date, item.escalations, item.key_person) == (dt.date(2026, 5, 1), ["上报"], True)
+
+
+def test_build_gives_what_the_constructor_gives():
+    from jingfang.registry.models import Patient
+
+    values = {"name": "王建国", "region_id": "990102001001", "birth_date": dt.date(1980, 5, 17), "past_symptoms": []}
+    built, made = bulk.build(Patient, values), Patient(**values)
+    attrs = {k: v for k, v in built.__dict__.items() if k != "_state"}
+    assert attrs == {k: v for k, v in made.__dict__.items() if k != "_state"}
+    assert built._state.adding and built._state.db is None and built.pk is None
+    other = bulk.build(Patient, values)
+    assert other.key_reasons == [] and other.key_reasons is not built.key_reasons  # callable defaults: own values
+    guardian = bulk.build(Guardian, {"name": "赵监护", "relation": "spouse", "phone": "13912345678"})
+    assert guardian.is_primary is True and guardian.address == "" and guardian.patient_id is None
+
+
+def test_timestamps_and_json_as_save_would_store_them(make_patient):
+    patient = make_patient()
+    rows = [SimpleNamespace(patient_id=patient.pk, region_code=patient.region_id, kind="followup",
+                            due_date=dt.date(2026, 5, 1), window_start=dt.date(2026, 4, 20), rule="规则",
+                            rule_id=f"x:{i}", mode="", escalations=value, notes=[], provisional=False, key_person=False)
+            for i, value in enumerate([[], ["上报", "复核"], [{"a": 1}]])]
+    bulk.insert(DueItem, rows)
+    stored = {d.rule_id: d for d in DueItem.objects.filter(patient=patient, rule_id__startswith="x:")}
+    assert [stored[f"x:{i}"].escalations for i in range(3)] == [[], ["上报", "复核"], [{"a": 1}]]
+    changes = [SimpleNamespace(patient_id=patient.pk, status="at_home", detail="", since=dt.date(2026, 1, 2),
+                               note=f"第{i}条", recorded_by_id=None) for i in range(3)]
+    bulk.insert(StatusChange, changes)
+    stored = StatusChange.objects.filter(patient=patient, note__startswith="第")
+    times = {s.recorded_at for s in stored}
+    assert len(stored) == 3 and len(times) == 1 and None not in times  # one time per call
+    assert changes[0].recorded_at == times.pop()  # set on the rows, as save() would
