@@ -6,6 +6,7 @@ odd for men and even for women.
 
 import datetime as dt
 import re
+from operator import mul
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
@@ -23,8 +24,9 @@ def normalize(raw: str) -> str:
 
 
 def check_digit(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
-    return _CHECK[total % 11]
+    if len(first17) != 17:
+        raise ValueError("check_digit takes the first 17 characters")
+    return _CHECK[sum(map(mul, map(int, first17), _WEIGHTS)) % 11]
 
 
 def parse(raw: str, today: dt.date | None = None) -> tuple[str, dt.date, str]:

@@ -69,6 +69,7 @@ def read(data: bytes, actor, *, progress: Callable[[int], None] | None = None) -
     sheet = Sheet()
     villages: Villages | None = None
     found: dict[int, cols.Column] | None = None
+    plan: list = []
     for row in fastsheet.rows(data, max_rows=lim.max_rows, max_cols=lim.max_cols, leading=5):
         if found is None:
             matched, unknown = cols.match_headers(row.cells)
@@ -76,15 +77,18 @@ def read(data: bytes, actor, *, progress: Callable[[int], None] | None = None) -
                 found, sheet.ignored = matched, unknown
                 _require_columns(found)
                 sheet.headers = {c.key: c.header for c in found.values()}
+                plan = _plan(found)
             elif row.number > 5:
                 break
             continue
         if villages is None:
             villages = Villages(actor)
         sheet.rows += 1
-        _read_row(row, found, villages, sheet)
-        if progress:
+        _read_row(row, plan, villages, sheet)
+        if progress and not sheet.rows % 64:
             progress(sheet.rows)
+    if progress and sheet.rows % 64:
+        progress(sheet.rows)
     if found is None:
         raise uploads.UploadRejected("前5行中没有找到表头（姓名、身份证号等列名），请使用导入模板")
     return sheet
@@ -99,24 +103,52 @@ def _require_columns(found: dict) -> None:
         raise uploads.UploadRejected(MISSING.format(names="、".join(missing)))
 
 
-def _read_row(row: uploads.Row, found: dict, villages: Villages, sheet: Sheet) -> None:
+GUARDIAN, EXTRA, DATA = 0, 1, 2
+MEMO_KINDS = ("choice", "bool", "code")  # few distinct values, read the same way every time
+MEMO_LIMIT = 5000
+
+
+def _plan(found: dict) -> list[tuple]:
+    """Per sheet column: (index, column, reader, where the value goes, its key there, memo or None)."""
+    plan = []
+    for i, column in found.items():
+        if column.key.startswith("guardian."):
+            where, key = GUARDIAN, column.key[9:]
+        elif column.key in ("sex", "region_name"):
+            where, key = EXTRA, column.key
+        else:
+            where, key = DATA, column.key
+        memo = {} if column.kind in MEMO_KINDS else None
+        plan.append((i, column, cols.READERS[column.kind], where, key, memo))
+    return plan
+
+
+def _read_row(row: uploads.Row, plan: list, villages: Villages, sheet: Sheet) -> None:
     data: dict = {}
     guardian: dict = {}
     extra: dict = {}
     cells, width = row.cells, len(row.cells)
-    for i, column in found.items():
+    for i, column, reader, where, key, memo in plan:
         value = cells[i] if i < width else None
-        try:
-            parsed = None if value is None and column.kind == "text" else cols.READERS[column.kind](value, column)
-        except cols.CellError as exc:
-            sheet.problems.append((row.number, column.header, str(exc)))
-            continue
-        if column.key.startswith("guardian."):
-            guardian[column.key[9:]] = parsed
-        elif column.key in ("sex", "region_name"):
-            extra[column.key] = parsed
-        elif parsed not in ("", None, False):
-            data[column.key] = parsed
+        if value is None and column.kind == "text":
+            parsed = None
+        elif memo is not None and type(value) is str and value in memo:
+            parsed = memo[value]  # only text cells are remembered: 1, 1.0 and True are equal keys
+        else:
+            try:
+                parsed = reader(value, column)
+            except cols.CellError as exc:
+                sheet.problems.append((row.number, column.header, str(exc)))
+                continue
+            if memo is not None and type(value) is str and len(memo) < MEMO_LIMIT:
+                memo[value] = parsed
+        if where == DATA:
+            if parsed not in ("", None, False):
+                data[key] = parsed
+        elif where == GUARDIAN:
+            guardian[key] = parsed
+        else:
+            extra[key] = parsed
     region_name = extra.get("region_name", "")
     if region_name:
         try:
@@ -134,14 +166,22 @@ def _read_row(row: uploads.Row, found: dict, villages: Villages, sheet: Sheet) -
         if data.get("region_code"):
             data["household_region_code"] = data["region_code"]
     sex = extra.get("sex")
-    if sex and data.get("id_number") and idnumber.is_valid(data["id_number"]):
-        derived = idnumber.parse(data["id_number"])[2]
+    derived = _sex_of(data["id_number"]) if sex and data.get("id_number") else None
+    if derived is not None:
         if derived != sex:
             sheet.problems.append((row.number, cols.BY_KEY["sex"].header,
                                    f"性别与身份证号不符（身份证号显示为{'男' if derived == 'M' else '女'}）"))
     # A row with unreadable cells is still checked by the registry, so that all its problems are
     # reported at once (the import is refused anyway).
     sheet.registrations.append(Registration(line=row.number, data=data, guardian=guardian or None))
+
+
+def _sex_of(number: str) -> str | None:
+    """The sex a valid ID number shows; None for an invalid one (the registry reports it)."""
+    try:
+        return idnumber.parse(number)[2]
+    except idnumber.InvalidIdNumber:
+        return None
 
 
 def header_for(sheet: Sheet, field_name: str) -> str:
