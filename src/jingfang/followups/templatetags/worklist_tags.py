@@ -51,3 +51,14 @@ def worklist_rows(items, on, can_roll_call: bool, can_record_followup: bool) -> 
         cells.append(f"<td>{action}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     return mark_safe("\n".join(out))
+
+
+@register.simple_tag
+def village_rows(villages, on) -> str:
+    """The table of counts per village above the list (a county has a few hundred villages)."""
+    on_text = on.isoformat()
+    return mark_safe("".join(
+        f'<tr><td><a href="?on={on_text}&region={escape(v["code"])}">{escape(v["name"])}</a></td>'
+        f'<td>{f"""<strong style="color:var(--bad)">{int(v["overdue"])}</strong>""" if v["overdue"] else "0"}</td>'
+        f'<td>{int(v["due"])}</td><td>{int(v["upcoming"])}</td></tr>'
+        for v in villages))
