@@ -25,3 +25,11 @@ class FollowupsConfig(AppConfig):
         from .recompute import on_policies_changed
 
         policies_changed.connect(on_policies_changed, dispatch_uid="followups.policies_changed")
+        from django.db.models.signals import post_delete, post_save
+
+        from jingfang.regions.models import Region
+
+        from .engine import clear_caches
+
+        post_save.connect(clear_caches, sender=Region, dispatch_uid="followups.region_saved")
+        post_delete.connect(clear_caches, sender=Region, dispatch_uid="followups.region_deleted")

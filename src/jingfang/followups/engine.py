@@ -15,12 +15,15 @@ from .workdays import WorkCalendar
 
 log = logging.getLogger(__name__)
 _TTL = 60.0
-_profile_names: dict[str, tuple[float, str]] = {}
+# The regions that set a profile themselves (few: a province, some counties or townships), as
+# {code: profile name}, read at most once a minute per process; any region's code resolves against it.
+_policy_settings: list = [0.0, None]
 _calendar: list = [0.0, None]
 
 
-def clear_caches() -> None:
-    _profile_names.clear()
+def clear_caches(*args, **kwargs) -> None:
+    """Forget the cached profile settings and calendar (also connected to Region saves and deletes)."""
+    _policy_settings[0], _policy_settings[1] = 0.0, None
     _calendar[0], _calendar[1] = 0.0, None
     policy.clear_cache()
 
@@ -34,17 +37,18 @@ def chain_codes(code: str) -> list[str]:
     return out
 
 
+def _settings() -> dict[str, str]:
+    now = time.monotonic()
+    if _policy_settings[1] is None or now - _policy_settings[0] > _TTL:
+        _policy_settings[1] = dict(Region.objects.exclude(policy="").values_list("code", "policy"))
+        _policy_settings[0] = now
+    return _policy_settings[1]
+
+
 def profile_name_for(region_code: str) -> str:
     """The profile set on the region or its nearest ancestor; national-2018 when none is."""
-    now = time.monotonic()
-    hit = _profile_names.get(region_code)
-    if hit and now - hit[0] < _TTL:
-        return hit[1]
-    chain = chain_codes(region_code)
-    found = dict(Region.objects.filter(code__in=chain).exclude(policy="").values_list("code", "policy"))
-    name = next((found[c] for c in chain if c in found), policy.DEFAULT_PROFILE)
-    _profile_names[region_code] = (now, name)
-    return name
+    found = _settings()
+    return next((found[c] for c in chain_codes(region_code) if c in found), policy.DEFAULT_PROFILE)
 
 
 def profile_for(region_code: str):
