@@ -6,9 +6,11 @@ are added while a sensitive period covers the date. Scoped through registry.sele
 """
 
 import datetime as dt
+import functools
 import heapq
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 
 from jingfang.regions import codes
@@ -63,11 +65,40 @@ class Item:
 # depending on them: a provider is called as provider(user, lo, hi, on) and returns Items whose rows
 # it has scoped to the village-code range lo..hi (already within the user's jurisdiction).
 PROVIDERS: list = []
+# Probes of a provider: (model, region field) pairs such that the provider has no work unless one of
+# those tables has a row whose region lies in lo..hi. Most regions have no open report card, lead or
+# transfer on most days; one query asks all probes at once and the idle providers are not called.
+PROBES: dict = {}
 
 
-def register_provider(provider) -> None:
+def register_provider(provider, *, probes: tuple = ()) -> None:
     if provider not in PROVIDERS:
         PROVIDERS.append(provider)
+    if probes:
+        PROBES[provider] = tuple(probes)
+        _probe_sql.cache_clear()
+
+
+@functools.cache
+def _probe_sql() -> tuple[str, tuple]:
+    """One statement answering, for every (table, column) probed, whether a row lies in lo..hi."""
+    pairs = sorted({(m._meta.db_table, m._meta.get_field(f).column) for probes in PROBES.values() for m, f in probes})
+    if not pairs:
+        return "", ()
+    quote = connection.ops.quote_name
+    parts = [f"EXISTS(SELECT 1 FROM {quote(t)} WHERE {quote(c)} BETWEEN %s AND %s)" for t, c in pairs]
+    return "SELECT " + ", ".join(parts), tuple(pairs)
+
+
+def _idle_providers(lo: str, hi: str) -> set:
+    sql, pairs = _probe_sql()
+    if not sql:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [lo, hi] * len(pairs))
+        found = {pair for pair, hit in zip(pairs, cursor.fetchone(), strict=True) if hit}
+    return {provider for provider, probes in PROBES.items()
+            if not any((m._meta.db_table, m._meta.get_field(f).column) in found for m, f in probes)}
 
 
 def _matches(item: Item, on: dt.date, horizon: int, kind: str, key_person: bool | None) -> bool:
@@ -96,8 +127,10 @@ def _sort_key(i: Item):
 def _others(user, lo: str, hi: str, on: dt.date, horizon: int, kind: str, key_person: bool | None) -> list[Item]:
     """Roll calls and the providers' work (leads, report cards, meetings…): few, built in Python."""
     items = _roll_calls(user, lo, hi, on)
+    idle = _idle_providers(lo, hi)
     for provider in PROVIDERS:
-        items += provider(user, lo, hi, on)
+        if provider not in idle:
+            items += provider(user, lo, hi, on)
     return [i for i in items if _matches(i, on, horizon, kind, key_person)]
 
 

@@ -8,7 +8,7 @@ class IntakeConfig(AppConfig):
     def ready(self):
         from jingfang.followups.worklist import register_provider
 
-        from .deadlines import PROVIDERS
+        from .deadlines import PROBES, PROVIDERS
 
         for provider in PROVIDERS:
-            register_provider(provider)
+            register_provider(provider, probes=PROBES.get(provider, ()))

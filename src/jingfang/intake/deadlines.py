@@ -151,6 +151,9 @@ def transfer_items(user, lo: str, hi: str, on: dt.date) -> list[Item]:
 
 
 PROVIDERS = (report_card_items, release_items, transfer_items)
+# Each provider reads only rows of its table whose region lies in the worklist's range (followups.worklist).
+PROBES = {report_card_items: ((ReportCard, "township"),), release_items: ((ReleaseNotice, "township"),),
+          transfer_items: ((Transfer, "destination"),)}
 
 
 def overdue_counts(user, on: dt.date | None = None) -> dict:

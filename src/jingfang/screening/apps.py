@@ -8,6 +8,8 @@ class ScreeningConfig(AppConfig):
     def ready(self):
         from jingfang.followups.worklist import register_provider
 
+        from .models import Lead, Person
         from .worklist_items import provider
 
-        register_provider(provider)
+        # leads found in the range, campaign persons living in it: nothing else gives screening work
+        register_provider(provider, probes=((Lead, "region"), (Person, "region")))

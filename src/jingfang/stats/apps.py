@@ -9,8 +9,10 @@ class StatsConfig(AppConfig):
         from jingfang.followups.worklist import register_provider
 
         from .inspections import worklist_items
+        from .models import InspectionReport
 
-        register_provider(worklist_items)
+        # overdue rectification items belong to reports of townships in the range
+        register_provider(worklist_items, probes=((InspectionReport, "township"),))
         from jingfang.jobs import kinds
 
         kinds.register("stats_snapshot", "汇总工作指标", "jingfang.stats.snapshots.run_job", rerunnable=True,

@@ -118,3 +118,26 @@ def test_export_and_api(client, users, three):
     assert client.get("/api/v1/worklist?kind=nonsense").status_code == 422
     client.force_login(users["civil"])
     assert client.get("/api/v1/worklist").status_code == 403
+
+
+def test_a_provider_whose_probed_tables_hold_nothing_in_the_range_is_not_asked(users, three):
+    from jingfang.followups import worklist
+
+    calls = []
+
+    def provider(user, lo, hi, on):
+        calls.append((lo, hi))
+        return []
+
+    worklist.register_provider(provider, probes=((SensitivePeriod, "region"),))
+    try:
+        doctor = users["doctor"]
+        worklist.page_for(doctor, TODAY)
+        assert calls == []  # no sensitive period set in the township: the provider is idle
+        SensitivePeriod.objects.create(region_id=doctor.region_id, name="会议", start=TODAY, end=TODAY)
+        worklist.page_for(doctor, TODAY)
+        assert len(calls) == 1
+    finally:
+        worklist.PROVIDERS.remove(provider)
+        worklist.PROBES.pop(provider)
+        worklist._probe_sql.cache_clear()
