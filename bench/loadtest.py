@@ -73,6 +73,8 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (1: sync workers)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--townships", type=int, default=60)
+    parser.add_argument("--wait", default="0.5,1.5",
+                        help="think time of each user between actions, 'min,max' seconds (0,0: as fast as answered)")
     args = parser.parse_args(argv)
     dsn = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jingfang_bench")
     OUT.mkdir(parents=True, exist_ok=True)
@@ -90,6 +92,7 @@ def main(argv=None) -> int:
     try:
         wait_up(f"http://127.0.0.1:{args.port}/accounts/login/")
         env["LOAD_TOWNSHIPS"] = ",".join(townships(dsn, args.townships))
+        env["LOAD_WAIT"] = args.wait
         before = {"gunicorn": cpu_seconds(children(gunicorn.pid))}
         own = os.times()
         locust = subprocess.Popen(
@@ -145,7 +148,7 @@ def markdown(report: dict) -> str:
     wall = report.get("wall_seconds") or 1
     share = ", ".join(f"{k} {v} s ({v / wall:.2f} cores)" for k, v in cpu.items())
     head = (f"{report['args']['users']} users, gunicorn {report['args']['workers']} workers x "
-            f"{report['args']['threads']} threads, {report['args']['run_time']}: "
+            f"{report['args']['threads']} threads, think time {report['args']['wait']} s, {report['args']['run_time']}: "
             f"{total['rps'] if total else '?'} req/s, p50 {total['p50_ms'] if total else '?'} ms, "
             f"p99 {total['p99_ms'] if total else '?'} ms, {total['failures'] if total else '?'} failures. "
             f"CPU used during the run: {share}; load average after {report.get('load_avg')}.")

@@ -28,7 +28,8 @@ _used_supervisors: set[str] = set()
 
 class Signed(FastHttpUser):
     abstract = True
-    wait_time = between(0.5, 1.5)
+    # think time between a user's actions, seconds: LOAD_WAIT="min,max" (bench/loadtest.py --wait)
+    wait_time = between(*(float(x) for x in os.environ.get("LOAD_WAIT", "0.5,1.5").split(",")))
 
     def csrf(self, page: str) -> str:
         r = self.client.get(page, name=page)

@@ -19,25 +19,31 @@ def fetch(sql: str, params: list) -> list:
         return cursor.fetchall()
 
 
-def worklist(code: str, on: dt.date, limit: int | None = None) -> list:
+def worklist(code: str, on: dt.date, limit: int | None = None, counts: bool = True) -> list:
     """The worklist's rows: overdue and due items, and upcoming ones within the horizon, of every
-    patient living in the region, with the patient's name, grade and village name, in the page's order."""
+    patient living in the region, with the patient's name, grade and village name, in the page's order;
+    and (``counts``) what the page shows above them: the number of items per village and state."""
     lo, hi = codes.code_range(code)
     until = on + dt.timedelta(days=HORIZON)
-    sql = """
+    state = "CASE WHEN d.due_date < %s THEN 0 WHEN d.window_start <= %s THEN 1 ELSE 2 END"
+    where = "d.region_code BETWEEN %s AND %s AND (d.window_start <= %s OR d.due_date <= %s)"
+    sql = f"""
         SELECT d.patient_id, p.name, d.region_code, r.name, d.key_person, p.grade, d.kind, d.due_date,
                d.window_start, d.rule, d.rule_id, d.mode, d.escalations, d.notes, d.provisional
         FROM followups_dueitem d
         JOIN registry_patient p ON p.id = d.patient_id
         JOIN regions_region r ON r.code = p.region_code
-        WHERE d.region_code BETWEEN %s AND %s AND (d.window_start <= %s OR d.due_date <= %s)
-        ORDER BY CASE WHEN d.due_date < %s THEN 0 WHEN d.window_start <= %s THEN 1 ELSE 2 END,
-                 d.due_date, d.region_code, p.name"""
+        WHERE {where}
+        ORDER BY {state}, d.due_date, d.region_code, p.name"""
     params = [lo, hi, on, until, on, on]
     if limit:
         sql += " LIMIT %s"
         params.append(limit)
-    return fetch(sql, params)
+    rows = fetch(sql, params)
+    if counts:
+        fetch(f"""SELECT d.region_code, {state}, count(*) FROM followups_dueitem d WHERE {where}
+                  GROUP BY 1, 2""", [on, on, lo, hi, on, until])
+    return rows
 
 
 def patient_page(pid: int) -> None:
