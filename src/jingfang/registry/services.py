@@ -241,22 +241,24 @@ def update_patient(
         return patient
     with transaction.atomic():
         rows = Patient.objects.filter(pk=patient.pk, version=version).update(version=F("version") + 1)
-        if rows != 1:
-            audit.record(actor, "update", request=request, outcome="conflict", patient_id=patient.pk)
-            raise conflict_for(Patient.objects.get(pk=patient.pk), version)
-        updated.version = version + 1
-        if gform is not None:
-            _apply_guardian(patient, gform)
-        if guardian_formset is not None:
-            guardian_formset.save()
-        refresh_flags(updated)
-        updated.save()
-        Revision.objects.create(patient=updated, version=updated.version, user=actor, changes=diff)
-        patient_changed.send(sender=Patient, patient=updated)
-    audit.record(
-        actor, "update", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
-        detail={"fields": sorted(diff), "version": updated.version},
-    )
+        if rows == 1:
+            updated.version = version + 1
+            if gform is not None:
+                _apply_guardian(patient, gform)
+            if guardian_formset is not None:
+                guardian_formset.save()
+            refresh_flags(updated)
+            updated.save()
+            Revision.objects.create(patient=updated, version=updated.version, user=actor, changes=diff)
+            patient_changed.send(sender=Patient, patient=updated)
+            # in the same transaction: the edit and its audit row are stored together or not at all
+            audit.record(
+                actor, "update", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
+                detail={"fields": sorted(diff), "version": updated.version},
+            )
+    if rows != 1:  # another edit came first: refused, and the refusal audited (outside the rolled-back work)
+        audit.record(actor, "update", request=request, outcome="conflict", patient_id=patient.pk)
+        raise conflict_for(Patient.objects.get(pk=patient.pk), version)
     return updated
 
 

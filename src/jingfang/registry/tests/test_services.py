@@ -61,6 +61,31 @@ def test_stale_version_is_refused_with_the_other_change(users, make_patient):
     assert Revision.objects.filter(patient=p).count() == 1
 
 
+def test_an_edit_overtaken_between_reading_and_writing_is_refused_and_audited(users, make_patient):
+    p = make_patient()
+    stale = Patient.objects.get(pk=p.pk)  # read at version 1 ...
+    Patient.objects.filter(pk=p.pk).update(version=2)  # ... another edit commits before this one writes
+    with pytest.raises(errors.Conflict):
+        services.update_patient(users["doctor"], stale, {"address": "迟到的修改"}, version=1)
+    assert Patient.objects.get(pk=p.pk).address != "迟到的修改" and not Revision.objects.filter(patient=p).exists()
+    assert AuditEvent.objects.filter(action="update", outcome="conflict", patient_id=p.pk).count() == 1
+
+
+def test_an_edit_and_its_audit_row_are_stored_together(users, make_patient, monkeypatch):
+    from jingfang.audit import log
+
+    p = make_patient()
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(log, "record", fail)
+    with pytest.raises(RuntimeError):
+        services.update_patient(users["doctor"], p, {"address": "新地址9号"}, version=1)
+    fresh = Patient.objects.get(pk=p.pk)
+    assert fresh.address != "新地址9号" and fresh.version == 1 and not Revision.objects.filter(patient=p).exists()
+
+
 def test_police_cannot_write_clinical_fields(users, make_patient):
     p = make_patient()
     with pytest.raises(errors.Forbidden):
