@@ -45,6 +45,42 @@ def _plain(field) -> bool:
     return isinstance(field, PLAIN) and not isinstance(field, models.DecimalField)
 
 
+def _simple_date(field) -> bool:
+    return type(field) is models.DateField and not (field.auto_now or field.auto_now_add)
+
+
+def _getter(attnames: list):
+    """A function of the object giving the tuple of these attributes (``attrgetter`` gives a bare
+    value for one name)."""
+    if len(attnames) > 1:
+        return attrgetter(*attnames)
+    if attnames:
+        name = attnames[0]
+        return lambda obj: (getattr(obj, name),)
+    return lambda obj: ()
+
+
+_DATE_TYPES = frozenset({type(None), dt.date})
+
+
+def _dates_getter(attnames: list, connection):
+    """The database values of plain date fields, as ``DateField.get_db_prep_save`` gives them: a
+    datetime as its date, then the backend's adaptation. PostgreSQL takes dates as they are, so the
+    usual row (no datetime in it) is passed through untouched."""
+    get = _getter(attnames)
+    adapt = connection.ops.adapt_datefield_value
+    sample = dt.date(2000, 1, 2)
+    as_is = adapt(sample) is sample and adapt(None) is None
+
+    def values(obj):
+        found = get(obj)
+        if as_is and _DATE_TYPES.issuperset(map(type, found)):
+            return found
+        return [adapt(v.date() if isinstance(v, dt.datetime) else v) for v in found]
+
+    return values
+
+
 def _preparer(field, connection, context: dict):
     """A function of the object giving the database value of ``field``: what ``bulk_create`` would send,
     through the shortest path the field allows. ``context`` holds what one ``insert`` call computes
@@ -80,14 +116,6 @@ def _preparer(field, connection, context: dict):
             return value
 
         return timestamp
-    if type(field) is models.DateField and not (field.auto_now or field.auto_now_add):
-        adapt = connection.ops.adapt_datefield_value
-
-        def date_value(obj):
-            value = getattr(obj, attname)
-            return adapt(value.date() if isinstance(value, dt.datetime) else value)
-
-        return date_value
     if type(field) is models.JSONField:
         # the text Django's adapt_json_value gives (SQLite) or wraps as Jsonb (PostgreSQL: COPY sends
         # text either way); the empty values most rows hold are serialised once
@@ -178,22 +206,22 @@ def insert(model, objs: list, *, with_ids: bool = False, batch: int = 2000) -> l
     if with_ids and any(getattr(obj, "pk", None) is None for obj in objs):
         for obj, pk in zip(objs, reserve_ids(model, len(objs), using), strict=True):
             obj.pk = pk
-    # plain columns first, all read by one attrgetter (in C); then those that need preparing
+    # plain columns first, all read by one attrgetter (in C); then the dates, also read at once; then
+    # those that need preparing one by one
     plain = [f for f in fields if _plain(f)]
-    other = [f for f in fields if not _plain(f)]
-    fields = plain + other
+    dates = [f for f in fields if _simple_date(f)]
+    other = [f for f in fields if not _plain(f) and not _simple_date(f)]
+    fields = plain + dates + other
     q = connection.ops.quote_name
     columns = ", ".join(q(f.column) for f in fields)
-    get_plain = attrgetter(*[f.attname for f in plain]) if len(plain) > 1 else None
+    get_plain = _getter([f.attname for f in plain])
+    get_dates = _dates_getter([f.attname for f in dates], connection)
     context = {"ring": crypto.keyring(), "now": timezone.now()}
-    plan = [_preparer(f, connection, context) for f in (other if get_plain else fields)]
+    plan = [_preparer(f, connection, context) for f in other]
     with connection.cursor() as cursor:
         for start in range(0, len(objs), batch):
             chunk = objs[start : start + batch]
-            if get_plain:
-                rows = [[*get_plain(obj), *[prepare(obj) for prepare in plan]] for obj in chunk]
-            else:
-                rows = [[prepare(obj) for prepare in plan] for obj in chunk]
+            rows = [[*get_plain(obj), *get_dates(obj), *[prepare(obj) for prepare in plan]] for obj in chunk]
             if connection.vendor == "postgresql":
                 # a server answers each statement over the network: COPY streams all rows at once
                 with cursor.cursor.copy(f"COPY {q(meta.db_table)} ({columns}) FROM STDIN") as copy:

@@ -20,6 +20,8 @@ class InvalidIdNumber(ValueError):
 
 def normalize(raw: str) -> str:
     """Strip spaces, fold full-width digits and a lower-case x."""
+    if raw and raw.isascii() and raw.isalnum():  # the usual case: nothing to strip or fold
+        return raw.upper()
     return (raw or "").translate(_FULLWIDTH).replace(" ", "").replace("\u3000", "").strip().upper()
 
 

@@ -77,3 +77,14 @@ def test_timestamps_and_json_as_save_would_store_them(make_patient):
     times = {s.recorded_at for s in stored}
     assert len(stored) == 3 and len(times) == 1 and None not in times  # one time per call
     assert changes[0].recorded_at == times.pop()  # set on the rows, as save() would
+
+
+def test_dates_and_datetimes_in_date_columns(make_patient):
+    patient = make_patient()
+    rows = [SimpleNamespace(patient_id=patient.pk, region_code=patient.region_id, kind="followup", due_date=due,
+                            window_start=dt.date(2026, 4, 20), rule="规则", rule_id=f"d:{i}", mode="", escalations=[],
+                            notes=[], provisional=False, key_person=False)
+            for i, due in enumerate([dt.date(2026, 5, 1), dt.datetime(2026, 5, 2, 23, 30)])]
+    bulk.insert(DueItem, rows)
+    stored = dict(DueItem.objects.filter(patient=patient, rule_id__startswith="d:").values_list("rule_id", "due_date"))
+    assert stored == {"d:0": dt.date(2026, 5, 1), "d:1": dt.date(2026, 5, 2)}

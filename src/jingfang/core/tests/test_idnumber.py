@@ -29,3 +29,11 @@ def test_parse():
     bad = number[:17] + ("0" if number[17] != "0" else "1")
     with pytest.raises(idnumber.InvalidIdNumber, match="校验位"):
         idnumber.parse(bad)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("99010219800517003x", "99010219800517003X"), (" 9901 0219 ", "99010219"), ("\u3000１２ｘ", "12X"),
+    ("", ""), (None, ""), ("13800001234", "13800001234"), ("0551-1234", "0551-1234"),
+])
+def test_normalize(raw, expected):
+    assert idnumber.normalize(raw) == expected
