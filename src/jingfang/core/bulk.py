@@ -218,18 +218,25 @@ def insert(model, objs: list, *, with_ids: bool = False, batch: int = 2000) -> l
     get_dates = _dates_getter([f.attname for f in dates], connection)
     context = {"ring": crypto.keyring(), "now": timezone.now()}
     plan = [_preparer(f, connection, context) for f in other]
+    def row(obj) -> list:
+        return [*get_plain(obj), *get_dates(obj), *[prepare(obj) for prepare in plan]]
+
     with connection.cursor() as cursor:
         for start in range(0, len(objs), batch):
             chunk = objs[start : start + batch]
-            rows = [[*get_plain(obj), *get_dates(obj), *[prepare(obj) for prepare in plan]] for obj in chunk]
             if connection.vendor == "postgresql":
-                # a server answers each statement over the network: COPY streams all rows at once
-                with cursor.cursor.copy(f"COPY {q(meta.db_table)} ({columns}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
+                # a server answers each statement over the network: COPY streams all rows at once, and
+                # the server stores the rows already sent while the next ones are prepared. The driver's
+                # cursor is used directly: its errors are turned into Django's (IntegrityError, ...) here.
+                with connection.wrap_database_errors, cursor.cursor.copy(
+                    f"COPY {q(meta.db_table)} ({columns}) FROM STDIN"
+                ) as copy:
+                    for obj in chunk:
+                        copy.write_row(row(obj))
             else:  # SQLite runs in this process: one prepared statement, executed per row
                 cursor.executemany(
-                    f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})", rows
+                    f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})",
+                    [row(obj) for obj in chunk],
                 )
     for obj in objs:
         state = getattr(obj, "_state", None)

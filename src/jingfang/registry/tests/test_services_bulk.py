@@ -140,6 +140,17 @@ def test_write_creates_files_guardians_history_schedule_and_one_audit_row(users)
     assert event.detail["created"] == 10 and event.detail["patient_ids"] == id_ranges(done.ids)
 
 
+def test_a_number_registered_meanwhile_refuses_the_whole_write(users, make_patient):
+    numbers = [id_for() for _ in range(3)]
+    checked = services.check_registrations(users["doctor"], [Registration(i + 2, _base(id_number=n))
+                                                              for i, n in enumerate(numbers)])
+    assert checked.ok and len(checked.patients) == 3
+    make_patient(id_number=numbers[1])  # registered by someone else between the check and the write
+    with pytest.raises(errors.Conflict, match="导入期间"):
+        services.bulk_register_patients(users["doctor"], checked, batch_size=2)
+    assert Patient.objects.count() == 1  # all or nothing
+
+
 def test_only_roles_that_register_patients_may_check_or_write(users):
     for role in ("cadre", "police", "office", "county", "civil", "judicial", "admin"):
         with pytest.raises(errors.Forbidden):
