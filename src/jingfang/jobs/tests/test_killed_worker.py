@@ -22,7 +22,7 @@ from jingfang.jobs.models import Job
 from jingfang.registry.models import Patient
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ROWS = 6000
+ROWS = 20000  # enough for the write to last several progress intervals (0.5 s) however fast it gets
 
 
 def _worker_env(tmp_path) -> dict:
