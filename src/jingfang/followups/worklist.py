@@ -74,20 +74,18 @@ PROBES: dict = {}
 def register_provider(provider, *, probes: tuple = ()) -> None:
     if provider not in PROVIDERS:
         PROVIDERS.append(provider)
-    if probes:
-        PROBES[provider] = tuple(probes)
+    if probes:  # kept as (table, column): the names the probing statement uses
+        PROBES[provider] = {(m._meta.db_table, m._meta.get_field(f).column) for m, f in probes}
         _probe_sql.cache_clear()
 
 
 @functools.cache
 def _probe_sql() -> tuple[str, tuple]:
     """One statement answering, for every (table, column) probed, whether a row lies in lo..hi."""
-    pairs = sorted({(m._meta.db_table, m._meta.get_field(f).column) for probes in PROBES.values() for m, f in probes})
-    if not pairs:
-        return "", ()
+    pairs = tuple(sorted(set().union(*PROBES.values())))
     quote = connection.ops.quote_name
     parts = [f"EXISTS(SELECT 1 FROM {quote(t)} WHERE {quote(c)} BETWEEN %s AND %s)" for t, c in pairs]
-    return "SELECT " + ", ".join(parts), tuple(pairs)
+    return ("SELECT " + ", ".join(parts) if parts else ""), pairs
 
 
 def _idle_providers(lo: str, hi: str) -> set:
@@ -97,8 +95,7 @@ def _idle_providers(lo: str, hi: str) -> set:
     with connection.cursor() as cursor:
         cursor.execute(sql, [lo, hi] * len(pairs))
         found = {pair for pair, hit in zip(pairs, cursor.fetchone(), strict=True) if hit}
-    return {provider for provider, probes in PROBES.items()
-            if not any((m._meta.db_table, m._meta.get_field(f).column) in found for m, f in probes)}
+    return {provider for provider, probed in PROBES.items() if not probed & found}
 
 
 def _matches(item: Item, on: dt.date, horizon: int, kind: str, key_person: bool | None) -> bool:

@@ -2,26 +2,20 @@
 the template language renders several times slower than this (the markup is the same)."""
 
 from django import template
-from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+
+from jingfang.core.urlmaker import url_for_id
 
 register = template.Library()
 
 _MODES = {"phone": "（电话）", "joint": "（联合）"}
-_PK = 2147483647  # a sentinel id, replaced in the reversed URL
-
-
-def _url_maker(name: str):
-    pattern = reverse(name, args=[_PK])
-    head, tail = pattern.split(str(_PK), 1)
-    return lambda pk: f"{head}{int(pk)}{tail}"
 
 
 @register.simple_tag
 def worklist_rows(items, on, can_roll_call: bool, can_record_followup: bool) -> str:
-    detail, create, roll_call = (_url_maker("registry:patient_detail"), _url_maker("followups:create"),
-                                 _url_maker("followups:roll_call"))
+    detail, create, roll_call = (url_for_id("registry:patient_detail"), url_for_id("followups:create"),
+                                 url_for_id("followups:roll_call"))
     on_text = on.isoformat()
     out = []
     for i in items:

@@ -2,27 +2,26 @@
 through the template language; the markup is the same as the template's was)."""
 
 from django import template
-from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from jingfang.core import masking
+from jingfang.core.urlmaker import url_for_id
 
 register = template.Library()
 
-_PK = 2147483647
 _KEY_TAG = '<span class="tag key">重点</span>'
 
 
 @register.simple_tag
 def patient_rows(patients, sees_clinical: bool) -> str:
-    head, tail = reverse("registry:patient_detail", args=[_PK]).split(str(_PK), 1)
+    detail = url_for_id("registry:patient_detail")
     out = []
     for p in patients:
         risk = (f'<span class="tag risk{int(p.risk_level)}">{int(p.risk_level)}级</span>'
                 if p.risk_level is not None else "—")
         cells = [
-            f'<td data-label="姓名"><a href="{head}{int(p.pk)}{tail}">{escape(p.name)}</a></td>',
+            f'<td data-label="姓名"><a href="{detail(p.pk)}">{escape(p.name)}</a></td>',
             f'<td data-label="性别">{escape(p.get_sex_display())}</td>',
             f'<td data-label="出生日期">{p.birth_date.isoformat() if p.birth_date else ""}</td>',
             f'<td data-label="身份证号">{escape(masking.mask_id_number(p.id_number))}</td>',
