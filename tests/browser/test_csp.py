@@ -5,7 +5,7 @@ button still work."""
 import pytest
 from playwright.sync_api import expect
 
-from conftest import PASSWORD
+from tests.browser.signin import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,14 +14,6 @@ def watch_violations(page) -> list[str]:
     seen: list[str] = []
     page.on("console", lambda m: seen.append(m.text) if "Content Security Policy" in m.text else None)
     return seen
-
-
-def login(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_pages_admin_and_api_docs_run_without_csp_violations(live_server, page, users, make_user, make_patient,

@@ -7,9 +7,9 @@ from urllib.parse import urlparse
 
 import pytest
 
-from conftest import PASSWORD
 from jingfang.followups import services
 from jingfang.registry.models import Patient
+from tests.browser.signin import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,11 +35,7 @@ def test_county_dashboard(live_server, page, shot, users, make_patient):
     base = live_server.url
     hosts = set()
     page.on("request", lambda req: hosts.add(urlparse(req.url).netloc))
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", users["county"].username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    login(page, base, users["county"].username)
     page.goto(f"{base}/stats/")
     assert "统计首页" in page.inner_text("h1")
     headline = page.inner_text("#headline")

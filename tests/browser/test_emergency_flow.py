@@ -4,17 +4,9 @@ on its worklist and acknowledges it; the county supervisor reviews it in the que
 
 import pytest
 
-from conftest import PASSWORD
+from tests.browser.signin import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def login(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_break_the_glass_notify_and_review(live_server, page, shot, users, make_user, make_patient):

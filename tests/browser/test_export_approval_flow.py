@@ -7,18 +7,9 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from conftest import PASSWORD
+from tests.browser.signin import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def login(page, base, username):
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_large_export_approved_then_downloaded_once(live_server, page, users, make_patient, settings, shot):
@@ -29,7 +20,7 @@ def test_large_export_approved_then_downloaded_once(live_server, page, users, ma
     violations = []
     page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
 
-    login(page, base, users["doctor"].username)
+    login(page, base, users["doctor"].username, fresh=True)
     page.goto(f"{base}/patients/")
     page.click("text=导出Excel")
     expect(page.locator("h1")).to_have_text("导出需要审批")
@@ -39,7 +30,7 @@ def test_large_export_approved_then_downloaded_once(live_server, page, users, ma
     page.click("text=提交乡镇综治中心审批")
     expect(page.locator("main")).to_contain_text("待审批")
 
-    login(page, base, users["office"].username)
+    login(page, base, users["office"].username, fresh=True)
     page.goto(f"{base}/exports/queue/")
     expect(page.locator("main")).to_contain_text("县里要求核对全镇在册名单")
     shot(page, "export-approval-queue")
@@ -48,7 +39,7 @@ def test_large_export_approved_then_downloaded_once(live_server, page, users, ma
     page.click("button:has-text('提交审批')")
     expect(page.locator("main")).to_contain_text("已批准")
 
-    login(page, base, users["doctor"].username)
+    login(page, base, users["doctor"].username, fresh=True)
     page.goto(f"{base}/exports/")
     with page.expect_download() as info:
         page.click("button:has-text('下载')")

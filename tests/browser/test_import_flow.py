@@ -8,11 +8,11 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from conftest import PASSWORD
 from jingfang.imports import synthetic
 from jingfang.jobs import runner
 from jingfang.jobs.models import Job
 from jingfang.registry.models import Patient
+from tests.browser.signin import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 VILLAGES = ["990102001001", "990102001002"]
@@ -23,14 +23,6 @@ def queued_jobs(settings, tmp_path):
     """Jobs are queued in the database (as in production) and run by a worker thread started by the test."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
     settings.VAR_DIR = tmp_path
-
-
-def login(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_upload_watch_the_bar_reach_100_and_a_bad_file_refused(live_server, page, shot, users, queued_jobs, tmp_path):

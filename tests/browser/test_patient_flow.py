@@ -4,17 +4,9 @@ a doctor of another township cannot open that patient."""
 import pytest
 from playwright.sync_api import expect
 
-from conftest import PASSWORD
+from tests.browser.signin import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def login(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_village_doctor_finds_edits_and_another_township_cannot_open(live_server, page, shot, users, make_patient):

@@ -6,20 +6,12 @@ import re
 
 import pytest
 
-from conftest import PASSWORD
 from jingfang.followups import engine
 from jingfang.support.models import ReliefApplication
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.signin import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def login(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 def logout(page):

@@ -4,17 +4,9 @@ longer open it (404, as for a patient that does not exist)."""
 
 import pytest
 
-from conftest import PASSWORD
+from tests.browser.signin import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def login(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_send_accept_and_the_file_moves(live_server, page, shot, users, make_patient):
