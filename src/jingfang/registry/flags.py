@@ -31,7 +31,7 @@ def key_person_reasons(
     if police_listed:
         reasons.append("公安列管")
     acts = past_dangerous_acts or {}
-    if any(int(acts.get(k) or 0) > 0 for k in SERIOUS_ACTS):
+    if acts and any(int(acts.get(k) or 0) > 0 for k in SERIOUS_ACTS):
         reasons.append("既往有肇事肇祸或自伤自杀行为")
     if status == "missing":
         reasons.append("下落不明")
