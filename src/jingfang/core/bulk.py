@@ -17,13 +17,22 @@ Django would send), and automatic timestamps take one ``timezone.now()`` per cal
 call are written in one transaction anyway).
 
 No signals are sent and no model ``save()`` runs: exactly as with ``bulk_create``.
+
+``copied_behind()`` lets the server store one batch while the caller prepares the next: inside it, on
+PostgreSQL, ``insert`` prepares the rows in the calling thread and hands them to a second thread that
+copies them, in order, on the same connection and transaction.
 """
 
 import datetime as dt
+import io
 import json
+import queue
+import threading
+from contextlib import contextmanager
 from functools import partial
 from operator import attrgetter
 
+import psycopg
 from django.db import connections, models, router
 from django.db.models.base import ModelState
 from django.utils import timezone
@@ -221,6 +230,11 @@ def insert(model, objs: list, *, with_ids: bool = False, batch: int = 2000) -> l
     def row(obj) -> list:
         return [*get_plain(obj), *get_dates(obj), *[prepare(obj) for prepare in plan]]
 
+    behind = _active().get(using)
+    if behind is not None:  # the copying thread sends them (prepared here, where the keyring was read)
+        behind.put(f"COPY {q(meta.db_table)} ({columns}) FROM STDIN", [row(obj) for obj in objs])
+        objs_saved(objs, using)
+        return objs
     with connection.cursor() as cursor:
         for start in range(0, len(objs), batch):
             chunk = objs[start : start + batch]
@@ -238,8 +252,113 @@ def insert(model, objs: list, *, with_ids: bool = False, batch: int = 2000) -> l
                     f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})",
                     [row(obj) for obj in chunk],
                 )
+    objs_saved(objs, using)
+    return objs
+
+
+def objs_saved(objs: list, using: str) -> None:
+    """Mark model instances as saved (what ``save()`` leaves in their ``_state``)."""
     for obj in objs:
         state = getattr(obj, "_state", None)
         if state is not None:
             state.adding, state.db = False, using
-    return objs
+
+
+_local = threading.local()  # Django's connections are per thread, and so are these blocks
+
+
+def _active() -> dict:
+    """alias -> the _Behind of the copied_behind() block running on it in this thread."""
+    found = getattr(_local, "behind", None)
+    if found is None:
+        found = _local.behind = {}
+    return found
+
+
+class _Behind:
+    """The copying thread of ``copied_behind``: takes (COPY statement, rows) in order and sends them on
+    the connection's own driver connection (psycopg's lock keeps any statement of the calling thread
+    out while a COPY runs). The first error stops the copying; the caller sees it at its next ``put``
+    or when the block ends, as Django's exception (IntegrityError, ...)."""
+
+    DEPTH = 4  # batches prepared ahead at most (memory stays bounded)
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.driver = connection.connection
+        self.formatting = self.driver.cursor()  # never executes: lends its adapters to the formatter
+        self.queue: queue.Queue = queue.Queue(maxsize=self.DEPTH)
+        self.error: BaseException | None = None
+        self.rows = 0  # rows copied so far
+        self.thread = threading.Thread(target=self._run, name="bulk-copy", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is not None:
+                continue  # drain: the transaction is lost anyway
+            statement, data, count = item
+            try:
+                with self.driver.cursor() as cursor, cursor.copy(statement) as copy:
+                    copy.write(data)
+                self.rows += count
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                self.error = exc
+
+    def put(self, statement: str, rows: list) -> None:
+        """Format the rows here (COPY's text format, by the driver's own formatter) and queue the bytes:
+        the copying thread then needs the interpreter only to hand whole buffers to the driver, instead
+        of once per row while this thread keeps it busy preparing the next batch."""
+        self.raise_error()
+        buffer = io.BytesIO()
+        with psycopg.copy.Copy(self.formatting, writer=psycopg.copy.FileWriter(buffer)) as copy:
+            for values in rows:
+                copy.write_row(values)
+        self.queue.put((statement, buffer.getvalue(), len(rows)))
+
+    def raise_error(self) -> None:
+        if self.error is not None:  # kept: the copying stays stopped, and the first error is the one reported
+            with self.connection.wrap_database_errors:
+                raise self.error
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        self.formatting.close()
+
+
+@contextmanager
+def copied_behind(using: str = "default", *, check_now: bool = True):
+    """Inside a transaction: ``insert`` calls hand their rows to a copying thread (PostgreSQL; elsewhere
+    nothing changes). Leaving the block waits until every row is stored and raises the first error
+    of the copying, if any. The caller must not read back rows it inserted inside the block.
+
+    ``check_now`` makes deferred constraints (Django's foreign keys) checked at the end of each COPY
+    instead of at commit, so that the server checks one batch while the next is prepared; rows must
+    then be inserted after the rows they refer to. They are deferred again when the block ends."""
+    connection = connections[using]
+    active = _active()
+    if connection.vendor != "postgresql" or using in active:
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("copied_behind() must run inside a transaction")
+    with connection.cursor() as cursor:
+        if check_now:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    behind = active[using] = _Behind(connection)
+    try:
+        yield behind
+    except BaseException:
+        behind.close()
+        if behind.error is not None:  # the copying failed first: that is the error to report
+            behind.raise_error()
+        raise
+    else:
+        behind.close()
+        behind.raise_error()
+    finally:
+        active.pop(using, None)
+    if check_now:
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")

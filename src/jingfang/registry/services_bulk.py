@@ -344,6 +344,34 @@ def id_ranges(ids: list[int]) -> list[list[int]]:
     return out
 
 
+def _write_batches(actor, checked: Checked, batch_size: int, context: dict, note: str, ids: list, progress) -> None:
+    """Each batch: announced (the schedule engine plans it), then the patients, their guardians and first
+    status rows, then what the receivers write. Patients carry their reserved ids already."""
+    total = len(checked.patients)
+    for start in range(0, total, batch_size):
+        batch = checked.patients[start : start + batch_size]
+        guardians = checked.guardians[start : start + batch_size]
+        after = [r for _, r in patients_registering.send(sender=Patient, patients=batch, guardians=guardians,
+                                                         context=context)
+                 if callable(r)]
+        bulk.insert(Patient, batch, with_ids=True)
+        for patient, guardian in zip(batch, guardians, strict=True):
+            if guardian is not None:
+                guardian.patient = patient
+        bulk.insert(Guardian, [g for g in guardians if g is not None])
+        # plain rows (nobody reads them back): cheaper to build than model instances
+        bulk.insert(StatusChange, [
+            SimpleNamespace(patient_id=p.pk, status=p.status, detail=p.status_detail, since=p.status_since,
+                            note=note, recorded_by_id=actor.pk)
+            for p in batch
+        ])
+        for write in after:
+            write()
+        ids += [p.pk for p in batch]
+        if progress:
+            progress(len(ids), total)
+
+
 def bulk_register_patients(
     actor, checked: Checked, *, progress: Callable[[int, int], None] | None = None, batch_size: int = 1000,
     request=None, note: str = "建档（台账导入）",
@@ -356,30 +384,10 @@ def bulk_register_patients(
     context: dict = {}  # kept by receivers across the batches of this call (e.g. policy profiles)
     try:
         with transaction.atomic():
-            for start in range(0, total, batch_size):
-                batch = checked.patients[start : start + batch_size]
-                guardians = checked.guardians[start : start + batch_size]
-                for patient, pk in zip(batch, bulk.reserve_ids(Patient, len(batch)), strict=True):
-                    patient.pk = pk
-                after = [r for _, r in patients_registering.send(sender=Patient, patients=batch, guardians=guardians,
-                                                                 context=context)
-                         if callable(r)]
-                bulk.insert(Patient, batch, with_ids=True)
-                for patient, guardian in zip(batch, guardians, strict=True):
-                    if guardian is not None:
-                        guardian.patient = patient
-                bulk.insert(Guardian, [g for g in guardians if g is not None])
-                # plain rows (nobody reads them back): cheaper to build than model instances
-                bulk.insert(StatusChange, [
-                    SimpleNamespace(patient_id=p.pk, status=p.status, detail=p.status_detail, since=p.status_since,
-                                    note=note, recorded_by_id=actor.pk)
-                    for p in batch
-                ])
-                for write in after:
-                    write()
-                ids += [p.pk for p in batch]
-                if progress:
-                    progress(len(ids), total)
+            for patient, pk in zip(checked.patients, bulk.reserve_ids(Patient, total), strict=True):
+                patient.pk = pk
+            with bulk.copied_behind():  # the server stores a batch while the next one is prepared
+                _write_batches(actor, checked, batch_size, context, note, ids, progress)
             ranges = id_ranges(ids)
             audit.record(
                 actor, "import", request=request, target=f"patients:{len(ids)}",

@@ -5,6 +5,7 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 
 from jingfang.core import bulk
 from jingfang.followups.models import DueItem
@@ -88,3 +89,62 @@ def test_dates_and_datetimes_in_date_columns(make_patient):
     bulk.insert(DueItem, rows)
     stored = dict(DueItem.objects.filter(patient=patient, rule_id__startswith="d:").values_list("rule_id", "due_date"))
     assert stored == {"d:0": dt.date(2026, 5, 1), "d:1": dt.date(2026, 5, 2)}
+
+
+def _due(patient_id: int, region: str, rule_id: str) -> SimpleNamespace:
+    return SimpleNamespace(patient_id=patient_id, region_code=region, kind="followup", due_date=dt.date(2026, 5, 1),
+                           window_start=dt.date(2026, 4, 20), rule="规则", rule_id=rule_id, mode="",
+                           escalations=["上报"], notes=[], provisional=False, key_person=False)
+
+
+def test_copied_behind_stores_every_row_in_order_and_queries_still_work_inside(make_patient):
+    patient = make_patient()
+    with transaction.atomic():
+        with bulk.copied_behind() as behind:
+            for start in range(0, 30, 10):
+                bulk.insert(DueItem, [_due(patient.pk, patient.region_id, f"b:{i}") for i in range(start, start + 10)])
+                # a statement of this thread waits for the copy under way instead of interleaving with it
+                assert DueItem.objects.filter(patient=patient).count() >= 0
+            bulk.insert(Guardian, [Guardian(patient=patient, name="钱监护", relation="spouse", phone="13800000001")])
+        if connection.vendor == "postgresql":
+            assert behind.rows == 31
+        else:
+            assert behind is None  # SQLite runs in this process: nothing to overlap
+    rows = list(DueItem.objects.filter(patient=patient, rule_id__startswith="b:").order_by("pk")
+                .values_list("rule_id", "escalations"))
+    assert rows == [(f"b:{i}", ["上报"]) for i in range(30)]
+    assert Guardian.objects.get(phone="13800000001").name == "钱监护"  # encrypted and indexed as insert() does
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the copying thread runs on PostgreSQL only")
+def test_copied_behind_reports_the_first_error_and_nothing_is_kept(make_patient):
+    patient = make_patient()
+    with pytest.raises(IntegrityError) as caught:
+        with transaction.atomic(), bulk.copied_behind():
+            bulk.insert(DueItem, [_due(patient.pk, patient.region_id, "ok:1")])
+            bulk.insert(DueItem, [_due(987654321, patient.region_id, "orphan")])  # no such patient
+            bulk.insert(DueItem, [_due(patient.pk, patient.region_id, "ok:2")])  # after the failure
+    # the foreign key is checked at the copy (not deferred to commit), and the error reported is the
+    # violation itself, not the "transaction aborted" of the copies queued after it
+    assert "foreign key" in str(caught.value).lower() or "FOREIGN KEY" in str(caught.value)
+    assert not DueItem.objects.filter(patient=patient, rule_id__in=["ok:1", "ok:2", "orphan"]).exists()
+
+
+def test_copied_behind_is_per_thread():
+    import threading
+
+    seen = []
+    with transaction.atomic(), bulk.copied_behind():
+        worker = threading.Thread(target=lambda: seen.append(dict(bulk._active())))
+        worker.start()
+        worker.join()
+        inside = dict(bulk._active())
+    assert seen == [{}]  # another thread's inserts are not routed to this thread's copying
+    assert list(inside) == (["default"] if connection.vendor == "postgresql" else [])
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a no-op elsewhere")
+def test_copied_behind_needs_a_transaction():
+    with pytest.raises(RuntimeError, match="transaction"), bulk.copied_behind():
+        pass
