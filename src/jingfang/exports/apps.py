@@ -8,6 +8,8 @@ class ExportsConfig(AppConfig):
     def ready(self):
         from jingfang.followups.worklist import register_provider
 
+        from .models import ExportRequest
         from .worklist import approval_items
 
-        register_provider(approval_items)
+        # nothing to approve where no request was ever made from the range (one EXISTS, shared)
+        register_provider(approval_items, probes=((ExportRequest, "requester_region"),))
