@@ -7,6 +7,7 @@ import os
 
 from cryptography.exceptions import InvalidTag
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -128,7 +129,7 @@ def reap_stale(now: dt.datetime | None = None) -> int:
     seconds = stale_seconds()
     cutoff = now - dt.timedelta(seconds=seconds)
     reaped = 0
-    for job in Job.objects.filter(status=Job.RUNNING, heartbeat_at__lt=cutoff).only("id", "kind", "attempt"):
+    for job in Job.objects.filter(status=Job.RUNNING, heartbeat_at__lt=cutoff).only("id", "kind", "attempt", "task_id"):
         side = read_side(job.pk)
         if side and side.get("attempt") == job.attempt and side.get("at", 0) >= cutoff.timestamp():
             continue
@@ -141,8 +142,27 @@ def reap_stale(now: dt.datetime | None = None) -> int:
             status=Job.FAILED, error=message, retryable=rerunnable, finished_at=now
         )
         clear_side(job.pk)
+        _task_row_failed(job.task_id, message, now)
         log.warning("job %s: no heartbeat for %s seconds, marked failed", job.pk, seconds)
     return reaped
+
+
+def _task_row_failed(task_id: str, message: str, now: dt.datetime) -> None:
+    """The database task backend's own row of a dead run says RUNNING for ever (its worker died before
+    recording anything): record it as failed too, so that the queue's tables agree with the job."""
+    from django.apps import apps
+
+    if not task_id or not apps.is_installed("django_tasks_db"):
+        return
+    from django_tasks_db.models import DBTaskResult
+
+    try:
+        DBTaskResult.objects.filter(id=task_id, status="RUNNING").update(
+            status="FAILED", finished_at=now, exception_class_path="jingfang.jobs.services.StaleWorker",
+            traceback=message,
+        )
+    except (ValueError, ValidationError):  # not a task id of that backend
+        pass
 
 
 def purge_files(older_than_days: int | None = None, now: dt.datetime | None = None) -> int:

@@ -12,6 +12,7 @@ import time
 
 import pytest
 from django.db import connection
+from django_tasks_db.models import DBTaskResult
 
 from conftest import TEST_FIELD_KEYS, TEST_INDEX_KEY
 from jingfang.imports import services, synthetic
@@ -65,6 +66,8 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_rerun_imports_once(us
     assert jobs.reap_stale() == 1
     job.refresh_from_db()
     assert job.status == Job.FAILED and job.retryable and "可重新运行" in job.error
+    task = DBTaskResult.objects.get(id=job.task_id)  # the task queue's row agrees (its worker died RUNNING)
+    assert task.status == "FAILED" and task.finished_at is not None and "可重新运行" in task.traceback
 
     jobs.rerun(job)
     subprocess.run(_worker(env, "--batch"), env=env, check=True, timeout=600)

@@ -88,3 +88,21 @@ def test_the_clock_queues_the_nightly_job_once(database_backend, settings):
     assert job.kind == "recompute_schedules" and job.owner is None
     settings.JINGFANG_NIGHTLY_AT = ""
     assert schedule.tick(now + dt.timedelta(days=1)) == []
+
+
+def test_a_dead_runs_task_row_is_failed_with_its_job(database_backend, settings):
+    """A worker killed mid-task leaves django-tasks' row RUNNING; giving the job up fails the row too."""
+    job = services.submit("count", owner=None, title="数数", params={"n": 3})
+    task = DBTaskResult.objects.get(id=job.task_id)
+    task.claim("killed-worker")  # as the worker that then died did
+    stale = timezone.now() - dt.timedelta(hours=1)
+    Job.objects.filter(pk=job.pk).update(status=Job.RUNNING, attempt=1, heartbeat_at=stale, started_at=stale)
+    other = DBTaskResult.objects.create(args_kwargs={"args": [0], "kwargs": {}}, task_path=task.task_path,
+                                        backend_name=task.backend_name, run_after=task.run_after)
+    other.claim("alive-worker")  # another task's row, running: left alone
+    assert services.reap_stale() == 1
+    task.refresh_from_db()
+    assert task.status == "FAILED" and task.finished_at is not None and "停止响应" in task.traceback
+    assert DBTaskResult.objects.get(id=other.id).status == "RUNNING"
+    job.refresh_from_db()
+    assert job.status == Job.FAILED and "停止响应" in job.error
