@@ -250,7 +250,11 @@ SECURE_HSTS_SECONDS = 0 if DEBUG else int(
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("JINGFANG_HSTS_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = False
 SECURE_SSL_REDIRECT = not DEBUG and _env_bool("JINGFANG_SSL_REDIRECT", False)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _env_bool("JINGFANG_BEHIND_PROXY", False) else None
+# Behind nginx (deploy/nginx): its X-Forwarded-Proto says whether the request came over HTTPS, and its
+# X-Forwarded-For the client's address (audit.log.client_ip). Without a proxy both headers are ignored:
+# any client could send them.
+JINGFANG_BEHIND_PROXY = _env_bool("JINGFANG_BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if JINGFANG_BEHIND_PROXY else None
 # The load balancer's health check may call an app server over plain HTTP (ops/health.py).
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 

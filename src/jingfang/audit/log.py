@@ -60,10 +60,13 @@ def _clean(value, where: str, strict: bool):
 
 
 def client_ip(request) -> str | None:
+    """The client's address: behind the proxy (``JINGFANG_BEHIND_PROXY``), the last address of
+    X-Forwarded-For, the one the proxy itself saw (nginx replaces the header with it); otherwise the
+    connection's own address, whatever the client put in that header."""
     if request is None:
         return None
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "") if settings.JINGFANG_BEHIND_PROXY else ""
+    ip = forwarded.split(",")[-1].strip() if forwarded else request.META.get("REMOTE_ADDR")
     try:
         return ipaddress.ip_address(ip).compressed if ip else None
     except ValueError:  # a forged header: not an address (PostgreSQL's inet column would refuse it)

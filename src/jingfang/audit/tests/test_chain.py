@@ -217,13 +217,29 @@ def test_id_numbers_and_diagnoses_scrubbed_in_production(settings):
     assert verify_chain()[0] is True
 
 
-def test_forged_forwarded_for_is_not_stored(rf):
-    request = rf.get("/x", HTTP_X_FORWARDED_FOR="not-an-ip, 10.0.0.1")
+def test_forged_forwarded_for_is_not_stored(rf, settings):
+    settings.JINGFANG_BEHIND_PROXY = True
+    request = rf.get("/x", HTTP_X_FORWARDED_FOR="10.0.0.1, not-an-ip")
     row = audit.record(None, "login_failed", request=request)
     assert row.ip is None
     request = rf.get("/x", HTTP_X_FORWARDED_FOR="2001:DB8:0:0::1")
     assert audit.record(None, "login_failed", request=request).ip == "2001:db8::1"
     assert verify_chain()[0] is True
+
+
+@pytest.mark.parametrize(("behind_proxy", "forwarded", "remote", "stored"), [
+    (False, "203.0.113.9", "198.51.100.7", "198.51.100.7"),  # no proxy: a client's own header is ignored
+    (False, "", "198.51.100.7", "198.51.100.7"),
+    (True, "203.0.113.9", "10.0.0.10", "203.0.113.9"),  # nginx replaced the header with the client's address
+    (True, "192.0.2.1, 203.0.113.9", "10.0.0.10", "203.0.113.9"),  # appended to a forged one: the proxy's entry
+    (True, "", "10.0.0.10", "10.0.0.10"),  # a request that did not come through the proxy
+])
+def test_client_address_trusts_forwarded_for_only_behind_the_proxy(rf, settings, behind_proxy, forwarded, remote,
+                                                                   stored):
+    settings.JINGFANG_BEHIND_PROXY = behind_proxy
+    extra = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
+    request = rf.get("/x", REMOTE_ADDR=remote, **extra)
+    assert audit.record(None, "login_failed", request=request).ip == stored
 
 
 @pytest.mark.django_db(transaction=True)

@@ -69,7 +69,7 @@ def test_health_check_and_the_app_are_proxied_with_the_forwarded_headers():
     assert directive(block(server, "location = /healthz"), "proxy_pass") == ["http://jingfang_app"]
     headers = dict(h.split(None, 1) for h in directive(server, "proxy_set_header"))
     assert headers["X-Forwarded-Proto"] == "$scheme"
-    # replaced, not appended: audit.log.client_ip records the first address of X-Forwarded-For
+    # replaced, not appended: audit.log.client_ip records the last address of X-Forwarded-For
     assert headers["X-Forwarded-For"] == "$remote_addr"
     assert headers["Host"] == "$host"
 
