@@ -19,6 +19,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -101,8 +102,11 @@ def main(argv=None) -> int:
              "--run-time", args.run_time, "--reset-stats", "--csv", str(OUT / "loadtest"), "--only-summary"],
             env=env, cwd=ROOT, stdout=open(OUT / "locust.log", "w"), stderr=subprocess.STDOUT)  # noqa: SIM115
         t0 = time.monotonic()
+        health = HealthProbe(f"http://127.0.0.1:{args.port}/healthz")
+        health.start()
         locust.wait()
         wall = time.monotonic() - t0
+        report["healthz"] = health.stop()
         done = os.times()
         report["cpu_seconds"] = {
             "gunicorn": round(cpu_seconds(children(gunicorn.pid)) - before["gunicorn"], 1),
@@ -121,6 +125,37 @@ def main(argv=None) -> int:
     (OUT / "loadtest.md").write_text(md)
     print(md)
     return 0
+
+
+class HealthProbe(threading.Thread):
+    """``GET /healthz`` once a second while the load runs, as a load balancer would: how long it takes
+    to answer, and how often it does not (past saturation it queues behind the users' requests)."""
+
+    def __init__(self, url: str):
+        super().__init__(daemon=True)
+        self.url, self.times, self.failures = url, [], 0
+        self.halt = threading.Event()
+
+    def run(self) -> None:
+        while not self.halt.wait(1.0):
+            t0 = time.monotonic()
+            try:
+                with urllib.request.urlopen(self.url, timeout=10) as response:
+                    ok = response.status == 200
+            except OSError:
+                ok = False
+            if ok:
+                self.times.append((time.monotonic() - t0) * 1000)
+            else:
+                self.failures += 1
+
+    def stop(self) -> dict:
+        self.halt.set()
+        self.join(timeout=15)
+        ordered = sorted(self.times)
+        pick = (lambda q: round(ordered[min(len(ordered) - 1, int(q * len(ordered)))])) if ordered else (lambda q: None)
+        return {"probes": len(ordered) + self.failures, "failures": self.failures, "p50_ms": pick(0.5),
+                "max_ms": round(ordered[-1]) if ordered else None}
 
 
 def bench_backends(dsn: str) -> list[int]:
@@ -152,6 +187,10 @@ def markdown(report: dict) -> str:
             f"{total['rps'] if total else '?'} req/s, p50 {total['p50_ms'] if total else '?'} ms, "
             f"p99 {total['p99_ms'] if total else '?'} ms, {total['failures'] if total else '?'} failures. "
             f"CPU used during the run: {share}; load average after {report.get('load_avg')}.")
+    health = report.get("healthz")
+    if health:
+        head += (f" /healthz once a second meanwhile: {health['probes']} probes, {health['failures']} not answered 200 "
+                 f"within 10 s, p50 {health['p50_ms']} ms, slowest {health['max_ms']} ms.")
     return head + "\n\n" + "\n".join(lines) + "\n"
 
 
