@@ -25,23 +25,23 @@ def migration_functions(*labels: str):
     """(forwards, backwards) for ``migrations.RunPython``: drop, or create again, the pattern indexes of
     the blind-index fields of the models named by ``labels`` (``"registry.Patient"``)."""
 
-    def forwards(apps, schema_editor):
+    def fields(apps, schema_editor):
         if schema_editor.connection.vendor != "postgresql":
             return
         for label in labels:
             model = apps.get_model(label)
             for field in blind_index_fields(model):
-                name = like_index_name(schema_editor, model, field)
-                schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(name)}")
+                yield model, field
+
+    def forwards(apps, schema_editor):
+        for model, field in fields(apps, schema_editor):
+            name = like_index_name(schema_editor, model, field)
+            schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(name)}")
 
     def backwards(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for label in labels:
-            model = apps.get_model(label)
-            for field in blind_index_fields(model):
-                statement = schema_editor._create_like_index_sql(model, field)
-                if statement is not None:
-                    schema_editor.execute(statement)
+        for model, field in fields(apps, schema_editor):
+            statement = schema_editor._create_like_index_sql(model, field)
+            if statement is not None:
+                schema_editor.execute(statement)
 
     return forwards, backwards
