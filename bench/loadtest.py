@@ -152,10 +152,11 @@ class HealthProbe(threading.Thread):
     def stop(self) -> dict:
         self.halt.set()
         self.join(timeout=15)
-        ordered = sorted(self.times)
-        pick = (lambda q: round(ordered[min(len(ordered) - 1, int(q * len(ordered)))])) if ordered else (lambda q: None)
-        return {"probes": len(ordered) + self.failures, "failures": self.failures, "p50_ms": pick(0.5),
-                "max_ms": round(ordered[-1]) if ordered else None}
+        from .measure import pct
+
+        times = self.times
+        return {"probes": len(times) + self.failures, "failures": self.failures,
+                "p50_ms": round(pct(times, 0.5)) if times else None, "max_ms": round(max(times)) if times else None}
 
 
 def bench_backends(dsn: str) -> list[int]:

@@ -154,11 +154,12 @@ def _task_row_failed(task_id: str, message: str, now: dt.datetime) -> None:
 
     if not task_id or not apps.is_installed("django_tasks_db"):
         return
+    from django_tasks_db.compat import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
     try:
-        DBTaskResult.objects.filter(id=task_id, status="RUNNING").update(
-            status="FAILED", finished_at=now, exception_class_path="jingfang.jobs.services.StaleWorker",
+        DBTaskResult.objects.filter(id=task_id, status=TaskResultStatus.RUNNING).update(
+            status=TaskResultStatus.FAILED, finished_at=now, exception_class_path="jingfang.jobs.services.StaleWorker",
             traceback=message,
         )
     except (ValueError, ValidationError):  # not a task id of that backend

@@ -344,10 +344,10 @@ def id_ranges(ids: list[int]) -> list[list[int]]:
     return out
 
 
-def _write_batches(actor, checked: Checked, batch_size: int, context: dict, note: str, ids: list, progress) -> None:
+def _write_batches(actor, checked: Checked, batch_size: int, context: dict, note: str, progress) -> list[int]:
     """Each batch: announced (the schedule engine plans it), then the patients, their guardians and first
-    status rows, then what the receivers write. Patients carry their reserved ids already."""
-    total = len(checked.patients)
+    status rows, then what the receivers write. Patients carry their reserved ids already; returns them."""
+    total, ids = len(checked.patients), []
     for start in range(0, total, batch_size):
         batch = checked.patients[start : start + batch_size]
         guardians = checked.guardians[start : start + batch_size]
@@ -370,6 +370,7 @@ def _write_batches(actor, checked: Checked, batch_size: int, context: dict, note
         ids += [p.pk for p in batch]
         if progress:
             progress(len(ids), total)
+    return ids
 
 
 def bulk_register_patients(
@@ -380,14 +381,13 @@ def bulk_register_patients(
     _require(actor, request)
     if checked.actor_id != actor.pk or not checked.ok:
         raise errors.Invalid("批量登记须先通过校验（check_registrations），且由同一用户提交")
-    total, ids = len(checked.patients), []
     context: dict = {}  # kept by receivers across the batches of this call (e.g. policy profiles)
     try:
         with transaction.atomic():
-            for patient, pk in zip(checked.patients, bulk.reserve_ids(Patient, total), strict=True):
+            for patient, pk in zip(checked.patients, bulk.reserve_ids(Patient, len(checked.patients)), strict=True):
                 patient.pk = pk
             with bulk.copied_behind():  # the server stores a batch while the next one is prepared
-                _write_batches(actor, checked, batch_size, context, note, ids, progress)
+                ids = _write_batches(actor, checked, batch_size, context, note, progress)
             ranges = id_ranges(ids)
             audit.record(
                 actor, "import", request=request, target=f"patients:{len(ids)}",
