@@ -20,11 +20,14 @@ No signals are sent and no model ``save()`` runs: exactly as with ``bulk_create`
 
 ``copied_behind()`` lets the server store one batch while the caller prepares the next: inside it, on
 PostgreSQL, ``insert`` prepares the rows in the calling thread and hands them to a second thread that
-copies them, in order, on the same connection and transaction.
+copies them, in order, on the same connection and transaction. ``fetch_behind(queryset)`` asks a
+question in that same queue and returns at once; its answer is collected later, so that the caller
+works on instead of waiting for the copies ahead of it.
 """
 
 import datetime as dt
 import io
+import itertools
 import json
 import queue
 import threading
@@ -33,6 +36,7 @@ from functools import partial
 from operator import attrgetter
 
 import psycopg
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, models, router
 from django.db.models.base import ModelState
 from django.utils import timezone
@@ -180,6 +184,13 @@ def build(model, values: dict):
     return obj
 
 
+NEXTVAL = "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)"
+
+
+def _ids(rows) -> list[int]:
+    return sorted(row[0] for row in rows)
+
+
 def reserve_ids(model, count: int, using: str | None = None) -> list[int]:
     """``count`` new primary keys of ``model``, never used before (call inside the write transaction)."""
     connection = connections[using or router.db_for_write(model)]
@@ -187,10 +198,8 @@ def reserve_ids(model, count: int, using: str | None = None) -> list[int]:
     pk = model._meta.pk.column
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count]
-            )
-            return sorted(row[0] for row in cursor.fetchall())
+            cursor.execute(NEXTVAL, [table, pk, count])
+            return _ids(cursor.fetchall())
         if connection.vendor != "sqlite":
             raise NotImplementedError(f"reserve_ids: {connection.vendor}")
         q = connection.ops.quote_name
@@ -279,22 +288,31 @@ class _Behind:
     """The copying thread of ``copied_behind``: takes (COPY statement, rows) in order and sends them on
     the connection's own driver connection (psycopg's lock keeps any statement of the calling thread
     out while a COPY runs). The first error stops the copying; the caller sees it at its next ``put``
-    or when the block ends, as Django's exception (IntegrityError, ...)."""
+    or when the block ends, as Django's exception (IntegrityError, ...).
+
+    Questions (``fetch_behind``, ``reserve_ids_later``) go before the copies still queued: they ask
+    about rows written by others (or a sequence), which the copies do not change, so the caller's
+    answer waits for the copy running now at most."""
 
     DEPTH = 4  # batches prepared ahead at most (memory stays bounded)
+    FIRST, IN_ORDER, LAST = 0, 1, 2  # questions, copies (in the order queued), the end
 
     def __init__(self, connection):
         self.connection = connection
         self.driver = connection.connection
         self.formatting = self.driver.cursor()  # never executes: lends its adapters to the formatter
-        self.queue: queue.Queue = queue.Queue(maxsize=self.DEPTH)
+        self.queue: queue.PriorityQueue = queue.PriorityQueue(maxsize=self.DEPTH)
+        self.order = itertools.count()  # ties broken by arrival: the items themselves are never compared
         self.error: BaseException | None = None
         self.rows = 0  # rows copied so far
         self.thread = threading.Thread(target=self._run, name="bulk-copy", daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
-        while (item := self.queue.get()) is not None:
+        while (item := self.queue.get()[2]) is not None:
+            if not isinstance(item, tuple):  # a question (_Fetch)
+                item.run(self.driver, self.error)
+                continue
             if self.error is not None:
                 continue  # drain: the transaction is lost anyway
             statement, data, count = item
@@ -314,7 +332,15 @@ class _Behind:
         with psycopg.copy.Copy(self.formatting, writer=psycopg.copy.FileWriter(buffer)) as copy:
             for values in rows:
                 copy.write_row(values)
-        self.queue.put((statement, buffer.getvalue(), len(rows)))
+        self._queue(self.IN_ORDER, (statement, buffer.getvalue(), len(rows)))
+
+    def ask(self, question: "_Fetch") -> "_Fetch":
+        self.raise_error()
+        self._queue(self.FIRST, question)
+        return question
+
+    def _queue(self, rank: int, item) -> None:
+        self.queue.put((rank, next(self.order), item))
 
     def raise_error(self) -> None:
         if self.error is not None:  # kept: the copying stays stopped, and the first error is the one reported
@@ -322,9 +348,75 @@ class _Behind:
                 raise self.error
 
     def close(self) -> None:
-        self.queue.put(None)
+        self._queue(self.LAST, None)
         self.thread.join()
         self.formatting.close()
+
+
+class _Fetch:
+    """A read queued behind the copies: run by the copying thread, collected with ``result()``."""
+
+    def __init__(self, sql: str, params, connection, shape=None):
+        self.sql, self.params, self.connection, self.shape = sql, params, connection, shape
+        self.rows: list | None = None
+        self.error: BaseException | None = None
+        self.done = threading.Event()
+
+    def run(self, driver, failed: BaseException | None) -> None:
+        try:
+            if failed is not None:
+                raise failed  # the transaction is lost: the question cannot be answered
+            with driver.cursor() as cursor:
+                cursor.execute(self.sql, self.params)
+                self.rows = cursor.fetchall()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            self.error = exc
+        finally:
+            self.done.set()
+
+    def result(self) -> list:
+        self.done.wait()
+        if self.error is not None:
+            with self.connection.wrap_database_errors:
+                raise self.error
+        return self.shape(self.rows) if self.shape else self.rows
+
+
+class _Answered:
+    def __init__(self, rows: list):
+        self.rows = rows
+
+    def result(self) -> list:
+        return self.rows
+
+
+def fetch_behind(queryset):
+    """The rows of ``queryset`` (tuples, as ``values_list`` gives them, without field converters: ask for
+    plain columns), answered later: inside a ``copied_behind()`` block the query runs on the copying
+    thread after the copies queued before it; ``.result()`` waits for it. Elsewhere it runs now."""
+    using = queryset.db
+    try:
+        sql, params = queryset.query.get_compiler(using=using).as_sql()
+    except EmptyResultSet:
+        return _Answered([])
+    behind = _active().get(using)
+    if behind is None:
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+            return _Answered(cursor.fetchall())
+    return behind.ask(_Fetch(sql, params, behind.connection))
+
+
+def reserve_ids_later(model, count: int, using: str | None = None):
+    """``reserve_ids`` ahead of need, answered by ``.result()``: inside a ``copied_behind()`` block
+    (PostgreSQL) the sequence is asked behind the copies queued before it. None elsewhere: SQLite's
+    reservation counts from the rows already written, so ids reserved ahead would be handed out twice."""
+    using = using or router.db_for_write(model)
+    behind = _active().get(using)
+    if behind is None:
+        return None
+    return behind.ask(_Fetch(NEXTVAL, [model._meta.db_table, model._meta.pk.column, count], behind.connection,
+                             shape=_ids))
 
 
 @contextmanager

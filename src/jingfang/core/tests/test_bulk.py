@@ -2,6 +2,8 @@
 timestamps, foreign keys) and reserves ids that were never used, also after the last row was deleted."""
 
 import datetime as dt
+import threading
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -148,3 +150,55 @@ def test_copied_behind_is_per_thread():
 def test_copied_behind_needs_a_transaction():
     with pytest.raises(RuntimeError, match="transaction"), bulk.copied_behind():
         pass
+
+
+def test_questions_asked_behind_are_answered_before_the_copies_queued_ahead_of_them(make_patient):
+    """fetch_behind and reserve_ids_later go before the copies still queued (they ask about rows of
+    others and the sequence, which those copies do not change); on SQLite they are answered at once
+    (and no ids are reserved ahead: SQLite's reservation counts from the rows already written)."""
+    from jingfang.registry.models import Patient
+
+    patient = make_patient()
+    gate = threading.Event()
+    with transaction.atomic(), bulk.copied_behind() as behind:
+        if behind is not None:
+            held = _Gate(gate)
+            behind.ask(held)  # holds the copying thread until everything below is queued
+            assert held.taken.wait(10)
+        bulk.insert(DueItem, [_due(patient.pk, patient.region_id, "q:1")])
+        mine = bulk.fetch_behind(Patient.objects.filter(pk=patient.pk).values_list("pk", "region_id"))
+        none = bulk.fetch_behind(Patient.objects.filter(pk__in=[]).values_list("pk"))
+        ahead = bulk.reserve_ids_later(Patient, 3)
+        if behind is not None:
+            waiting = [item[2] for item in sorted(behind.queue.queue)]
+            assert [type(i).__name__ for i in waiting] == ["_Fetch", "_Fetch", "tuple"]  # the copy comes last
+            gate.set()
+        assert mine.result() == [(patient.pk, patient.region_id)] and none.result() == []
+        if behind is None:
+            assert ahead is None
+        else:
+            ids = ahead.result()
+            assert len(ids) == 3 and ids == sorted(ids) and min(ids) > patient.pk
+    assert DueItem.objects.filter(rule_id="q:1").count() == 1
+
+
+class _Gate:
+    """A queue item that keeps the copying thread waiting (test only)."""
+
+    def __init__(self, event):
+        self.event, self.taken = event, threading.Event()
+
+    def run(self, driver, failed):
+        self.taken.set()
+        self.event.wait(10)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the copying thread runs on PostgreSQL only")
+def test_a_question_behind_a_failed_copy_reports_the_copy_s_error(make_patient):
+    from jingfang.registry.models import Patient
+
+    patient = make_patient()
+    with pytest.raises(IntegrityError), transaction.atomic(), bulk.copied_behind():
+        bulk.insert(DueItem, [_due(987654321, patient.region_id, "orphan")])  # no such patient
+        time.sleep(0.5)  # the copy fails first
+        bulk.fetch_behind(Patient.objects.values_list("pk")).result()
