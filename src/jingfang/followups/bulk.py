@@ -27,9 +27,6 @@ def plan_new(patients: list, guardians: list, on=None, context: dict | None = No
     from .schedule import schedule
 
     on = on or engine.today()
-    from jingfang.registry.models import Guardian
-
-    cache = Guardian._meta.get_field("patient").remote_field.cache_name  # "guardians"
     dues, flag_rows = [], []
     shared = {} if context is None else context.setdefault("followups.bulk", {})
     profiles: dict[str, object] = shared.setdefault("profiles", {})
@@ -40,10 +37,7 @@ def plan_new(patients: list, guardians: list, on=None, context: dict | None = No
         profile = profiles.get(p.region_id)
         if profile is None:
             profile = profiles[p.region_id] = engine.profile_for(p.region_id)
-        # compute_flags reads patient.guardians.all(): the guardian about to be inserted with it
-        p.__dict__.setdefault("_prefetched_objects_cache", {})[cache] = [guardian] if guardian is not None else []
-        flags = engine.compute_flags(p, profile, [], [])
-        del p._prefetched_objects_cache[cache]
+        flags = engine.compute_flags(p, profile, [], [], [guardian] if guardian is not None else [])
         # engine._record_flag_changes for a patient with no flag history; "stored" is what the
         # registry derived from the file alone
         stored = {"key_person": p.key_person, "lost": p.lost}

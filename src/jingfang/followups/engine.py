@@ -119,8 +119,9 @@ def _floating(patient) -> bool:
     return patient.household_region_id[:6] != patient.region_id[:6]
 
 
-def compute_flags(patient, profile, rows: list[dict], contacts: list) -> dict:
-    """Lost, key-person reasons and colour grade from the file and its history (DOMAIN.md §3)."""
+def compute_flags(patient, profile, rows: list[dict], contacts: list, guardians: list | None = None) -> dict:
+    """Lost, key-person reasons and colour grade from the file and its history (DOMAIN.md §3).
+    ``guardians``: the patient's, when the caller holds them already (else they are read)."""
     from jingfang.registry.flags import key_person_reasons
 
     from .models import SearchAttempt
@@ -131,7 +132,8 @@ def compute_flags(patient, profile, rows: list[dict], contacts: list) -> dict:
         last_failed = max(r["date"] for r in rows if not r["seen"])
         lost = not SearchAttempt.objects.filter(patient=patient, result="found", date__gte=last_failed).exists()
     last = rows[-1] if rows else None
-    guardians = list(patient.guardians.all())
+    if guardians is None:
+        guardians = list(patient.guardians.all())
     reasons = key_person_reasons(
         risk_level=patient.risk_level, condition=patient.condition, police_listed=patient.police_listed,
         manual=patient.key_person_manual, manual_reason=patient.key_person_reason,
