@@ -172,6 +172,24 @@ def _convert(kind: str, style, text: str, strings: list, dates: set):
     return value
 
 
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]+[0-9]+:[A-Z]+([0-9]+)\"")
+
+
+def last_row(data: bytes) -> int | None:
+    """The last row number the sheet declares (``<dimension ref="A1:T1501"/>``, written by Excel, WPS
+    and openpyxl near the top of the sheet XML), for a progress bar before the rows are read; None
+    when it is missing or the file cannot be opened (the real reading reports that)."""
+    import io
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        with archive.open(_first_sheet_path(archive)) as sheet:
+            found = _DIMENSION.search(sheet.read(4096))
+    except Exception:  # noqa: BLE001 - only an estimate
+        return None
+    return int(found.group(1)) if found else None
+
+
 def rows(data: bytes, *, max_rows: int, max_cols: int, leading: int = 0) -> Iterator[Row]:
     import io
 

@@ -1,9 +1,13 @@
 """The ledger import as a background job: read → check every row → (all rows good) write all.
 
-- Reading and checking happen outside any transaction, reporting progress row by row.
+- The sheet is read in a child process and handed over a part at a time (``ledger.reading``); each
+  part is checked as it arrives and, when importing, written at once, inside the one transaction, while
+  the next part is read and the server stores the previous one.
 - Any problem (an unreadable cell, a bad ID checksum, an unknown village or one outside the
   uploader's jurisdiction, a diagnosis outside the six, a duplicate within the file) means nothing
-  is written: the job fails with a report naming row and column, downloadable as xlsx.
+  is written: writing stops at the first problem, the rest is still checked so that the report names
+  every row and column, and the transaction is rolled back. The job fails with that report,
+  downloadable as xlsx.
 - Rows whose ID number is already registered (anywhere) are skipped and listed ("已在系统中登记",
   never where); re-running a file therefore creates no duplicates.
 - The write is one transaction: the ImportBatch row (unique file hash), the patients with guardians
@@ -17,14 +21,18 @@ from jingfang.core import errors, uploads, xlsx
 from jingfang.jobs import services as jobs
 from jingfang.jobs.kinds import JobFailed
 from jingfang.jobs.models import Job, JobFile
-from jingfang.registry.services import bulk_register_patients, check_registrations
-from jingfang.registry.services_bulk import id_ranges
+from jingfang.registry.services_bulk import Checker, Registrar, id_ranges
 
 from . import ledger, sheets
 from .models import ImportBatch
 from .services import CHECK
 
 PREVIEW = 50
+CHECKING, IMPORTING = "正在读取并逐行校验", "正在读取、校验并写入数据库"
+
+
+class _Refused(Exception):
+    """Leaves the write transaction (rolled back) when the file has a problem or no data rows."""
 
 
 def _actor(job: Job):
@@ -40,22 +48,34 @@ def run_import(job: Job, report) -> dict:
     data = jobs.file_bytes(job, JobFile.INPUT)
     if data is None:
         raise JobFailed("上传的文件已不在（可能已过保留期），请重新上传")
-    report.phase("正在读取文件")
+    importing = params.get("mode") != CHECK
     try:
-        sheet = ledger.read(data, actor, progress=lambda n: report(n))
-    except uploads.UploadRejected as exc:
-        jobs.drop_file(job, JobFile.INPUT)
-        raise JobFailed(str(exc)) from None
-    if not sheet.registrations:
-        jobs.drop_file(job, JobFile.INPUT)
-        raise JobFailed("表中没有数据行（表头下面是空的）")
-    report.phase("正在逐行校验", total=len(sheet.registrations))
-    try:
-        checked = check_registrations(actor, sheet.registrations, progress=report)
+        checker = Checker(actor, keep=not importing)
     except errors.Forbidden as exc:
         jobs.drop_file(job, JobFile.INPUT)
         raise JobFailed(str(exc)) from None
-    sheet.registrations = []  # the checked patients hold what is needed now (memory, at 100,000 rows)
+    done = None
+    try:
+        with ledger.reading(data, actor) as reader:
+            if importing:
+                done = _check_and_write(job, actor, reader, checker, report)
+            else:
+                report.phase(CHECKING, total=reader.expected)
+                for part in reader:
+                    checker.add(part)
+                    _progress(report, checker.rows)
+            sheet = reader.sheet
+    except uploads.UploadRejected as exc:
+        jobs.drop_file(job, JobFile.INPUT)
+        raise JobFailed(str(exc)) from None
+    except ledger.ReaderFailed as exc:  # not the file's fault: the input is kept for a re-run
+        raise JobFailed(f"{exc}，未导入任何数据；可重新运行", retryable=True) from None
+    except _Refused:
+        sheet = reader.sheet
+    if not sheet.rows:
+        jobs.drop_file(job, JobFile.INPUT)
+        raise JobFailed("表中没有数据行（表头下面是空的）")
+    checked = checker.checked
     problems = ledger.problem_rows(sheet, checked.problems)
     summary = [["数据行数", sheet.rows], ["有错误的行", len({p[0] for p in problems})],
                ["已在系统中登记（跳过）", len(checked.skipped)]]
@@ -71,9 +91,8 @@ def run_import(job: Job, report) -> dict:
             "title": "校验发现的问题", "headers": ["行号", "列", "问题"],
             "rows": [list(p) for p in problems[:PREVIEW]], "more": max(0, len(problems) - PREVIEW),
         }
-    if params.get("mode") == CHECK or problems:
-        jobs.drop_file(job, JobFile.INPUT)
-    if params.get("mode") == CHECK:
+    jobs.drop_file(job, JobFile.INPUT)
+    if not importing:
         if problems:
             result["message"] = f"校验完成：发现{len(problems)}处问题，请下载校验报告修改"
         else:
@@ -86,36 +105,52 @@ def run_import(job: Job, report) -> dict:
             f"发现{len(problems)}处问题（涉及{rows}行）。按“存在错误行时全部不导入”，本次未导入任何数据；"
             "请下载校验报告，修改后重新上传。", result=result,
         )
-    return _write(job, actor, sheet, checked, result, report)
+    summary.insert(1, ["新建档案", done.created])
+    result["created"] = done.created
+    result["message"] = f"导入完成：新建{done.created}人" + (
+        f"，{done.skipped}人已在系统中登记（已跳过，见报告）" if done.skipped else ""
+    )
+    return result
 
 
 def _skipped_note(checked) -> str:
     return f"；另有{len(checked.skipped)}人已在系统中登记，将跳过" if checked.skipped else ""
 
 
-def _write(job: Job, actor, sheet, checked, result: dict, report) -> dict:
+def _progress(report, rows: int) -> None:
+    """Rows done of the rows the sheet declared (an estimate: titles above the header count there)."""
+    report(rows, max(rows, report.total) if report.total else None)
+
+
+def _check_and_write(job: Job, actor, reader, checker: Checker, report):
+    """Inside one transaction: each part checked, then written while the file is clean so far. Raises
+    _Refused (everything rolled back) if any row has a problem or there are no data rows."""
     params = job.params or {}
-    report.phase("正在写入数据库", total=len(checked.patients))
+    report.phase(IMPORTING, total=reader.expected)
     with report.writing(), transaction.atomic():
         if ImportBatch.objects.filter(sha256=params["sha256"]).exists():
             raise JobFailed("这个文件已经导入过，不会重复导入")
         batch = ImportBatch.objects.create(
             job=job, sha256=params["sha256"], filename=params.get("filename", "")[:200], uploaded_by=actor,
-            region_code=actor.region_id, rows=sheet.rows,
+            region_code=actor.region_id, rows=0,
         )
         try:
-            done = bulk_register_patients(actor, checked, progress=report)
+            with Registrar(actor) as registrar:
+                for part in reader:
+                    checked = checker.add(part)
+                    if not (checker.checked.problems or reader.sheet.problems):
+                        registrar.add(checked)
+                    _progress(report, checker.rows)
+                if checker.checked.problems or reader.sheet.problems or not reader.sheet.rows:
+                    raise _Refused
+            done = registrar.finish()
         except errors.ServiceError as exc:
             raise JobFailed(str(exc.errors[0].message), retryable=True) from None
         ImportBatch.objects.filter(pk=batch.pk).update(
-            created_count=done.created, skipped_count=done.skipped, patient_ranges=id_ranges(done.ids)[:1000]
+            rows=reader.sheet.rows, created_count=done.created, skipped_count=done.skipped,
+            patient_ranges=id_ranges(done.ids)[:1000],
         )
         if not Job.objects.filter(pk=job.pk, attempt=job.attempt).exists():
             raise JobFailed("任务已被重新提交，本次运行放弃写入")
-    jobs.drop_file(job, JobFile.INPUT)
-    result["summary"].insert(1, ["新建档案", done.created])
-    result["created"] = done.created
-    result["message"] = f"导入完成：新建{done.created}人" + (
-        f"，{done.skipped}人已在系统中登记（已跳过，见报告）" if done.skipped else ""
-    )
-    return result
+    report(checker.rows, checker.rows, force=True)
+    return done

@@ -4,12 +4,14 @@ A patient outside the user's region is indistinguishable from one that does not 
 the attempt is audited.
 """
 
+from collections.abc import Callable
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
-from jingfang.core import idnumber
+from jingfang.core import bulk, crypto, idnumber
 from jingfang.regions import codes
 
 from .models import Patient
@@ -136,6 +138,20 @@ def id_numbers_registered(numbers) -> set[str]:
     for i in range(0, len(wanted), 500):
         found |= set(Patient.objects.filter(id_number__in=wanted[i : i + 500]).values_list("id_number", flat=True))
     return found
+
+
+def id_numbers_registered_later(numbers) -> Callable[[], set[str]]:
+    """``id_numbers_registered``, asked now and answered by calling what it returns. Inside
+    ``core.bulk.copied_behind`` the question waits behind the rows being copied (same connection and
+    transaction) while the caller works on; elsewhere it is answered at once."""
+    index = Patient._meta.get_field("id_number_index")
+    wanted = sorted({idnumber.normalize(n) for n in numbers if n})
+    by_digest = {d: n for n in wanted for d in crypto.blind_indexes(n, index.purpose)}
+    digests = list(by_digest)
+    asked = [bulk.fetch_behind(Patient.objects.filter(id_number_index__in=digests[i : i + 1000])
+                               .values_list("id_number_index"))
+             for i in range(0, len(digests), 1000)]
+    return lambda: {by_digest[d] for question in asked for (d,) in question.result()}
 
 
 def id_number_registered(number: str) -> bool:

@@ -16,6 +16,12 @@ Two steps, so that the caller can report on every row before anything is written
    guardians and first status rows; each batch is announced with ``patients_registering`` first (the
    schedule engine sets the patients' cached schedule fields and then stores their due items), and
    one audit row records the import.
+
+Both also work a part at a time, for rows that arrive in parts (a ledger read in another process):
+``Checker.add(part)`` checks a part with what the earlier parts established (numbers seen, regions
+fetched), and ``Registrar.add(checked_part)`` writes one inside the caller's transaction. The ledger
+import checks and writes each part as it arrives, stops writing at the first problem, checks on to
+report every problem, and then rolls the transaction back: all or nothing, as before.
 """
 
 import datetime as dt
@@ -35,6 +41,7 @@ from jingfang.regions.models import Region
 from . import vocab
 from .forms import NAME_RE, clean_phone, today
 from .models import Guardian, Patient, StatusChange
+from .selectors import id_numbers_registered_later
 from .signals import patients_registering
 
 TEXT_LIMITS = {"address": 200, "household_address": 200, "diagnosis_hospital": 100, "village_contact_name": 50}
@@ -94,10 +101,13 @@ def _require(actor, request=None) -> None:
         raise errors.Forbidden("您的角色无权登记患者")
 
 
-def _regions(registrations) -> dict[str, Region]:
-    wanted = sorted({
-        str(r.data.get(k) or "").strip() for r in registrations for k in ("region_code", "household_region_code")
-    } - {""})
+def _region_codes(registrations) -> set[str]:
+    return {str(r.data.get(k) or "").strip() for r in registrations for k in ("region_code", "household_region_code")}
+
+
+def _regions(wanted: set) -> dict[str, Region]:
+    """The regions of these codes (codes not found are left out)."""
+    wanted = sorted(wanted - {""})
     found: dict[str, Region] = {}
     for i in range(0, len(wanted), 500):
         found.update({r.code: r for r in Region.objects.filter(code__in=wanted[i : i + 500])})
@@ -108,37 +118,74 @@ def check_registrations(
     actor, registrations: list[Registration], *, progress: Callable[[int, int], None] | None = None
 ) -> Checked:
     """Validate every row as create_patient would; see the module docstring."""
-    _require(actor)
-    ctx = _Context(actor, _regions(registrations), today())
-    checked = Checked(actor_id=actor.pk)
-    first_line: dict[str, int] = {}
-    total = len(registrations)
-    for i, reg in enumerate(registrations, start=1):
-        patient, guardian, problems = _check_one(ctx, reg)
-        number = patient.id_number if patient is not None else None
-        if number and number in first_line:
-            problems.append(Problem(reg.line, "id_number", f"与第{first_line[number]}行的身份证号重复"))
-        elif number:
-            first_line[number] = reg.line
-        if problems:
-            checked.problems += problems
-        else:
-            checked.patients.append(patient)
-            checked.guardians.append(guardian)
-            checked.lines.append(reg.line)
-        if progress and (i % 64 == 0 or i == total):
-            progress(i, total)
-    from .selectors import id_numbers_registered
+    checker = Checker(actor)
+    checker.add(registrations, progress=progress)
+    return checker.checked
 
-    registered = id_numbers_registered([p.id_number for p in checked.patients])
-    if registered:
-        keep = [k for k, p in enumerate(checked.patients) if p.id_number not in registered]
-        checked.skipped = [(checked.lines[k], REGISTERED) for k, p in enumerate(checked.patients)
-                           if p.id_number in registered]
-        checked.patients = [checked.patients[k] for k in keep]
-        checked.guardians = [checked.guardians[k] for k in keep]
-        checked.lines = [checked.lines[k] for k in keep]
-    return checked
+
+class Checker:
+    """``check_registrations`` a part at a time. ``checked`` accumulates the problems and skipped rows
+    of every part, and the accepted patients too when ``keep`` is set (the import writes each part's
+    patients as it goes and need not hold them all)."""
+
+    def __init__(self, actor, *, keep: bool = True):
+        _require(actor)
+        self.ctx = _Context(actor, {}, today())
+        self.checked = Checked(actor_id=actor.pk)
+        self.keep = keep
+        self.rows = 0  # registrations checked so far
+        self._first_line: dict[str, int] = {}
+        self._looked: set[str] = set()  # region codes asked for (found or not)
+
+    def add(self, registrations: list[Registration], *,
+            progress: Callable[[int, int], None] | None = None) -> Checked:
+        """Check one part; returns the part's own ``Checked`` (its problems are also in ``checked``)."""
+        ctx, first_line = self.ctx, self._first_line
+        self._learn_regions(registrations)
+        registered = id_numbers_registered_later([_text(r.data, "id_number") for r in registrations])
+        part = Checked(actor_id=self.checked.actor_id)
+        total = len(registrations)
+        for i, reg in enumerate(registrations, start=1):
+            patient, guardian, problems = _check_one(ctx, reg)
+            number = patient.id_number if patient is not None else None
+            if number and number in first_line:
+                problems.append(Problem(reg.line, "id_number", f"与第{first_line[number]}行的身份证号重复"))
+            elif number:
+                first_line[number] = reg.line
+            if problems:
+                part.problems += problems
+            else:
+                part.patients.append(patient)
+                part.guardians.append(guardian)
+                part.lines.append(reg.line)
+            if progress and (i % 64 == 0 or i == total):
+                progress(i, total)
+        self.rows += total
+        _skip_registered(part, registered())
+        checked = self.checked
+        checked.problems += part.problems
+        checked.skipped += part.skipped
+        if self.keep:
+            checked.patients += part.patients
+            checked.guardians += part.guardians
+            checked.lines += part.lines
+        return part
+
+    def _learn_regions(self, registrations) -> None:
+        wanted = _region_codes(registrations) - self._looked
+        self.ctx.learn(_regions(wanted))
+        self._looked |= wanted
+
+
+def _skip_registered(part: Checked, registered: set[str]) -> None:
+    """Rows whose number some patient anywhere already has: moved from the patients to ``skipped``."""
+    if not registered:
+        return
+    keep = [k for k, p in enumerate(part.patients) if p.id_number not in registered]
+    part.skipped = [(part.lines[k], REGISTERED) for k, p in enumerate(part.patients) if p.id_number in registered]
+    part.patients = [part.patients[k] for k in keep]
+    part.guardians = [part.guardians[k] for k in keep]
+    part.lines = [part.lines[k] for k in keep]
 
 
 def _text(data: dict, key: str) -> str:
@@ -153,9 +200,13 @@ class _Context:
 
     def __init__(self, actor, regions: dict, on: dt.date):
         self.actor, self.on = actor, on
-        self.regions = {code: r for code, r in regions.items() if codes.is_valid_code(code)}
+        self.regions: dict[str, Region] = {}
         self.clinical = roles.sees_clinical(actor.role)
         self.residences: dict[str, tuple] = {}
+        self.learn(regions)
+
+    def learn(self, regions: dict) -> None:
+        self.regions.update((code, r) for code, r in regions.items() if codes.is_valid_code(code))
 
     def residence(self, code: str, bad):
         verdict = self.residences.get(code)
@@ -344,15 +395,78 @@ def id_ranges(ids: list[int]) -> list[list[int]]:
     return out
 
 
-def _write_batches(actor, checked: Checked, batch_size: int, context: dict, note: str, progress) -> list[int]:
-    """Each batch: announced (the schedule engine plans it), then the patients, their guardians and first
-    status rows, then what the receivers write. Patients carry their reserved ids already; returns them."""
-    total, ids = len(checked.patients), []
-    for start in range(0, total, batch_size):
-        batch = checked.patients[start : start + batch_size]
-        guardians = checked.guardians[start : start + batch_size]
+class Registrar:
+    """``bulk_register_patients`` a part at a time, inside the caller's transaction:
+
+        with transaction.atomic(), Registrar(actor) as registrar:
+            registrar.add(checked_part)   # as often as parts come
+            done = registrar.finish()     # the audit row; returns what was written
+
+    Each part's patients get their ids, then are written batch by batch (announced first with
+    ``patients_registering``); the server stores a batch while the caller prepares the next
+    (``core.bulk.copied_behind``), so nothing written may be read back before the block ends."""
+
+    def __init__(self, actor, *, batch_size: int = 1000, note: str = "建档（台账导入）", request=None,
+                 progress: Callable[[int, int], None] | None = None):
+        _require(actor, request)
+        self.actor, self.batch_size, self.note, self.request, self.progress = actor, batch_size, note, request, progress
+        self.context: dict = {}  # kept by receivers across the batches (e.g. policy profiles)
+        self.ids: list[int] = []
+        self.skipped = 0
+        self.total: int | None = None  # for progress, when the caller knows it
+        self._behind = None
+        self._spare: list[int] = []  # ids reserved and not used yet
+        self._ahead = None  # ids being reserved for the next part (core.bulk.reserve_ids_later)
+
+    def __enter__(self) -> "Registrar":
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("Registrar must run inside a transaction")
+        self._behind = bulk.copied_behind()
+        self._behind.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        behind, self._behind = self._behind, None
+        try:
+            return bool(behind.__exit__(*exc))
+        except IntegrityError:
+            raise errors.Conflict(CONFLICT) from None
+
+    def add(self, checked: Checked, *, more: bool = True) -> None:
+        """Write one checked part. ``more``: another part of about this size is expected, and its ids
+        are asked for now, answered while this part is written (an import leaves the ids of at most
+        one part unused: a gap in the numbering, nothing more)."""
+        if checked.actor_id != self.actor.pk or not checked.ok:
+            raise errors.Invalid("批量登记须先通过校验（check_registrations），且由同一用户提交")
+        self.skipped += len(checked.skipped)
+        if not checked.patients:
+            return
+        for patient, pk in zip(checked.patients, self._reserve(len(checked.patients), more), strict=True):
+            patient.pk = pk
+        try:
+            for start in range(0, len(checked.patients), self.batch_size):
+                self._write(checked.patients[start : start + self.batch_size],
+                            checked.guardians[start : start + self.batch_size])
+        except IntegrityError:
+            raise errors.Conflict(CONFLICT) from None
+
+    def _reserve(self, count: int, more: bool) -> list[int]:
+        ids, self._spare = self._spare, []
+        if self._ahead is not None:
+            ids, self._ahead = ids + self._ahead.result(), None
+        if len(ids) < count:
+            ids += bulk.reserve_ids(Patient, count - len(ids))
+        ids, self._spare = ids[:count], ids[count:]
+        if more:
+            self._ahead = bulk.reserve_ids_later(Patient, count)
+        return ids
+
+    def _write(self, batch: list, guardians: list) -> None:
+        """One batch: announced (the schedule engine plans it), then the patients, their guardians and
+        first status rows, then what the receivers write."""
+        actor = self.actor
         after = [r for _, r in patients_registering.send(sender=Patient, patients=batch, guardians=guardians,
-                                                         context=context)
+                                                         context=self.context)
                  if callable(r)]
         bulk.insert(Patient, batch, with_ids=True)
         for patient, guardian in zip(batch, guardians, strict=True):
@@ -362,15 +476,27 @@ def _write_batches(actor, checked: Checked, batch_size: int, context: dict, note
         # plain rows (nobody reads them back): cheaper to build than model instances
         bulk.insert(StatusChange, [
             SimpleNamespace(patient_id=p.pk, status=p.status, detail=p.status_detail, since=p.status_since,
-                            note=note, recorded_by_id=actor.pk)
+                            note=self.note, recorded_by_id=actor.pk)
             for p in batch
         ])
         for write in after:
             write()
-        ids += [p.pk for p in batch]
-        if progress:
-            progress(len(ids), total)
-    return ids
+        self.ids += [p.pk for p in batch]
+        if self.progress:
+            self.progress(len(self.ids), self.total)
+
+    def finish(self) -> Registered:
+        """The audit row of everything added; returns what was written."""
+        ids, ranges = self.ids, id_ranges(self.ids)
+        audit.record(
+            self.actor, "import", request=self.request, target=f"patients:{len(ids)}",
+            detail={"created": len(ids), "skipped": self.skipped,
+                    "patient_ids": ranges if len(ranges) <= 200 else [[ranges[0][0], ranges[-1][1]]]},
+        )
+        return Registered(created=len(ids), ids=ids, skipped=self.skipped)
+
+
+CONFLICT = "导入期间有身份证号已被他人登记，未写入任何数据；请重新导入（已登记的将跳过）"
 
 
 def bulk_register_patients(
@@ -381,19 +507,11 @@ def bulk_register_patients(
     _require(actor, request)
     if checked.actor_id != actor.pk or not checked.ok:
         raise errors.Invalid("批量登记须先通过校验（check_registrations），且由同一用户提交")
-    context: dict = {}  # kept by receivers across the batches of this call (e.g. policy profiles)
     try:
         with transaction.atomic():
-            for patient, pk in zip(checked.patients, bulk.reserve_ids(Patient, len(checked.patients)), strict=True):
-                patient.pk = pk
-            with bulk.copied_behind():  # the server stores a batch while the next one is prepared
-                ids = _write_batches(actor, checked, batch_size, context, note, progress)
-            ranges = id_ranges(ids)
-            audit.record(
-                actor, "import", request=request, target=f"patients:{len(ids)}",
-                detail={"created": len(ids), "skipped": len(checked.skipped),
-                        "patient_ids": ranges if len(ranges) <= 200 else [[ranges[0][0], ranges[-1][1]]]},
-            )
+            with Registrar(actor, batch_size=batch_size, note=note, request=request, progress=progress) as registrar:
+                registrar.total = len(checked.patients)
+                registrar.add(checked, more=False)
+            return registrar.finish()
     except IntegrityError:
-        raise errors.Conflict("导入期间有身份证号已被他人登记，未写入任何数据；请重新导入（已登记的将跳过）") from None
-    return Registered(created=len(ids), ids=ids, skipped=len(checked.skipped))
+        raise errors.Conflict(CONFLICT) from None

@@ -112,10 +112,10 @@ def test_a_crash_mid_write_leaves_nothing_and_the_job_can_be_rerun(users, ledger
         return original(patients, guardians, on)
 
     monkeypatch.setattr(schedules, "plan_new", crash_on_second_batch)
-    from jingfang.registry.services_bulk import bulk_register_patients
+    from jingfang.registry.services_bulk import Registrar
 
     # batches of 3: the crash comes after a first batch has been written
-    monkeypatch.setitem(bulk_register_patients.__kwdefaults__, "batch_size", 3)
+    monkeypatch.setitem(Registrar.__init__.__kwdefaults__, "batch_size", 3)
     job = _run(users["doctor"], ledger(8))
     assert job.status == Job.FAILED and job.retryable and "可重新运行" in job.error
     assert Patient.objects.count() == 0 and Guardian.objects.count() == 0 and StatusChange.objects.count() == 0

@@ -16,6 +16,7 @@ from django_tasks_db.models import DBTaskResult
 
 from conftest import TEST_FIELD_KEYS, TEST_INDEX_KEY
 from jingfang.imports import services, synthetic
+from jingfang.imports.jobs import IMPORTING
 from jingfang.imports.models import ImportBatch
 from jingfang.jobs import progress
 from jingfang.jobs import services as jobs
@@ -38,6 +39,13 @@ def _worker(env, *extra) -> list[str]:
             *extra]
 
 
+def _open_transactions() -> list:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND xact_start IS NOT NULL")
+        return cursor.fetchall()
+
+
 def test_a_worker_killed_mid_import_leaves_nothing_and_the_rerun_imports_once(users, database_backend, settings,
                                                                                tmp_path):
     if connection.vendor != "postgresql":
@@ -52,7 +60,7 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_rerun_imports_once(us
         deadline, writing = time.monotonic() + 240, None
         while time.monotonic() < deadline and worker.poll() is None:
             seen = progress.live(Job.objects.get(pk=job.pk))
-            if seen.message == "正在写入数据库" and seen.done > 0:
+            if seen.message == IMPORTING and seen.done > 0:
                 writing = seen.done
                 break
             time.sleep(0.05)
@@ -60,6 +68,15 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_rerun_imports_once(us
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait()
     assert writing is not None and writing < ROWS, "the worker was killed while it wrote"
+    # its transaction ended with it: no process it started (the ledger reader) keeps the session open
+    deadline = time.monotonic() + 10
+    while _open_transactions() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = _open_transactions()
+    with connection.cursor() as cursor:  # so that a failure here fails instead of hanging the teardown
+        for (pid,) in left:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    assert left == []
     assert Patient.objects.count() == 0 and ImportBatch.objects.count() == 0  # the transaction died with it
     settings.JINGFANG_JOB_STALE_SECONDS = 1
     time.sleep(1.5)
