@@ -3,7 +3,8 @@
 The ledger (``imports.synthetic``: Faker names, valid-checksum ID numbers with the fictional area code
 990102, the template's columns) is built before the clock starts. The timed call is what an upload
 sets going: ``imports.services.start_import`` (file checks, job row) and the job itself
-(``jobs.runner.execute``: read, check every row, write everything in one transaction), run here and
+(``jobs.runner.execute``: the sheet read in a child process, each part checked and written as it arrives,
+in one transaction), run here and
 now instead of in `jingfang worker`. It runs once (each run registers the rows for good).
 """
 

@@ -139,6 +139,8 @@ JINGFANG_EXPORT_BACKGROUND_ROWS = int(os.environ.get("JINGFANG_EXPORT_BACKGROUND
 # A patient ledger (imports) may be bigger than other uploads: a county's, in one file.
 JINGFANG_IMPORT_MAX_ROWS = int(os.environ.get("JINGFANG_IMPORT_MAX_ROWS", "100000"))
 JINGFANG_IMPORT_MAX_BYTES = int(os.environ.get("JINGFANG_IMPORT_MAX_BYTES", str(40 * 1024 * 1024)))
+# The worker reads a ledger in a forked child process while it checks and writes (imports.ledger.reading).
+JINGFANG_IMPORT_READ_PROCESS = _env_bool("JINGFANG_IMPORT_READ_PROCESS", True)
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["jingfang.accounts.backends.UserBackend"]
 

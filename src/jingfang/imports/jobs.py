@@ -15,7 +15,7 @@
   killed mid-way leaves nothing; the job is then shown as failed and may be re-run.
 """
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from jingfang.core import errors, uploads, xlsx
 from jingfang.jobs import services as jobs
@@ -28,7 +28,7 @@ from .models import ImportBatch
 from .services import CHECK
 
 PREVIEW = 50
-CHECKING, IMPORTING = "正在读取并逐行校验", "正在读取、校验并写入数据库"
+CHECKING, IMPORTING, WRITING = "正在读取并逐行校验", "正在读取、校验并写入数据库", "正在写入数据库"
 
 
 class _Refused(Exception):
@@ -50,7 +50,7 @@ def run_import(job: Job, report) -> dict:
         raise JobFailed("上传的文件已不在（可能已过保留期），请重新上传")
     importing = params.get("mode") != CHECK
     try:
-        checker = Checker(actor, keep=not importing)
+        checker = Checker(actor, keep=not (importing and _interleaved()))
     except errors.Forbidden as exc:
         jobs.drop_file(job, JobFile.INPUT)
         raise JobFailed(str(exc)) from None
@@ -122,11 +122,30 @@ def _progress(report, rows: int) -> None:
     report(rows, max(rows, report.total) if report.total else None)
 
 
+def _interleaved() -> bool:
+    """Check and write together on PostgreSQL. SQLite has one writer at a time: the file is checked
+    first, so that everybody else's saves wait only while it is written."""
+    return connection.vendor == "postgresql"
+
+
+def _clean(reader, checker) -> bool:
+    return not (checker.checked.problems or reader.sheet.problems)
+
+
 def _check_and_write(job: Job, actor, reader, checker: Checker, report):
-    """Inside one transaction: each part checked, then written while the file is clean so far. Raises
-    _Refused (everything rolled back) if any row has a problem or there are no data rows."""
+    """Inside one transaction: each part checked, then written while the file is clean so far (or, on
+    SQLite, every part checked first). Raises _Refused (nothing written, or everything rolled back) if
+    any row has a problem or there are no data rows."""
     params = job.params or {}
-    report.phase(IMPORTING, total=reader.expected)
+    interleaved = _interleaved()
+    report.phase(IMPORTING if interleaved else CHECKING, total=reader.expected)
+    if not interleaved:
+        for part in reader:
+            checker.add(part)
+            _progress(report, checker.rows)
+        if not (_clean(reader, checker) and reader.sheet.rows):
+            raise _Refused
+        report.phase(WRITING, total=len(checker.checked.patients))
     with report.writing(), transaction.atomic():
         if ImportBatch.objects.filter(sha256=params["sha256"]).exists():
             raise JobFailed("这个文件已经导入过，不会重复导入")
@@ -135,13 +154,16 @@ def _check_and_write(job: Job, actor, reader, checker: Checker, report):
             region_code=actor.region_id, rows=0,
         )
         try:
-            with Registrar(actor) as registrar:
-                for part in reader:
+            with Registrar(actor, progress=None if interleaved else report) as registrar:
+                if not interleaved:
+                    registrar.total = len(checker.checked.patients)
+                    registrar.add(checker.checked, more=False)
+                for part in reader if interleaved else ():
                     checked = checker.add(part)
-                    if not (checker.checked.problems or reader.sheet.problems):
+                    if _clean(reader, checker):
                         registrar.add(checked)
                     _progress(report, checker.rows)
-                if checker.checked.problems or reader.sheet.problems or not reader.sheet.rows:
+                if not (_clean(reader, checker) and reader.sheet.rows):
                     raise _Refused
             done = registrar.finish()
         except errors.ServiceError as exc:

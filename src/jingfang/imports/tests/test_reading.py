@@ -78,7 +78,13 @@ def test_a_reader_that_dies_fails_the_job_and_writes_nothing(users, ledger, monk
     assert Patient.objects.count() == 0 and ImportBatch.objects.count() == 0
 
 
-def test_a_problem_in_a_late_part_means_nothing_is_written(users, ledger, monkeypatch):
+@pytest.mark.parametrize("interleaved", [True, False], ids=["checked and written together", "checked first"])
+def test_a_problem_in_a_late_part_means_nothing_is_written(users, ledger, monkeypatch, interleaved):
+    """PostgreSQL writes each part as it is checked; SQLite (one writer at a time) checks them all
+    first. Either way, on either database, a late problem leaves nothing."""
+    from jingfang.imports import jobs as import_jobs
+
+    monkeypatch.setattr(import_jobs, "_interleaved", lambda: interleaved)
     monkeypatch.setattr(ledgers, "PART", 2)  # parts of 2 rows: the first parts are written before row 9
     rows = ledger.rows(9)
     rows[7]["目前诊断"] = "抑郁症"  # sheet row 9, in the fourth part
