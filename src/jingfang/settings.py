@@ -256,6 +256,10 @@ SECURE_SSL_REDIRECT = not DEBUG and _env_bool("JINGFANG_SSL_REDIRECT", False)
 # X-Forwarded-For the client's address (audit.log.client_ip). Without a proxy both headers are ignored:
 # any client could send them.
 JINGFANG_BEHIND_PROXY = _env_bool("JINGFANG_BEHIND_PROXY", False)
+# The proxy's own addresses (or networks, or *), as gunicorn's forwarded_allow_ips: X-Forwarded-For is
+# believed only on a connection from one of them, so a client that reaches an app server directly cannot
+# put another address in the audit log.
+JINGFANG_PROXY_IPS = [a.strip() for a in os.environ.get("JINGFANG_PROXY_IPS", "127.0.0.1,::1").split(",") if a.strip()]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if JINGFANG_BEHIND_PROXY else None
 # The load balancer's health check may call an app server over plain HTTP (ops/health.py).
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

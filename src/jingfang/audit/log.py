@@ -3,14 +3,18 @@
 Detail must never hold an ID number, a phone number or a diagnosis: field names and counts only.
 """
 
+import functools
 import ipaddress
 import json
+import logging
 import re
 
 from django.conf import settings
 from django.core import mail
 
 from .models import AuditEvent
+
+log = logging.getLogger(__name__)
 
 ID_NUMBER_RE = re.compile(r"\d{17}[\dXx]")
 SCRUBBED = "[已屏蔽]"
@@ -60,17 +64,41 @@ def _clean(value, where: str, strict: bool):
 
 
 def client_ip(request) -> str | None:
-    """The client's address: behind the proxy (``JINGFANG_BEHIND_PROXY``), the last address of
-    X-Forwarded-For, the one the proxy itself saw (nginx replaces the header with it); otherwise the
-    connection's own address, whatever the client put in that header."""
+    """The client's address: behind the proxy (``JINGFANG_BEHIND_PROXY``), on a connection from one of
+    the proxy's addresses (``JINGFANG_PROXY_IPS``), the last address of X-Forwarded-For, the one the
+    proxy itself saw (nginx replaces the header with it); otherwise the connection's own address,
+    whatever the client put in that header."""
     if request is None:
         return None
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "") if settings.JINGFANG_BEHIND_PROXY else ""
-    ip = forwarded.split(",")[-1].strip() if forwarded else request.META.get("REMOTE_ADDR")
+    remote = request.META.get("REMOTE_ADDR")
+    trusted = settings.JINGFANG_BEHIND_PROXY and _is_proxy(remote, tuple(settings.JINGFANG_PROXY_IPS))
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "") if trusted else ""
+    ip = forwarded.split(",")[-1].strip() if forwarded else remote
     try:
         return ipaddress.ip_address(ip).compressed if ip else None
     except ValueError:  # a forged header: not an address (PostgreSQL's inet column would refuse it)
         return None
+
+
+def _is_proxy(remote: str | None, proxies: tuple) -> bool:
+    if "*" in proxies:
+        return True
+    try:
+        address = ipaddress.ip_address(remote or "")
+    except ValueError:
+        return False
+    return any(address in network for network in _networks(proxies))
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(proxies: tuple) -> list:
+    found = []
+    for entry in proxies:
+        try:
+            found.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            log.warning("JINGFANG_PROXY_IPS: %r is not an address or network; ignored", entry)
+    return found
 
 
 def record(

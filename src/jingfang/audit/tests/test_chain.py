@@ -227,16 +227,22 @@ def test_forged_forwarded_for_is_not_stored(rf, settings):
     assert verify_chain()[0] is True
 
 
-@pytest.mark.parametrize(("behind_proxy", "forwarded", "remote", "stored"), [
-    (False, "203.0.113.9", "198.51.100.7", "198.51.100.7"),  # no proxy: a client's own header is ignored
-    (False, "", "198.51.100.7", "198.51.100.7"),
-    (True, "203.0.113.9", "10.0.0.10", "203.0.113.9"),  # nginx replaced the header with the client's address
-    (True, "192.0.2.1, 203.0.113.9", "10.0.0.10", "203.0.113.9"),  # appended to a forged one: the proxy's entry
-    (True, "", "10.0.0.10", "10.0.0.10"),  # a request that did not come through the proxy
+@pytest.mark.parametrize(("behind_proxy", "proxies", "forwarded", "remote", "stored"), [
+    (False, ["10.0.0.10"], "203.0.113.9", "198.51.100.7", "198.51.100.7"),  # no proxy: a client's header is ignored
+    (False, ["10.0.0.10"], "", "198.51.100.7", "198.51.100.7"),
+    (True, ["10.0.0.10"], "203.0.113.9", "10.0.0.10", "203.0.113.9"),  # nginx replaced it with the client's address
+    (True, ["10.0.0.10"], "192.0.2.1, 203.0.113.9", "10.0.0.10", "203.0.113.9"),  # appended to a forged one
+    (True, ["10.0.0.10"], "", "10.0.0.10", "10.0.0.10"),  # no header: the connection's address
+    # a client reaching the app server directly (past the firewall) is not the proxy: its header is ignored
+    (True, ["10.0.0.10"], "203.0.113.9", "10.0.0.99", "10.0.0.99"),
+    (True, ["10.0.0.0/28"], "203.0.113.9", "10.0.0.12", "203.0.113.9"),  # a network of proxies
+    (True, ["10.0.0.0/28"], "203.0.113.9", "10.0.0.17", "10.0.0.17"),
+    (True, ["*"], "203.0.113.9", "198.51.100.7", "203.0.113.9"),  # any peer, as gunicorn's "*"
+    (True, ["not-an-address", "10.0.0.10"], "203.0.113.9", "10.0.0.10", "203.0.113.9"),  # a bad entry is skipped
 ])
-def test_client_address_trusts_forwarded_for_only_behind_the_proxy(rf, settings, behind_proxy, forwarded, remote,
-                                                                   stored):
-    settings.JINGFANG_BEHIND_PROXY = behind_proxy
+def test_client_address_trusts_forwarded_for_only_from_the_proxy(rf, settings, behind_proxy, proxies, forwarded,
+                                                                 remote, stored):
+    settings.JINGFANG_BEHIND_PROXY, settings.JINGFANG_PROXY_IPS = behind_proxy, proxies
     extra = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
     request = rf.get("/x", REMOTE_ADDR=remote, **extra)
     assert audit.record(None, "login_failed", request=request).ip == stored
