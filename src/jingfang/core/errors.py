@@ -35,6 +35,12 @@ class Conflict(ServiceError):
     status = 409
 
 
+class TooMany(ServiceError):
+    """Refused for now: the user has asked this too often within a period."""
+
+    status = 429
+
+
 def from_form(form, prefix: str = "", field_map: dict | None = None) -> list[FieldError]:
     """Turn a bound, invalid Django form's errors into FieldErrors naming the field in Chinese."""
     errors = []

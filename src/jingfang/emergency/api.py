@@ -106,7 +106,8 @@ def _fresh(grant):
     return selectors.Grant.objects.select_related(*selectors._RELATED).get(pk=grant.pk)
 
 
-@router.post("/grants", response={200: GrantRequestOut, 201: GrantRequestOut, 403: Problem, 404: Detail, 422: Problem},
+@router.post("/grants", response={200: GrantRequestOut, 201: GrantRequestOut, 403: Problem, 404: Detail, 422: Problem,
+                                   429: Problem},
              summary="紧急查阅：申请")
 def create_grant(request, payload: GrantIn):
     """辖区外患者：写明理由后在患者所在地策略配置的时长内（全国默认3小时）只读查阅，通知患者所在乡镇综治中心并提交县级审核。

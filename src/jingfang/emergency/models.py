@@ -59,3 +59,19 @@ class Grant(models.Model):
     @property
     def reviewed(self) -> bool:
         return self.reviewed_at is not None
+
+
+class Lookup(models.Model):
+    """One look-up by whole ID number through 紧急查阅 (found or not): what the daily limit counts
+    (``JINGFANG_EMERGENCY_PER_DAY``), so that nobody can test number after number to learn who is a
+    registered patient. The audit row of the request says the rest."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="查阅人", on_delete=models.PROTECT,
+                             related_name="+")
+    at = models.DateTimeField("时间", auto_now_add=True)
+    found = models.BooleanField("找到档案")
+
+    class Meta:
+        verbose_name = "紧急查阅检索"
+        verbose_name_plural = "紧急查阅检索"
+        indexes = [models.Index(fields=["user", "at"])]

@@ -21,6 +21,8 @@ CATEGORIES = {
 }
 REVIEW_OUTCOMES = {"reasonable": "合理", "unreasonable": "不合理"}
 REASON_MIN = 10
+LIMIT_WINDOW = dt.timedelta(hours=24)
+LIMITED = "24小时内已紧急查阅{limit}次，达到上限，暂不能再查；确有紧急情况请联系县级督导"
 REASON_MAX = 500
 NOTE_MAX = 500
 UNREASONABLE_NOTE_MIN = 5

@@ -1,7 +1,8 @@
 """Writing emergency grants: one function per action, each audited.
 
 - ``request_access``: a user who may break the glass gives a patient's whole ID number, a category and
-  a reason. Nothing is looked up until the input is valid. A patient inside the user's jurisdiction
+  a reason. Nothing is looked up until the input is valid, nor after ``JINGFANG_EMERGENCY_PER_DAY``
+  look-ups by this user within 24 hours (429: found or not, each counts). A patient inside the user's jurisdiction
   needs no grant; one outside gets a grant for the hours of the patient's region's profile (or the
   user's still-active grant is reused); no patient answers "not found" and says nothing else.
 - ``acknowledge``: the patient's township office has seen the notice.
@@ -11,6 +12,7 @@ Audit rows never hold the ID number or the reason (free text): the grant's id an
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,7 +24,7 @@ from jingfang.regions import codes
 from jingfang.registry import selectors as patient_selectors
 
 from . import rules
-from .models import Grant
+from .models import Grant, Lookup
 
 NOT_FOUND = "未找到与该身份证号对应的患者档案"
 FORBIDDEN = "您的角色不能使用紧急查阅"
@@ -61,7 +63,12 @@ def request_access(user, data: dict, *, request=None) -> Outcome:
     if problems:
         _refuse(user, request, action, "invalid", errors.Invalid(problems),
                 detail={"fields": sorted({p.field for p in problems})})
+    limit = settings.JINGFANG_EMERGENCY_PER_DAY
+    if limit and Lookup.objects.filter(user=user, at__gte=timezone.now() - rules.LIMIT_WINDOW).count() >= limit:
+        _refuse(user, request, action, "denied", errors.TooMany(rules.LIMITED.format(limit=limit)),
+                detail={"reason": "daily_limit", "category": category})
     patient = patient_selectors.find_by_id_number(id_number)
+    Lookup.objects.create(user=user, found=patient is not None)
     if patient is None:
         _refuse(user, request, action, "not_found", NotFound(NOT_FOUND), detail={"category": category})
     scope = patient_selectors.jurisdiction_range(user)
