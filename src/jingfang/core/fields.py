@@ -8,8 +8,9 @@
   applies to the plain text.
 - ``BlindIndexField`` is filled from its source on every insert and save (``save()``,
   ``bulk_create``); models with one derive from ``IndexedModel`` so that
-  ``save(update_fields=["phone"])`` also writes ``phone_index``. ``QuerySet.update()`` and
-  ``bulk_update`` do not fill it: do not use them on these fields.
+  ``save(update_fields=["phone"])`` also writes ``phone_index``, and so that their ``QuerySet.update()``
+  and ``bulk_update`` (which Django runs without ``pre_save``) fill it too; ``update()`` refuses an
+  expression for an indexed field (``F("phone")``: its index cannot be computed in SQL).
 - Lookups on an encrypted field go through its index: ``filter(id_number=n)``,
   ``filter(id_number__in=[…])``, ``filter(guardians__phone=p)`` compare the normalised value's
   blind index (trying the old index key too during a rotation); ``exact ""`` means no value.
@@ -181,8 +182,43 @@ class BlindIndexField(models.CharField):
         return value
 
 
+def _indexes_of(model, names) -> list[BlindIndexField]:
+    return [f for f in model._meta.concrete_fields if isinstance(f, BlindIndexField) and f.source in names]
+
+
+class IndexedQuerySet(models.QuerySet):
+    """``update()`` and ``bulk_update`` that keep the blind indexes in step with their sources."""
+
+    def update(self, **kwargs):
+        for index in _indexes_of(self.model, kwargs):
+            if index.name in kwargs:  # given with it (bulk_update's CASE expressions for both)
+                continue
+            value = kwargs[index.source]
+            if hasattr(value, "resolve_expression"):
+                raise FieldError(f"加密字段 {_label(self.model._meta.get_field(index.source))} 只能更新为给定的值，"
+                                 "不能用表达式（其盲索引无法在数据库中计算）")
+            kwargs[index.name] = crypto.blind_index(value, index.purpose)
+        return super().update(**kwargs)
+
+    update.alters_data = True
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        fields = list(fields)
+        for index in _indexes_of(self.model, fields):
+            for obj in objs:
+                index.pre_save(obj, False)
+            if index.name not in fields:
+                fields.append(index.name)
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
+    bulk_update.alters_data = True
+
+
 class IndexedModel(models.Model):
-    """Base of models with a blind index: ``save(update_fields=[source])`` writes the index too."""
+    """Base of models with a blind index: ``save(update_fields=[source])``, ``QuerySet.update()`` and
+    ``bulk_update`` write the index too."""
+
+    objects = IndexedQuerySet.as_manager()
 
     class Meta:
         abstract = True

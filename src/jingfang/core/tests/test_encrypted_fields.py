@@ -123,10 +123,37 @@ def test_save_with_update_fields_and_bulk_create_fill_the_index(patient):
 
 
 def test_queryset_update_encrypts(patient):
-    """update() encrypts the value but cannot fill the index (documented in core/fields.py)."""
     Patient.objects.filter(pk=patient.pk).update(village_contact_phone="13500005555")
     assert crypto.is_encrypted(raw(Patient, patient.pk, "village_contact_phone")[0])
     assert Patient.objects.get(pk=patient.pk).village_contact_phone == "13500005555"
+
+
+def test_queryset_update_and_bulk_update_keep_the_index_in_step(patient):
+    """Django runs neither without pre_save; IndexedModel's queryset fills the index itself, through
+    the model's manager and through related managers alike."""
+    Patient.objects.filter(pk=patient.pk).update(phone="137 0000 1111")
+    assert raw(Patient, patient.pk, "phone_index") == (crypto.blind_index("13700001111", "phone"),)
+    assert list(Patient.objects.filter(phone="13700001111")) == [patient]
+    Patient.objects.filter(pk=patient.pk).update(phone="")
+    assert raw(Patient, patient.pk, "phone_index") == (None,)  # no number, no index
+
+    guardian = Guardian.objects.create(patient=patient, name="李二", relation="sibling", phone="13600006666")
+    patient.guardians.filter(pk=guardian.pk).update(phone="13600007777")
+    assert Patient.objects.filter(guardians__phone="13600007777").exists()
+    assert not Patient.objects.filter(guardians__phone="13600006666").exists()
+
+    guardian.phone, patient.phone = "13600008888", "13700002222"
+    Guardian.objects.bulk_update([guardian], ["phone"])
+    Patient.objects.bulk_update([patient], ["phone", "address"])
+    assert list(Patient.objects.filter(guardians__phone="13600008888")) == [patient]
+    assert list(Patient.objects.filter(phone="13700002222")) == [patient]
+
+
+def test_queryset_update_refuses_an_expression_for_an_indexed_field(patient):
+    from django.db.models import F
+
+    with pytest.raises(FieldError, match="不能用表达式"):
+        Patient.objects.filter(pk=patient.pk).update(phone=F("village_contact_phone"))
 
 
 def test_revisions_mask_changed_phones(patient, users):
