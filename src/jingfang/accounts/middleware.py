@@ -19,6 +19,7 @@ EXPIRED_MESSAGE = "登录已超过最长时限，请重新登录"
 ENROL_API_MESSAGE = "请先在网页上绑定动态口令（双因素认证）"
 # Writing the session on every request is wasteful; the idle clock is kept to this many seconds.
 TOUCH_SECONDS = 30
+POLL_HEADER = "X-Poll"  # set by elements that reload themselves (hx-trigger="every …")
 
 
 def _is_api(request) -> bool:
@@ -76,7 +77,9 @@ class SessionPolicyMiddleware:
                 return None  # continues signed out: the API answers 401
             messages.info(request, IDLE_MESSAGE if reason == "idle" else EXPIRED_MESSAGE)
             return _redirect(request, redirect_to_login(request.get_full_path()).url)
-        if last is None or now - last >= TOUCH_SECONDS:
+        # A page polling by itself (a job's progress card: the X-Poll header) is not the user at work:
+        # it must not keep an unattended session open for ever.
+        if last is None or (now - last >= TOUCH_SECONDS and not request.headers.get(POLL_HEADER)):
             session[LAST_SEEN] = now
 
         if session.get(MUST_ENROL) and not self._exempt(request):

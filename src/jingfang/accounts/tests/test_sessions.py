@@ -59,6 +59,31 @@ def test_activity_moves_the_idle_clock(client, users, settings):
     assert time.time() - client.session[LAST_SEEN] < 5
 
 
+def test_a_page_polling_by_itself_does_not_keep_the_session_alive(client, users, settings):
+    """The job card reloads itself every second (hx-trigger="every 1s", header X-Poll): left open on an
+    unattended screen it must not hold the session open past the idle timeout."""
+    settings.JINGFANG_IDLE_MINUTES = 30
+    _login(client, users["doctor"])
+    _shift(client, LAST_SEEN, 20 * 60)
+    poll = {"HTTP_HX_REQUEST": "true", "HTTP_X_POLL": "1"}
+    assert client.get("/patients/", **poll).status_code == 200
+    assert time.time() - client.session[LAST_SEEN] >= 20 * 60 - 5  # not moved
+    _shift(client, LAST_SEEN, 31 * 60)
+    r = client.get("/patients/", **poll)
+    assert r.status_code == 204 and r["HX-Redirect"].startswith("/accounts/login/")  # htmx goes to the login page
+    assert AuditEvent.objects.get(action="logout").detail == {"reason": "idle"}
+
+
+def test_the_job_card_marks_its_polling(client, users):
+    from jingfang.jobs.models import Job
+
+    _login(client, users["doctor"])
+    job = Job.objects.create(kind="import_patients", owner=users["doctor"], region_code=users["doctor"].region_id,
+                             title="导入患者台账", status=Job.RUNNING)
+    html = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert 'hx-trigger="every 1s"' in html and """hx-headers='{"X-Poll": "1"}'""" in html
+
+
 def test_absolute_lifetime_ends_even_an_active_session(client, users, settings):
     settings.SESSION_COOKIE_AGE = 8 * 3600
     _login(client, users["doctor"])
