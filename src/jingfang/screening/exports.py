@@ -37,11 +37,6 @@ def lead_rows(leads):
         ]
 
 
-def leads_workbook(user, leads) -> tuple[bytes, int]:
-    rows = list(lead_rows(leads))
-    return xlsx.build_workbook("疑似患者线索", LEAD_HEADERS, rows, who(user)), len(rows)
-
-
 def _person_row(n: int, p, campaign, full_ids: bool) -> list:
     listings = list(p.listings.all())
     groups = sorted({x.group for x in listings}, key=list(vocab.GROUPS).index)
