@@ -18,6 +18,15 @@ from .fields import BlindIndexField, EncryptedCharField, EncryptedJSONField
 
 BATCH = 1000
 
+# Other stores of data sealed with the field keys (job files: jingfang.jobs), registered by their apps:
+# each is called as ``resealer(write=…)``, returns how many items were not under the current key and,
+# with ``write``, seals them again under it. `jingfang rotate_keys` runs them after the tables.
+RESEALERS: dict[str, Callable[..., int]] = {}
+
+
+def register_resealer(label: str, resealer: Callable[..., int]) -> None:
+    RESEALERS[label] = resealer
+
 
 @dataclass(frozen=True)
 class TableSpec:

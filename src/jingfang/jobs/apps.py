@@ -6,7 +6,11 @@ class JobsConfig(AppConfig):
     verbose_name = "后台任务"
 
     def ready(self):
-        from . import kinds
+        from jingfang.core import rekey
+
+        from . import kinds, services
+
+        rekey.register_resealer("jobs.JobFile", services.reseal_files)
 
         kinds.register(
             "recompute_schedules", "重新计算随访计划", "jingfang.jobs.builtin.recompute_schedules",

@@ -57,7 +57,8 @@ def submit_scheduled(kind: str, key: str, *, title: str, params: dict | None = N
 
 # Job files hold personal data (an uploaded ledger is full of ID numbers and phones): they are
 # encrypted at rest like the identifier columns, with the current field key (core.crypto), as
-# b"v1:<key id>:" + nonce + AES-GCM ciphertext. They live days, so a key rotation leaves them be.
+# b"v1:<key id>:" + nonce + AES-GCM ciphertext; `jingfang rotate_keys` seals them again under a new
+# key (``reseal_files``), so that the old key can be dropped at once.
 SEALED = b"v1:"
 AAD = b"jingfang job file"
 
@@ -83,6 +84,23 @@ def unseal(stored: bytes) -> bytes:
         return aead.decrypt(body[: crypto.NONCE_BYTES], body[crypto.NONCE_BYTES :], AAD)
     except InvalidTag:
         raise crypto.DecryptionError("任务文件解密失败（密钥被替换或数据被篡改）") from None
+
+
+def reseal_files(*, write: bool = True) -> int:
+    """Job files sealed under a field key other than the current one: how many, and with ``write``
+    sealed again under the current key (one file in memory at a time: a ledger may be 40 MB)."""
+    from jingfang.core import crypto
+
+    current = SEALED + crypto.keyring().current.encode() + b":"
+    changed = 0
+    for pk in JobFile.objects.order_by("pk").values_list("pk", flat=True):
+        data = bytes(JobFile.objects.filter(pk=pk).values_list("data", flat=True).first() or b"")
+        if not data or data.startswith(current):
+            continue
+        changed += 1
+        if write:
+            JobFile.objects.filter(pk=pk).update(data=seal(unseal(data)))
+    return changed
 
 
 def attach(job: Job, purpose: str, name: str, content_type: str, data: bytes) -> JobFile:

@@ -1,8 +1,8 @@
 """`jingfang rotate_keys [--check] [--batch N]` and `jingfang rotate_keys --new-key`.
 
-Re-encrypts every encrypted value under the current field key (the first of JINGFANG_FIELD_KEYS)
-and recomputes every blind index under the current index key (JINGFANG_INDEX_KEY), in batches and
-in one transaction: an error (e.g. a value whose key is not configured) leaves everything as it was.
+Re-encrypts every encrypted value under the current field key (the first of JINGFANG_FIELD_KEYS),
+job files included, and recomputes every blind index under the current index key
+(JINGFANG_INDEX_KEY), in batches and in one transaction: an error (e.g. a value whose key is not configured) leaves everything as it was.
 Afterwards the old field keys and JINGFANG_INDEX_KEY_OLD can be removed from the configuration.
 
 To rotate: generate a key with --new-key, put it first in JINGFANG_FIELD_KEYS (keeping the old
@@ -49,6 +49,10 @@ class Command(BaseCommand):
             with transaction.atomic():
                 for spec in rekey.all_specs():
                     changed += rekey.rewrite(connection, spec, write=not check, batch=batch, progress=progress)
+                for label, reseal in rekey.RESEALERS.items():
+                    count = reseal(write=not check)
+                    self.stdout.write(f"  {label}：{'需更新' if check else '已更新'} {count} 个")
+                    changed += count
         except crypto.DecryptionError as exc:
             raise CommandError(f"{exc}。未做任何修改。") from None
         if check:
