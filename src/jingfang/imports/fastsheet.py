@@ -18,7 +18,7 @@ a date format as ``datetime`` (openpyxl's conversion), formulas as their cached 
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from defusedxml.ElementTree import iterparse
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
@@ -190,7 +190,10 @@ def last_row(data: bytes) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def rows(data: bytes, *, max_rows: int, max_cols: int, leading: int = 0) -> Iterator[Row]:
+def rows(data: bytes, *, max_rows: int, max_cols: int, leading: int = 0,
+         on_count: Callable[[int], None] | None = None) -> Iterator[Row]:
+    """The sheet's rows. ``on_count``: told, before the first row, how many row elements the first pass
+    over the sheet saw (titles and header included: an estimate of the work, for a progress bar)."""
     import io
 
     try:
@@ -198,7 +201,10 @@ def rows(data: bytes, *, max_rows: int, max_cols: int, leading: int = 0) -> Iter
         path = _first_sheet_path(archive)
         strings = _shared_strings(archive)
         dates = _date_styles(archive)
-        read = _scan_rows if _plain_markup(archive, path) else _parse_rows
+        counted: list[int] = []
+        read = _scan_rows if _plain_markup(archive, path, counted) else _parse_rows
+        if on_count is not None:
+            on_count(sum(counted))
         yield from _rows(read(archive, path, strings, dates, max_cols), max_rows, leading)
     except UploadRejected:
         raise
@@ -287,11 +293,11 @@ def _parse_rows(archive, path, strings, dates, max_cols) -> Iterator[tuple[int, 
 MAIN_NAMESPACES = (NS[1:-1], "http://purl.oclc.org/ooxml/spreadsheetml/main")
 
 
-def _plain_markup(archive, path) -> bool:
+def _plain_markup(archive, path, counted: list | None = None) -> bool:
     """The first pass: the sheet XML is well-formed (else expat raises) and holds no DTD (refused).
     True when the text scanner may read it: UTF-8, and no comment, CDATA section, processing
     instruction or prefix bound to the spreadsheet namespace (``<x:row>``). expat calls Python only
-    for those (rare) things, not per element."""
+    for those (rare) things, not per element. ``counted`` gets the number of ``<row`` tags per chunk."""
     from xml.parsers import expat
 
     unusual: list[str] = []
@@ -313,13 +319,17 @@ def _plain_markup(archive, path) -> bool:
     parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = _refuse
     parser.ExternalEntityRefHandler = _refuse
     with archive.open(path) as member:
-        first = True
+        first, tail = True, b""
         while True:
             chunk = member.read(1 << 20)
             if first and chunk[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16
                 unusual.append("encoding")
             first = False
             parser.Parse(chunk, not chunk)
+            if counted is not None:  # a tag cut by the chunk's edge is counted in the next one
+                joined = tail + chunk
+                counted.append(joined.count(b"<row ") + joined.count(b"<row>"))
+                tail = chunk[-4:]
             if not chunk:
                 break
     return not unusual

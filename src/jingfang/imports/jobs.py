@@ -63,7 +63,7 @@ def run_import(job: Job, report) -> dict:
                 report.phase(CHECKING, total=reader.expected)
                 for part in reader:
                     checker.add(part)
-                    _progress(report, checker.rows)
+                    _progress(report, checker.rows, reader.expected)
             sheet = reader.sheet
     except uploads.UploadRejected as exc:
         jobs.drop_file(job, JobFile.INPUT)
@@ -117,9 +117,9 @@ def _skipped_note(checked) -> str:
     return f"；另有{len(checked.skipped)}人已在系统中登记，将跳过" if checked.skipped else ""
 
 
-def _progress(report, rows: int) -> None:
-    """Rows done of the rows the sheet declared (an estimate: titles above the header count there)."""
-    report(rows, max(rows, report.total) if report.total else None)
+def _progress(report, rows: int, expected: int | None) -> None:
+    """Rows done of the rows the sheet has (an estimate, known once the reader has seen the sheet)."""
+    report(rows, max(rows, expected) if expected else None)
 
 
 def _interleaved() -> bool:
@@ -142,7 +142,7 @@ def _check_and_write(job: Job, actor, reader, checker: Checker, report):
     if not interleaved:
         for part in reader:
             checker.add(part)
-            _progress(report, checker.rows)
+            _progress(report, checker.rows, reader.expected)
         if not (_clean(reader, checker) and reader.sheet.rows):
             raise _Refused
         report.phase(WRITING, total=len(checker.checked.patients))
@@ -162,7 +162,7 @@ def _check_and_write(job: Job, actor, reader, checker: Checker, report):
                     checked = checker.add(part)
                     if _clean(reader, checker):
                         registrar.add(checked)
-                    _progress(report, checker.rows)
+                    _progress(report, checker.rows, reader.expected)
                 if not (_clean(reader, checker) and reader.sheet.rows):
                     raise _Refused
             done = registrar.finish()

@@ -97,15 +97,17 @@ def read(data: bytes, actor, *, progress: Callable[[int], None] | None = None) -
     return sheet
 
 
-def _parts(data: bytes, villages: Villages, sheet: Sheet, lim: uploads.Limits, size: int) -> Iterator[list]:
+def _parts(data: bytes, villages: Villages, sheet: Sheet, lim: uploads.Limits, size: int,
+           on_count: Callable[[int], None] | None = None) -> Iterator[list]:
     """The ledger's first visible sheet: header row (the first row naming at least two ledger columns;
     rows above it are titles), then one patient per non-blank row, yielded ``size`` registrations at a
     time while ``sheet`` collects the rest (problems, headers, row count). Raises
-    ``uploads.UploadRejected`` for a file that cannot be read at all or lacks required columns."""
+    ``uploads.UploadRejected`` for a file that cannot be read at all or lacks required columns.
+    ``on_count``: told the sheet's row count (titles and header included) before the first row."""
     found: dict[int, cols.Column] | None = None
     plan: list = []
     part: list = []
-    for row in fastsheet.rows(data, max_rows=lim.max_rows, max_cols=lim.max_cols, leading=5):
+    for row in fastsheet.rows(data, max_rows=lim.max_rows, max_cols=lim.max_cols, leading=5, on_count=on_count):
         if found is None:
             matched, unknown = cols.match_headers(row.cells)
             if len(matched) >= 2:
@@ -138,8 +140,9 @@ def reading(data: bytes, actor, *, size: int | None = None):
     database), ``size`` registrations at a time; ``r.sheet`` holds the problems, headers and row count
     read so far, and everything once the parts are exhausted. Where no child process can be started
     (``JINGFANG_IMPORT_READ_PROCESS`` off, or no fork on this platform) it reads in this process, part
-    by part all the same. ``r.expected``: about how many data rows the sheet declares (for a progress
-    bar), or None. Leaving the block stops the child."""
+    by part all the same. ``r.expected``: about how many data rows the sheet has (for a progress bar:
+    the size the sheet declares, else the rows its first pass counted as soon as it has), or None.
+    Leaving the block stops the child."""
     lim = limits()
     uploads.check_xlsx(data, "ledger.xlsx", lim=lim)
     villages = Villages(actor).load()
@@ -147,8 +150,7 @@ def reading(data: bytes, actor, *, size: int | None = None):
     reader = _ChildReader(data, villages, lim, size) if _use_child() else None
     if reader is None or not reader.start():
         reader = _LocalReader(data, villages, lim, size)
-    last = fastsheet.last_row(data)
-    reader.expected = min(last - 1, lim.max_rows) if last and last > 1 else None
+    reader.count(fastsheet.last_row(data))  # declared by Excel and WPS; else counted by the first pass
     try:
         yield reader
     finally:
@@ -160,10 +162,21 @@ def _use_child() -> bool:
         "fork" in multiprocessing.get_all_start_methods())
 
 
-class _LocalReader:
+class _Expected:
+    expected: int | None = None
+    _max_rows = 0
+
+    def count(self, rows: int | None) -> None:
+        """Rows of the sheet, header included (the first estimate wins: the declared size comes first)."""
+        if self.expected is None and rows and rows > 1:
+            self.expected = min(rows - 1, self._max_rows) if self._max_rows else rows - 1
+
+
+class _LocalReader(_Expected):
     def __init__(self, data, villages, lim, size):
         self.sheet = Sheet()
-        self._parts = _parts(data, villages, self.sheet, lim, size)
+        self._max_rows = lim.max_rows
+        self._parts = _parts(data, villages, self.sheet, lim, size, on_count=self.count)
 
     def __iter__(self) -> Iterator[list]:
         return self._parts
@@ -172,12 +185,13 @@ class _LocalReader:
         self._parts.close()
 
 
-class _ChildReader:
+class _ChildReader(_Expected):
     """The parent's side: parts arrive over a pipe as plain tuples (cheaper to pickle than dataclasses)
     with the problems and same-household rows found since the previous part."""
 
     def __init__(self, data, villages, lim, size):
         self.sheet = Sheet()
+        self._max_rows = lim.max_rows
         self._args = (data, villages, lim, size)
         self._process = self._pipe = None
 
@@ -206,7 +220,9 @@ class _ChildReader:
             except EOFError:
                 raise ReaderFailed("读取文件的子进程意外退出") from None
             kind = message[0]
-            if kind == "part":
+            if kind == "count":
+                self.count(message[1])
+            elif kind == "part":
                 _, rows, problems, same, count = message
                 sheet.problems += problems
                 sheet.same_household.update(same)
@@ -275,7 +291,7 @@ def _child(pipe, inherited, parent, data, villages, lim, size) -> None:
     _let_go(inherited, parent)
     sheet = Sheet()
     try:
-        for part in _parts(data, villages, sheet, lim, size):
+        for part in _parts(data, villages, sheet, lim, size, on_count=lambda n: pipe.send(("count", n))):
             pipe.send(("part", [(r.line, r.data, r.guardian) for r in part], sheet.problems,
                        list(sheet.same_household), sheet.rows))
             sheet.problems, sheet.same_household = [], set()

@@ -22,8 +22,9 @@ pytestmark = pytest.mark.django_db
 def _read_in_parts(data, actor, size) -> tuple[ledgers.Sheet, list[list], set]:
     pids = set()
     with ledgers.reading(data, actor, size=size) as reader:
-        assert reader.expected is None  # written row by row (openpyxl write-only): no declared size
+        assert reader.expected is None  # written row by row (openpyxl write-only): no declared size...
         parts = list(reader)
+        assert reader.expected == 7  # ...so the first pass counted the rows (8, less the header)
         pids.add(getattr(getattr(reader, "_process", None), "pid", None))
         return reader.sheet, parts, pids
 
@@ -143,4 +144,7 @@ def test_the_declared_last_row_gives_the_progress_bar_its_total(users):
         assert reader.expected == 3
         assert sum(len(part) for part in reader) == 3
     assert fastsheet.last_row(synthetic.workbook(rows)) is None  # write-only: not declared
+    counted = []
+    list(fastsheet.rows(synthetic.workbook(rows), max_rows=10, max_cols=60, on_count=counted.append))
+    assert counted == [4]  # but counted by the first pass
     assert fastsheet.last_row(b"not a zip") is None
