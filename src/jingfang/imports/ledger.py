@@ -297,13 +297,20 @@ def _child(pipe, inherited, parent, data, villages, lim, size) -> None:
             sheet.problems, sheet.same_household = [], set()
         pipe.send(("end", sheet.problems, list(sheet.same_household), sheet.headers, sheet.ignored, sheet.rows))
     except uploads.UploadRejected as exc:
-        pipe.send(("rejected", str(exc)))
+        _tell(pipe, ("rejected", str(exc)))
     except BrokenPipeError:
         pass  # the parent stopped listening (it failed or was killed): nothing to tell
     except Exception:  # noqa: BLE001 - reported to the parent, which fails the job with it
-        pipe.send(("crash", traceback.format_exc(limit=5)))
+        _tell(pipe, ("crash", traceback.format_exc(limit=5)))
     finally:
         pipe.close()
+
+
+def _tell(pipe, message) -> None:
+    try:
+        pipe.send(message)
+    except OSError:  # the parent is gone: nobody to tell
+        pass
 
 
 def _require_columns(found: dict) -> None:
