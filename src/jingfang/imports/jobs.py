@@ -21,7 +21,8 @@ from jingfang.core import errors, uploads, xlsx
 from jingfang.jobs import services as jobs
 from jingfang.jobs.kinds import JobFailed
 from jingfang.jobs.models import Job, JobFile
-from jingfang.registry.services_bulk import Checker, Registrar, id_ranges
+from jingfang.registry.services_bulk import Checker
+from jingfang.registry.services_bulk_write import Registrar, id_ranges
 
 from . import ledger, sheets
 from .models import ImportBatch

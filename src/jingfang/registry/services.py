@@ -417,4 +417,5 @@ def count_dangerous_act(actor, patient: Patient, kind: str, *, request=None) -> 
 
 
 # Many patients at once (the ledger import): same rules, validated without a form per row.
-from .services_bulk import Registration, bulk_register_patients, check_registrations  # noqa: E402, F401
+from .services_bulk import Registration, check_registrations  # noqa: E402, F401
+from .services_bulk_write import bulk_register_patients  # noqa: E402, F401

@@ -112,7 +112,7 @@ def test_a_crash_mid_write_leaves_nothing_and_the_job_can_be_rerun(users, ledger
         return original(patients, guardians, on)
 
     monkeypatch.setattr(schedules, "plan_new", crash_on_second_batch)
-    from jingfang.registry.services_bulk import Registrar
+    from jingfang.registry.services_bulk_write import Registrar
 
     # batches of 3: the crash comes after a first batch has been written
     monkeypatch.setitem(Registrar.__init__.__kwdefaults__, "batch_size", 3)

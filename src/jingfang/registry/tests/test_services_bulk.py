@@ -12,7 +12,8 @@ from jingfang.followups.models import DueItem
 from jingfang.registry import selectors, services
 from jingfang.registry.forms import GuardianForm, PatientForm
 from jingfang.registry.models import Guardian, Patient, StatusChange
-from jingfang.registry.services_bulk import REGISTERED, Registration, id_ranges
+from jingfang.registry.services_bulk import REGISTERED, Registration
+from jingfang.registry.services_bulk_write import id_ranges
 
 pytestmark = pytest.mark.django_db
 
