@@ -21,8 +21,8 @@ No signals are sent and no model ``save()`` runs: exactly as with ``bulk_create`
 ``copied_behind()`` lets the server store one batch while the caller prepares the next: inside it, on
 PostgreSQL, ``insert`` prepares the rows in the calling thread and hands them to a second thread that
 copies them, in order, on the same connection and transaction. ``fetch_behind(queryset)`` asks a
-question in that same queue and returns at once; its answer is collected later, so that the caller
-works on instead of waiting for the copies ahead of it.
+question on that thread, ahead of the copies still queued, and returns at once; its answer is
+collected later, so that the caller works on meanwhile.
 """
 
 import datetime as dt
@@ -393,7 +393,8 @@ class _Answered:
 def fetch_behind(queryset):
     """The rows of ``queryset`` (tuples, as ``values_list`` gives them, without field converters: ask for
     plain columns), answered later: inside a ``copied_behind()`` block the query runs on the copying
-    thread after the copies queued before it; ``.result()`` waits for it. Elsewhere it runs now."""
+    thread ahead of the copies still queued (after the one running); ``.result()`` waits for it.
+    Elsewhere it runs now."""
     using = queryset.db
     try:
         sql, params = queryset.query.get_compiler(using=using).as_sql()
@@ -409,7 +410,7 @@ def fetch_behind(queryset):
 
 def reserve_ids_later(model, count: int, using: str | None = None):
     """``reserve_ids`` ahead of need, answered by ``.result()``: inside a ``copied_behind()`` block
-    (PostgreSQL) the sequence is asked behind the copies queued before it. None elsewhere: SQLite's
+    (PostgreSQL) the sequence is asked on the copying thread, ahead of the copies still queued. None elsewhere: SQLite's
     reservation counts from the rows already written, so ids reserved ahead would be handed out twice."""
     using = using or router.db_for_write(model)
     behind = _active().get(using)

@@ -155,9 +155,9 @@ def _check_and_write(job: Job, actor, reader, checker: Checker, report):
             region_code=actor.region_id, rows=0,
         )
         try:
-            with Registrar(actor, progress=None if interleaved else report) as registrar:
+            total = None if interleaved else len(checker.checked.patients)
+            with Registrar(actor, progress=None if interleaved else report, total=total) as registrar:
                 if not interleaved:
-                    registrar.total = len(checker.checked.patients)
                     registrar.add(checker.checked, more=False)
                 for part in reader if interleaved else ():
                     checked = checker.add(part)

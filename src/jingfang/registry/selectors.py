@@ -133,17 +133,14 @@ def search(
 def id_numbers_registered(numbers) -> set[str]:
     """Which of these ID numbers any patient anywhere has. For duplicate checks only: the caller may
     say "registered elsewhere" but must not reveal where (DOMAIN.md §8)."""
-    wanted = sorted({idnumber.normalize(n) for n in numbers if n})
-    found: set[str] = set()
-    for i in range(0, len(wanted), 500):
-        found |= set(Patient.objects.filter(id_number__in=wanted[i : i + 500]).values_list("id_number", flat=True))
-    return found
+    return id_numbers_registered_later(numbers)()
 
 
 def id_numbers_registered_later(numbers) -> Callable[[], set[str]]:
-    """``id_numbers_registered``, asked now and answered by calling what it returns. Inside
-    ``core.bulk.copied_behind`` the question waits behind the rows being copied (same connection and
-    transaction) while the caller works on; elsewhere it is answered at once."""
+    """``id_numbers_registered``, asked now and answered by calling what it returns (compared by blind
+    index: nothing is decrypted). Inside ``core.bulk.copied_behind`` the question goes to the copying
+    thread, ahead of the copies still queued, while the caller works on; elsewhere it is answered at
+    once."""
     index = Patient._meta.get_field("id_number_index")
     wanted = sorted({idnumber.normalize(n) for n in numbers if n})
     by_digest = {d: n for n in wanted for d in crypto.blind_indexes(n, index.purpose)}

@@ -120,7 +120,7 @@ class Checker:
 
     def __init__(self, actor, *, keep: bool = True):
         require_right(actor)
-        self.ctx = _Context(actor, {}, today())
+        self.ctx = _Context(actor, today())
         self.checked = Checked(actor_id=actor.pk)
         self.keep = keep
         self.rows = 0  # registrations checked so far
@@ -188,12 +188,11 @@ class _Context:
     the rows (only well-formed codes: a malformed one is never found), the day, and the verdict on each
     residence code (rows name a few hundred villages at most)."""
 
-    def __init__(self, actor, regions: dict, on: dt.date):
+    def __init__(self, actor, on: dt.date):
         self.actor, self.on = actor, on
-        self.regions: dict[str, Region] = {}
+        self.regions: dict[str, Region] = {}  # learnt part by part (Checker._learn_regions)
         self.clinical = roles.sees_clinical(actor.role)
         self.residences: dict[str, tuple] = {}
-        self.learn(regions)
 
     def learn(self, regions: dict) -> None:
         self.regions.update((code, r) for code, r in regions.items() if codes.is_valid_code(code))

@@ -46,13 +46,13 @@ class Registrar:
     (``core.bulk.copied_behind``), so nothing written may be read back before the block ends."""
 
     def __init__(self, actor, *, batch_size: int = 1000, note: str = "建档（台账导入）", request=None,
-                 progress: Callable[[int, int], None] | None = None):
+                 progress: Callable[[int, int], None] | None = None, total: int | None = None):
         require_right(actor, request)
         self.actor, self.batch_size, self.note, self.request, self.progress = actor, batch_size, note, request, progress
         self.context: dict = {}  # kept by receivers across the batches (e.g. policy profiles)
         self.ids: list[int] = []
         self.skipped = 0
-        self.total: int | None = None  # for progress, when the caller knows it
+        self.total = total  # for progress, when the caller knows it
         self._behind = None
         self._spare: list[int] = []  # ids reserved and not used yet
         self._ahead = None  # ids being reserved for the next part (core.bulk.reserve_ids_later)
@@ -148,8 +148,8 @@ def bulk_register_patients(
         raise errors.Invalid("批量登记须先通过校验（check_registrations），且由同一用户提交")
     try:
         with transaction.atomic():
-            with Registrar(actor, batch_size=batch_size, note=note, request=request, progress=progress) as registrar:
-                registrar.total = len(checked.patients)
+            with Registrar(actor, batch_size=batch_size, note=note, request=request, progress=progress,
+                               total=len(checked.patients)) as registrar:
                 registrar.add(checked, more=False)
             return registrar.finish()
     except IntegrityError:

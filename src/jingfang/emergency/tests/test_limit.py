@@ -11,7 +11,6 @@ from jingfang.audit.models import AuditEvent
 from jingfang.core import errors
 from jingfang.emergency import services
 from jingfang.emergency.models import Grant, Lookup
-from jingfang.registry.models import Patient
 
 from .conftest import REASON, Api, ask
 
@@ -72,4 +71,4 @@ def test_the_page_and_the_api_answer_429_with_the_reason(client, users, bing, se
     r = Api(client, doctor)("post", "/api/v1/emergency/grants",
                             {"id_number": bing.id_number, "category": "incident", "reason": REASON})
     assert r.status_code == 429 and "达到上限" in r.json()["errors"][0]["message"]
-    assert Patient.objects.filter(pk=bing.pk).exists()
+    assert not Grant.objects.exists() and Lookup.objects.count() == 1  # only the first look-up happened
