@@ -2,6 +2,7 @@
 a patient's contact history as plain data, and the refresh of the stored schedule (DueItem rows and
 the patient's cached next due date, lost flag, key-person flag and colour grade)."""
 
+import copy
 import datetime as dt
 import logging
 import time
@@ -163,6 +164,19 @@ def _record_flag_changes(patient, flags: dict, on: dt.date) -> None:
                                       reasons=flags["reasons"] if flag == "key_person" else [])
 
 
+def standing(patient, profile, rows: list[dict]) -> tuple[list, dict]:
+    """The contacts and flags a patient's follow-up rows give, with the patient's last-contact dates,
+    risk level and class set from them (in memory). The one computation behind both the stored
+    schedule (`refresh`) and the follow-up form's preview, so the two always agree."""
+    contacts = contacts_for(patient, rows)
+    seen = [r for r in rows if r["seen"]]
+    patient.last_followup_date = rows[-1]["date"] if rows else None
+    patient.last_seen_date = seen[-1]["date"] if seen else None
+    if seen and seen[-1]["risk_level"] is not None:
+        patient.risk_level, patient.condition = seen[-1]["risk_level"], seen[-1]["condition"] or ""
+    return contacts, compute_flags(patient, profile, rows, contacts)
+
+
 # Refresh of the stored schedule ------------------------------------------------------------------
 class Outcome:
     def __init__(self, items, followup):
@@ -180,13 +194,7 @@ def refresh(patient, on: dt.date | None = None) -> Outcome:
     on = on or today()
     profile = profile_for(patient.region_id)
     rows = list(patient.followups.order_by("date", "id").values(*CONTACT_FIELDS))
-    contacts = contacts_for(patient, rows)
-    seen = [r for r in rows if r["seen"]]
-    patient.last_followup_date = rows[-1]["date"] if rows else None
-    patient.last_seen_date = seen[-1]["date"] if seen else None
-    if seen and seen[-1]["risk_level"] is not None:
-        patient.risk_level, patient.condition = seen[-1]["risk_level"], seen[-1]["condition"] or ""
-    flags = compute_flags(patient, profile, rows, contacts)
+    contacts, flags = standing(patient, profile, rows)
     _record_flag_changes(patient, flags, on)
     patient.lost, patient.key_person, patient.grade = flags["lost"], flags["key_person"], flags["grade"]
     patient.key_reasons = flags["reasons"] if flags["key_person"] else []
@@ -247,7 +255,7 @@ def preview(patient, values: dict) -> dict | None:
     """What recording these answers would give: class, reasons, next follow-up and actions."""
     from jingfang.registry import vocab
 
-    from .schedule import Contact, next_followup
+    from .schedule import next_followup
 
     if values.get("risk_level") in (None, ""):
         return None
@@ -260,11 +268,18 @@ def preview(patient, values: dict) -> dict | None:
     if isinstance(date, str):
         date = dt.date.fromisoformat(date)
     profile = profile_for(patient.region_id)
-    history = contacts_for(patient) + [Contact(
-        date=date, mode=values.get("mode") or "home_visit", seen=True, condition=condition,
-        risk_level=int(values["risk_level"]), guardian_refuses_hospital=bool(values.get("guardian_refuses_hospital")),
-    )]
-    nxt = next_followup(profile, state_for(patient), history)
+    rows = list(patient.followups.order_by("date", "id").values(*CONTACT_FIELDS))
+    rows.append({
+        "date": date, "mode": values.get("mode") or "home_visit", "seen": True, "condition": condition,
+        "risk_level": int(values["risk_level"]), "assessment_done": bool(values.get("assessment_done")),
+        "health_check_done": bool(values.get("health_check_done")),
+        "attendee_count": int(values.get("attendee_count") or 1),
+        "guardian_refuses_hospital": bool(values.get("guardian_refuses_hospital")), "not_seen_reason": "",
+    })
+    rows.sort(key=lambda r: r["date"])  # stable: the new visit follows the day's earlier ones
+    after = copy.copy(patient)  # the file as saving would leave it; the caller's object is untouched
+    contacts, flags = standing(after, profile, rows)
+    nxt = next_followup(profile, state_for(after, key_person=flags["key_person"]), contacts)
     actions = list(nxt.escalations) + list(nxt.notes) if nxt else []
     cause = values.get("adherence_cause")
     if values.get("adherence") in ("intermittent", "none") and cause:

@@ -146,6 +146,11 @@ def followup_open(profile: Profile, state: PatientState) -> bool:
     return not (state.status == "hospitalized" and profile.followup.hospitalized.suspend)
 
 
+def face_to_face_owed(due: date) -> str:
+    """The worklist's words for a face-to-face visit that a phone call could not satisfy."""
+    return f"需面访：电话随访不能代替重点管理对象的面访，请于{due:%Y-%m-%d}前面访"
+
+
 def _max_gap(per_year: int) -> Interval:
     if 12 % per_year == 0:
         return Interval(months=12 // per_year, text=f"{12 // per_year}m")
@@ -196,6 +201,16 @@ def next_followup(profile: Profile, state: PatientState, history: Sequence[Conta
     if fu.min_per_year:
         due = min(due, _max_gap(fu.min_per_year).after(anchor))
     start = max(anchor, due - timedelta(days=profile.window_days(interval)))
+    last_seen = next((c for c in reversed(contacts) if c.seen), None)
+    if (f2f_only and last_seen is not None and last_seen.mode == "phone"
+            and (not counted or last_seen.date > counted[-1].date)):
+        # The profile does not let a phone call replace a key person's face-to-face visit: the visit
+        # still owed is due by the date the interval gives, but never before the call just recorded
+        # (a date in the past would show the patient overdue since before anyone spoke to them).
+        due = max(due, last_seen.date)
+        start = min(start, due)
+        mode = "face_to_face"
+        notes.insert(0, face_to_face_owed(due))
     return _item("followup", due, start, on, text, rule_id, mode=mode,
                  escalations=tuple(dict.fromkeys(escalations)), notes=tuple(dict.fromkeys(notes)))
 
