@@ -41,9 +41,10 @@ def workbook(detail: dict, exported_by: str) -> bytes:
     _section(ws, "一、情况汇总（与上月比较）")
     _header(ws, ["", "项目", "本月", "上月", "增减"])
     for i, row in enumerate(detail["summary"], start=1):
-        delta = "" if row["delta"] is None else (f"+{row['delta']}" if row["delta"] > 0 else str(row["delta"]))
+        delta = "" if row["delta"] is None else row["delta"]
         previous = "" if row["previous"] is None else row["previous"]
         _row(ws, [i, row["label"], row["count"], previous, delta], highlight=row["changed"])
+        ws.cell(ws.max_row, 5).number_format = SIGNED  # a number, printed +2 / -3 / 0
     ws.append([safe_cell(f"上月数据来源：{detail['previous_source']}；底色标出与上月不同的项目。")])
     ws.append([])
 
@@ -86,6 +87,9 @@ def _header(ws, values: list) -> None:
     for cell in ws[ws.max_row]:
         cell.font = BOLD
         cell.border = BOX
+
+
+SIGNED = "+0;-0;0"
 
 
 def _row(ws, values: list, *, highlight: bool = False, tall: bool = False) -> None:

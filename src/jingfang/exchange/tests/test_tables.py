@@ -225,6 +225,12 @@ def test_month_on_month_differences_are_highlighted(client, users, may, status):
     assert "上月已生成" in source
     assert (rows["hospitalized"]["count"], rows["hospitalized"]["previous"], rows["hospitalized"]["delta"]) == (1, 2, -1)
     assert rows["hospitalized"]["changed"] and not rows["moved_in"]["changed"]
+    client.force_login(users["office"])
+    ws = load_workbook(io.BytesIO(client.get(f"/exchange/tables/{june.pk}/xlsx/").content)).active
+    summary = [r for r in ws.iter_rows(max_col=5) if isinstance(r[0].value, int) and r[2].value is not None]
+    deltas = {r[1].value: r[4] for r in reversed(summary)}  # section one comes first
+    assert deltas["住院"].value == -1 and isinstance(deltas["住院"].value, int)  # a number, not the text '-1
+    assert deltas["住院"].number_format == "+0;-0;0"
     client.force_login(users["doctor"])  # the health centre reads the tables
     page = client.get(f"/exchange/tables/{june.pk}/").content.decode()
     assert "card changed" in page and "上月 2" in page
