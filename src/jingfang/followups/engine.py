@@ -195,6 +195,10 @@ def refresh(patient, on: dt.date | None = None) -> Outcome:
     profile = profile_for(patient.region_id)
     rows = list(patient.followups.order_by("date", "id").values(*CONTACT_FIELDS))
     contacts, flags = standing(patient, profile, rows)
+    found = SearchAttempt.objects.filter(patient=patient, result="found").order_by("-date").values_list(
+        "date", flat=True).first()
+    if found and (patient.last_seen_date is None or found > patient.last_seen_date):
+        patient.last_seen_date = found  # 已找到: the search that found a lost patient saw them
     _record_flag_changes(patient, flags, on)
     patient.lost, patient.key_person, patient.grade = flags["lost"], flags["key_person"], flags["grade"]
     patient.key_reasons = flags["reasons"] if flags["key_person"] else []

@@ -67,3 +67,10 @@ def region_options(regions, selected="") -> str:
         f'<option value="{escape(r.code)}" {"selected" if r.code == selected else ""}>'
         f'{"　" if r.level == codes.VILLAGE else ""}{escape(r.name)}</option>'
         for r in regions))
+
+
+@register.filter
+def sentence(value):
+    """Free text ended by one full stop: '同意推荐' and '同意推荐。' both print '同意推荐。'."""
+    text = str(value or "").rstrip()
+    return text if not text or text.endswith(("。", "！", "？", ".", "!", "?")) else f"{text}。"

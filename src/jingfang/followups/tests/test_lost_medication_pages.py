@@ -60,6 +60,7 @@ def test_logging_a_search_found_clears_lost_and_missing(client, users, three):
     client.post(f"/patients/{a.pk}/search/", {"date": engine.today().isoformat(), "method": "home", "result": "found"})
     a.refresh_from_db()
     assert a.lost is False
+    assert a.last_seen_date == engine.today()  # 末次见到 is the day the search found the patient
     assert SearchAttempt.objects.filter(patient=a).count() == 2
     html = client.get(f"/patients/{a.pk}/search/").content.decode()
     assert "邻居称外出" in html and "已找到" in html

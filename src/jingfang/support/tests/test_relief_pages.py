@@ -189,3 +189,11 @@ def test_home_lists_what_the_role_may_open(client, users, who, links):
     page = response.content.decode()
     assert [name for name in ("住院救助申请", "监护人以奖代补", "监护人责任保险", "应享未享待遇", "住院救助基金")
             if f"<strong>{name}</strong>" in page] == links
+
+
+def test_print_ends_each_opinion_with_one_full_stop(client, users, patient, walk):
+    app = walk(patient, "township_approved")
+    type(app).objects.filter(pk=app.pk).update(village_opinion="同意推荐。", township_opinion="同意救助")
+    html = as_user(client, users["office"]).get(f"/support/relief/{app.pk}/print/").content.decode()
+    assert "同意推荐。" in html and "同意推荐。。" not in html
+    assert "同意救助。" in html
