@@ -98,5 +98,6 @@ def write_followups(written, as_of: dt.date, recorder=None) -> int:
         rows.extend(history_for(spec, patient, as_of, signer))
     FollowUp.objects.bulk_create(rows, batch_size=2000)
     for _, patient in written:
+        engine.replay_flag_history(patient)  # key persons enter and leave on the visits' dates
         engine.refresh(patient)
     return len(rows)

@@ -177,6 +177,21 @@ def standing(patient, profile, rows: list[dict]) -> tuple[list, dict]:
     return contacts, compute_flags(patient, profile, rows, contacts)
 
 
+def replay_flag_history(patient) -> None:
+    """Record the key-person and lost flag changes a patient's stored visits give, each dated by the
+    visit that caused it, as if the visits had been recorded one by one (for history written in
+    bulk, such as the demo county's). The patient's stored flags end as the last visit leaves them."""
+    profile = profile_for(patient.region_id)
+    rows = list(patient.followups.order_by("date", "id").values(*CONTACT_FIELDS))
+    guardians = list(patient.guardians.all())
+    for n in range(1, len(rows) + 1):
+        probe = copy.copy(patient)
+        contacts, _ = standing(probe, profile, rows[:n])
+        flags = compute_flags(probe, profile, rows[:n], contacts, guardians)
+        _record_flag_changes(patient, flags, rows[n - 1]["date"])
+        type(patient).objects.filter(pk=patient.pk).update(key_person=flags["key_person"], lost=flags["lost"])
+
+
 # Refresh of the stored schedule ------------------------------------------------------------------
 class Outcome:
     def __init__(self, items, followup):
@@ -186,8 +201,11 @@ class Outcome:
         self.actions = list(followup.escalations) + list(followup.notes) if followup else []
 
 
-def refresh(patient, on: dt.date | None = None) -> Outcome:
-    """Recompute and store what is due for one patient (called by every write that changes it)."""
+def refresh(patient, on: dt.date | None = None, *, changed_on: dt.date | None = None) -> Outcome:
+    """Recompute and store what is due for one patient (called by every write that changes it).
+    ``changed_on``: the day of the fact that caused the write (a visit's or a search's date), which a
+    key-person or lost flag it changes is dated by (the monthly exchange table counts it in that
+    month); the day of the recomputation otherwise."""
     from .models import DueItem, IndividualPlan, SearchAttempt
     from .schedule import Due, schedule
 
@@ -199,7 +217,7 @@ def refresh(patient, on: dt.date | None = None) -> Outcome:
         "date", flat=True).first()
     if found and (patient.last_seen_date is None or found > patient.last_seen_date):
         patient.last_seen_date = found  # 已找到: the search that found a lost patient saw them
-    _record_flag_changes(patient, flags, on)
+    _record_flag_changes(patient, flags, changed_on or on)
     patient.lost, patient.key_person, patient.grade = flags["lost"], flags["key_person"], flags["grade"]
     patient.key_reasons = flags["reasons"] if flags["key_person"] else []
     items = schedule(profile, state_for(patient), contacts, on)

@@ -88,7 +88,7 @@ def record_followup(actor, patient: Patient, data: dict, *, request=None) -> Fol
             # the cached schedule fields by engine.refresh): no rewrite of the whole row.
             patient.save(update_fields=["status", "status_detail", "status_since", "death_date", "death_cause"])
         measures = engine.medication_measures(patient, fu, actor)
-        outcome = engine.refresh(patient)
+        outcome = engine.refresh(patient, changed_on=fu.date)
         actions = list(outcome.actions) + measures
         fu.next_due_date = patient.next_due_date
         fu.next_rule = outcome.rule[:200]
@@ -134,7 +134,7 @@ def log_search(actor, patient: Patient, data: dict, *, request=None) -> SearchAt
                                             note="失访后已找到", recorded_by=actor)
             patient.lost = False
             patient.save()
-        engine.refresh(patient)
+        engine.refresh(patient, changed_on=attempt.date)
     audit.record(actor, "create", request=request, patient_id=patient.pk, target="search",
                  detail={"result": attempt.result})
     return attempt

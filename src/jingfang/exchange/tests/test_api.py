@@ -70,12 +70,13 @@ def test_a_supplement_through_the_api(client, users, old_patient, visit):
     visit(users["doctor"], p, MAY.replace(day=3), risk=1)
     v1 = api(client, office, "post", "/api/v1/exchange-tables", {"month": f"{MAY:%Y-%m}"}).json()
     visit(users["doctor"], p, MAY.replace(day=20), risk=3)  # recorded now, dated in May
-    assert api(client, office, "get", f"/api/v1/exchange-tables/{v1['id']}").json()["pending"]["added"] == 2
+    # the visit's 3级 also makes a key person, dated by the visit: 纳入重点人员 joins the supplement
+    assert api(client, office, "get", f"/api/v1/exchange-tables/{v1['id']}").json()["pending"]["added"] == 3
     r = api(client, office, "post", "/api/v1/exchange-tables", {"month": f"{MAY:%Y-%m}"})
     assert r.status_code == 201
     v2 = r.json()
-    assert v2["version"] == 2 and {ln["category"] for ln in v2["lines"] if ln["supplement"]} == {"risk_changed",
-                                                                                                  "risk_up3"}
+    assert v2["version"] == 2 and {ln["category"] for ln in v2["lines"] if ln["supplement"]} == {
+        "risk_changed", "risk_up3", "key_in"}
     assert v2["versions"] == [v1["id"], v2["id"]]
     assert api(client, office, "get", f"/api/v1/exchange-tables/{v1['id']}").json()["lines"] == v1["lines"]
     assert len(api(client, office, "get", "/api/v1/exchange-tables?all_versions=true").json()["items"]) == 2

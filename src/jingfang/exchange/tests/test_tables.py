@@ -86,7 +86,8 @@ def test_categories_from_the_recorded_history(users, may):
     expected = {
         "new": {"甲新登"}, "confirmed": {"甲新登"}, "hospitalized": {"乙住院", "壬后迁"},
         "discharged": {"丙出院", "壬后迁"}, "died": {"丁死亡"}, "risk_changed": {"戊风险"}, "risk_up3": {"戊风险"},
-        "lost": {"己失访"}, "found": {"己失访"}, "key_in": {"庚重点"}, "moved_out": {"辛迁出"},
+        # 戊风险's rise to 3级 made a key person in May too (derived, dated by the visit), beside 庚重点's manual flag
+        "lost": {"己失访"}, "found": {"己失访"}, "key_in": {"庚重点", "戊风险"}, "moved_out": {"辛迁出"},
     }
     if "incident" in may:
         expected["incident"] = {"癸肇事"}
@@ -266,3 +267,15 @@ def test_a_move_accepted_before_the_month_but_recorded_later(users, old_patient,
     west = history.build(Region.objects.get(code="990102002000"), MAY)
     east = history.build(Region.objects.get(code=T1), MAY)
     assert categories(west) == {"hospitalized": {"陈早迁"}} and categories(east) == {}
+
+
+def test_a_visit_raising_risk_enters_the_key_persons_in_its_own_month(users, old_patient, visit):
+    """A risk of 3 or more makes a key person (2018 norms): recorded a few days after the month ended,
+    the visit of that month still counts under 升至3级及以上 and 纳入重点人员 of the same table."""
+    patient = old_patient("壬升级")
+    visit(users["doctor"], patient, day(MAY, 20), risk=0)
+    visit(users["doctor"], patient, day(JUNE, 20), risk=4)
+    june, _ = services.generate(users["office"], T1, JUNE)
+    found = categories(june.content)
+    assert "壬升级" in found["risk_up3"] and "壬升级" in found["key_in"]
+    assert june.content["counts"]["key_in"] >= 1
