@@ -78,8 +78,46 @@ def name_key(value) -> str:
     return re.sub(r"\s+", " ", text).upper()
 
 
-def address_key(value) -> str:
-    return re.sub(r"[\s,，。.、\-－—]", "", text_of(value))
+# A unit, floor or room at the end of an address (2单元101室, 3栋2楼, 5-1-302): a ledger written by
+# another department often stops at the building, so it is left out of the comparison.
+UNIT_TAIL = re.compile(r"(?:\d+(?:号楼|栋|幢|座|单元|楼|层|室|户)|(?<=\d)[-－]\d+)+$")
+OTHER_PLACE = re.compile(r"(村|社区|居委会|村委会|组)$")
+PLACE_SUFFIXES = ("居民委员会", "村民委员会", "居委会", "村委会", "社区", "街道", "村", "镇", "乡")
+
+
+def place_variants(names) -> list[str]:
+    """The names a place is written with: '青山社区' also as '青山社区居委会' and '青山'; longest first."""
+    out = set()
+    for name in names:
+        name = re.sub(r"\s+", "", text_of(name))
+        if not name:
+            continue
+        out.add(name)
+        for suffix in PLACE_SUFFIXES:
+            if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+                out.add(name[: -len(suffix)])
+    return sorted(out, key=len, reverse=True)
+
+
+def address_key(value, places=()) -> str:
+    """An address as compared: full and half width folded, punctuation and spaces gone, the region
+    names the system knows (``place_variants``) removed wherever they stand, and a trailing unit,
+    floor or room dropped. '青山社区高街23号' and '高街23号2单元101室' both give '高街23号'."""
+    text = re.sub(r"[\s,，。.、—()（）]", "", text_of(value))
+    for name in places:
+        for tail in ("居民委员会", "村民委员会", "居委会", "村委会", ""):
+            text = text.replace(name + tail, "")
+    return UNIT_TAIL.sub("", text)
+
+
+def same_address(theirs: str, ours: str, places=()) -> bool:
+    """One address written two ways: equal once normalised, or one a fuller form of the other."""
+    a, b = address_key(theirs, places), address_key(ours, places)
+    if not a or a == b:
+        return True
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    # a fuller form adds places above (省、市…); one that adds another village or community is elsewhere
+    return bool(shorter) and longer.endswith(shorter) and not OTHER_PLACE.search(longer[: -len(shorter)])
 
 
 def _birth(digits: str) -> dt.date | None:
@@ -195,7 +233,7 @@ def ours_json(p: Ours) -> dict:
             "status_label": STATUSES.get(p.status, p.status), "risk_level": p.risk_level}
 
 
-def _diffs(rec: dict, p: Ours, matched_by_id: bool) -> list[dict]:
+def _diffs(rec: dict, p: Ours, matched_by_id: bool, places=()) -> list[dict]:
     out = []
     tid: TheirId = rec["id"]
     if not matched_by_id and tid.number:
@@ -203,8 +241,7 @@ def _diffs(rec: dict, p: Ours, matched_by_id: bool) -> list[dict]:
                     "theirs": mask_id_number(tid.number)})
     if rec["name"] and rec["name"] != name_key(p.name):
         out.append({"field": "name", "label": "姓名", "ours": p.name, "theirs": rec["name"]})
-    theirs_addr, ours_addr = address_key(rec["address"]), address_key(p.address)
-    if theirs_addr and not (theirs_addr == ours_addr or theirs_addr.endswith(ours_addr) or ours_addr.endswith(theirs_addr)):
+    if not same_address(rec["address"], p.address, places):
         out.append({"field": "address", "label": "住址", "ours": p.address, "theirs": rec["address"]})
     if rec["status"] and rec["status"] != p.status:
         out.append({"field": "status", "label": "在管状态", "ours": STATUSES.get(p.status, p.status),
@@ -240,8 +277,11 @@ def _fallback(rec: dict, same_name: list[Ours]) -> tuple[Ours | None, str]:
 
 
 def reconcile(rows: list[dict], headers: list[str], mapping: dict[str, str], ours: list[Ours],
-              villages: dict[str, str], elsewhere: set[str] = frozenset()) -> dict:
-    """{"lines": [...], "counts": {...}, "warnings": [...]}: what differs between their list and ours."""
+              villages: dict[str, str], elsewhere: set[str] = frozenset(), places=()) -> dict:
+    """{"lines": [...], "counts": {...}, "warnings": [...]}: what differs between their list and ours.
+    ``places``: names of the township and the regions above it, left out of addresses (with the
+    patient's village) when they are compared."""
+    places = list(places)
     by_id = {p.id_number: p for p in ours}
     by_name: dict[str, list[Ours]] = {}
     for p in ours:
@@ -273,7 +313,9 @@ def reconcile(rows: list[dict], headers: list[str], mapping: dict[str, str], our
         if patient.id in matched:
             notes.append("对方名单中此人出现不止一次")
         matched.add(patient.id)
-        diffs = _diffs(rec, patient, by_number)
+        # the patient's own village and the regions above it are left out; another village named in
+        # their address stays, and shows as a difference
+        diffs = _diffs(rec, patient, by_number, place_variants([patient.village_name, *places]))
         if diffs:
             lines.append({"kind": "mismatch", "row": rec["row"], "patient_id": patient.id,
                           "theirs": _theirs_json(rec, villages), "ours": ours_json(patient), "diffs": diffs,

@@ -155,7 +155,8 @@ def compute(actor, run: ReconciliationRun, mapping: dict) -> ReconciliationRun:
             if parsed.usable:
                 numbers.add(parsed.number)
     elsewhere = _elsewhere(numbers, {p.id_number for p in ours})
-    result = matching.reconcile(run.rows, run.headers, mapping, ours, villages, elsewhere)
+    places = Region.objects.filter(code__in=codes.ancestor_codes(township.code) + [township.code]).values_list("name", flat=True)
+    result = matching.reconcile(run.rows, run.headers, mapping, ours, villages, elsewhere, places=list(places))
     with transaction.atomic():
         run.lines.all().delete()
         ReconciliationLine.objects.bulk_create([

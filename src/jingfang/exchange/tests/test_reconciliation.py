@@ -244,3 +244,19 @@ def test_matching_details():
     wb_headers = sheet.combine([["序号", "基本信息", None, "危险性"], [None, "姓名", "身份证号", None]])
     assert wb_headers == ["序号", "基本信息/姓名", "基本信息/身份证号", "危险性"]
     assert Workbook  # the sheets above are built with openpyxl
+
+
+@pytest.mark.parametrize("theirs, ours, same", [
+    ("青山社区高街23号", "高街23号2单元101室", True),  # their list names the community, ours the flat
+    ("青山社区居委会高街23号", "高街23号", True),
+    ("高街２３号", "高街23号", True),  # full-width digits
+    ("示范县东镇甲村3组12号", "甲村3组12号", True),  # the county and township the system knows
+    ("东镇甲村 3组 12号", "3组12号", True),
+    ("高街5-1-302", "高街5号", False),  # 5号 vs the building 5: a different writing is still shown
+    ("高街24号", "高街23号", False),
+    ("乙村2组", "甲村3组12号", False),
+    ("乙村3组12号", "甲村3组12号", False),  # another village than the patient's own is a difference
+])
+def test_addresses_are_compared_without_place_names_width_or_unit(theirs, ours, same):
+    places = matching.place_variants(["青山社区", "甲村", "东镇", "示范县"])  # the patient's village and above
+    assert matching.same_address(theirs, ours, places) is same
