@@ -45,7 +45,7 @@ def _person_row(n: int, p, campaign, full_ids: bool) -> list:
         n, p.name, p.get_sex_display() if p.sex else "", p.birth_date.isoformat() if p.birth_date else "",
         p.id_number if full_ids else masking.mask_id_number(p.id_number), p.region.name, p.address,
         "；".join(vocab.GROUP_SHORT[g] for g in groups), "、".join(vocab.DEPARTMENTS[d] for d in departments),
-        vocab.ASSESSMENT_RESULTS.get(p.assessment_result, "待诊断评估"),
+        vocab.ASSESSMENT_RESULTS.get(p.assessment_result, "已建档" if p.entered else "待诊断评估"),
         p.assessed_on.isoformat() if p.assessed_on else "", p.entered,
     ]
 

@@ -156,9 +156,14 @@ class Person(IndexedModel):
     def __str__(self) -> str:
         return self.name
 
+    # A person whose file already exists was diagnosed before being registered: the campaign does not
+    # assess them again (当阳乡2022 四（二）: 对摸排出的人员一律开展诊断评估 concerns those not yet in the files).
+    AWAITING_ASSESSMENT = models.Q(assessment_result="", patient__isnull=True)
+    CONFIRMED = models.Q(assessment_result="confirmed") | models.Q(patient__isnull=False)
+
     @property
     def assessed(self) -> bool:
-        return bool(self.assessment_result)
+        return bool(self.assessment_result) or self.patient_id is not None
 
     @property
     def entered(self) -> bool:

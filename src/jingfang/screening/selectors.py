@@ -121,7 +121,7 @@ def search_persons(user, campaign, *, region_code: str = "", group: str = "", de
     if whereabouts:
         qs = qs.filter(whereabouts=whereabouts if whereabouts != "none" else "")
     if progress == "not_assessed":
-        qs = qs.filter(assessment_result="")
+        qs = qs.filter(Person.AWAITING_ASSESSMENT)
     elif progress == "to_enter":
         qs = qs.filter(assessment_result="confirmed", patient__isnull=True)
     elif progress == "entered":
@@ -134,8 +134,8 @@ def progress(user, campaign: Campaign) -> dict:
     rows = list(
         persons_for(user, campaign).order_by().values("region_id", "region__name").annotate(
             listed=Count("id", distinct=True),
-            assessed=Count("id", filter=~Q(assessment_result=""), distinct=True),
-            confirmed=Count("id", filter=Q(assessment_result="confirmed"), distinct=True),
+            assessed=Count("id", filter=~Person.AWAITING_ASSESSMENT, distinct=True),
+            confirmed=Count("id", filter=Person.CONFIRMED, distinct=True),
             entered=Count("id", filter=Q(patient__isnull=False), distinct=True),
         ).order_by("region_id")
     )

@@ -78,7 +78,7 @@ def campaign_items(user, lo: str, hi: str, on: dt.date) -> list[Item]:
         clo, chi = codes.code_range(campaign.region_id)
         rows = (Person.objects.filter(campaign=campaign, region_id__gte=max(lo, clo), region_id__lte=min(hi, chi))
                 .values("region_id", "region__name").order_by("region_id")
-                .annotate(unassessed=Count("id", filter=Q(assessment_result="")),
+                .annotate(unassessed=Count("id", filter=Person.AWAITING_ASSESSMENT),
                           to_enter=Count("id", filter=Q(assessment_result="confirmed", patient__isnull=True))))
         url = reverse("screening:campaign_detail", args=[campaign.pk])
         for r in rows:

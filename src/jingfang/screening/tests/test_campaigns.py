@@ -160,10 +160,15 @@ def test_progress_counts_per_village(users, make_campaign, filed):
     services_campaigns.update_person(doctor, c, b, {"assessment_result": "not_met", "whereabouts": "at_home"})
     p = selectors.progress(doctor, c)
     assert p["villages"] == [
-        {"code": V11, "name": "甲村", "listed": 2, "assessed": 1, "confirmed": 1, "entered": 1},
+        # the person imported from the files was diagnosed before registration: assessed and confirmed,
+        # never 待诊断评估 beside 已入库
+        {"code": V11, "name": "甲村", "listed": 2, "assessed": 2, "confirmed": 2, "entered": 1},
         {"code": V12, "name": "乙村", "listed": 1, "assessed": 1, "confirmed": 0, "entered": 0},
     ]
-    assert p["totals"] == {"listed": 3, "assessed": 2, "confirmed": 1, "entered": 1}
+    assert p["totals"] == {"listed": 3, "assessed": 3, "confirmed": 2, "entered": 1}
+    filed_person = selectors.persons_for(doctor, c).get(patient__isnull=False)
+    waiting = selectors.search_persons(doctor, c, progress="not_assessed")
+    assert filed_person not in waiting and not waiting.exists()  # a and b are assessed too
     assert selectors.progress(users["vdoc"], c)["totals"]["listed"] == 2  # the village doctor's village only
 
 
