@@ -12,6 +12,7 @@ from jingfang.core import errors
 from jingfang.core.paging import paginate, querystring_without_page
 from jingfang.exports import guard
 from jingfang.followups import engine
+from jingfang.regions import codes
 
 from . import permissions, reward_facts, reward_services, rewards, selectors
 from .views_common import export, int_param, login_needed, require, roles_required, status_of
@@ -26,7 +27,12 @@ def _rule_context(code: str) -> dict:
 def reward_runs(request, problem=None):
     user = request.user
     towns = selectors.townships_for(user)
-    chosen = request.POST.get("township") or request.GET.get("township") or (towns[0].code if towns else "")
+    # A township office sees its own township's rule; a county user the county's own profile until a
+    # township is picked (its townships may run profiles of their own).
+    own = user.region_id if user.region_id and user.region.level < codes.TOWNSHIP else ""
+    chosen = request.POST.get("township") or request.GET.get("township") or own or (towns[0].code if towns else "")
+    if chosen not in {t.code for t in towns} and chosen != own:
+        chosen = own or (towns[0].code if towns else "")
     today = engine.today()
     page = paginate(request, selectors.runs_for(user))
     audit.record_request(request, "list", target="reward_runs", detail={"count": page.paginator.count})
@@ -36,7 +42,9 @@ def reward_runs(request, problem=None):
         "month": int_param(request, "month", today.month, 1, 12),
         "can_manage": permissions.has(user, permissions.REWARD_MANAGE),
         "care_available": reward_facts.care_available(),
-        **_rule_context(chosen if chosen in {t.code for t in towns} else ""),
+        "own": own, "own_name": user.region.name if own else "",
+        "chosen_name": next((t.name for t in towns if t.code == chosen), user.region.name if own else ""),
+        **_rule_context(chosen),
     }
     return render(request, "support/reward_runs.html", context, status=status_of(problem))
 

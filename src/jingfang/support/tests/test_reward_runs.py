@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from jingfang.audit.models import AuditEvent
+from jingfang.followups import engine
 from jingfang.followups.models import FollowUp
 from jingfang.registry.models import Patient
 from jingfang.support import reward_facts
@@ -213,3 +214,19 @@ def test_the_adapter_reads_cares_agreements_and_incidents(client, users, pingqia
     assert got["协议甲"].eligible and got["协议甲"].guardian_name == "王监护" and got["协议甲"].agreement_id
     assert got["撤销乙"].problems == ["监护协议于2025-06-10撤销：未督促患者服药"]
     assert got["事件丙"].problems == ["本期内发生肇事肇祸（2025-06-20 肇祸）"]
+
+
+def test_county_sees_its_own_profile_and_picks_a_township(client, users, township, tree):
+    """The county runs 平桥区2025 while 东镇 runs 齐云山镇2024 of its own: the county's page shows the
+    county's rule until a township is picked, and cannot be pointed at a region outside it."""
+    from jingfang.regions.models import Region
+
+    Region.objects.filter(code="990102001000").update(policy="qiyunshan-2024")
+    engine.clear_caches()
+    client.force_login(users["county"])
+    page = client.get("/support/rewards/").content.decode()
+    assert "<dd>平桥区2025</dd>" in page and "<dd>齐云山镇2024</dd>" not in page and "（本级）" in page
+    page = client.get("/support/rewards/?township=990102001000").content.decode()
+    assert "本地区标准：东镇" in page and "齐云山镇2024：本地区政策配置未规定监护人以奖代补" in page
+    page = client.get("/support/rewards/?township=110101001000").content.decode()
+    assert "<dd>平桥区2025</dd>" in page  # outside the county: back to its own
