@@ -27,6 +27,7 @@ KIND_LABELS = {
     "assessment": "诊断复核与危险性评估",
     "health_check": "健康体检",
     "roll_call": "每日点名",
+    "roll_call_alert": "点名异常",
     "deadline": "时限事项",
 }
 STATE_LABELS = {"overdue": "已逾期", "due": "到期应办", "upcoming": "即将到期"}
@@ -123,7 +124,7 @@ def _sort_key(i: Item):
 
 def _others(user, lo: str, hi: str, on: dt.date, horizon: int, kind: str, key_person: bool | None) -> list[Item]:
     """Roll calls and the providers' work (leads, report cards, meetings…): few, built in Python."""
-    items = _roll_calls(user, lo, hi, on)
+    items = _roll_calls(user, lo, hi, on) + roll_call_alerts(user, lo, hi, on)
     idle = _idle_providers(lo, hi)
     for provider in PROVIDERS:
         if provider not in idle:
@@ -291,6 +292,58 @@ def _roll_calls(user, lo: str, hi: str, on: dt.date) -> list[Item]:
         items.append(Item(p.pk, p.name, p.region_id, p.region.name, True, p.grade, "roll_call", on, on,
                           "due", f"敏感时期“{period.name}”（{period.start:%m-%d}至{period.end:%m-%d}）重点人员每日点名",
                           "sensitive_period:roll_call", "phone"))
+    return items
+
+
+ALERT_DAYS = 30  # how far back a roll call that went wrong is looked for (operational, not policy)
+UNPROFILED_ALERT = "请立即核实患者去向，报告乡镇综治中心和派出所，协助做好送医治疗或应急处置"
+
+
+def alert_for(calls: list, lost_after: int) -> str | None:
+    """Why a patient's roll calls, newest first, call for action now: the latest found them 不在控, or
+    the latest ``lost_after`` (the profile's count of missed contacts that makes a patient lost) were all
+    联系不上. None once a roll call found them 在控."""
+    if not calls or calls[0].result == "present":
+        return None
+    if calls[0].result == "absent":
+        return f"{calls[0].date:%m-%d}点名：不在控"
+    streak = 0
+    for call in calls:
+        if call.result != "unreachable":
+            break
+        streak += 1
+    return f"连续{streak}次点名联系不上" if streak >= lost_after else None
+
+
+def roll_call_alerts(user, lo: str, hi: str, on: dt.date) -> list[Item]:
+    """点名异常: a key person found 不在控, or unreachable again and again, on the worklist of everyone
+    who covers them (police and the township office included) at once, until a roll call finds them
+    在控 or a visit sees them."""
+    since = on - dt.timedelta(days=ALERT_DAYS)
+    flagged = set(RollCall.objects.filter(date__gte=since, date__lte=on, result__in=("absent", "unreachable"),
+                                          patient__region_id__gte=lo, patient__region_id__lte=hi)
+                  .values_list("patient_id", flat=True))
+    if not flagged:
+        return []
+    calls: dict[int, list] = {}
+    for call in RollCall.objects.filter(patient_id__in=flagged, date__gte=since, date__lte=on).order_by("-date"):
+        calls.setdefault(call.patient_id, []).append(call)
+    items = []
+    for p in (patient_selectors.patients_for(user).filter(pk__in=flagged, region_id__gte=lo, region_id__lte=hi)
+              .exclude(status__in=("deceased", "moved_out")).select_related("region")):
+        mine = calls.get(p.pk, [])
+        if p.last_seen_date and mine and p.last_seen_date > mine[0].date:
+            continue  # seen at a visit since
+        profile = engine.profile_for(p.region_id)
+        why = alert_for(mine, profile.followup.lost_after_failed)
+        if why is None:
+            continue
+        rule = profile.roll_call
+        action = (f"{rule.alert_text}（{rule.cite}）" if rule and rule.alert_text else UNPROFILED_ALERT)
+        items.append(Item(p.pk, p.name, p.region_id, p.region.name, p.key_person, p.grade, "roll_call_alert",
+                          mine[0].date, mine[0].date, "due" if mine[0].date == on else "overdue",
+                          f"{why}：{action}", "sensitive_period:roll_call_alert", "",
+                          escalations=[why]))
     return items
 
 

@@ -178,6 +178,9 @@ class RollCall:
     sensitive_period_daily: bool
     text: str
     cite: str
+    # What a roll call that finds the patient 不在控 (or 联系不上 as often as a lost patient is missed)
+    # asks for, shown at once on the worklists of everyone who covers the patient
+    alert_text: str | None = None
 
     @property
     def label(self) -> str:

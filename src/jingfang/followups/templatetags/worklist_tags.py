@@ -38,8 +38,10 @@ def worklist_rows(items, on, can_roll_call: bool, can_record_followup: bool) -> 
         cells.append(f'<td data-label="依据">{reason}</td>')
         action = ""
         if i.kind == "roll_call" and can_roll_call:
-            action = (f'<form hx-post="{roll_call(i.patient_id)}" hx-swap="outerHTML"><input type="hidden" name="on" '
-                      f'value="{on_text}"><button class="btn small">在控</button></form>')
+            action = (f'<form hx-post="{roll_call(i.patient_id)}" hx-swap="outerHTML" class="rollcall"><input type="hidden" '
+                      f'name="on" value="{on_text}"><button class="btn small" name="result" value="present">在控</button>'
+                      f'<button class="btn small secondary" name="result" value="absent">不在控</button>'
+                      f'<button class="btn small secondary" name="result" value="unreachable">联系不上</button></form>')
         elif i.kind == "followup" and can_record_followup:
             action = f'<a class="btn small" href="{create(i.patient_id)}">录入随访</a>'
         cells.append(f"<td>{action}</td>")

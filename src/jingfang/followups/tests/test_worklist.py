@@ -141,3 +141,50 @@ def test_a_provider_whose_probed_tables_hold_nothing_in_the_range_is_not_asked(u
         worklist.PROVIDERS.remove(provider)
         worklist.PROBES.pop(provider)
         worklist._probe_sql.cache_clear()
+
+
+def test_roll_call_records_three_results_and_alerts_police_and_office(client, users, three):
+    """中梁乡2022 三、2: 特殊敏感时期对重点患者实行每日点名…动态掌握患者在（失）控情况…立即报告乡综合管理小组办公室.
+    不在控 at once, and 联系不上 as many times in a row as make a patient lost (national 3), put the
+    patient on the worklists of everyone covering them until a roll call finds them 在控."""
+    from jingfang.followups.models import RollCall
+    from jingfang.regions.models import Region
+
+    p = three["甲逾期"]
+    Patient.objects.filter(pk=p.pk).update(key_person=True)
+    SensitivePeriod.objects.create(region=users["county"].region, name="重大活动", start=TODAY - dt.timedelta(days=5),
+                                   end=TODAY + dt.timedelta(days=3))
+    client.force_login(users["cadre"])
+    page = client.get("/worklist/?kind=roll_call").content.decode()
+    assert 'value="absent"' in page and 'value="unreachable"' in page and 'value="present"' in page
+    done = client.post(f"/worklist/rollcall/{p.pk}/", {"on": TODAY.isoformat(), "result": "absent"})
+    assert "已点名：不在控" in done.content.decode()
+    assert RollCall.objects.get(patient=p, date=TODAY).result == "absent"
+    for who in ("police", "office", "doctor", "cadre"):
+        client.force_login(users[who])
+        page = client.get("/worklist/?kind=roll_call_alert").content.decode()
+        assert "甲逾期" in page and "点名：不在控" in page and "派出所" in page, who
+    client.force_login(users["doctor2"])  # the other township's doctor: nothing
+    assert "甲逾期" not in client.get("/worklist/?kind=roll_call_alert").content.decode()
+
+    client.force_login(users["cadre"])
+    client.post(f"/worklist/rollcall/{p.pk}/", {"on": TODAY.isoformat(), "result": "present"})
+    assert names(client.get("/worklist/?kind=roll_call_alert")) == set()
+
+    # 联系不上: twice is not yet an alert, three days running is (the profile's lost_after_failed)
+    RollCall.objects.filter(patient=p).delete()
+    for back in (2, 1):
+        RollCall.objects.create(patient=p, date=TODAY - dt.timedelta(days=back), result="unreachable")
+    assert names(client.get("/worklist/?kind=roll_call_alert")) == set()
+    client.post(f"/worklist/rollcall/{p.pk}/", {"on": TODAY.isoformat(), "result": "unreachable"})
+    client.force_login(users["police"])
+    page = client.get("/worklist/?kind=roll_call_alert").content.decode()
+    assert "连续3次点名联系不上" in page
+
+    # a profile that says what to do is quoted with its source
+    Region.objects.filter(code="990102001000").update(policy="zhongliang-2022")
+    from jingfang.followups import engine
+
+    engine.clear_caches()
+    page = client.get("/worklist/?kind=roll_call_alert").content.decode()
+    assert "立即报告乡综合管理小组办公室" in page and "中梁乡2022，三、2" in page
