@@ -11,7 +11,7 @@ from jingfang.core import api_support
 from jingfang.core.masking import mask_phone
 from jingfang.registry import selectors as patient_selectors
 
-from . import selectors, services, vocab
+from . import selectors, services, team_rule, vocab
 from .models import CareTeam, missing_roles
 
 router = Router(tags=["关爱帮扶小组"])
@@ -51,7 +51,7 @@ class TeamOut(Schema):
     exists: bool
     complete: bool
     required_roles: list[str]
-    missing_roles: list[str] = Field(..., description="缺少的必备角色（中梁乡2022 一；平桥区2025 三（三））")
+    missing_roles: list[str] = Field(..., description="缺少的必备角色（取自患者所在地区政策配置的关爱帮扶小组要求；已签订监护协议的登记监护人计为监护人）")
     joint_visit_min_members: int = Field(..., description="联合随访最少参加人数（政策配置 followup.min_members）")
     note: str
     updated_at: dt.datetime | None
@@ -91,10 +91,11 @@ class DirectoryOut(Schema):
 def team_data(patient) -> dict:
     team = CareTeam.objects.filter(patient=patient).first()
     members = list(team.members.all()) if team else []
-    missing = missing_roles(members)
+    rule = team_rule.rule_for(patient.region_id)
+    missing = missing_roles(members, rule.required_roles, guardian_signed=team_rule.guardian_signed(patient))
     return {
         "patient_id": patient.pk, "exists": team is not None, "complete": not missing,
-        "required_roles": list(vocab.REQUIRED_ROLES), "missing_roles": missing,
+        "required_roles": list(rule.required_roles), "missing_roles": missing,
         "joint_visit_min_members": services.joint_visit_minimum(patient)["minimum"],
         "note": team.note if team else "", "updated_at": team.updated_at if team else None,
         "members": [{"id": m.pk, "role": m.role, "role_label": m.get_role_display(), "name": m.name,

@@ -31,16 +31,25 @@ class CareTeam(models.Model):
         verbose_name_plural = "关爱帮扶小组"
 
     def missing_roles(self) -> list[str]:
-        return missing_roles(self.members.all())
+        from .team_rule import missing_for
+
+        return missing_for(self.patient, self.members.all())
 
 
-def missing_roles(members) -> list[str]:
-    """Required roles (vocab.REQUIRED_ROLES) the members lack; a leader is the member marked is_leader."""
+def missing_roles(members, required, *, guardian_signed: bool = False) -> list[str]:
+    """The ``required`` roles (the profile's [care_team]) the members lack; a leader is the member
+    marked is_leader, and a registered guardian who signed the guardianship agreement
+    (``guardian_signed``) is the group's 监护人 without being entered again as a member."""
     members = list(members)
     have = {m.role for m in members}
     out = []
-    for role in vocab.REQUIRED_ROLES:
-        present = any(m.is_leader for m in members) if role == "leader" else role in have
+    for role in required:
+        if role == "leader":
+            present = any(m.is_leader for m in members)
+        elif role == "guardian":
+            present = "guardian" in have or guardian_signed
+        else:
+            present = role in have
         if not present:
             out.append(role)
     return out

@@ -13,7 +13,7 @@ from jingfang.regions.models import Region
 from jingfang.registry import selectors as patient_selectors
 from jingfang.registry.models import Patient
 
-from . import vocab
+from . import team_rule, vocab
 from .models import GuardianshipAgreement, Incident, Meeting, TeamMember
 
 ACTIVE_STATUSES_EXCLUDED = ("deceased", "moved_out")
@@ -51,24 +51,30 @@ def _has(role: str | None = None, leader: bool = False):
     return Exists(qs.filter(is_leader=True) if leader else qs.filter(role=role))
 
 
+# Which annotations of teams_overview say a team has a role (one of them true is enough).
+HAS = {r: (f"has_{r}",) for r in vocab.MEMBER_ROLES} | {"guardian": ("has_guardian", "has_signed_guardian")}
+
+
 def teams_overview(user, *, region_code: str = "", incomplete: bool = False) -> QuerySet[Patient]:
-    """Patients under management in the user's jurisdiction, annotated with which required team roles
-    their care team has (has_leader, has_township_doctor, has_police, has_guardian)."""
+    """Patients under management in the user's jurisdiction, annotated with which team roles their
+    care team has (has_leader, has_police, …; has_signed_guardian: a registered guardian signed the
+    guardianship agreement). ``incomplete``: only those lacking a role their own profile requires."""
     qs = patient_selectors.patients_for(user).exclude(status__in=ACTIVE_STATUSES_EXCLUDED)
     if region_code:
         lo, hi = _narrow("0" * 12, "9" * 12, region_code)
         qs = qs.filter(region_id__gte=lo, region_id__lte=hi)
-    qs = qs.annotate(**{f"has_{r}": _has(leader=True) if r == "leader" else _has(r) for r in vocab.REQUIRED_ROLES})
+    signed = GuardianshipAgreement.objects.filter(team_rule.signed_agreements(), patient=OuterRef("pk"))
+    qs = qs.annotate(**{f"has_{r}": _has(leader=True) if r == "leader" else _has(r) for r in vocab.MEMBER_ROLES},
+                     has_signed_guardian=Exists(signed))
     if incomplete:
-        complete = Q()
-        for r in vocab.REQUIRED_ROLES:
-            complete &= Q(**{f"has_{r}": True})
-        qs = qs.exclude(complete)
+        qs = qs.filter(team_rule.incomplete_q(HAS))
     return qs.select_related("region").order_by("region_id", "name", "id")
 
 
 def missing_from_row(p) -> list[str]:
-    return [r for r in vocab.REQUIRED_ROLES if not getattr(p, f"has_{r}", False)]
+    """The roles the patient's own profile requires that a row of teams_overview lacks."""
+    required = team_rule.rule_for(p.region_id).required_roles
+    return [r for r in required if not any(getattr(p, name, False) for name in HAS[r])]
 
 
 def directory(user, region_code: str) -> list[dict]:

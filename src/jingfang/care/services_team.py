@@ -10,9 +10,9 @@ from jingfang.core import errors
 from jingfang.followups import engine
 from jingfang.regions import codes
 
-from . import permissions, vocab
+from . import permissions, team_rule
 from .forms import MemberForm
-from .models import CareTeam, TeamMember, missing_roles
+from .models import CareTeam, TeamMember
 from .selectors import county_of
 
 
@@ -125,7 +125,7 @@ def save_team(actor, patient, members: list[dict], *, note: str | None = None, r
 
 def team_missing(patient) -> list[str]:
     team = CareTeam.objects.filter(patient=patient).first()
-    return missing_roles(team.members.all()) if team else list(vocab.REQUIRED_ROLES)
+    return team_rule.missing_for(patient, team.members.all() if team else [])
 
 
 def reveal_team_phones(actor, patient, *, request=None) -> dict[int, str]:

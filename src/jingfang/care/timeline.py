@@ -20,8 +20,8 @@ from jingfang.followups import engine
 from jingfang.followups.schedule import PatientState, next_followup
 from jingfang.registry import vocab as rvocab
 
-from . import vocab
-from .models import CareTeam, GuardianshipAgreement, Incident, Meeting, missing_roles
+from . import team_rule, vocab
+from .models import CareTeam, GuardianshipAgreement, Incident, Meeting
 from .worklist import cadence_for
 
 CATEGORIES = {
@@ -195,7 +195,7 @@ def timeline(incident: Incident, user) -> dict:
 
 def _summary(patient, entries: list[Entry], start, end) -> dict:
     team = CareTeam.objects.filter(patient=patient).first()
-    missing = missing_roles(team.members.all()) if team else list(vocab.REQUIRED_ROLES)
+    missing = team_rule.missing_for(patient, team.members.all() if team else [])
     in_force = GuardianshipAgreement.objects.filter(patient=patient).active_on(end).count()
     _, cadence = cadence_for("team_monthly", patient.region_id)
     village_meetings = Meeting.objects.filter(kind="team_monthly", region_id=patient.region_id,

@@ -21,7 +21,7 @@ from jingfang.core import errors
 from jingfang.core.paging import paginate
 from jingfang.registry import selectors as patient_selectors
 
-from . import permissions, selectors, services, vocab
+from . import permissions, selectors, services, team_rule, vocab
 from .models import CareTeam, missing_roles
 from .views_common import (
     base_context,
@@ -50,9 +50,10 @@ def team_list(request):
     by_village = Counter(incomplete.values_list("region_id", "region__name"))
     villages = [{"code": c, "name": n, "n": k} for (c, n), k in sorted(by_village.items())]
     list_audit(request, filters, page.paginator.count, "care_teams")
+    rule = team_rule.rule_for(filters["region_code"] or request.user.region_id)  # the rule where the user stands
     context = {**base_context(request, filters), "page": page, "rows": rows, "villages": villages,
                "incomplete_total": sum(by_village.values()),
-               "required": [vocab.MEMBER_ROLES[r] for r in vocab.REQUIRED_ROLES], "required_cite": vocab.REQUIRED_CITE}
+               "required": [vocab.MEMBER_ROLES[r] for r in rule.required_roles], "required_cite": rule.cite}
     template = "care/_team_rows.html" if request.htmx else "care/team_list.html"
     return render(request, template, context)
 
@@ -66,24 +67,27 @@ def _edit_rows(team, posted, patient) -> list[dict]:
     else:  # a new team: one row for each required role, the registered primary guardian's name filled in
         guardian = patient.primary_guardian
         rows = [{"role": r, "name": guardian.name if r == "guardian" and guardian else "",
-                 "is_leader": r == "leader"} for r in vocab.REQUIRED_ROLES]
+                 "is_leader": r == "leader"} for r in team_rule.rule_for(patient.region_id).required_roles]
     return [*rows, *({"role": "", "name": ""} for _ in range(BLANK_ROWS))]
 
 
 def _team_context(request, patient, *, problem=None, posted=None, revealed=None) -> dict:
     team = CareTeam.objects.filter(patient=patient).select_related("updated_by").first()
     members = list(team.members.select_related("user__region")) if team else []
-    missing = missing_roles(members)
-    present = {m.role for m in members}
+    rule = team_rule.rule_for(patient.region_id)
+    signed = team_rule.guardian_signed(patient)
+    missing = missing_roles(members, rule.required_roles, guardian_signed=signed)
+    present = {m.role for m in members} | ({"guardian"} if signed else set())
     duties = [{"role": r, "label": label, "text": vocab.DUTIES[r][0], "cite": vocab.DUTIES[r][1],
                "present": r in present or (r == "leader" and any(m.is_leader for m in members)),
-               "required": r in vocab.REQUIRED_ROLES} for r, label in vocab.MEMBER_ROLES.items()]
+               "required": r in rule.required_roles} for r, label in vocab.MEMBER_ROLES.items()]
     users = list(colleagues(request.user)) if permissions.can(request.user, permissions.MANAGE_TEAM) else []
     return {
         **base_context(request), "p": patient, "team": team, "members": members, "revealed": revealed,
         "missing": [vocab.MEMBER_ROLES[r] for r in missing], "duties": duties, "problem": problem,
-        "required_cite": vocab.REQUIRED_CITE,
-        "recommended": [vocab.MEMBER_ROLES[r] for r in vocab.RECOMMENDED_ROLES if r not in present],
+        "required_cite": rule.cite, "guardian_signed": signed,
+        "recommended": [vocab.MEMBER_ROLES[r] for r in rule.recommended_roles
+                        if r not in present and r not in rule.required_roles],
         "edit_rows": _edit_rows(team, posted, patient) if users else [],
         "role_choices": list(vocab.MEMBER_ROLES.items()),
         "user_choices": [(u.pk, user_label(u)) for u in users],

@@ -16,18 +16,10 @@ MEMBER_ROLES = {
     "volunteer": "志愿者",
 }
 
-# Seed 002 lists six members in every patient's group (组长, 卫生院医生, 社区民警, 民政办主任, 康复协调员,
-# 监护人); seed 003's "五位一体" names five (乡镇包村干部, 派出所包村民警, 村干部, 基层精防医生, 患者监护人).
-# The members both documents require are the village cadre who leads the group, the township doctor,
-# the police officer and the guardian: a team without any of them is incomplete.
-REQUIRED_ROLES = ("leader", "township_doctor", "police", "guardian")
-REQUIRED_CITE = "中梁乡2022，一（每户小组：组长、卫生院医生、社区民警、民政、康复协调员、监护人）；平桥区2025，三（三）“五位一体”包保责任制"
-# Recommended by one of the two documents; shown as advice, not counted as incomplete.
-RECOMMENDED_ROLES = {
-    "civil_affairs": "中梁乡2022，一",
-    "rehab_coordinator": "中梁乡2022，一",
-    "township_cadre": "平桥区2025，三（三）",
-}
+# Which of these a patient's team must have is policy: the [care_team] of the patient's profile
+# (care/team_rule.py): 中梁乡2022 lists six members in every patient's group (组长, 卫生院医生, 社区民警,
+# 民政办主任, 康复协调员, 监护人); 平桥区2025's "五位一体" five (乡镇包村干部, 派出所包村民警, 村干部, 基层精防医生,
+# 患者监护人); the national profile the four every document names.
 
 # Each role's duties. Seed 002 二、1–6 for the six roles it names; the others from seeds 000/003.
 DUTIES = {

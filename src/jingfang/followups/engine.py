@@ -46,6 +46,11 @@ def _settings() -> dict[str, str]:
     return _policy_settings[1]
 
 
+def policy_regions() -> list[str]:
+    """The codes of the regions that set a policy profile of their own."""
+    return list(_settings())
+
+
 def profile_name_for(region_code: str) -> str:
     """The profile set on the region or its nearest ancestor; national-2018 when none is."""
     found = _settings()

@@ -210,6 +210,16 @@ class Intake:
 
 
 @dataclass(frozen=True)
+class CareTeam:
+    """The members every patient's care team (关爱帮扶小组 / 联合服务管理小组 / 五位一体) must have: roles of
+    the care area's vocabulary ("leader" is the member marked as leader); ``recommended`` are advised."""
+
+    required_roles: tuple[str, ...]
+    cite: str
+    recommended_roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Cadence:
     every: Interval
     label: str
@@ -316,6 +326,7 @@ class Profile:
     assessment: AssessmentCadence | None = None
     health_check: Cited | None = None
     roll_call: RollCall | None = None
+    care_team: CareTeam | None = None
     due_windows: tuple[DueWindow, ...] = ()
     grades: tuple[Grade, ...] = ()
     intake: Intake | None = None

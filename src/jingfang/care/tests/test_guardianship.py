@@ -120,3 +120,16 @@ def test_guardianship_pages(client, users, patient, second_guardian):
     assert a.state == "revoked" and a.replaced_by.guardian_name == "王二"
     html = client.get(f"/care/patients/{patient.pk}/guardianship/").content.decode()
     assert "已撤销" in html and "已更换为王二" in html
+
+
+def test_a_registered_guardian_who_signed_is_the_teams_guardian(users, patient):
+    """The guardian registered with the file who signed the agreement counts as the group's 监护人
+    without being typed into the team again; an unsigned draft does not."""
+    members = [{"role": "leader", "name": "李组长", "is_leader": True}, {"role": "township_doctor", "name": "张医生"},
+               {"role": "police", "name": "赵民警"}]
+    services.save_team(users["vdoc"], patient, members)
+    assert services.team_missing(patient) == ["guardian"]
+    services.create_agreement(users["vdoc"], patient, agreement(patient, signed=False, signed_on=None))
+    assert services.team_missing(patient) == ["guardian"]
+    services.create_agreement(users["vdoc"], patient, agreement(patient, type="management"))
+    assert services.team_missing(patient) == []

@@ -7,6 +7,7 @@ from jingfang.audit.models import AuditEvent
 from jingfang.care import services, vocab
 from jingfang.care.models import CareTeam, TeamMember, missing_roles
 from jingfang.core import errors
+from jingfang.policies.profiles import available_profiles, load_profile
 
 from .conftest import full_team, set_policy
 
@@ -18,22 +19,38 @@ class M:
         self.role, self.is_leader = role, is_leader
 
 
-# Seed 002 一 lists 组长, 卫生院医生, 社区民警, 民政, 康复协调员, 监护人 for every household; seed 003 三（三）
-# names 乡镇包村干部, 派出所包村民警, 村干部, 基层精防医生, 监护人. Both require the leader, doctor, police, guardian.
-@pytest.mark.parametrize("members,missing", [
-    ([], ["leader", "township_doctor", "police", "guardian"]),
-    ([M("leader", True), M("township_doctor"), M("police"), M("guardian")], []),  # the common core of 002 and 003
-    ([M("leader", True), M("township_doctor"), M("police"), M("civil_affairs"), M("rehab_coordinator"),
-      M("guardian")], []),  # seed 002's six
-    ([M("township_cadre"), M("police"), M("grid_worker", True), M("township_doctor"), M("guardian")], []),  # 003
-    ([M("leader"), M("township_doctor"), M("police"), M("guardian")], ["leader"]),  # nobody marked as leader
-    ([M("leader", True), M("township_doctor"), M("police"), M("civil_affairs")], ["guardian"]),
-    ([M("leader", True), M("volunteer"), M("guardian")], ["township_doctor", "police"]),
+NATIONAL, ZHONGLIANG, PINGQIAO = (load_profile(n).care_team.required_roles
+                                  for n in ("national-2018", "zhongliang-2022", "pingqiao-2025"))
+SIX = [M("leader", True), M("township_doctor"), M("police"), M("civil_affairs"), M("rehab_coordinator"), M("guardian")]
+
+
+# 中梁乡2022 一 lists 组长, 卫生院医生, 社区民警, 民政办主任, 康复协调员, 监护人 for every household; 平桥区2025
+# 三（三） names 乡镇包村干部, 派出所包村民警, 村干部, 基层精防医生, 监护人; the national profile the four every
+# document names (leader, doctor, police, guardian).
+@pytest.mark.parametrize("required,members,missing,signed", [
+    (NATIONAL, [], ["leader", "township_doctor", "police", "guardian"], False),
+    (NATIONAL, [M("leader", True), M("township_doctor"), M("police"), M("guardian")], [], False),
+    (NATIONAL, [M("leader"), M("township_doctor"), M("police"), M("guardian")], ["leader"], False),  # no leader marked
+    (NATIONAL, [M("leader", True), M("volunteer"), M("guardian")], ["township_doctor", "police"], False),
+    (NATIONAL, [M("leader", True), M("township_doctor"), M("police")], [], True),  # the signed guardian counts
+    (ZHONGLIANG, SIX, [], False),
+    (ZHONGLIANG, [M("leader", True), M("township_doctor"), M("police"), M("guardian")],
+     ["civil_affairs", "rehab_coordinator"], False),  # four is not a 中梁乡 group
+    (ZHONGLIANG, SIX[:-1], [], True),
+    (ZHONGLIANG, SIX[:-1], ["guardian"], False),
+    (PINGQIAO, [M("township_cadre"), M("police"), M("grid_worker", True), M("township_doctor"), M("guardian")], [], False),
+    (PINGQIAO, [M("leader", True), M("township_doctor"), M("police"), M("guardian")], ["township_cadre"], False),
 ])
-def test_team_completeness_follows_seeds_002_and_003(members, missing):
-    assert missing_roles(members) == missing
-    assert vocab.REQUIRED_ROLES == ("leader", "township_doctor", "police", "guardian")
-    assert "中梁乡2022" in vocab.REQUIRED_CITE and "平桥区2025" in vocab.REQUIRED_CITE
+def test_team_completeness_follows_the_profile(required, members, missing, signed):
+    assert missing_roles(members, required, guardian_signed=signed) == missing
+
+
+def test_profiles_name_roles_of_the_vocabulary():
+    for name in available_profiles():
+        rule = load_profile(name).care_team
+        assert rule.cite and set(rule.required_roles) <= set(vocab.MEMBER_ROLES), name
+        assert set(rule.recommended_roles) <= set(vocab.MEMBER_ROLES), name
+    assert "中梁乡2022" in load_profile("zhongliang-2022").care_team.cite
 
 
 def test_save_team_marks_the_leader_and_audits_without_names(users, patient):
@@ -156,3 +173,19 @@ def test_joint_visit_problem_per_profile(patient, policy, count, ok):
     assert (problem == "") is ok
     if not ok:
         assert "至少应有3名" in problem and "中梁乡2022" in problem
+
+
+def test_a_zhongliang_team_of_four_is_incomplete_on_the_list(client, users, patient, tree):
+    """中梁乡2022 一: six members; the list, its 不完整 filter and the patient's page say what is missing."""
+    from jingfang.followups import engine
+
+    services.save_team(users["vdoc"], patient, full_team(users))
+    client.force_login(users["doctor"])
+    assert patient.name not in client.get("/care/teams/?incomplete=1").content.decode()
+    tree["county"].policy = "zhongliang-2022"
+    tree["county"].save()
+    engine.clear_caches()
+    listed = client.get("/care/teams/?incomplete=1").content.decode()
+    assert patient.name in listed and "民政干部" in listed and "康复协调员" in listed
+    page = client.get(f"/care/patients/{patient.pk}/team/").content.decode()
+    assert "小组不完整" in page and "中梁乡2022，一" in page
