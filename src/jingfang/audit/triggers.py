@@ -14,6 +14,10 @@ someone with full SQL access to the database (they can set the permit, or drop t
 SQLite anyone who can write the file can). Against them the keyed chain and the checkpoints outside
 the database (chain.py, checkpoints.py) make the change detectable, and ``verify_audit`` reports
 triggers that are missing or disabled.
+
+A later migration that rebuilds an audit table on SQLite (most AlterField/AddField there copy the
+table into a new one) drops that table's triggers: such a migration must call ``install`` again
+(verify_audit would report them missing otherwise).
 """
 
 from contextlib import contextmanager
