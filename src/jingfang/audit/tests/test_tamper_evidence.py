@@ -340,3 +340,17 @@ def test_the_migration_refuses_to_key_a_broken_chain():
     sql(f"UPDATE {EVENTS} SET username = 'forged' WHERE id = %s", [rows[1].pk])
     with pytest.raises(RuntimeError, match="第2条核验不符"), triggers.suspended(connection):
         migration._rechain(_apps(), legacy_hash, compute_hash)
+
+
+def test_a_backup_from_before_checkpoints_restores_with_a_note():
+    notes = checkpoints.merge_from_backup([], None, source="old.tar")
+    assert any("不含审计检查点" in n for n in notes) and not checkpoints.path().exists()
+
+
+def test_a_backup_that_cannot_checkpoint_still_completes_with_a_warning(settings, tmp_path):
+    from jingfang.ops.backup import _audit_checkpoints
+
+    settings.JINGFANG_AUDIT_CHECKPOINT_FILE = str(tmp_path)  # a directory: cannot be written
+    said = []
+    assert _audit_checkpoints([[0, 1, "f" * 64, 0, "0" * 64]], lambda m, level=1: said.append(m)) == {}
+    assert "未能写入审计检查点" in said[0]
