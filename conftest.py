@@ -20,6 +20,7 @@ def _test_key(label: str) -> str:
 # Fixed field-encryption keys for tests (jingfang.core.crypto); never used outside them.
 TEST_FIELD_KEYS = f"test1={_test_key('field key 1')}"
 TEST_INDEX_KEY = _test_key("index key 1")
+TEST_AUDIT_KEY = _test_key("audit key 1")
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -29,9 +30,16 @@ def _field_keys():
     from jingfang.core import crypto
 
     settings.JINGFANG_FIELD_KEYS, settings.JINGFANG_INDEX_KEY = TEST_FIELD_KEYS, TEST_INDEX_KEY
+    settings.JINGFANG_AUDIT_KEY = TEST_AUDIT_KEY
     settings.JINGFANG_INDEX_KEY_OLD = settings.JINGFANG_KEY_FILE = ""
     settings.JINGFANG_DEV_KEYS = False
     crypto.reset()
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints(settings, tmp_path_factory):
+    """Each test its own audit checkpoint file (audit/checkpoints.py): its database is its own too."""
+    settings.JINGFANG_AUDIT_CHECKPOINT_FILE = str(tmp_path_factory.mktemp("audit") / "audit-checkpoints.log")
 
 
 @pytest.fixture(autouse=True)

@@ -288,3 +288,10 @@ JINGFANG_INDEX_KEY = os.environ.get("JINGFANG_INDEX_KEY", "")
 JINGFANG_INDEX_KEY_OLD = os.environ.get("JINGFANG_INDEX_KEY_OLD", "")
 JINGFANG_KEY_FILE = os.environ.get("JINGFANG_KEY_FILE", "")
 JINGFANG_DEV_KEYS = _env_bool("JINGFANG_DEV_KEYS", DEBUG)
+# The audit hash chains are keyed (HMAC) by JINGFANG_AUDIT_KEY (or audit_key in the key file); chain
+# heads are checkpointed, with the same key, in JINGFANG_AUDIT_CHECKPOINT_FILE (append-only; default
+# VAR_DIR/audit-checkpoints.log), by verify_audit, backups, purges and the worker every
+# JINGFANG_AUDIT_CHECKPOINT_MINUTES (audit/checkpoints.py; README, configuration).
+JINGFANG_AUDIT_KEY = os.environ.get("JINGFANG_AUDIT_KEY", "")
+JINGFANG_AUDIT_CHECKPOINT_FILE = os.environ.get("JINGFANG_AUDIT_CHECKPOINT_FILE", "")
+JINGFANG_AUDIT_CHECKPOINT_MINUTES = int(os.environ.get("JINGFANG_AUDIT_CHECKPOINT_MINUTES", "60"))

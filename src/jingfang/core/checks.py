@@ -44,3 +44,29 @@ def field_keys(app_configs=None, **kwargs):
         ))
     return problems
 
+
+
+AUDIT_HINT = ("生成密钥：jingfang rotate_keys --new-key；设置 JINGFANG_AUDIT_KEY（或密钥文件中的 audit_key），"
+              "与数据库分开保存并单独备份，见 README“配置”和 docs/deployment.md。")
+
+
+@register(Tags.security, deploy=True)
+def audit_key(app_configs=None, **kwargs):
+    """The audit chain key (audit/chain.py): present, not generated, independent of the other keys."""
+    try:
+        key = crypto.load_audit_key()
+    except crypto.KeyConfigError as exc:
+        return [Error(f"审计链密钥配置有误：{exc}", hint=AUDIT_HINT, id="core.E005")]
+    problems = []
+    if key.generated:
+        problems.append(Error(f"审计链正在使用自动生成的开发密钥（{key.source}）", hint=AUDIT_HINT, id="core.E006"))
+    others = [settings.SECRET_KEY.encode()]
+    try:
+        ring = crypto.load_keyring()
+        others += [*ring.field_keys.values(), *ring.index_keys]
+    except crypto.KeyConfigError:
+        pass  # reported by field_keys
+    if key.key in others or base64.b64encode(key.key).decode() == settings.SECRET_KEY:
+        problems.append(Error("审计链密钥与 SECRET_KEY 或字段加密/盲索引密钥相同",
+                              hint="这些密钥须彼此独立：" + AUDIT_HINT, id="core.E007"))
+    return problems

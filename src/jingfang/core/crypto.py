@@ -14,6 +14,9 @@ Keys, separate from Django's SECRET_KEY, each 32 random bytes in base64:
                             rotating.
 - or ``JINGFANG_KEY_FILE``  a TOML file with ``field_keys``, ``index_key``, ``index_key_old`` (same
                             formats); default ``$JINGFANG_VAR_DIR/keys.toml`` when it exists.
+- ``JINGFANG_AUDIT_KEY``   the key of the audit hash chains and their checkpoints (HMAC-SHA256, see
+                            audit/chain.py); or ``audit_key`` in the key file. Never rotated: rows and
+                            checkpoints written under it are verified with it for as long as they are kept.
 - With none of these and ``JINGFANG_DEV_KEYS`` on (the default under debug), ``keys.toml`` is
   generated in the var directory (mode 0600) and marked as development keys, which
   ``jingfang check --deploy`` refuses (core.E002).
@@ -53,7 +56,7 @@ PURPOSES = ("id_number", "phone")
 KEY_FILE_NAME = "keys.toml"
 _KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 _SETTINGS = {"JINGFANG_FIELD_KEYS", "JINGFANG_INDEX_KEY", "JINGFANG_INDEX_KEY_OLD", "JINGFANG_KEY_FILE",
-             "JINGFANG_DEV_KEYS", "VAR_DIR"}
+             "JINGFANG_DEV_KEYS", "VAR_DIR", "JINGFANG_AUDIT_KEY"}
 
 
 class KeyConfigError(ImproperlyConfigured):
@@ -148,6 +151,7 @@ def write_dev_key_file(path: Path) -> None:
         "generated = true\n"
         f'field_keys = "dev1={generate_key()}"\n'
         f'index_key = "{generate_key()}"\n'
+        f'audit_key = "{generate_key()}"\n'
     )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -187,9 +191,63 @@ def keyring() -> Keyring:
     return load_keyring()
 
 
+@dataclass(frozen=True)
+class AuditKey:
+    key: bytes = field(repr=False)
+    source: str = ""
+    generated: bool = False
+
+
+def _add_dev_audit_key(path: Path) -> None:
+    """A development key file generated before there was an audit key gets one appended (locked, once)."""
+    import fcntl
+
+    with open(path, "a+", encoding="utf-8") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        fh.seek(0)
+        if "audit_key" not in tomllib.loads(fh.read()):
+            fh.write(f'audit_key = "{generate_key()}"\n')
+
+
+def load_audit_key() -> AuditKey:
+    """The audit chain key: JINGFANG_AUDIT_KEY, else ``audit_key`` of the key file (JINGFANG_KEY_FILE or
+    VAR_DIR/keys.toml); a generated development key file gets one added."""
+    text = (getattr(settings, "JINGFANG_AUDIT_KEY", "") or "").strip()
+    if text:
+        return AuditKey(_decode_key(text, "审计链密钥 JINGFANG_AUDIT_KEY"), "环境变量")
+    configured = getattr(settings, "JINGFANG_KEY_FILE", "")
+    path = Path(configured) if configured else default_key_file()
+    if not configured and not path.exists() and getattr(settings, "JINGFANG_DEV_KEYS", False):
+        try:
+            write_dev_key_file(path)  # the development key file, audit key included
+        except FileExistsError:  # another process generated it first
+            pass
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise KeyConfigError(f"无法读取密钥文件 {path}：{exc}") from None
+        if not str(data.get("audit_key", "")).strip() and data.get("generated") and not configured:
+            _add_dev_audit_key(path)
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        if str(data.get("audit_key", "")).strip():
+            return AuditKey(_decode_key(str(data["audit_key"]), f"密钥文件 {path} 的 audit_key"), str(path),
+                            generated=bool(data.get("generated")))
+    raise KeyConfigError(
+        "未配置审计链密钥：请设置 JINGFANG_AUDIT_KEY，或在密钥文件（JINGFANG_KEY_FILE，默认 "
+        f"{default_key_file()}）中加入 audit_key。生成密钥：jingfang rotate_keys --new-key"
+    )
+
+
+@lru_cache(maxsize=1)
+def audit_key() -> AuditKey:
+    return load_audit_key()
+
+
 def reset() -> None:
     """Forget the loaded keys (after settings or the key file changed)."""
     keyring.cache_clear()
+    audit_key.cache_clear()
     _index_state.cache_clear()
 
 

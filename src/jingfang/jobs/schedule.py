@@ -4,7 +4,9 @@
 (``services.reap_stale``) and, once a day after ``JINGFANG_NIGHTLY_AT`` (local time, within the
 following hours, so that a worker started at noon does not recompute at noon), queues the nightly
 recomputation and purges old job files and the task queue's old finished rows. Each day's run has
-a unique ``schedule_key``, so several workers queue it once.
+a unique ``schedule_key``, so several workers queue it once. It also writes a checkpoint of the
+audit chain heads to the audit checkpoint file when the file's last line is older than
+``JINGFANG_AUDIT_CHECKPOINT_MINUTES`` (audit/checkpoints.py; logged, not in the returned list).
 """
 
 import datetime as dt
@@ -57,7 +59,19 @@ def tick(now: dt.datetime | None = None) -> list[str]:
         stats = services.submit_scheduled("stats_snapshot", f"{key}:stats", title="夜间汇总工作指标")
         if stats is not None:
             done.append(f"queued job {stats.pk}")
+    _audit_checkpoint()
     return done
+
+
+def _audit_checkpoint() -> None:
+    """A checkpoint of the audit chain heads when one is due; a failure is logged, the tick goes on."""
+    from jingfang.audit import checkpoints
+
+    try:
+        if checkpoints.checkpoint_if_due() is not None:
+            log.info("schedule: audit checkpoint written to %s", checkpoints.path())
+    except Exception:  # noqa: BLE001 - e.g. the file or the key is missing: logged, retried next minute
+        log.exception("audit checkpoint failed")
 
 
 def _prune_task_results() -> None:

@@ -5,6 +5,10 @@ snapshot even while the application writes; never a file copy). The manifest is 
 copy. PostgreSQL: a REPEATABLE READ transaction exports its snapshot; ``pg_dump --snapshot`` dumps
 exactly that snapshot and the manifest is computed in the same transaction, so both describe the same
 moment.
+
+The audit chain heads of the snapshot are written as a ``backup`` checkpoint to the audit checkpoint
+file (audit/checkpoints.py), and the manifest carries that checkpoint and every line of the file, so
+that a restore can restore the checkpoints too (and a lost checkpoint file has copies).
 """
 
 import datetime as dt
@@ -114,11 +118,28 @@ def _describe(conn, vendor: str, progress) -> dict:
     specs = manifest.specs_from_models()
     progress("正在计算各表行数和校验和…")
     sums = manifest.checksums(conn, vendor, specs, progress)
+    from jingfang.audit import checkpoints
+
     return {
+        "audit_heads": checkpoints.heads_from(conn),
         "migrations": manifest.migration_state(conn),
         "tables": sums,
         "schema": {s.table: s.as_dict() for s in specs if s.table in sums},
     }
+
+
+def _audit_checkpoints(heads: list, progress) -> dict:
+    """Checkpoint the snapshot's audit chain heads; the manifest keys holding it and the file's lines."""
+    from jingfang.audit import checkpoints
+    from jingfang.core.crypto import KeyConfigError
+
+    try:
+        entry = checkpoints.append("backup", heads)
+        lines = checkpoints.read().lines
+    except (KeyConfigError, OSError) as exc:
+        progress(f"警告：未能写入审计检查点（{exc}）；备份中不含审计检查点", 0)
+        return {}
+    return {"audit_checkpoint": entry, "audit_checkpoints": lines}
 
 
 def make_backup(output: str | None = None, *, passphrase: str | None = None, progress=None,
@@ -134,6 +155,7 @@ def make_backup(output: str | None = None, *, passphrase: str | None = None, pro
             data, info = _sqlite_snapshot(alias, workdir, progress)
         else:
             data, info = _postgres_snapshot(alias, workdir, progress)
+        info.update(_audit_checkpoints(info.pop("audit_heads"), progress))
         body = {
             "format": archive.FORMAT,
             "created_at": timezone.localtime().isoformat(timespec="seconds"),

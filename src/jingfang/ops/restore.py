@@ -3,7 +3,8 @@
 Order: check the file (manifest, data SHA-256), the database type, the migrations (a backup from newer
 code is refused), the target (must have no tables unless forced); SQLite backups are verified against
 the manifest *before* the target is touched; then restore; then recompute every table's row count
-and checksum on the target with the manifest's own table list and compare. Same vendor only:
+and checksum on the target with the manifest's own table list and compare; then record the backup's
+audit checkpoints, and the restore itself, in the audit checkpoint file (audit/checkpoints.py). Same vendor only:
 SQLite -> SQLite and PostgreSQL -> PostgreSQL.
 """
 
@@ -138,6 +139,18 @@ def _restore_postgres(data: Path, db: dict, force: bool, body: dict, progress) -
         conn.close()
 
 
+def _audit_checkpoints(body: dict, path) -> list[str]:
+    """The backup's audit checkpoints into the checkpoint file, and a restore line (audit/checkpoints.py)."""
+    from jingfang.audit import checkpoints
+    from jingfang.core.crypto import KeyConfigError
+
+    try:
+        return checkpoints.merge_from_backup(body.get("audit_checkpoints") or [], body.get("audit_checkpoint"),
+                                             source=str(path))
+    except (KeyConfigError, OSError) as exc:
+        return [f"未能把备份的审计检查点记入检查点文件（{exc}）：恢复后的 verify_audit 可能报告链尾缺失"]
+
+
 def restore_backup(path, *, database_url: str | None = None, force: bool = False,
                    passphrase: str | None = None, progress=None) -> RestoreResult:
     progress = progress or (lambda message, level=1: None)
@@ -164,6 +177,8 @@ def restore_backup(path, *, database_url: str | None = None, force: bool = False
             result.problems = _restore_sqlite(data, workdir, Path(db["NAME"]), force, body, progress)
         else:
             result.problems = _restore_postgres(data, db, force, body, progress)
+        if result.ok:
+            result.notes.extend(_audit_checkpoints(body, path))
         if behind:
             result.notes.append("备份早于本程序的数据库结构，请运行 jingfang migrate：" + "；".join(behind))
         return result

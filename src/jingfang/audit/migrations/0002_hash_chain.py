@@ -7,7 +7,8 @@ BATCH = 2000
 
 
 def chain_existing(apps, schema_editor):
-    from jingfang.audit.chain import GENESIS, compute_hash
+    from jingfang.audit.chain import GENESIS
+    from jingfang.audit.chain import legacy_hash as compute_hash  # rows were unkeyed until 0006
 
     AuditEvent = apps.get_model("audit", "AuditEvent")
     ChainHead = apps.get_model("audit", "ChainHead")

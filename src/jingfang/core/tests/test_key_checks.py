@@ -71,3 +71,37 @@ def test_pending_index_rotation_and_readable_key_file_warn(configured, tmp_path)
     assert key_problems() == ["core.W002"]
     os.chmod(path, 0o600)
     assert key_problems() == []
+
+
+def test_a_missing_audit_key_is_refused(configured):
+    configured.JINGFANG_AUDIT_KEY = ""
+    assert key_problems() == ["core.E005"]
+
+
+def test_an_audit_key_in_the_key_file_passes(configured, tmp_path):
+    configured.JINGFANG_AUDIT_KEY = ""
+    key_file = tmp_path / "prod-keys.toml"
+    key_file.write_text(f'field_keys = "k1={FIELD}"\nindex_key = "{INDEX}"\naudit_key = "{OTHER}"\n')
+    key_file.chmod(0o600)
+    configured.JINGFANG_FIELD_KEYS, configured.JINGFANG_KEY_FILE = "", str(key_file)
+    assert key_problems() == []
+    assert crypto.load_audit_key().key == base64.b64decode(OTHER)
+
+
+def test_a_generated_audit_key_is_refused_and_an_old_dev_file_gets_one(configured, tmp_path):
+    configured.JINGFANG_AUDIT_KEY, configured.JINGFANG_FIELD_KEYS, configured.JINGFANG_DEV_KEYS = "", "", True
+    old = tmp_path / "keys.toml"  # generated before there was an audit key
+    old.write_text(f'generated = true\nfield_keys = "dev1={FIELD}"\nindex_key = "{INDEX}"\n')
+    old.chmod(0o600)
+    assert key_problems() == ["core.E002", "core.E006"]
+    assert "audit_key" in (tmp_path / "keys.toml").read_text()
+    first = crypto.load_audit_key().key
+    assert crypto.load_audit_key().key == first  # added once
+
+
+@pytest.mark.parametrize("same", ["field", "index", "secret"])
+def test_an_audit_key_equal_to_another_key_is_refused(configured, same):
+    configured.JINGFANG_AUDIT_KEY = FIELD if same == "field" else INDEX if same == "index" else OTHER
+    if same == "secret":
+        configured.SECRET_KEY = OTHER
+    assert "core.E007" in key_problems()

@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
-from conftest import TEST_FIELD_KEYS, TEST_INDEX_KEY
+from conftest import TEST_AUDIT_KEY, TEST_FIELD_KEYS, TEST_INDEX_KEY
 from jingfang.imports import services, synthetic
 from jingfang.imports.jobs import IMPORTING
 from jingfang.imports.models import ImportBatch
@@ -31,7 +31,8 @@ def _worker_env(tmp_path) -> dict:
     db = connection.settings_dict
     url = f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     return {**os.environ, "DATABASE_URL": url, "JINGFANG_VAR_DIR": str(tmp_path), "JINGFANG_FIELD_KEYS": TEST_FIELD_KEYS,
-            "JINGFANG_INDEX_KEY": TEST_INDEX_KEY, "JINGFANG_DEV_KEYS": "0", "JINGFANG_DEBUG": "0"}
+            "JINGFANG_INDEX_KEY": TEST_INDEX_KEY, "JINGFANG_AUDIT_KEY": TEST_AUDIT_KEY, "JINGFANG_DEV_KEYS": "0",
+            "JINGFANG_DEBUG": "0"}
 
 
 def _worker(env, *extra) -> list[str]:

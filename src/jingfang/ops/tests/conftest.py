@@ -53,6 +53,8 @@ def console(database_url: str, *args: str, var_dir: Path) -> subprocess.Complete
         "JINGFANG_VAR_DIR": str(var_dir),
         "JINGFANG_FIELD_KEYS": getattr(settings, "JINGFANG_FIELD_KEYS", ""),
         "JINGFANG_INDEX_KEY": getattr(settings, "JINGFANG_INDEX_KEY", ""),
+        "JINGFANG_AUDIT_KEY": getattr(settings, "JINGFANG_AUDIT_KEY", ""),
+        "JINGFANG_AUDIT_CHECKPOINT_FILE": getattr(settings, "JINGFANG_AUDIT_CHECKPOINT_FILE", ""),
         "JINGFANG_DEV_KEYS": "0",
         "PYTHONPATH": str(SRC),
     }

@@ -88,9 +88,17 @@ def test_backup_restores_into_a_fresh_database_with_the_same_rows_and_checksums(
     leaves = dict(MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes())
     assert body["migrations"]["registry"] == leaves["registry"]
     assert all(len(t["sha256"]) == 64 for t in body["tables"].values() if t["sha256"])
+    from jingfang.audit import checkpoints
+
+    snapshot = body["audit_checkpoint"]  # the snapshot's audit chain heads, checkpointed and carried along
+    assert snapshot["kind"] == "backup" and checkpoints.line_of(snapshot) in body["audit_checkpoints"]
+    assert sum(h[1] for h in snapshot["heads"]) == AuditEvent.objects.count()
 
     out = run("restore", str(path), database_url=fresh_target)
     assert "核验通过" in out and f"{len(body['tables'])}张表" in out
+    assert "记下此次恢复" in out
+    restore = checkpoints.read().entries[-1]
+    assert restore["kind"] == "restore" and restore["heads"] == snapshot["heads"]
     assert checksums_at(fresh_target, body) == body["tables"]  # recomputed independently of the command
 
     restored = console(fresh_target, "shell", "--no-imports", "-c", CHECK_RESTORED, var_dir=tmp_path)

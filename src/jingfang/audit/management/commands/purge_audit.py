@@ -10,7 +10,8 @@ from jingfang.audit.chain import purge_before
 
 
 class Command(BaseCommand):
-    help = "删除指定日期之前、已超过保留期（JINGFANG_AUDIT_RETENTION_DAYS，至少180天）的审计记录；清理本身也记入审计。"
+    help = ("删除指定日期之前、已超过保留期（JINGFANG_AUDIT_RETENTION_DAYS，至少180天）的审计记录；清理本身也记入审计，"
+            "清理后的链起点记入审计检查点文件（写不进则不清理）。")
 
     def add_arguments(self, parser):
         parser.add_argument("--before", required=True, help="删除此日期（YYYY-MM-DD，当地时间零点）之前的记录")
@@ -27,8 +28,13 @@ class Command(BaseCommand):
                 f"拒绝清理：审计记录须保留至少{days}天，--before 不得晚于 {latest.isoformat()}。"
             )
         cutoff = timezone.make_aware(dt.datetime.combine(before, dt.time.min))
-        with transaction.atomic():
-            deleted = purge_before(cutoff)
-            audit.record(None, "purge", username="purge_audit", target="audit",
-                         detail={"before": before.isoformat(), "count": deleted, "retention_days": days})
+        try:
+            with transaction.atomic():
+                deleted = purge_before(cutoff)
+                audit.record(None, "purge", username="purge_audit", target="audit",
+                             detail={"before": before.isoformat(), "count": deleted, "retention_days": days})
+        except (ValueError, RuntimeError) as exc:
+            raise CommandError(str(exc)) from None
+        except OSError as exc:
+            raise CommandError(f"无法写入审计检查点文件，未清理任何记录：{exc}") from None
         self.stdout.write(self.style.SUCCESS(f"已删除{before.isoformat()}之前的审计记录{deleted}条。"))
