@@ -8,6 +8,8 @@
 Nobody changes their own role, region or active flag.
 """
 
+import functools
+
 from django.contrib import admin, messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.admin import UserAdmin
@@ -51,7 +53,21 @@ def _login_through_accounts(request, extra_context=None):
     return redirect_to_login(target, reverse("accounts:login"))
 
 
+def _admin_view_audited(view, cacheable=False, _wrap=admin.site.admin_view):
+    """Every admin view runs with its request known to the audit log: the rows of the admin's own
+    LogEntries then carry the client's address (audit.log.record_admin_entry)."""
+    inner = _wrap(view, cacheable)
+
+    @functools.wraps(inner)
+    def wrapped(request, *args, **kwargs):
+        with audit.admin_request(request):
+            return inner(request, *args, **kwargs)
+
+    return wrapped
+
+
 admin.site.has_permission = _admin_role_only
+admin.site.admin_view = _admin_view_audited
 admin.site.login = _login_through_accounts
 admin.site.site_header = "精防 · 系统管理"
 admin.site.site_title = "精防系统管理"

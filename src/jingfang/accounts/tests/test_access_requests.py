@@ -344,3 +344,14 @@ def test_a_lost_authenticator_is_reset_by_the_security_admin_only(admins, client
 def test_logins_with_the_password_work_for_the_new_roles(admins):
     for key in ("secadmin", "auditor"):
         assert Client().login(username=admins[key].username, password=PASSWORD)
+
+
+def test_admin_log_entries_carry_the_address_and_the_changed_fields(admins, client):
+    client.force_login(admins["admin"])
+    doctor = admins["doctor"]
+    response = client.post(f"/admin/accounts/user/{doctor.pk}/change/", _change_form(doctor, first_name="改名"),
+                           REMOTE_ADDR="192.0.2.30")
+    assert response.status_code == 302
+    row = AuditEvent.objects.filter(action="admin", detail__change="changed").get()
+    assert row.ip == "192.0.2.30" and row.path == f"/admin/accounts/user/{doctor.pk}/change/"
+    assert row.detail["fields"] and "改名" not in str(row.detail)
