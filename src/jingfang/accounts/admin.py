@@ -10,6 +10,7 @@ Nobody changes their own role, region or active flag.
 
 import functools
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.admin import UserAdmin
@@ -76,6 +77,16 @@ admin.site.index_title = "用户与区划"
 ACCESS_FIELDS = ("role", "region", "is_active")
 
 
+class NewUserForm(forms.ModelForm):
+    """A new user as the system administrator asks for it: no password. Issuing the first password is
+    a credential for the security administrator, once the user is approved; a password typed here
+    would let the system administrator sign in as the user it asked for."""
+
+    class Meta:
+        model = User
+        fields = ("username", "first_name", "role", "region")
+
+
 @admin.register(User)
 class JingfangUserAdmin(UserAdmin):
     """Users: the system administrator edits details and requests access changes; the security
@@ -91,8 +102,9 @@ class JingfangUserAdmin(UserAdmin):
         ("角色与辖区（变更须经安全管理员审批）", {"fields": ("role", "region", "is_active", "is_staff")}),
         ("登录", {"fields": ("last_login", "failed_logins", "locked_until", "password_changed_at")}),
     )
+    add_form = NewUserForm
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("username", "role", "region", "password1", "password2")}),
+        (None, {"classes": ("wide",), "fields": ("username", "first_name", "role", "region")}),
     )
 
     def get_readonly_fields(self, request, obj=None):
@@ -107,6 +119,7 @@ class JingfangUserAdmin(UserAdmin):
         if not change:
             wanted = {"role": obj.role, "region": obj.region_id, "active": True}
             obj.is_active = obj.is_staff = obj.is_superuser = False  # nobody signs in before approval
+            obj.set_unusable_password()  # the security administrator issues the first password
             super().save_model(request, obj, form, change)
             self._request(request, obj, wanted, new_user=True)
             return
@@ -128,7 +141,8 @@ class JingfangUserAdmin(UserAdmin):
             return
         user.refresh_from_db()
         if pending is not None:
-            self.message_user(request, f"已提交申请（{pending.summary()}），须由安全管理员审批后生效", messages.WARNING)
+            self.message_user(request, f"已提交申请（{pending.summary()}），须由安全管理员审批后生效"
+                              + ("；初始密码由安全管理员设置" if new_user else ""), messages.WARNING)
 
     def user_change_password(self, request, id, form_url=""):
         """Resetting another user's password is the security administrator's (never one's own here:

@@ -258,12 +258,11 @@ def test_admin_form_cannot_change_ones_own_role(admins, client):
 def test_a_user_added_in_the_admin_is_inactive_until_approved(admins, client):
     client.force_login(admins["admin"])
     response = client.post("/admin/accounts/user/add/", {
-        "username": "newcounty", "role": roles.COUNTY_SUPERVISOR, "region": "990102000000",
-        "password1": "Strong#Pass-2026x", "password2": "Strong#Pass-2026x", "usable_password": "true"})
+        "username": "newcounty", "first_name": "新督导", "role": roles.COUNTY_SUPERVISOR, "region": "990102000000",
+        "password1": "Strong#Pass-2026x", "password2": "Strong#Pass-2026x"})  # a password is not taken
     assert response.status_code == 302, response.content.decode()[:2000]
     new = User.objects.get(username="newcounty")
-    assert not new.is_active and not new.is_staff
-    assert not Client().login(username="newcounty", password="Strong#Pass-2026x")
+    assert not new.is_active and not new.is_staff and not new.has_usable_password()
     pending = AccessRequest.objects.get(user=new)
     assert pending.new_user and pending.role == roles.COUNTY_SUPERVISOR
 
@@ -275,6 +274,12 @@ def test_a_user_added_in_the_admin_is_inactive_until_approved(admins, client):
     new.refresh_from_db()
     assert new.is_active and new.role == roles.COUNTY_SUPERVISOR
     assert _ops("access_approve")[0].user_id == admins["secadmin"].pk
+    assert not Client().login(username="newcounty", password="Strong#Pass-2026x")
+    # the security administrator issues the first password
+    response = sec.post(f"/admin/accounts/user/{new.pk}/password/", {
+        "password1": "First#Pass-2026x", "password2": "First#Pass-2026x", "usable_password": "true"})
+    assert response.status_code == 302
+    assert Client().login(username="newcounty", password="First#Pass-2026x")
 
 
 def test_the_admin_cannot_approve_in_the_admin(admins, client):
