@@ -111,7 +111,7 @@ def request_access_change(
     return pending
 
 
-def _check_approver(actor, pending: AccessRequest, request, op: str) -> None:
+def _check_approver(actor, pending: AccessRequest, request) -> None:
     target = f"access_request:{pending.pk}"
     if not (actor.is_active and roles.can(actor.role, roles.APPROVE_ACCESS)):
         _refuse(actor, request, "只有安全管理员可以审批角色、所属区划或启用状态的变更", target=target)
@@ -137,7 +137,7 @@ def _requester(pending: AccessRequest) -> str:
 def approve_access_request(*, actor, access_request: AccessRequest, request=None) -> User:
     """A security administrator applies a pending request; returns the changed user."""
     pending = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
-    _check_approver(actor, pending, request, "approve")
+    _check_approver(actor, pending, request)
     user = User.objects.select_for_update().get(pk=pending.user_id)
     current = snapshot(user)
     if current != pending.before:
@@ -156,7 +156,7 @@ def approve_access_request(*, actor, access_request: AccessRequest, request=None
 def reject_access_request(*, actor, access_request: AccessRequest, request=None) -> AccessRequest:
     """A security administrator refuses a pending request; the user's row stays as it is."""
     pending = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
-    _check_approver(actor, pending, request, "reject")
+    _check_approver(actor, pending, request)
     _decided(pending, actor, AccessRequest.REJECTED, request)
     audit.record(actor, "admin", request=request, target=f"user:{pending.user_id}",
                  detail={"op": "access_reject", "request": pending.pk, "requested_by": _requester(pending),
