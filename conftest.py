@@ -119,6 +119,8 @@ def users(make_user):
         "dpf": make_user("dpf", "t1"),
         "judicial": make_user("judicial", "t1"),
         "admin": make_user("admin", "county"),
+        "secadmin": make_user("security_admin", "county"),
+        "auditor": make_user("audit_admin", "county"),
         "outsider": make_user("township_doctor", "t3"),
     }
 

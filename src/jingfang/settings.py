@@ -218,7 +218,7 @@ JINGFANG_IDLE_MINUTES = int(os.environ.get("JINGFANG_IDLE_MINUTES", "30"))
 # JINGFANG_TOTP_ENFORCE=1 (so the demo logins of `make run` keep working).
 JINGFANG_TOTP_REQUIRED_ROLES = [
     r.strip()
-    for r in os.environ.get("JINGFANG_TOTP_REQUIRED_ROLES", "county_supervisor,admin,township_office").split(",")
+    for r in os.environ.get("JINGFANG_TOTP_REQUIRED_ROLES", "county_supervisor,admin,security_admin,audit_admin,township_office").split(",")
     if r.strip()
 ]
 JINGFANG_TOTP_ENFORCE = _env_bool("JINGFANG_TOTP_ENFORCE", not DEBUG)

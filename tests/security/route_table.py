@@ -16,7 +16,7 @@ HOW TO ADD AN ENTRY (a new page or API operation without one fails
 - ``query`` is appended to the URL; ``{region}``/``{township}``/``{county}`` in it (and in ``body``) name
   the place's village/township/county codes, which also makes the route jurisdiction-scoped.
 - ``empty_for``: roles without patient data that a list answers with an empty page (200, count 0)
-  instead of 403 (the registry's list answers the system administrator so, by design).
+  instead of 403 (the registry's list answers the three administrators so, by design).
 - ``obj`` names the world object (tests/security/world.py) whose id fills the path: ``"patient"`` for a
   route with one id, or ``{"pk": "patient", "mid": "measure"}``; ``lit("paid")`` is a literal value.
   With ``obj`` the route is jurisdiction-scoped: every allowed role gets 200/302/4xx-validation for the
@@ -47,6 +47,8 @@ from jingfang.support import vocab as support_vocab
 CS, TO, TD, VD, VC = (roles.COUNTY_SUPERVISOR, roles.TOWNSHIP_OFFICE, roles.TOWNSHIP_DOCTOR,
                       roles.VILLAGE_DOCTOR, roles.VILLAGE_CADRE)
 PO, CA, DPF, JU, AD = roles.POLICE, roles.CIVIL_AFFAIRS, roles.DPF, roles.JUDICIAL, roles.ADMIN
+SA, AU = roles.SECURITY_ADMIN, roles.AUDIT_ADMIN
+ADMINS = frozenset(roles.ADMIN_ROLES)  # 三员分立: the system, security and audit administrators
 
 YEAR = dt.date.today().year
 LAST_MONTH = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
@@ -309,10 +311,11 @@ PAGES: dict[str, Rule] = {
     "api:api-root": Rule(NOBODY, NOBODY, fixed="hide"),  # ninja's bare prefix: nothing there
 }
 
-# The Django admin: system administrators only (accounts.admin._admin_role_only), every pattern; other
-# roles are sent to the login page. What the administrator may do inside depends on Django's model
-# permissions (e.g. audit events are read-only): any answer but a server error.
-ADMIN_SITE = page({AD}, refused=frozenset({"deny", "hide", "login"}), any_for=frozenset({AD}))
+# The Django admin: the three administrators only (accounts.admin._admin_role_only), every pattern; other
+# roles are sent to the login page. What each administrator may do inside depends on the model admins'
+# permissions (users and regions: system; requests and credentials: security; audit rows: audit,
+# read-only; accounts/tests/test_access_requests.py): any answer but a server error.
+ADMIN_SITE = page(ADMINS, refused=frozenset({"deny", "hide", "login"}), any_for=ADMINS)
 # Signing in and out of the admin go through the accounts pages for everyone.
 ADMIN_OPEN = {"admin:login": public(), "admin:logout": public()}
 
@@ -322,9 +325,9 @@ API: dict[str, Rule] = {
     # Regions are not personal data: any signed-in user reads any (regions/api.py).
     "regions_api_region_detail": op(EVERYONE, {"code": "region"}, outside="allow"),
     "regions_api_region_children": op(EVERYONE, {"code": "region"}, outside="allow"),
-    "registry_api_list_patients": op(VIEW, empty_for={AD}),
+    "registry_api_list_patients": op(VIEW, empty_for=ADMINS),
     "registry_api_create_patient": op(can(roles.CREATE_PATIENT)),
-    "registry_api_search_patients": op(VIEW, empty_for={AD}),
+    "registry_api_search_patients": op(VIEW, empty_for=ADMINS),
     "registry_api_get_patient": op(VIEW, "patient"),
     "registry_api_update_patient": op(can(roles.EDIT_PATIENT), "patient"),
     "registry_api_reveal": op(can(roles.REVEAL_IDENTIFIERS), "patient"),
@@ -370,7 +373,7 @@ API: dict[str, Rule] = {
     "care_api_team_put_team": op(care("MANAGE_TEAM"), "patient"),
     "care_api_team_reveal_team": op(VIEW & can(roles.REVEAL_IDENTIFIERS), "patient"),
     "care_api_team_get_directory": op(VIEW),
-    "care_api_meeting_list_meetings": op(VIEW, empty_for={AD}),
+    "care_api_meeting_list_meetings": op(VIEW, empty_for=ADMINS),
     "care_api_meeting_create_meeting": op(care("RECORD_MEETING")),
     "care_api_meeting_get_meeting": op(VIEW, "meeting"),
     "care_api_meeting_update_meeting": op(care("RECORD_MEETING"), "meeting"),
@@ -379,7 +382,7 @@ API: dict[str, Rule] = {
     "care_api_guardianship_create_agreement": op(care("MANAGE_AGREEMENT"), "patient"),
     "care_api_guardianship_revoke_agreement": op(care("REVOKE_AGREEMENT"), "agreement"),
     "care_api_guardianship_replace_guardian": op(care("REVOKE_AGREEMENT"), "agreement"),
-    "care_api_incident_list_incidents": op(VIEW, empty_for={AD}),
+    "care_api_incident_list_incidents": op(VIEW, empty_for=ADMINS),
     "care_api_incident_create_incident": op(care("RECORD_INCIDENT"), body={"patient_id": "{patient}"}),
     "care_api_incident_get_incident": op(VIEW, "incident"),
     "care_api_incident_save_review": op(care("REVIEW_INCIDENT"), "incident"),

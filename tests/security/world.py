@@ -42,7 +42,8 @@ PLACES = {
 }
 # The matrix's users: role -> region level they sit at ("county", "township", "village").
 ROLE_SEAT = {
-    roles.COUNTY_SUPERVISOR: "county", roles.ADMIN: "county",
+    roles.COUNTY_SUPERVISOR: "county", roles.ADMIN: "county", roles.SECURITY_ADMIN: "county",
+    roles.AUDIT_ADMIN: "county",
     roles.TOWNSHIP_OFFICE: "township", roles.TOWNSHIP_DOCTOR: "township", roles.POLICE: "township",
     roles.CIVIL_AFFAIRS: "township", roles.DPF: "township", roles.JUDICIAL: "township",
     roles.VILLAGE_DOCTOR: "village", roles.VILLAGE_CADRE: "village",
@@ -83,7 +84,7 @@ def _users(place: str) -> dict:
         region = PLACES[place][SEAT_INDEX[seat]]
         user = User.objects.create_user(username=f"{place}_{role}", password=PASSWORD, role=role, region_id=region)
         user.first_name = "测试"
-        user.is_staff = role == roles.ADMIN  # as accounts' create_user does
+        user.is_staff = roles.is_admin_role(role)  # as accounts' create_user does
         user.save()
         out[role] = user
     return out

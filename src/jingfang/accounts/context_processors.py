@@ -17,7 +17,7 @@ def role(request):
         "can_view_patients": roles.can(r, roles.VIEW_PATIENTS),
         "can_view_audit": roles.can(r, roles.VIEW_AUDIT),
         "can_export": roles.can(r, roles.EXPORT),
-        "is_system_admin": roles.can(r, roles.MANAGE_USERS),
+        "is_system_admin": roles.is_admin_role(r),  # the link to the Django admin
         "can_record_followup": roles.can(r, roles.RECORD_FOLLOWUP),
         "can_view_worklist": roles.can(r, roles.VIEW_WORKLIST),
         "sees_clinical_role": roles.sees_clinical(r),

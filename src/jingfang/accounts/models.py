@@ -102,3 +102,75 @@ class TOTPDevice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.username}（{'已启用' if self.confirmed else '未确认'}）"
+
+
+class AccessRequest(models.Model):
+    """A requested grant or change of a user's role, region or active flag (三员分立).
+
+    The system administrator asks; a security administrator other than the requester (and other than
+    the user concerned) approves, and only then is the user's row changed (accounts.services). The
+    ``*_before`` fields are the user's row when the request was made: an approval is refused if the
+    row has changed since, so nobody approves something other than what they were shown.
+    """
+
+    PENDING, APPROVED, REJECTED, SUPERSEDED = "pending", "approved", "rejected", "superseded"
+    STATUS_LABELS = {PENDING: "待审批", APPROVED: "已批准", REJECTED: "已驳回", SUPERSEDED: "已被新申请取代"}
+
+    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.PROTECT, related_name="access_requests")
+    requested_by = models.ForeignKey(
+        User, verbose_name="申请人", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    requested_ip = models.GenericIPAddressField("申请人地址", null=True, blank=True)
+    new_user = models.BooleanField("新建用户", default=False)
+    role_before = models.CharField("原角色", max_length=32, choices=roles.ROLE_CHOICES)
+    region_before = models.CharField("原所属区划", max_length=12)
+    active_before = models.BooleanField("原启用状态")
+    role = models.CharField("申请角色", max_length=32, choices=roles.ROLE_CHOICES)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name="申请所属区划", on_delete=models.PROTECT, related_name="+"
+    )
+    active = models.BooleanField("申请启用状态", default=True)
+    status = models.CharField(
+        "状态", max_length=16, choices=list(STATUS_LABELS.items()), default=PENDING, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        User, verbose_name="审批人", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decided_ip = models.GenericIPAddressField("审批人地址", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "角色/辖区变更申请"
+        verbose_name_plural = "角色/辖区变更申请"
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(status="pending"), name="accounts_one_pending_access_request"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.username}：{self.summary()}"
+
+    @property
+    def before(self) -> dict:
+        return {"role": self.role_before, "region": self.region_before, "active": self.active_before}
+
+    @property
+    def after(self) -> dict:
+        return {"role": self.role, "region": self.region_id, "active": self.active}
+
+    def summary(self) -> str:
+        """What changes, in words (role labels, region codes, active flag)."""
+        parts = []
+        if self.new_user:
+            parts.append(f"新建用户：{roles.label(self.role)}，{self.region_id}")
+        else:
+            if self.role_before != self.role:
+                parts.append(f"角色 {roles.label(self.role_before)} → {roles.label(self.role)}")
+            if self.region_before != self.region_id:
+                parts.append(f"区划 {self.region_before} → {self.region_id}")
+            if self.active_before != self.active:
+                parts.append("启用" if self.active else "停用")
+        return "；".join(parts) or "无变化"

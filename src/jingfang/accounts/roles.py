@@ -14,7 +14,12 @@ POLICE = "police"
 CIVIL_AFFAIRS = "civil_affairs"
 DPF = "dpf"
 JUDICIAL = "judicial"
+# 三员分立 (等保 2.0): three administrators, none of whom sees patient data. ``admin`` keeps its name
+# (existing databases) and is the system administrator: users' non-privileged details, regions,
+# settings, and requests for role/region changes, which only a security administrator applies.
 ADMIN = "admin"
+SECURITY_ADMIN = "security_admin"
+AUDIT_ADMIN = "audit_admin"
 
 ROLE_LABELS = {
     COUNTY_SUPERVISOR: "县级督导（疾控/卫健/政法）",
@@ -27,9 +32,14 @@ ROLE_LABELS = {
     DPF: "残联",
     JUDICIAL: "司法所",
     ADMIN: "系统管理员",
+    SECURITY_ADMIN: "安全管理员",
+    AUDIT_ADMIN: "审计管理员",
 }
 ROLES = tuple(ROLE_LABELS)
 ROLE_CHOICES = list(ROLE_LABELS.items())
+
+# The three administrators: they use the Django admin (is_staff) and never see patient data.
+ADMIN_ROLES = frozenset({ADMIN, SECURITY_ADMIN, AUDIT_ADMIN})
 
 # Roles whose duty is health care: they see clinical fields.
 HEALTH_ROLES = frozenset({COUNTY_SUPERVISOR, TOWNSHIP_DOCTOR, VILLAGE_DOCTOR})
@@ -43,6 +53,9 @@ REVEAL_IDENTIFIERS = "reveal_identifiers"
 EXPORT = "export"
 VIEW_AUDIT = "view_audit"
 MANAGE_USERS = "manage_users"
+# Apply (approve) or refuse a requested grant or change of a user's role, region or active flag, and
+# reset credentials (passwords, lost authenticators): the security administrator's duty.
+APPROVE_ACCESS = "approve_access"
 RECORD_FOLLOWUP = "record_followup"
 VIEW_WORKLIST = "view_worklist"
 MANAGE_PLANS = "manage_plans"
@@ -82,7 +95,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     CIVIL_AFFAIRS: frozenset({VIEW_PATIENTS, REVEAL_IDENTIFIERS, EXPORT}),
     DPF: frozenset({VIEW_PATIENTS, REVEAL_IDENTIFIERS, EXPORT}),
     JUDICIAL: frozenset({VIEW_PATIENTS}),
-    ADMIN: frozenset({MANAGE_USERS, VIEW_AUDIT}),
+    ADMIN: frozenset({MANAGE_USERS}),
+    SECURITY_ADMIN: frozenset({APPROVE_ACCESS}),
+    AUDIT_ADMIN: frozenset({VIEW_AUDIT}),
 }
 
 # Patient fields that are clinical: only HEALTH_ROLES read or write them.
@@ -123,6 +138,32 @@ def writable_fields(role: str, fields) -> set[str]:
     if not can(role, EDIT_PATIENT) and not can(role, CREATE_PATIENT):
         return set()
     return {f for f in fields if visible(role, f)}
+
+
+def is_admin_role(role: str) -> bool:
+    """One of the three administrators (is_staff, Django admin, no patient data)."""
+    return role in ADMIN_ROLES
+
+
+def sees_patient_data(role: str) -> bool:
+    """Every role but the three administrators reads patients' personal data."""
+    return role in PERMISSIONS and role not in ADMIN_ROLES
+
+
+def access_change_needs_approval(before: dict | None, after: dict) -> bool:
+    """Must a second person (a security administrator) approve this change of a user's access?
+
+    ``before``/``after`` hold ``role``, ``region`` (code) and ``active``; ``before`` is None for a new
+    user. Every grant needs approval: a new active user, a changed role or region of an active user, or
+    reactivation. Only taking access away (deactivating) is applied at once. Roles that see patient
+    data need it for the reason of 三员分立; the administrators' roles need it too, or whoever can
+    create a security administrator could approve their own requests.
+    """
+    if not after.get("active"):
+        return False
+    if before is None or not before.get("active"):
+        return True
+    return before.get("role") != after.get("role") or before.get("region") != after.get("region")
 
 
 def label(role: str) -> str:

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import SESSION_KEY, authenticate
 from django.db.models import F
 from django.utils import timezone
 
@@ -110,3 +110,22 @@ def user_for_token(raw: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def on_access_changed(user: User) -> int:
+    """The user's role, region or active flag has changed: end every web session and API token they
+    hold, so that nothing opened under the old access outlives it. Returns how many were ended.
+
+    The one hook for every applied access change (accounts.services_access); sessions are the
+    database-backed ones of ``SESSION_ENGINE``.
+    """
+    from importlib import import_module
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    ended = 0
+    if hasattr(store, "get_model_class"):
+        sessions = store.get_model_class().objects.filter(expire_date__gt=timezone.now())
+        doomed = [s.pk for s in sessions.iterator() if str(s.get_decoded().get(SESSION_KEY)) == str(user.pk)]
+        ended += store.get_model_class().objects.filter(pk__in=doomed).delete()[0]
+    ended += ApiToken.objects.filter(user_id=user.pk).delete()[0]
+    return ended

@@ -3,6 +3,8 @@
 Detail must never hold an ID number, a phone number or a diagnosis: field names and counts only.
 """
 
+import contextlib
+import contextvars
 import functools
 import ipaddress
 import json
@@ -148,15 +150,47 @@ def record_request(request, action: str, **kwargs) -> AuditEvent:
 
 ADMIN_CHANGES = {1: "added", 2: "changed", 3: "deleted"}
 
+# The Django admin request being served (set by accounts.admin around every admin view), so that the
+# rows of its LogEntries carry the client's address and path like every other audit row.
+_admin_request = contextvars.ContextVar("jingfang_admin_request", default=None)
+
+
+@contextlib.contextmanager
+def admin_request(request):
+    token = _admin_request.set(request)
+    try:
+        yield
+    finally:
+        _admin_request.reset(token)
+
+
+def _changed_fields(entry) -> list[str]:
+    """The names of the fields a LogEntry says were changed (never their values)."""
+    try:
+        message = json.loads(entry.change_message or "[]")
+    except ValueError:
+        return []
+    fields = []
+    for item in message if isinstance(message, list) else []:
+        changed = item.get("changed") if isinstance(item, dict) else None
+        if isinstance(changed, dict):
+            fields += [str(f) for f in changed.get("fields", [])]
+    return fields
+
 
 def record_admin_entry(entry) -> AuditEvent:
     """Audit one Django admin LogEntry (an admin adding, changing or deleting a user, region…)."""
     model = entry.content_type.model if entry.content_type_id else "unknown"
+    detail = {"change": ADMIN_CHANGES.get(entry.action_flag, str(entry.action_flag))}
+    fields = _changed_fields(entry)
+    if fields:
+        detail["fields"] = fields
     return record(
         entry.user,
         "admin",
+        request=_admin_request.get(),
         target=f"{model}:{entry.object_id or ''}",
-        detail={"change": ADMIN_CHANGES.get(entry.action_flag, str(entry.action_flag))},
+        detail=detail,
     )
 
 

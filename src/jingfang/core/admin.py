@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from jingfang.accounts.admin import _admin_role_only
+from jingfang.accounts.admin import _system_admin
 
 from .models import CalendarDay
 
@@ -15,10 +15,10 @@ class CalendarDayAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
     def has_module_permission(self, request):
-        return _admin_role_only(request)
+        return _system_admin(request)
 
     has_view_permission = has_change_permission = has_add_permission = has_delete_permission = (
-        lambda self, request, obj=None: _admin_role_only(request)
+        lambda self, request, obj=None: _system_admin(request)
     )
 
     def save_model(self, request, obj, form, change):

@@ -14,7 +14,7 @@ def home(request):
         return HttpResponseRedirect(reverse("followups:worklist"))
     if roles.can(role, roles.VIEW_PATIENTS):
         return HttpResponseRedirect(reverse("registry:patient_list"))
-    if roles.can(role, roles.MANAGE_USERS):
+    if roles.can(role, roles.MANAGE_USERS) or roles.can(role, roles.APPROVE_ACCESS):
         return HttpResponseRedirect(reverse("admin:index"))
     return HttpResponseRedirect(reverse("audit:list"))
 

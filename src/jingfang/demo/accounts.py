@@ -24,6 +24,8 @@ _VILLAGE_1 = "990102001001"
 DEMO_USERS: list[tuple[str, str, str, str]] = [
     ("county", roles.COUNTY_SUPERVISOR, _COUNTY, "杨旭"),
     ("admin", roles.ADMIN, _COUNTY, "伍婷婷"),
+    ("secadmin", roles.SECURITY_ADMIN, _COUNTY, "高建军"),
+    ("auditor", roles.AUDIT_ADMIN, _COUNTY, "刘晓燕"),
     ("office1", roles.TOWNSHIP_OFFICE, _TOWNSHIP_1, "崔丽丽"),
     ("doctor1", roles.TOWNSHIP_DOCTOR, _TOWNSHIP_1, "王浩"),
     ("police1", roles.POLICE, _TOWNSHIP_1, "陈帅"),
@@ -54,7 +56,7 @@ def create_demo_users() -> tuple[list[str], list[str]]:
             region_id=code,
             first_name=display_name,
             password=hashed,
-            is_staff=role == roles.ADMIN,
+            is_staff=roles.is_admin_role(role),
             is_superuser=False,
         )
         for username, role, code, display_name in DEMO_USERS

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from jingfang.accounts.admin import _admin_role_only
+from jingfang.accounts.admin import _system_admin
 
 from .models import Region
 from .signals import policies_changed, policy_problem
@@ -34,10 +34,10 @@ class RegionAdmin(admin.ModelAdmin):
             policies_changed.send(sender=Region, codes=[obj.code])
 
     def has_module_permission(self, request):
-        return _admin_role_only(request)
+        return _system_admin(request)
 
     has_view_permission = has_change_permission = has_add_permission = (
-        lambda self, request, obj=None: _admin_role_only(request)
+        lambda self, request, obj=None: _system_admin(request)
     )
 
     def has_delete_permission(self, request, obj=None):

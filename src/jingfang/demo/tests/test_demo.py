@@ -97,7 +97,7 @@ def test_demo_builds_a_consistent_county():
     assert set(User.objects.values_list("role", flat=True)) == set(roles.ROLES)
     assert User.objects.count() == len(DEMO_USERS)
     assert not User.objects.filter(is_superuser=True).exists()
-    assert list(User.objects.filter(is_staff=True).values_list("username", flat=True)) == ["admin"]
+    assert sorted(User.objects.filter(is_staff=True).values_list("username", flat=True)) == ["admin", "auditor", "secadmin"]
     doctor = User.objects.get(username="doctor1")
     assert doctor.check_password(DEMO_PASSWORD)
     assert (doctor.role, doctor.region_id) == (roles.TOWNSHIP_DOCTOR, "990102001000")

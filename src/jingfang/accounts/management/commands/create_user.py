@@ -1,7 +1,9 @@
 """`jingfang create_user USERNAME --role ROLE --region CODE --password P [--name 姓名] [--phone ...]`.
 
-Creates one user bound to one region. Nobody created here is a superuser; the admin role gets
-is_staff so it can use the Django admin. When --password is omitted on a terminal, it is asked for
+Creates one user bound to one region. Nobody created here is a superuser; the three administrators
+(admin, security_admin, audit_admin) get is_staff so they can use the Django admin. The operator at the
+console is trusted with the server: this is how the first security administrator is made, and the
+creation is audited with the role and region (user "console"). When --password is omitted on a terminal, it is asked for
 (keeps it out of the shell history).
 """
 
@@ -92,7 +94,7 @@ class Command(BaseCommand):
             raise CommandError("密码不符合要求：\n" + "\n".join(_password_messages(exc))) from None
 
         user.set_password(password)
-        user.is_staff = role == roles.ADMIN
+        user.is_staff = roles.is_admin_role(role)
         user.is_superuser = False
         try:
             with transaction.atomic():
