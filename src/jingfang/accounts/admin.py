@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
 
+from . import services
 from .models import TOTPDevice, User
 
 
@@ -45,6 +46,22 @@ class JingfangUserAdmin(UserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: audit rows keep naming the user
+
+    def save_model(self, request, obj, form, change):
+        before = User.objects.filter(pk=obj.pk).first() if change else None
+        super().save_model(request, obj, form, change)
+        # A new role or region, or deactivation, ends every API token of the user (M4).
+        reasons = services.access_changes(before, obj)
+        if reasons:
+            services.revoke_all_tokens(obj, "+".join(reasons), actor=request.user, request=request)
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:  # the new password was saved
+            user = User.objects.filter(pk=id).first()
+            if user is not None:
+                services.revoke_all_tokens(user, "password_change", actor=request.user, request=request)
+        return response
 
     def has_module_permission(self, request):
         return _admin_role_only(request)

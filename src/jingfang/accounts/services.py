@@ -14,6 +14,14 @@ from .models import ApiToken, User, hash_token
 
 # One message whatever went wrong, so that nobody learns whether a username exists.
 LOGIN_FAILED = "用户名或密码错误，或账号已被暂时锁定"
+PASSWORD_EXPIRED = "密码已过期，请先在网页上修改密码（修改前只能撤销令牌）"
+# The only API calls a user whose password has expired may make (method, path): ending their token.
+EXPIRED_PASSWORD_ALLOWS = frozenset({("DELETE", "/api/v1/auth/token")})
+
+
+def refused_for_expired_password(request, user) -> bool:
+    """Must this API call be refused because the user's password has expired (L4)?"""
+    return user.password_expired() and (request.method, request.path) not in EXPIRED_PASSWORD_ALLOWS
 
 
 def check_password(request, username: str, password: str) -> User | None:
@@ -90,6 +98,7 @@ def sign_in(request, username: str, password: str, code: str | None = None) -> U
 
 
 def issue_token(user: User, request=None) -> str:
+    """A new bearer token for ``user``, returned once; only its SHA-256 is stored."""
     raw = ApiToken.new_raw()
     ApiToken.objects.create(
         user=user,
@@ -100,13 +109,76 @@ def issue_token(user: User, request=None) -> str:
     return raw
 
 
-def user_for_token(raw: str) -> User | None:
+# A token's last use is written at most this often (the idle clock's resolution).
+TOKEN_TOUCH_SECONDS = 60
+
+
+def token_for(raw: str, request=None) -> ApiToken | None:
+    """The live token for ``raw`` (its user loaded), or None: unknown, expired, idle or user inactive.
+
+    A token unused for ``JINGFANG_IDLE_MINUTES`` is ended (deleted, audited) like an idle session.
+    """
     if not raw:
         return None
     token = ApiToken.objects.select_related("user", "user__region").filter(key_hash=hash_token(raw)).first()
-    now = timezone.now()
-    if token is None or token.expires_at <= now or not token.user.is_active:
+    if token is None:
         return None
-    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+    now = timezone.now()
+    if token.expires_at <= now or not token.user.is_active:
+        return None
+    idle = settings.JINGFANG_IDLE_MINUTES
+    last = token.last_used_at or token.created_at
+    if idle and now - last > dt.timedelta(minutes=idle):
+        ApiToken.objects.filter(pk=token.pk).delete()
+        audit.record(token.user, "logout", request=request, detail={"reason": "idle", "tokens": 1})
+        return None
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(seconds=TOKEN_TOUCH_SECONDS):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
+
+
+def user_for_token(raw: str, request=None) -> User | None:
+    token = token_for(raw, request)
+    return None if token is None else token.user
+
+
+def revoke_token(token_id: int, *, request=None) -> bool:
+    """End one token (DELETE /api/v1/auth/token: the caller's own). Audited as a logout."""
+    token = ApiToken.objects.select_related("user").filter(pk=token_id).first()
+    if token is None:
+        return False
+    ApiToken.objects.filter(pk=token.pk).delete()
+    audit.record(token.user, "logout", request=request, detail={"reason": "token_revoked", "tokens": 1})
+    return True
+
+
+def revoke_all_tokens(user: User, reason: str, *, actor=None, request=None) -> int:
+    """End every API token of ``user``; returns how many. Audited when there were any.
+
+    Called explicitly wherever a user signs out or changes in a way that must end their access:
+    ``logout``, ``password_change`` (own or by an administrator), ``role_change``, ``region_change``,
+    ``deactivated``. A service that changes a user's role, region or is_active must call it.
+    """
+    count, _ = ApiToken.objects.filter(user=user).delete()
+    if count:
+        detail = {"reason": reason, "tokens": count}
+        if actor is not None and getattr(actor, "pk", None) != user.pk:
+            audit.record(actor, "admin", request=request, target=f"revoke_tokens:{user.username}", detail=detail)
+        else:
+            audit.record(user, "logout", request=request, detail=detail)
+    return count
+
+
+ACCESS_FIELDS = {"role": "role_change", "region_id": "region_change", "is_active": "deactivated"}
+
+
+def access_changes(before: User | None, after: User) -> list[str]:
+    """The reasons (``ACCESS_FIELDS``) for which a change from ``before`` to ``after`` ends tokens."""
+    if before is None:
+        return []
+    reasons = []
+    for field, reason in ACCESS_FIELDS.items():
+        old, new = getattr(before, field), getattr(after, field)
+        if old != new and not (field == "is_active" and new):
+            reasons.append(reason)
+    return reasons

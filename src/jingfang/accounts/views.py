@@ -105,6 +105,7 @@ def login_otp(request):
 def logout(request):
     if request.user.is_authenticated:
         audit.record_request(request, "logout")
+        services.revoke_all_tokens(request.user, "logout", request=request)
     auth.logout(request)
     return HttpResponseRedirect(reverse("accounts:login"))
 
@@ -127,6 +128,7 @@ def password_change(request):
         if form.is_valid():
             form.save()  # set_password() also stamps password_changed_at
             auth.update_session_auth_hash(request, form.user)
+            services.revoke_all_tokens(user, "password_change", request=request)
             audit.record_request(request, "admin", target=f"password_change:{user.username}")
             messages.success(request, "密码已修改")
             return HttpResponseRedirect(target)
