@@ -5,7 +5,14 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from jingfang.accounts import roles
-from jingfang.accounts.services import LOGIN_FAILED, PASSWORD_EXPIRED, issue_token, revoke_token, sign_in
+from jingfang.accounts.services import (
+    LOGIN_FAILED,
+    PASSWORD_EXPIRED,
+    SignInThrottled,
+    issue_token,
+    revoke_token,
+    sign_in,
+)
 from jingfang.core.api_support import ClosedSchema, Detail
 
 router = Router(tags=["认证"])
@@ -37,7 +44,7 @@ class MeOut(Schema):
 @router.post(
     "/auth/token",
     auth=None,
-    response={200: TokenOut, 401: Detail, 403: Detail},
+    response={200: TokenOut, 401: Detail, 403: Detail, 429: Detail},
     summary="用户名密码换取令牌",
     description=(
         "连续失败达到次数后账号暂时锁定；用户不存在、密码错误、动态口令缺失或错误、已锁定时一律返回同样的401。"
@@ -47,7 +54,10 @@ class MeOut(Schema):
     ),
 )
 def obtain_token(request, payload: TokenIn, response: HttpResponse):
-    user = sign_in(request, payload.username, payload.password, payload.otp)
+    try:
+        user = sign_in(request, payload.username, payload.password, payload.otp)
+    except SignInThrottled as exc:
+        return Status(429, {"detail": str(exc)})
     if user is None:
         return Status(401, {"detail": LOGIN_FAILED})
     if user.password_expired():

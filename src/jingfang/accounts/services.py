@@ -10,7 +10,7 @@ from django.utils import timezone
 from jingfang.audit import log as audit
 
 from . import otp
-from .models import ApiToken, User, hash_token
+from .models import ApiToken, SignInFailure, User, hash_token
 
 # One message whatever went wrong, so that nobody learns whether a username exists.
 LOGIN_FAILED = "用户名或密码错误，或账号已被暂时锁定"
@@ -24,18 +24,64 @@ def refused_for_expired_password(request, user) -> bool:
     return user.password_expired() and (request.method, request.path) not in EXPIRED_PASSWORD_ALLOWS
 
 
+class SignInThrottled(Exception):
+    """Too many failed sign-ins from the client's address lately: not even checked (L8)."""
+
+    def __init__(self) -> None:
+        minutes = settings.JINGFANG_SIGNIN_ADDRESS_MINUTES
+        super().__init__(f"此网络地址登录失败次数过多，已暂停登录，请{minutes}分钟后再试")
+
+
+def _address_window() -> dt.timedelta:
+    return dt.timedelta(minutes=settings.JINGFANG_SIGNIN_ADDRESS_MINUTES)
+
+
+def address_throttled(request) -> bool:
+    """Have JINGFANG_SIGNIN_ADDRESS_FAILURES sign-ins failed from this address within the window?"""
+    limit = settings.JINGFANG_SIGNIN_ADDRESS_FAILURES
+    ip = audit.client_ip(request)
+    if not limit or ip is None:
+        return False
+    since = timezone.now() - _address_window()
+    return SignInFailure.objects.filter(ip=ip, at__gte=since).count() >= limit
+
+
+def _count_address_failure(request) -> None:
+    ip = audit.client_ip(request)
+    if not settings.JINGFANG_SIGNIN_ADDRESS_FAILURES or ip is None:
+        return
+    now = timezone.now()
+    SignInFailure.objects.create(ip=ip, at=now)
+    SignInFailure.objects.filter(at__lt=now - _address_window()).delete()  # only the window is kept
+
+
+def refuse_throttled(request, username: str) -> None:
+    """Raise SignInThrottled (audited) when the client's address is throttled."""
+    if address_throttled(request):
+        audit.record(
+            None, "login_failed", request=request, outcome="denied", username=username,
+            detail={"throttled": "address"},
+        )
+        raise SignInThrottled()
+
+
 def check_password(request, username: str, password: str) -> User | None:
     """First factor with lockout: the user when the password is right and the account not locked.
 
-    A failure is counted and audited. Success does not reset the failure count: that happens only
-    once every factor has passed (``complete_sign_in``), so second-factor guesses stay counted.
+    A failure is counted and audited, against the account and the client's address. Success does not
+    reset the failure count: that happens only once every factor has passed (``complete_sign_in``), so
+    second-factor guesses stay counted. Raises SignInThrottled, before looking at anything, when the
+    address has failed too often lately: the attempt counts toward no account's lockout, so one
+    address cannot lock out every user.
     """
     username = (username or "").strip()[:150]
+    refuse_throttled(request, username)
     now = timezone.now()
     user = User.objects.filter(username=username).first()
     # The password is always hashed, so a locked account answers as slowly as any other.
     authed = authenticate(request, username=username, password=password or "")
     if user is not None and user.is_locked(now):
+        _count_address_failure(request)
         audit.record(None, "login_failed", request=request, outcome="locked", username=username)
         return None
     if authed is None:
@@ -45,7 +91,9 @@ def check_password(request, username: str, password: str) -> User | None:
 
 
 def record_failure(request, user: User | None, username: str, detail: dict | None = None) -> None:
-    """Count a failed attempt (password or second factor) toward the lockout, and audit it."""
+    """Count a failed attempt (password or second factor) toward the lockout and the address
+    throttle, and audit it."""
+    _count_address_failure(request)
     if user is not None:
         now = timezone.now()
         User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
@@ -59,11 +107,15 @@ def record_failure(request, user: User | None, username: str, detail: dict | Non
 
 
 def check_second_factor(request, user: User, code: str) -> bool:
-    """Second factor with lockout: a wrong code, or a locked account, is a failure like a wrong password."""
+    """Second factor with lockout: a wrong code, or a locked account, is a failure like a wrong password.
+
+    Raises SignInThrottled when the client's address is throttled."""
+    refuse_throttled(request, user.username)
     user.refresh_from_db(fields=["failed_logins", "locked_until", "is_active"])
     if not user.is_active:
         return False
     if user.is_locked():
+        _count_address_failure(request)
         audit.record(None, "login_failed", request=request, outcome="locked", username=user.username)
         return False
     if otp.verify_user(user, code):
@@ -86,6 +138,7 @@ def sign_in(request, username: str, password: str, code: str | None = None) -> U
 
     Users who need a second factor (otp.needs_code) must give a valid TOTP ``code``; when it is
     missing or wrong the answer is the same None as for a wrong password, and it counts as a failure.
+    Raises SignInThrottled when the client's address is throttled.
     """
     user = check_password(request, username, password)
     if user is None:

@@ -55,7 +55,10 @@ def login(request):
     username = ""
     if request.method == "POST":
         username = request.POST.get("username", "")
-        user = services.check_password(request, username, request.POST.get("password", ""))
+        try:
+            user = services.check_password(request, username, request.POST.get("password", ""))
+        except services.SignInThrottled as exc:
+            return _login_page(request, str(exc), username, status=429)
         if user is not None:
             target = _safe_target(request, request.POST.get("next") or request.GET.get("next"))
             if otp.confirmed_device(user) is not None:
@@ -65,11 +68,15 @@ def login(request):
             services.complete_sign_in(request, user)
             return _start_session(request, user, target)
         error = services.LOGIN_FAILED
+    return _login_page(request, error, username, status=401 if error else 200)
+
+
+def _login_page(request, error: str, username: str, status: int):
     return render(
         request,
         "accounts/login.html",
         {"error": error, "username": username, "next": request.GET.get("next", "")},
-        status=401 if error else 200,
+        status=status,
     )
 
 
@@ -90,7 +97,11 @@ def login_otp(request):
         return HttpResponseRedirect(reverse("accounts:login"))
     error = ""
     if request.method == "POST":
-        if services.check_second_factor(request, user, request.POST.get("code", "")):
+        try:
+            passed = services.check_second_factor(request, user, request.POST.get("code", ""))
+        except services.SignInThrottled as exc:
+            return render(request, "accounts/login_otp.html", {"error": str(exc)}, status=429)
+        if passed:
             request.session.pop(PENDING, None)
             services.complete_sign_in(request, user, ("password", "totp"))
             return _start_session(request, user, _safe_target(request, target))
