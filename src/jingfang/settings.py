@@ -181,6 +181,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Login lockout: this many consecutive failures lock the account for the given minutes.
 JINGFANG_LOCKOUT_FAILURES = int(os.environ.get("JINGFANG_LOCKOUT_FAILURES", "5"))
 JINGFANG_LOCKOUT_MINUTES = int(os.environ.get("JINGFANG_LOCKOUT_MINUTES", "15"))
+# Beside it, per client address: this many failed sign-ins from one address within the minutes pause
+# signing in from that address until the window has passed (0 turns the address throttle off).
+JINGFANG_SIGNIN_ADDRESS_FAILURES = int(os.environ.get("JINGFANG_SIGNIN_ADDRESS_FAILURES", "30"))
+JINGFANG_SIGNIN_ADDRESS_MINUTES = int(os.environ.get("JINGFANG_SIGNIN_ADDRESS_MINUTES", "15"))
 # 紧急查阅: look-ups by whole ID number one user may make within 24 hours (0: no limit).
 JINGFANG_EMERGENCY_PER_DAY = int(os.environ.get("JINGFANG_EMERGENCY_PER_DAY", "10"))
 # API bearer tokens expire after this many hours.
@@ -223,6 +227,9 @@ JINGFANG_TOTP_REQUIRED_ROLES = [
 ]
 JINGFANG_TOTP_ENFORCE = _env_bool("JINGFANG_TOTP_ENFORCE", not DEBUG)
 JINGFANG_TOTP_ISSUER = os.environ.get("JINGFANG_TOTP_ISSUER", "精防")
+# Binding an authenticator needs a one-time enrolment code issued by an administrator; it expires
+# this many hours after issue.
+JINGFANG_TOTP_ENROL_CODE_HOURS = int(os.environ.get("JINGFANG_TOTP_ENROL_CODE_HOURS", "72"))
 
 # HTTP hardening (security item 7). Content Security Policy by django-csp: scripts only from this
 # site (no inline script, no eval: htmx runs with allowEval off, see core/base.html); inline styles

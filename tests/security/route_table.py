@@ -322,6 +322,7 @@ ADMIN_OPEN = {"admin:login": public(), "admin:logout": public()}
 API: dict[str, Rule] = {
     "accounts_api_obtain_token": Rule(None, EVERYONE, public=True, body={"username": "nobody", "password": "x"}),
     "accounts_api_me": op(EVERYONE),
+    "accounts_api_revoke_current_token": op(EVERYONE),  # the caller's own token (a session: 400, nothing to revoke)
     # Regions are not personal data: any signed-in user reads any (regions/api.py).
     "regions_api_region_detail": op(EVERYONE, {"code": "region"}, outside="allow"),
     "regions_api_region_children": op(EVERYONE, {"code": "region"}, outside="allow"),

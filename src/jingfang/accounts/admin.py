@@ -16,11 +16,12 @@ from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from jingfang.audit import log as audit
 
-from . import roles
+from . import otp, roles
 from .models import AccessRequest, TOTPDevice, User
 from .services import on_access_changed
 from .services_access import (
@@ -158,6 +159,37 @@ class JingfangUserAdmin(UserAdmin):
             on_access_changed(user)  # whoever held the old password holds no session or token
         return response
 
+    actions = ["issue_totp_enrolment_codes"]
+
+    @admin.action(description="签发动态口令绑定码（只显示一次）")
+    def issue_totp_enrolment_codes(self, request, queryset):
+        """One-time codes the selected users need to bind an authenticator (M7), shown once, here."""
+        if not _security_admin(request):  # issuing credentials is the security administrator's
+            self.message_user(request, "签发动态口令绑定码须由安全管理员操作", messages.ERROR)
+            return None
+        issued, skipped = [], []
+        for user in queryset.order_by("username"):
+            if user.pk == request.user.pk:
+                skipped.append((user, "不能为自己签发：请由另一位安全管理员签发，或在服务器上运行 issue_totp_code"))
+            elif not user.is_active:
+                skipped.append((user, "账号已停用"))
+            elif otp.confirmed_device(user) is not None:
+                skipped.append((user, "已绑定动态口令：如需重新绑定，请先在“动态口令设备”中删除（重置）其设备"))
+            else:
+                raw, code = otp.issue_enrolment_code(user, issued_by=request.user, request=request)
+                issued.append((user, raw, code.expires_at))
+        if not issued:
+            for user, why in skipped:
+                self.message_user(request, f"{user.username}：{why}", messages.WARNING)
+            return None
+        response = TemplateResponse(
+            request,
+            "admin/accounts/enrolment_codes.html",
+            {**self.admin_site.each_context(request), "title": "动态口令绑定码", "issued": issued, "skipped": skipped},
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: audit rows keep naming the user
 
@@ -232,8 +264,9 @@ class AccessRequestAdmin(admin.ModelAdmin):
 
 @admin.register(TOTPDevice)
 class TOTPDeviceAdmin(admin.ModelAdmin):
-    """Deleting a device resets a lost authenticator: the user enrols again at the next sign-in.
-    A credential reset: the security administrator's, never on their own device."""
+    """Deleting a device resets a lost authenticator: the user enrols again at the next sign-in, with a
+    new enrolment code (the user list's action 签发动态口令绑定码). A credential reset: the security
+    administrator's, never on their own device."""
 
     list_display = ("user", "confirmed", "created_at", "confirmed_at")
     list_filter = ("confirmed",)

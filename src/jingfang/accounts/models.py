@@ -174,3 +174,54 @@ class AccessRequest(models.Model):
             if self.active_before != self.active:
                 parts.append("启用" if self.active else "停用")
         return "；".join(parts) or "无变化"
+
+ENROL_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
+ENROL_CODE_LENGTH = 12  # about 59 bits
+
+
+def normalise_enrol_code(text: str) -> str:
+    return "".join(ch for ch in (text or "").upper() if ch.isalnum())[:64]
+
+
+class TOTPEnrolmentCode(models.Model):
+    """A one-time code an administrator gives a user out of band (in person, by phone) to bind an
+    authenticator (M7): shown once at issue, only its SHA-256 stored, expires, used once."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="totp_enrolment_codes", verbose_name="用户"
+    )
+    code_hash = models.CharField(max_length=64, unique=True)
+    issued_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="签发人"
+    )
+    created_at = models.DateTimeField("签发时间", auto_now_add=True)
+    expires_at = models.DateTimeField("失效时间")
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "动态口令绑定码"
+        verbose_name_plural = "动态口令绑定码"
+
+    def __str__(self) -> str:
+        return f"{self.user.username}（{'已使用' if self.used_at else '未使用'}）"
+
+    @staticmethod
+    def new_raw() -> str:
+        raw = "".join(secrets.choice(ENROL_CODE_ALPHABET) for _ in range(ENROL_CODE_LENGTH))
+        return "-".join(raw[i : i + 4] for i in range(0, ENROL_CODE_LENGTH, 4))
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hash_token(normalise_enrol_code(raw))
+
+
+class SignInFailure(models.Model):
+    """One failed sign-in from a client address, kept for the address throttle's window only (L8)."""
+
+    ip = models.GenericIPAddressField("客户端地址")
+    at = models.DateTimeField("时间", db_index=True)
+
+    class Meta:
+        verbose_name = "登录失败（按地址）"
+        verbose_name_plural = "登录失败（按地址）"
+        indexes = [models.Index(fields=["ip", "at"], name="accounts_signin_ip_at")]

@@ -1,5 +1,10 @@
-"""TOTP second factor (RFC 6238 through pyotp): who needs it, enrolment, verification."""
+"""TOTP second factor (RFC 6238 through pyotp): who needs it, enrolment, verification.
 
+Binding an authenticator needs a one-time enrolment code an administrator issued to the user out of
+band (M7): the password alone never binds one, so whoever learns a password cannot enrol first.
+"""
+
+import datetime as dt
 import time
 
 import pyotp
@@ -7,7 +12,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .models import TOTPDevice, User
+from jingfang.audit import log as audit
+
+from .models import TOTPDevice, TOTPEnrolmentCode, User
 
 DIGITS = 6
 INTERVAL = 30
@@ -41,12 +48,58 @@ def _totp(secret: str) -> pyotp.TOTP:
     return pyotp.TOTP(secret, digits=DIGITS, interval=INTERVAL)
 
 
-def pending_device(user: User) -> TOTPDevice:
-    """The user's unconfirmed device, created with a fresh secret when there is none."""
-    device = TOTPDevice.objects.filter(user=user).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, secret=pyotp.random_base32())
-    return device
+def pending_device(user: User) -> TOTPDevice | None:
+    """The user's unconfirmed device, if any."""
+    return TOTPDevice.objects.filter(user=user, confirmed=False).first()
+
+
+def fresh_pending_device(user: User) -> TOTPDevice:
+    """A new unconfirmed device with a fresh secret, replacing any unconfirmed one (whose secret may
+    have been seen by someone else)."""
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        return TOTPDevice.objects.create(user=user, secret=pyotp.random_base32())
+
+
+# Enrolment codes ------------------------------------------------------------------------------
+def issue_enrolment_code(user: User, *, issued_by: User | None, request=None) -> tuple[str, TOTPEnrolmentCode]:
+    """A new enrolment code for ``user``, returned once (only its hash is kept); the user's earlier
+    unused codes stop working. Audited; ``issued_by`` None: issued on the server's console."""
+    raw = TOTPEnrolmentCode.new_raw()
+    with transaction.atomic():
+        TOTPEnrolmentCode.objects.filter(user=user, used_at__isnull=True).delete()
+        code = TOTPEnrolmentCode.objects.create(
+            user=user,
+            code_hash=TOTPEnrolmentCode.hash(raw),
+            issued_by=issued_by,
+            expires_at=timezone.now() + dt.timedelta(hours=settings.JINGFANG_TOTP_ENROL_CODE_HOURS),
+        )
+        audit.record(
+            issued_by,
+            "admin",
+            request=request,
+            target=f"totp_enrol_code:{user.username}",
+            detail={"expires_at": code.expires_at.isoformat(timespec="minutes")},
+            username="" if issued_by is not None else "console",
+        )
+    return raw, code
+
+
+def valid_enrolment_code(user: User, *, raw: str | None = None, pk: int | None = None) -> TOTPEnrolmentCode | None:
+    """The user's unused, unexpired enrolment code matching ``raw`` (as typed) or ``pk``, or None."""
+    codes = TOTPEnrolmentCode.objects.filter(user=user, used_at__isnull=True, expires_at__gt=timezone.now())
+    if raw is not None:
+        return codes.filter(code_hash=TOTPEnrolmentCode.hash(raw)).first() if raw.strip() else None
+    return codes.filter(pk=pk).first() if pk is not None else None
+
+
+def use_enrolment_code(code: TOTPEnrolmentCode) -> bool:
+    """Mark the code used; False when it was used, replaced or expired meanwhile (conditional update)."""
+    return bool(
+        TOTPEnrolmentCode.objects.filter(pk=code.pk, used_at__isnull=True, expires_at__gt=timezone.now()).update(
+            used_at=timezone.now()
+        )
+    )
 
 
 def provisioning_uri(device: TOTPDevice) -> str:

@@ -10,24 +10,78 @@ from django.utils import timezone
 from jingfang.audit import log as audit
 
 from . import otp
-from .models import ApiToken, User, hash_token
+from .models import ApiToken, SignInFailure, User, hash_token
 
 # One message whatever went wrong, so that nobody learns whether a username exists.
 LOGIN_FAILED = "用户名或密码错误，或账号已被暂时锁定"
+PASSWORD_EXPIRED = "密码已过期，请先在网页上修改密码（修改前只能撤销令牌）"
+# The only API calls a user whose password has expired may make (method, path): ending their token.
+EXPIRED_PASSWORD_ALLOWS = frozenset({("DELETE", "/api/v1/auth/token")})
+
+
+def refused_for_expired_password(request, user) -> bool:
+    """Must this API call be refused because the user's password has expired (L4)?"""
+    return user.password_expired() and (request.method, request.path) not in EXPIRED_PASSWORD_ALLOWS
+
+
+class SignInThrottled(Exception):
+    """Too many failed sign-ins from the client's address lately: not even checked (L8)."""
+
+    def __init__(self) -> None:
+        minutes = settings.JINGFANG_SIGNIN_ADDRESS_MINUTES
+        super().__init__(f"此网络地址登录失败次数过多，已暂停登录，请{minutes}分钟后再试")
+
+
+def _address_window() -> dt.timedelta:
+    return dt.timedelta(minutes=settings.JINGFANG_SIGNIN_ADDRESS_MINUTES)
+
+
+def address_throttled(request) -> bool:
+    """Have JINGFANG_SIGNIN_ADDRESS_FAILURES sign-ins failed from this address within the window?"""
+    limit = settings.JINGFANG_SIGNIN_ADDRESS_FAILURES
+    ip = audit.client_ip(request)
+    if not limit or ip is None:
+        return False
+    since = timezone.now() - _address_window()
+    return SignInFailure.objects.filter(ip=ip, at__gte=since).count() >= limit
+
+
+def _count_address_failure(request) -> None:
+    ip = audit.client_ip(request)
+    if not settings.JINGFANG_SIGNIN_ADDRESS_FAILURES or ip is None:
+        return
+    now = timezone.now()
+    SignInFailure.objects.create(ip=ip, at=now)
+    SignInFailure.objects.filter(at__lt=now - _address_window()).delete()  # only the window is kept
+
+
+def refuse_throttled(request, username: str) -> None:
+    """Raise SignInThrottled (audited) when the client's address is throttled."""
+    if address_throttled(request):
+        audit.record(
+            None, "login_failed", request=request, outcome="denied", username=username,
+            detail={"throttled": "address"},
+        )
+        raise SignInThrottled()
 
 
 def check_password(request, username: str, password: str) -> User | None:
     """First factor with lockout: the user when the password is right and the account not locked.
 
-    A failure is counted and audited. Success does not reset the failure count: that happens only
-    once every factor has passed (``complete_sign_in``), so second-factor guesses stay counted.
+    A failure is counted and audited, against the account and the client's address. Success does not
+    reset the failure count: that happens only once every factor has passed (``complete_sign_in``), so
+    second-factor guesses stay counted. Raises SignInThrottled, before looking at anything, when the
+    address has failed too often lately: the attempt counts toward no account's lockout, so one
+    address cannot lock out every user.
     """
     username = (username or "").strip()[:150]
+    refuse_throttled(request, username)
     now = timezone.now()
     user = User.objects.filter(username=username).first()
     # The password is always hashed, so a locked account answers as slowly as any other.
     authed = authenticate(request, username=username, password=password or "")
     if user is not None and user.is_locked(now):
+        _count_address_failure(request)
         audit.record(None, "login_failed", request=request, outcome="locked", username=username)
         return None
     if authed is None:
@@ -37,7 +91,9 @@ def check_password(request, username: str, password: str) -> User | None:
 
 
 def record_failure(request, user: User | None, username: str, detail: dict | None = None) -> None:
-    """Count a failed attempt (password or second factor) toward the lockout, and audit it."""
+    """Count a failed attempt (password or second factor) toward the lockout and the address
+    throttle, and audit it."""
+    _count_address_failure(request)
     if user is not None:
         now = timezone.now()
         User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
@@ -51,11 +107,15 @@ def record_failure(request, user: User | None, username: str, detail: dict | Non
 
 
 def check_second_factor(request, user: User, code: str) -> bool:
-    """Second factor with lockout: a wrong code, or a locked account, is a failure like a wrong password."""
+    """Second factor with lockout: a wrong code, or a locked account, is a failure like a wrong password.
+
+    Raises SignInThrottled when the client's address is throttled."""
+    refuse_throttled(request, user.username)
     user.refresh_from_db(fields=["failed_logins", "locked_until", "is_active"])
     if not user.is_active:
         return False
     if user.is_locked():
+        _count_address_failure(request)
         audit.record(None, "login_failed", request=request, outcome="locked", username=user.username)
         return False
     if otp.verify_user(user, code):
@@ -78,6 +138,7 @@ def sign_in(request, username: str, password: str, code: str | None = None) -> U
 
     Users who need a second factor (otp.needs_code) must give a valid TOTP ``code``; when it is
     missing or wrong the answer is the same None as for a wrong password, and it counts as a failure.
+    Raises SignInThrottled when the client's address is throttled.
     """
     user = check_password(request, username, password)
     if user is None:
@@ -90,6 +151,7 @@ def sign_in(request, username: str, password: str, code: str | None = None) -> U
 
 
 def issue_token(user: User, request=None) -> str:
+    """A new bearer token for ``user``, returned once; only its SHA-256 is stored."""
     raw = ApiToken.new_raw()
     ApiToken.objects.create(
         user=user,
@@ -100,16 +162,81 @@ def issue_token(user: User, request=None) -> str:
     return raw
 
 
-def user_for_token(raw: str) -> User | None:
+# A token's last use is written at most this often (the idle clock's resolution; a quarter of the
+# idle time when that is shorter).
+TOKEN_TOUCH_SECONDS = 60
+
+
+def token_for(raw: str, request=None) -> ApiToken | None:
+    """The live token for ``raw`` (its user loaded), or None: unknown, expired, idle or user inactive.
+
+    A token unused for ``JINGFANG_IDLE_MINUTES`` is ended (deleted, audited) like an idle session.
+    """
     if not raw:
         return None
     token = ApiToken.objects.select_related("user", "user__region").filter(key_hash=hash_token(raw)).first()
-    now = timezone.now()
-    if token is None or token.expires_at <= now or not token.user.is_active:
+    if token is None:
         return None
-    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+    now = timezone.now()
+    if token.expires_at <= now or not token.user.is_active:
+        return None
+    idle = settings.JINGFANG_IDLE_MINUTES
+    last = token.last_used_at or token.created_at
+    if idle and now - last > dt.timedelta(minutes=idle):
+        ApiToken.objects.filter(pk=token.pk).delete()
+        audit.record(token.user, "logout", request=request, detail={"reason": "idle", "tokens": 1})
+        return None
+    touch = min(TOKEN_TOUCH_SECONDS, idle * 15) if idle else TOKEN_TOUCH_SECONDS  # well inside the idle time
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(seconds=touch):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
+
+
+def user_for_token(raw: str, request=None) -> User | None:
+    token = token_for(raw, request)
+    return None if token is None else token.user
+
+
+def revoke_token(token_id: int, *, request=None) -> bool:
+    """End one token (DELETE /api/v1/auth/token: the caller's own). Audited as a logout."""
+    token = ApiToken.objects.select_related("user").filter(pk=token_id).first()
+    if token is None:
+        return False
+    ApiToken.objects.filter(pk=token.pk).delete()
+    audit.record(token.user, "logout", request=request, detail={"reason": "token_revoked", "tokens": 1})
+    return True
+
+
+def revoke_all_tokens(user: User, reason: str, *, actor=None, request=None) -> int:
+    """End every API token of ``user``; returns how many. Audited when there were any.
+
+    Called explicitly wherever a user signs out or changes in a way that must end their access:
+    ``logout``, ``password_change`` (own or by an administrator), ``role_change``, ``region_change``,
+    ``deactivated``. A service that changes a user's role, region or is_active must call it.
+    """
+    count, _ = ApiToken.objects.filter(user=user).delete()
+    if count:
+        detail = {"reason": reason, "tokens": count}
+        if actor is not None and getattr(actor, "pk", None) != user.pk:
+            audit.record(actor, "admin", request=request, target=f"revoke_tokens:{user.username}", detail=detail)
+        else:
+            audit.record(user, "logout", request=request, detail=detail)
+    return count
+
+
+ACCESS_FIELDS = {"role": "role_change", "region_id": "region_change", "is_active": "deactivated"}
+
+
+def access_changes(before: User | None, after: User) -> list[str]:
+    """The reasons (``ACCESS_FIELDS``) for which a change from ``before`` to ``after`` ends tokens."""
+    if before is None:
+        return []
+    reasons = []
+    for field, reason in ACCESS_FIELDS.items():
+        old, new = getattr(before, field), getattr(after, field)
+        if old != new and not (field == "is_active" and new):
+            reasons.append(reason)
+    return reasons
 
 
 def on_access_changed(user: User) -> int:
@@ -127,5 +254,5 @@ def on_access_changed(user: User) -> int:
         sessions = store.get_model_class().objects.filter(expire_date__gt=timezone.now())
         doomed = [s.pk for s in sessions.iterator() if str(s.get_decoded().get(SESSION_KEY)) == str(user.pk)]
         ended += store.get_model_class().objects.filter(pk__in=doomed).delete()[0]
-    ended += ApiToken.objects.filter(user_id=user.pk).delete()[0]
+    ended += revoke_all_tokens(user, "access_change")
     return ended

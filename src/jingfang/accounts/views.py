@@ -55,7 +55,10 @@ def login(request):
     username = ""
     if request.method == "POST":
         username = request.POST.get("username", "")
-        user = services.check_password(request, username, request.POST.get("password", ""))
+        try:
+            user = services.check_password(request, username, request.POST.get("password", ""))
+        except services.SignInThrottled as exc:
+            return _login_page(request, str(exc), username, status=429)
         if user is not None:
             target = _safe_target(request, request.POST.get("next") or request.GET.get("next"))
             if otp.confirmed_device(user) is not None:
@@ -65,11 +68,15 @@ def login(request):
             services.complete_sign_in(request, user)
             return _start_session(request, user, target)
         error = services.LOGIN_FAILED
+    return _login_page(request, error, username, status=401 if error else 200)
+
+
+def _login_page(request, error: str, username: str, status: int):
     return render(
         request,
         "accounts/login.html",
         {"error": error, "username": username, "next": request.GET.get("next", "")},
-        status=401 if error else 200,
+        status=status,
     )
 
 
@@ -90,7 +97,11 @@ def login_otp(request):
         return HttpResponseRedirect(reverse("accounts:login"))
     error = ""
     if request.method == "POST":
-        if services.check_second_factor(request, user, request.POST.get("code", "")):
+        try:
+            passed = services.check_second_factor(request, user, request.POST.get("code", ""))
+        except services.SignInThrottled as exc:
+            return render(request, "accounts/login_otp.html", {"error": str(exc)}, status=429)
+        if passed:
             request.session.pop(PENDING, None)
             services.complete_sign_in(request, user, ("password", "totp"))
             return _start_session(request, user, _safe_target(request, target))
@@ -105,6 +116,7 @@ def login_otp(request):
 def logout(request):
     if request.user.is_authenticated:
         audit.record_request(request, "logout")
+        services.revoke_all_tokens(request.user, "logout", request=request)
     auth.logout(request)
     return HttpResponseRedirect(reverse("accounts:login"))
 
@@ -127,6 +139,7 @@ def password_change(request):
         if form.is_valid():
             form.save()  # set_password() also stamps password_changed_at
             auth.update_session_auth_hash(request, form.user)
+            services.revoke_all_tokens(user, "password_change", request=request)
             audit.record_request(request, "admin", target=f"password_change:{user.username}")
             messages.success(request, "密码已修改")
             return HttpResponseRedirect(target)
@@ -158,15 +171,29 @@ class CodeForm(forms.Form):
     code = forms.CharField(label="6位动态口令", max_length=10)
 
 
+# Session key: the enrolment code this user typed and that was accepted (the QR code may be shown).
+ENROL_CODE = "jf_enrol_code"
+ENROL_CODE_WRONG = "绑定码不正确、已使用或已过期，请核对后重新输入，或联系系统管理员重新签发"
+ENROL_CODE_LAPSED = "绑定码已过期或已被重新签发，请重新输入绑定码"
+
+
+def _accepted_code(request, user: User):
+    pending = request.session.get(ENROL_CODE)
+    if not isinstance(pending, dict) or pending.get("uid") != user.pk:
+        return None
+    return otp.valid_enrolment_code(user, pk=pending.get("code"))
+
+
 @login_required
 def totp_enrol(request):
-    """Bind an authenticator app (scan the QR code or type the secret), confirmed with one code."""
+    """Bind an authenticator app: first the one-time enrolment code an administrator issued (M7), then
+    scan the QR code (or type the secret) and confirm with one code. Users with one may disable it."""
     user = request.user
     target = _safe_target(request, request.POST.get("next") or request.GET.get("next"))
-    device = TOTPDevice.objects.filter(user=user).first()
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     required = otp.role_requires(user.role)
     error = ""
-    if device is not None and device.confirmed:
+    if device is not None:
         if request.method == "POST" and request.POST.get("action") == "disable" and not required:
             if otp.verify(device, request.POST.get("code", "")):
                 device.delete()
@@ -180,28 +207,64 @@ def totp_enrol(request):
             {"enabled": True, "required": required, "error": error, "device": device},
             status=400 if error else 200,
         )
-    with transaction.atomic():
-        device = otp.pending_device(user)
+    accepted = _accepted_code(request, user)
+    context = {
+        "enabled": False,
+        "required": required,
+        "must_enrol": bool(request.session.get(MUST_ENROL)),
+        "next": request.GET.get("next", ""),
+        "code_hours": settings.JINGFANG_TOTP_ENROL_CODE_HOURS,
+    }
+    if accepted is None:
+        return _enrol_code_step(request, user, context)
+    device = otp.pending_device(user)
+    if device is None:  # e.g. removed by an administrator meanwhile
+        device = otp.fresh_pending_device(user)
     if request.method == "POST":
-        if otp.confirm(device, request.POST.get("code", "")):
+        with transaction.atomic():
+            ok = otp.confirm(device, request.POST.get("code", ""))
+            if ok and not otp.use_enrolment_code(accepted):
+                transaction.set_rollback(True)  # the enrolment code was replaced or expired meanwhile
+                request.session.pop(ENROL_CODE, None)
+                messages.error(request, ENROL_CODE_WRONG)
+                return HttpResponseRedirect(request.get_full_path())
+        if ok:
             request.session.pop(MUST_ENROL, None)
+            request.session.pop(ENROL_CODE, None)
             audit.record_request(request, "admin", target=f"totp_enrol:{user.username}")
             messages.success(request, "动态口令已启用，今后登录时需输入验证器中的6位数字")
             return HttpResponseRedirect(target)
         error = "动态口令不正确，请检查手机时间并输入当前显示的6位数字"
     uri = otp.provisioning_uri(device)
-    return render(
-        request,
-        "accounts/totp_enrol.html",
-        {
-            "enabled": False,
-            "required": required,
-            "must_enrol": bool(request.session.get(MUST_ENROL)),
-            "error": error,
-            "secret": device.secret,
-            "uri": uri,
-            "qr_svg": otp.qr_svg(uri),
-            "next": request.GET.get("next", ""),
-        },
-        status=400 if error else 200,
+    context.update(
+        {"step": "bind", "error": error, "secret": device.secret, "uri": uri, "qr_svg": otp.qr_svg(uri)}
     )
+    return render(request, "accounts/totp_enrol.html", context, status=400 if error else 200)
+
+
+def _enrol_code_step(request, user: User, context: dict):
+    """Ask for the enrolment code; a wrong one counts toward the lockout like a wrong password."""
+    context["step"] = "code"
+    if request.method != "POST":
+        return render(request, "accounts/totp_enrol.html", context)
+    if "enrol_code" not in request.POST:  # the second step's form, after its enrolment code lapsed
+        context["error"] = ENROL_CODE_LAPSED
+        return render(request, "accounts/totp_enrol.html", context, status=400)
+    try:
+        services.refuse_throttled(request, user.username)
+    except services.SignInThrottled as exc:
+        context["error"] = str(exc)
+        return render(request, "accounts/totp_enrol.html", context, status=429)
+    code = otp.valid_enrolment_code(user, raw=request.POST.get("enrol_code", "")[:64])
+    if code is None:
+        services.record_failure(request, user, user.username, detail={"step": "totp_enrol_code"})
+        user.refresh_from_db(fields=["locked_until"])
+        if user.is_locked():
+            auth.logout(request)
+            return HttpResponseRedirect(reverse("accounts:login"))
+        context["error"] = ENROL_CODE_WRONG
+        return render(request, "accounts/totp_enrol.html", context, status=400)
+    otp.fresh_pending_device(user)  # a new secret, seen only from now on
+    request.session[ENROL_CODE] = {"uid": user.pk, "code": code.pk}
+    audit.record_request(request, "admin", target=f"totp_enrol_code_accepted:{user.username}")
+    return HttpResponseRedirect(request.get_full_path())

@@ -19,7 +19,7 @@ from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
 from pydantic import BeforeValidator, ConfigDict
 
-from jingfang.accounts.services import user_for_token
+from jingfang.accounts import services as accounts
 from jingfang.core import errors
 
 UNAUTHENTICATED = "未认证：请提供有效的令牌（Authorization: Bearer …）或先登录"
@@ -35,10 +35,15 @@ class TokenAuth(HttpBearer):
     openapi_description = "POST /api/v1/auth/token 取得令牌，然后在请求头中携带 Authorization: Bearer <token>"
 
     def authenticate(self, request: HttpRequest, token: str):
-        user = user_for_token(token.strip())
-        if user is not None:
-            # Selectors and the audit log read request.user, as they do for the pages.
-            request.user = user
+        found = accounts.token_for(token.strip(), request)
+        if found is None:
+            return None
+        user = found.user
+        # Selectors and the audit log read request.user, as they do for the pages.
+        request.user = user
+        request.api_token_id = found.pk  # DELETE /api/v1/auth/token ends this one
+        if accounts.refused_for_expired_password(request, user):
+            raise HttpError(403, accounts.PASSWORD_EXPIRED)
         return user
 
 
@@ -64,6 +69,8 @@ class SessionAuth(AuthBase):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None
+        if accounts.refused_for_expired_password(request, user):
+            raise HttpError(403, accounts.PASSWORD_EXPIRED)
         if request.method not in SAFE_METHODS and not getattr(request, "_ninja_csrf_exempt", False):
             if check_csrf(request) is not None:
                 raise HttpError(403, CSRF_FAILED)

@@ -1,4 +1,4 @@
-"""Password policy: complexity, common passwords, expiry with forced change (pages) and a header (API)."""
+"""Password policy: complexity, common passwords, expiry with forced change (pages) and refusal (API)."""
 
 import datetime as dt
 import json
@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from conftest import PASSWORD
-from jingfang.accounts.models import User
+from jingfang.accounts.models import ApiToken, User
 from jingfang.accounts.passwords import character_classes
+from jingfang.accounts.services import PASSWORD_EXPIRED
 from jingfang.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -128,7 +129,8 @@ def test_wrong_current_password_counts_toward_lockout(client, users, settings):
     assert client.get("/patients/").status_code == 302
 
 
-def test_api_flags_an_expired_password_without_blocking(client, users, settings):
+def test_an_expired_password_allows_only_the_password_change_through_the_api(client, users, settings):
+    """L4: no new token, no API call with an old token or the session, except ending the token."""
     settings.JINGFANG_PASSWORD_MAX_DAYS = 90
     body = {"username": users["doctor"].username, "password": PASSWORD}
     fresh = client.post("/api/v1/auth/token", data=json.dumps(body), content_type="application/json")
@@ -139,12 +141,37 @@ def test_api_flags_an_expired_password_without_blocking(client, users, settings)
 
     _age(users["doctor"], 91)
     again = client.post("/api/v1/auth/token", data=json.dumps(body), content_type="application/json")
-    assert again.status_code == 200 and again["X-Password-Expired"] == "1"
+    assert again.status_code == 403 and again["X-Password-Expired"] == "1"
+    assert again.json() == {"detail": PASSWORD_EXPIRED} and "token" not in again.json()
+    assert ApiToken.objects.filter(user=users["doctor"]).count() == 1  # only the first one
     me = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}")
-    assert me.status_code == 200 and me["X-Password-Expired"] == "1"
+    assert me.status_code == 403 and me["X-Password-Expired"] == "1" and me.json() == {"detail": PASSWORD_EXPIRED}
+    listing = client.get("/api/v1/patients", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert listing.status_code == 403
     client.force_login(users["doctor"])
     session_me = client.get("/api/v1/me")
-    assert session_me.status_code == 200 and session_me["X-Password-Expired"] == "1"
+    assert session_me.status_code == 403 and session_me["X-Password-Expired"] == "1"
+    # Ending the token stays possible.
+    assert client.delete("/api/v1/auth/token", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 204
+    assert not ApiToken.objects.filter(user=users["doctor"]).exists()
+    # The password change page still answers, and after it the API works again.
+    assert client.get("/accounts/password/").status_code == 200
+    new = "Fresh#Pass-2026"
+    data = {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    assert client.post("/accounts/password/", data).status_code == 302
+    assert client.get("/api/v1/me").status_code == 200
+    body["password"] = new
+    assert client.post("/api/v1/auth/token", data=json.dumps(body), content_type="application/json").status_code == 200
+
+
+def test_an_expired_password_blocks_the_reveal_through_the_session_api(client, users, settings, make_patient):
+    settings.JINGFANG_PASSWORD_MAX_DAYS = 90
+    patient = make_patient()
+    _age(users["doctor"], 91)
+    client.force_login(users["doctor"])
+    r = client.post(f"/api/v1/patients/{patient.pk}/reveal", content_type="application/json")
+    assert r.status_code == 403 and r.json() == {"detail": PASSWORD_EXPIRED}
+    assert not AuditEvent.objects.filter(action="reveal").exists()
 
 
 def test_zero_max_days_turns_expiry_off(client, users, settings):

@@ -45,6 +45,14 @@ def test_county_supervisor_must_enrol_before_anything_else(client, users):
     assert blocked.status_code == 302 and blocked["Location"].startswith("/accounts/totp/?next=")
     assert client.get("/api/v1/me").status_code == 403
 
+    # The password alone shows no secret: first the administrator's enrolment code.
+    page = client.get("/accounts/totp/")
+    assert page.status_code == 200 and page.context["step"] == "code"
+    assert "otpauth://" not in page.content.decode() and not TOTPDevice.objects.filter(user=county).exists()
+    raw, _ = otp.issue_enrolment_code(county, issued_by=users["admin"])
+    r = client.post("/accounts/totp/", {"enrol_code": raw.lower().replace("-", " ")})
+    assert r.status_code == 302 and r["Location"] == "/accounts/totp/"
+
     page = client.get("/accounts/totp/")
     assert page.status_code == 200
     text = page.content.decode()
@@ -99,6 +107,9 @@ def test_second_factor_is_optional_for_a_village_doctor(client, users):
     assert client.get("/patients/").status_code == 200
     page = client.get("/accounts/totp/")
     assert page.status_code == 200 and "可选" in page.content.decode()
+    raw, _ = otp.issue_enrolment_code(vdoc, issued_by=users["admin"])
+    assert client.post("/accounts/totp/", {"enrol_code": raw}).status_code == 302
+    client.get("/accounts/totp/")
     device = TOTPDevice.objects.get(user=vdoc)
     assert client.post("/accounts/totp/", {"code": code_for(device.secret)}).status_code == 302
 
