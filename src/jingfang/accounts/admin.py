@@ -156,7 +156,8 @@ class JingfangUserAdmin(UserAdmin):
             user = User.objects.get(pk=id)
             audit.record_request(request, "admin", target=f"user:{user.pk}", detail={"op": "credential_reset",
                                                                                      "credential": "password"})
-            on_access_changed(user)  # whoever held the old password holds no session or token
+            # whoever held the old password holds no session or token
+            on_access_changed(user, reason="password_change", actor=request.user, request=request)
         return response
 
     actions = ["issue_totp_enrolment_codes"]

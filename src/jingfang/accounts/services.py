@@ -239,7 +239,15 @@ def access_changes(before: User | None, after: User) -> list[str]:
     return reasons
 
 
-def on_access_changed(user: User) -> int:
+def access_change_reasons(before: dict, after: dict) -> list[str]:
+    """``access_changes`` for the snapshots of services_access ({"role", "region", "active"})."""
+    reasons = [r for key, r in (("role", "role_change"), ("region", "region_change")) if before[key] != after[key]]
+    if before["active"] and not after["active"]:
+        reasons.append("deactivated")
+    return reasons
+
+
+def on_access_changed(user: User, *, reason: str = "access_change", actor=None, request=None) -> int:
     """The user's role, region or active flag has changed: end every web session and API token they
     hold, so that nothing opened under the old access outlives it. Returns how many were ended.
 
@@ -254,5 +262,5 @@ def on_access_changed(user: User) -> int:
         sessions = store.get_model_class().objects.filter(expire_date__gt=timezone.now())
         doomed = [s.pk for s in sessions.iterator() if str(s.get_decoded().get(SESSION_KEY)) == str(user.pk)]
         ended += store.get_model_class().objects.filter(pk__in=doomed).delete()[0]
-    ended += revoke_all_tokens(user, "access_change")
+    ended += revoke_all_tokens(user, reason, actor=actor, request=request)
     return ended

@@ -115,7 +115,12 @@ def _admin_form(user, **over):
         ({"is_active": ""}, "deactivated"),
     ],
 )
-def test_admin_changing_role_region_or_active_ends_every_token(users, change, reason):
+def test_an_applied_access_change_ends_every_token(users, change, reason):
+    """A new role or region is only a request until a security administrator approves it (三员分立):
+    the tokens end when it is applied; deactivation is applied, and ends them, at once."""
+    from jingfang.accounts.models import AccessRequest
+    from jingfang.accounts.services_access import approve_access_request
+
     user = users["doctor"]
     token = services.issue_token(user)
     client = _admin_client(users)
@@ -124,10 +129,18 @@ def test_admin_changing_role_region_or_active_ends_every_token(users, change, re
         data.pop("is_active", None)
     r = client.post(f"/admin/accounts/user/{user.pk}/change/", data)
     assert r.status_code == 302, r.content.decode()[:2000]
+    pending = AccessRequest.objects.filter(user=user, status=AccessRequest.PENDING).first()
+    if reason != "deactivated":
+        assert works(token)  # asked for, not applied
+        approve_access_request(actor=users["secadmin"], access_request=pending)
+        approver = users["secadmin"]
+    else:
+        assert pending is None
+        approver = users["admin"]
     assert not ApiToken.objects.filter(user=user).exists()
     assert not works(token)
     event = AuditEvent.objects.get(action="admin", target=f"revoke_tokens:{user.username}")
-    assert event.detail == {"reason": reason, "tokens": 1} and event.user_id == users["admin"].pk
+    assert event.detail == {"reason": reason, "tokens": 1} and event.user_id == approver.pk
 
 
 def test_admin_saving_other_fields_keeps_the_tokens(users):
@@ -140,14 +153,20 @@ def test_admin_saving_other_fields_keeps_the_tokens(users):
 
 
 def test_admin_setting_a_password_ends_every_token(users):
+    """Setting another user's password is the security administrator's credential reset."""
     user = users["doctor"]
     token = services.issue_token(user)
-    client = _admin_client(users)
+    secadmin = users["secadmin"]
+    User.objects.filter(pk=secadmin.pk).update(is_staff=True)
+    client = Client()
+    client.force_login(User.objects.get(pk=secadmin.pk))
     new = "Admin#Set-2026"
     r = client.post(f"/admin/accounts/user/{user.pk}/password/", {"password1": new, "password2": new})
     assert r.status_code == 302
     assert not works(token)
     assert AuditEvent.objects.filter(target=f"revoke_tokens:{user.username}", detail__reason="password_change").exists()
+    assert _admin_client(users).post(f"/admin/accounts/user/{user.pk}/password/",
+                                     {"password1": new, "password2": new}).status_code == 403  # not the system admin's
 
 
 def test_an_idle_token_ends(users, settings):

@@ -167,17 +167,17 @@ def test_the_login_flow_with_an_enrolment_code(users):
 
 
 # Issuing: the Django admin and the console -----------------------------------------------------
-def _admin_client(users):
-    User.objects.filter(pk=users["admin"].pk).update(is_staff=True)
-    return signed_in(User.objects.get(pk=users["admin"].pk))
+def _admin_client(users, who="admin"):
+    User.objects.filter(pk=users[who].pk).update(is_staff=True)
+    return signed_in(User.objects.get(pk=users[who].pk))
 
 
 def test_admin_action_shows_each_code_once(users):
-    client = _admin_client(users)
+    client = _admin_client(users, "secadmin")
     office, county = users["office"], users["county"]
     r = client.post(
         "/admin/accounts/user/",
-        {"action": "issue_totp_enrolment_codes", "_selected_action": [office.pk, county.pk, users["admin"].pk]},
+        {"action": "issue_totp_enrolment_codes", "_selected_action": [office.pk, county.pk, users["secadmin"].pk]},
     )
     assert r.status_code == 200 and "no-store" in r["Cache-Control"]
     text = r.content.decode()
@@ -188,12 +188,19 @@ def test_admin_action_shows_each_code_once(users):
     assert "不能为自己签发" in text  # the administrator's own account
     office_client = signed_in(office)
     assert office_client.post(URL, {"enrol_code": issued[office.username]}).status_code == 302
-    events = AuditEvent.objects.filter(action="admin", target__startswith="totp_enrol_code:", user_id=users["admin"].pk)
+    events = AuditEvent.objects.filter(action="admin", target__startswith="totp_enrol_code:",
+                                       user_id=users["secadmin"].pk)
     assert events.count() == 2
 
 
+def test_the_system_administrator_issues_no_enrolment_code(users):
+    r = _admin_client(users).post("/admin/accounts/user/", {"action": "issue_totp_enrolment_codes",
+                                                            "_selected_action": [users["office"].pk]})
+    assert r.status_code == 302 and not TOTPEnrolmentCode.objects.exists()
+
+
 def test_admin_action_skips_users_with_an_authenticator(users):
-    client = _admin_client(users)
+    client = _admin_client(users, "secadmin")
     office = users["office"]
     TOTPDevice.objects.create(user=office, secret=pyotp.random_base32(), confirmed=True)
     r = client.post("/admin/accounts/user/", {"action": "issue_totp_enrolment_codes", "_selected_action": [office.pk]})
@@ -204,7 +211,7 @@ def test_admin_action_skips_users_with_an_authenticator(users):
 def test_reset_then_reenrol_needs_a_new_code(users):
     office = users["office"]
     device = TOTPDevice.objects.create(user=office, secret=pyotp.random_base32(), confirmed=True)
-    client = _admin_client(users)
+    client = _admin_client(users, "secadmin")
     r = client.post(f"/admin/accounts/totpdevice/{device.pk}/delete/", {"post": "yes"})
     assert r.status_code == 302 and not TOTPDevice.objects.exists()
     office_client = signed_in(office)
