@@ -1,7 +1,9 @@
 """Every write to a patient's file goes through one of these functions (pages and API alike).
 
 Each validates completely before writing, writes in one transaction, bumps the file's version
-(optimistic locking: a stale version is refused with what changed since), and audits.
+(optimistic locking: a stale version is refused with what changed since), and audits: the success
+audit row is written in that same transaction (the change and its row are stored together or not at
+all); refusals are audited outside the rolled-back work.
 """
 
 import datetime as dt
@@ -103,9 +105,9 @@ def create_patient(actor, data: dict, guardian: dict | None = None, *, request=N
                 recorded_by=actor,
             )
             patient_changed.send(sender=Patient, patient=patient)
+            audit.record(actor, "create", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}")
     except IntegrityError:
         raise _duplicate_error(actor, patient.id_number) from None
-    audit.record(actor, "create", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}")
     return patient
 
 
@@ -311,9 +313,7 @@ def change_status(actor, patient: Patient, data: dict, *, request=None) -> Patie
             changes={"status": [before[0], cd["status"]], "status_detail": [before[1], cd["detail"]]},
         )
         patient_changed.send(sender=Patient, patient=patient)
-    audit.record(
-        actor, "status", request=request, patient_id=patient.pk, detail={"status": cd["status"]}
-    )
+        audit.record(actor, "status", request=request, patient_id=patient.pk, detail={"status": cd["status"]})
     return patient
 
 
@@ -347,10 +347,10 @@ def set_transfer_pending(actor, patient: Patient, pending: bool, *, request=None
             patient=patient, version=patient.version, user=actor, changes={"transfer_pending": [before, pending]}
         )
         patient_changed.send(sender=Patient, patient=patient)
-    audit.record(
-        actor, "update", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
-        detail={"fields": ["transfer_pending"], "version": patient.version},
-    )
+        audit.record(
+            actor, "update", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
+            detail={"fields": ["transfer_pending"], "version": patient.version},
+        )
     return patient
 
 
@@ -388,10 +388,10 @@ def relocate_patient(
             note=f"转入：{reason}"[:200], recorded_by=actor,
         )
         patient_changed.send(sender=Patient, patient=patient)
-    audit.record(
-        actor, "update", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
-        detail={"fields": sorted(changes), "version": patient.version, "from": before_region, "to": code},
-    )
+        audit.record(
+            actor, "update", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
+            detail={"fields": sorted(changes), "version": patient.version, "from": before_region, "to": code},
+        )
     return patient
 
 
@@ -410,9 +410,9 @@ def count_dangerous_act(actor, patient: Patient, kind: str, *, request=None) -> 
         Revision.objects.create(patient=patient, version=patient.version, user=actor,
                                 changes={f"acts_{kind}": [before, before + 1]})
         patient_changed.send(sender=Patient, patient=patient)
-    patient.refresh_from_db()
-    audit.record(actor, "update", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
-                 detail={"fields": [f"acts_{kind}"], "version": patient.version, "via": "incident"})
+        patient.refresh_from_db()
+        audit.record(actor, "update", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
+                     detail={"fields": [f"acts_{kind}"], "version": patient.version, "via": "incident"})
     return patient
 
 
