@@ -125,9 +125,10 @@ def password_change(request):
     form = ChangePasswordForm(user, request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            form.save()  # set_password() also stamps password_changed_at
+            with transaction.atomic():  # the new password and its audit row together or not at all
+                form.save()  # set_password() also stamps password_changed_at
+                audit.record_request(request, "admin", target=f"password_change:{user.username}")
             auth.update_session_auth_hash(request, form.user)
-            audit.record_request(request, "admin", target=f"password_change:{user.username}")
             messages.success(request, "密码已修改")
             return HttpResponseRedirect(target)
         if form.has_error("old_password", "password_incorrect"):
@@ -168,9 +169,12 @@ def totp_enrol(request):
     error = ""
     if device is not None and device.confirmed:
         if request.method == "POST" and request.POST.get("action") == "disable" and not required:
-            if otp.verify(device, request.POST.get("code", "")):
-                device.delete()
-                audit.record_request(request, "admin", target=f"totp_disable:{user.username}")
+            with transaction.atomic():  # the device's removal and its audit row together or not at all
+                disabled = otp.verify(device, request.POST.get("code", ""))
+                if disabled:
+                    device.delete()
+                    audit.record_request(request, "admin", target=f"totp_disable:{user.username}")
+            if disabled:
                 messages.success(request, "已停用动态口令")
                 return HttpResponseRedirect(reverse("accounts:totp_enrol"))
             error = "动态口令不正确"
@@ -183,9 +187,12 @@ def totp_enrol(request):
     with transaction.atomic():
         device = otp.pending_device(user)
     if request.method == "POST":
-        if otp.confirm(device, request.POST.get("code", "")):
+        with transaction.atomic():  # the device confirmed only with its audit row
+            confirmed = otp.confirm(device, request.POST.get("code", ""))
+            if confirmed:
+                audit.record_request(request, "admin", target=f"totp_enrol:{user.username}")
+        if confirmed:
             request.session.pop(MUST_ENROL, None)
-            audit.record_request(request, "admin", target=f"totp_enrol:{user.username}")
             messages.success(request, "动态口令已启用，今后登录时需输入验证器中的6位数字")
             return HttpResponseRedirect(target)
         error = "动态口令不正确，请检查手机时间并输入当前显示的6位数字"
