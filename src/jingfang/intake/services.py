@@ -1,7 +1,8 @@
 """Every write of a report card goes through these functions (pages and API alike); releases and
 transfers are in services_movement. Each validates completely, writes in one transaction (the row
 locked, so a step cannot be taken twice), refuses a step the card's state does not allow (409), and
-audits: a success audit row in the same transaction as the write, a refusal after it. Patients' files are written only through registry.services.
+audits: a success audit row in the same transaction as the write, a refusal after it. Patients'
+files are written only through registry.services.
 """
 
 import datetime as dt

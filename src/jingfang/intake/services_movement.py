@@ -1,8 +1,8 @@
 """Writes of release handovers (seed 001) and transfers between townships (seeds 000, 002).
 
 The same rules as intake.services: complete validation first, one transaction with the row locked,
-a success audited inside that transaction, a refused step a 409 audited after it, patients' files written only through
-registry.services (change_status, set_transfer_pending, relocate_patient).
+a success audited inside that transaction, a refused step a 409 audited after it, patients' files
+written only through registry.services (change_status, set_transfer_pending, relocate_patient).
 """
 
 from django.db import IntegrityError, transaction
