@@ -294,26 +294,27 @@ def change_status(actor, patient: Patient, data: dict, *, request=None) -> Patie
     cd = form.cleaned_data
     with transaction.atomic():
         rows = Patient.objects.filter(pk=patient.pk, version=version).update(version=F("version") + 1)
-        if rows != 1:
-            audit.record(actor, "status", request=request, outcome="conflict", patient_id=patient.pk)
-            raise conflict_for(Patient.objects.get(pk=patient.pk), version)
-        before = (patient.status, patient.status_detail)
-        patient.version = version + 1
-        patient.status, patient.status_detail, patient.status_since = cd["status"], cd["detail"], cd["since"]
-        patient.death_date = cd.get("death_date") if cd["status"] == "deceased" else None
-        patient.death_cause = cd.get("death_cause") or "" if cd["status"] == "deceased" else ""
-        refresh_flags(patient)
-        patient.save()
-        StatusChange.objects.create(
-            patient=patient, status=cd["status"], detail=cd["detail"], since=cd["since"], note=cd.get("note", ""),
-            recorded_by=actor,
-        )
-        Revision.objects.create(
-            patient=patient, version=patient.version, user=actor,
-            changes={"status": [before[0], cd["status"]], "status_detail": [before[1], cd["detail"]]},
-        )
-        patient_changed.send(sender=Patient, patient=patient)
-        audit.record(actor, "status", request=request, patient_id=patient.pk, detail={"status": cd["status"]})
+        if rows == 1:
+            before = (patient.status, patient.status_detail)
+            patient.version = version + 1
+            patient.status, patient.status_detail, patient.status_since = cd["status"], cd["detail"], cd["since"]
+            patient.death_date = cd.get("death_date") if cd["status"] == "deceased" else None
+            patient.death_cause = cd.get("death_cause") or "" if cd["status"] == "deceased" else ""
+            refresh_flags(patient)
+            patient.save()
+            StatusChange.objects.create(
+                patient=patient, status=cd["status"], detail=cd["detail"], since=cd["since"],
+                note=cd.get("note", ""), recorded_by=actor,
+            )
+            Revision.objects.create(
+                patient=patient, version=patient.version, user=actor,
+                changes={"status": [before[0], cd["status"]], "status_detail": [before[1], cd["detail"]]},
+            )
+            patient_changed.send(sender=Patient, patient=patient)
+            audit.record(actor, "status", request=request, patient_id=patient.pk, detail={"status": cd["status"]})
+    if rows != 1:  # another change came first: refused, and the refusal audited (outside the rolled-back work)
+        audit.record(actor, "status", request=request, outcome="conflict", patient_id=patient.pk)
+        raise conflict_for(Patient.objects.get(pk=patient.pk), version)
     return patient
 
 
