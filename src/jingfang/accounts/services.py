@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, authenticate
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -125,11 +126,12 @@ def check_second_factor(request, user: User, code: str) -> bool:
 
 
 def complete_sign_in(request, user: User, factors: tuple[str, ...] = ("password",)) -> User:
-    """Every required factor passed: reset the failure count and audit the login."""
-    if user.failed_logins or user.locked_until:
-        User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
-        user.failed_logins, user.locked_until = 0, None
-    audit.record(user, "login", request=request, detail={"factors": list(factors)})
+    """Every required factor passed: reset the failure count and audit the login (one transaction)."""
+    with transaction.atomic():
+        if user.failed_logins or user.locked_until:
+            User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
+        audit.record(user, "login", request=request, detail={"factors": list(factors)})
+    user.failed_logins, user.locked_until = 0, None
     return user
 
 
@@ -153,12 +155,13 @@ def sign_in(request, username: str, password: str, code: str | None = None) -> U
 def issue_token(user: User, request=None) -> str:
     """A new bearer token for ``user``, returned once; only its SHA-256 is stored."""
     raw = ApiToken.new_raw()
-    ApiToken.objects.create(
-        user=user,
-        key_hash=hash_token(raw),
-        expires_at=timezone.now() + dt.timedelta(hours=settings.JINGFANG_TOKEN_HOURS),
-    )
-    audit.record(user, "token", request=request)
+    with transaction.atomic():  # the token and its audit row together or not at all
+        ApiToken.objects.create(
+            user=user,
+            key_hash=hash_token(raw),
+            expires_at=timezone.now() + dt.timedelta(hours=settings.JINGFANG_TOKEN_HOURS),
+        )
+        audit.record(user, "token", request=request)
     return raw
 
 

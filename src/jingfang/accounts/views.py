@@ -137,10 +137,11 @@ def password_change(request):
     form = ChangePasswordForm(user, request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            form.save()  # set_password() also stamps password_changed_at
+            with transaction.atomic():  # the new password and its audit row together or not at all
+                form.save()  # set_password() also stamps password_changed_at
+                audit.record_request(request, "admin", target=f"password_change:{user.username}")
+                services.revoke_all_tokens(user, "password_change", request=request)
             auth.update_session_auth_hash(request, form.user)
-            services.revoke_all_tokens(user, "password_change", request=request)
-            audit.record_request(request, "admin", target=f"password_change:{user.username}")
             messages.success(request, "密码已修改")
             return HttpResponseRedirect(target)
         if form.has_error("old_password", "password_incorrect"):
@@ -195,9 +196,12 @@ def totp_enrol(request):
     error = ""
     if device is not None:
         if request.method == "POST" and request.POST.get("action") == "disable" and not required:
-            if otp.verify(device, request.POST.get("code", "")):
-                device.delete()
-                audit.record_request(request, "admin", target=f"totp_disable:{user.username}")
+            with transaction.atomic():  # the device's removal and its audit row together or not at all
+                disabled = otp.verify(device, request.POST.get("code", ""))
+                if disabled:
+                    device.delete()
+                    audit.record_request(request, "admin", target=f"totp_disable:{user.username}")
+            if disabled:
                 messages.success(request, "已停用动态口令")
                 return HttpResponseRedirect(reverse("accounts:totp_enrol"))
             error = "动态口令不正确"
@@ -221,17 +225,18 @@ def totp_enrol(request):
     if device is None:  # e.g. removed by an administrator meanwhile
         device = otp.fresh_pending_device(user)
     if request.method == "POST":
-        with transaction.atomic():
+        with transaction.atomic():  # the device, the code's use and the audit row together or not at all
             ok = otp.confirm(device, request.POST.get("code", ""))
             if ok and not otp.use_enrolment_code(accepted):
                 transaction.set_rollback(True)  # the enrolment code was replaced or expired meanwhile
                 request.session.pop(ENROL_CODE, None)
                 messages.error(request, ENROL_CODE_WRONG)
                 return HttpResponseRedirect(request.get_full_path())
+            if ok:
+                audit.record_request(request, "admin", target=f"totp_enrol:{user.username}")
         if ok:
             request.session.pop(MUST_ENROL, None)
             request.session.pop(ENROL_CODE, None)
-            audit.record_request(request, "admin", target=f"totp_enrol:{user.username}")
             messages.success(request, "动态口令已启用，今后登录时需输入验证器中的6位数字")
             return HttpResponseRedirect(target)
         error = "动态口令不正确，请检查手机时间并输入当前显示的6位数字"

@@ -67,9 +67,10 @@ def create_agreement(actor, patient, data: dict, *, request=None) -> Guardianshi
     agreement = form.save(commit=False)
     agreement.patient, agreement.created_by = patient, actor
     agreement.guardian_name = agreement.guardian.name
-    agreement.save()
-    audit.record(actor, "create", request=request, patient_id=patient.pk, target=f"guardianship:{agreement.pk}",
-                 detail={"type": agreement.type, "signed": agreement.signed})
+    with transaction.atomic():  # the agreement and its audit row together or not at all
+        agreement.save()
+        audit.record(actor, "create", request=request, patient_id=patient.pk,
+                     target=f"guardianship:{agreement.pk}", detail={"type": agreement.type, "signed": agreement.signed})
     return agreement
 
 
@@ -100,9 +101,10 @@ def revoke_agreement(actor, agreement: GuardianshipAgreement, reason: str, on=No
     """Revoke an agreement with a reason (e.g. the guardian does not perform, seed 000 三（七）); ``on``
     (default today) is the day it stops being in force."""
     cd = _revocation(actor, agreement, reason, on, request)
-    _revoke(actor, agreement, cd)
-    audit.record(actor, "update", request=request, patient_id=agreement.patient_id,
-                 target=f"guardianship:{agreement.pk}", detail={"action": "revoke", "type": agreement.type})
+    with transaction.atomic():
+        _revoke(actor, agreement, cd)
+        audit.record(actor, "update", request=request, patient_id=agreement.patient_id,
+                     target=f"guardianship:{agreement.pk}", detail={"action": "revoke", "type": agreement.type})
     return agreement
 
 
@@ -132,8 +134,9 @@ def replace_guardian(actor, agreement: GuardianshipAgreement, reason: str, data:
         new.save()
         agreement.replaced_by = new
         _revoke(actor, agreement, cd)
-    audit.record(actor, "update", request=request, patient_id=patient.pk, target=f"guardianship:{agreement.pk}",
-                 detail={"action": "replace", "type": agreement.type, "new": new.pk})
+        audit.record(actor, "update", request=request, patient_id=patient.pk,
+                     target=f"guardianship:{agreement.pk}", detail={"action": "replace", "type": agreement.type,
+                                                                     "new": new.pk})
     return new
 
 

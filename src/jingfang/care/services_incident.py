@@ -41,8 +41,8 @@ def record_incident(actor, patient: Patient, data: dict, *, request=None) -> Inc
         incident.patient, incident.recorded_by = patient, actor
         incident.save()
         count_dangerous_act(actor, patient, incident.kind, request=request)
-    audit.record(actor, "create", request=request, patient_id=patient.pk, target=f"incident:{incident.pk}",
-                 detail={"kind": incident.kind})
+        audit.record(actor, "create", request=request, patient_id=patient.pk, target=f"incident:{incident.pk}",
+                     detail={"kind": incident.kind})
     return incident
 
 
@@ -55,7 +55,8 @@ def save_review(actor, incident: Incident, findings: str, *, request=None) -> In
         raise errors.Invalid(errors.from_form(form))
     incident.review_findings = form.cleaned_data["review_findings"]
     incident.reviewed_by, incident.reviewed_at = actor, timezone.now()
-    incident.save(update_fields=["review_findings", "reviewed_by", "reviewed_at"])
-    audit.record(actor, "update", request=request, patient_id=incident.patient_id, target=f"incident:{incident.pk}",
-                 detail={"review": True})
+    with transaction.atomic():  # the findings and their audit row together or not at all
+        incident.save(update_fields=["review_findings", "reviewed_by", "reviewed_at"])
+        audit.record(actor, "update", request=request, patient_id=incident.patient_id,
+                     target=f"incident:{incident.pk}", detail={"review": True})
     return incident

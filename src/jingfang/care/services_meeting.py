@@ -145,8 +145,8 @@ def save_meeting(actor, data: dict, *, meeting: Meeting | None = None, request=N
                 MeetingTask.objects.filter(pk=t["id"], meeting=meeting).update(**values)
             else:
                 MeetingTask.objects.create(meeting=meeting, **values)
-    audit.record(actor, action, request=request, target=f"meeting:{meeting.pk}",
-                 detail={"kind": meeting.kind, "patients": len(patient_ids), "tasks": len(tasks)})
+        audit.record(actor, action, request=request, target=f"meeting:{meeting.pk}",
+                     detail={"kind": meeting.kind, "patients": len(patient_ids), "tasks": len(tasks)})
     return meeting
 
 
@@ -160,6 +160,7 @@ def complete_task(actor, task: MeetingTask, *, request=None) -> MeetingTask:
     if task.done:
         raise errors.Invalid([errors.FieldError("done", "任务已办结")])
     task.done, task.done_at, task.done_by = True, timezone.now(), actor
-    task.save(update_fields=["done", "done_at", "done_by"])
-    audit.record(actor, "update", request=request, target=target, detail={"done": True})
+    with transaction.atomic():  # the task and its audit row together or not at all
+        task.save(update_fields=["done", "done_at", "done_by"])
+        audit.record(actor, "update", request=request, target=target, detail={"done": True})
     return task

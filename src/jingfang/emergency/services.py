@@ -68,15 +68,17 @@ def request_access(user, data: dict, *, request=None) -> Outcome:
         _refuse(user, request, action, "denied", errors.TooMany(rules.LIMITED.format(limit=limit)),
                 detail={"reason": "daily_limit", "category": category})
     patient = patient_selectors.find_by_id_number(id_number)
-    Lookup.objects.create(user=user, found=patient is not None)
     if patient is None:
+        Lookup.objects.create(user=user, found=False)
         _refuse(user, request, action, "not_found", NotFound(NOT_FOUND), detail={"category": category})
     scope = patient_selectors.jurisdiction_range(user)
-    if scope and scope[0] <= patient.region_id <= scope[1]:
-        audit.record(user, action, request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
-                     detail={"category": category, "inside": True})
-        return Outcome("inside", patient.pk)
+    # the look-up, the grant and their audit row together or not at all
     with transaction.atomic():
+        Lookup.objects.create(user=user, found=True)
+        if scope and scope[0] <= patient.region_id <= scope[1]:
+            audit.record(user, action, request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
+                         detail={"category": category, "inside": True})
+            return Outcome("inside", patient.pk)
         existing = (Grant.objects.select_for_update().filter(user=user, patient=patient, expires_at__gt=timezone.now())
                     .order_by("-expires_at").first())
         if existing is not None:

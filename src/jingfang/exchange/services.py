@@ -98,13 +98,13 @@ def generate(actor, township_code: str, month: dt.date | None, *, request=None) 
                     township=township, month=month, version=(latest.version + 1) if latest else 1,
                     generated_by=actor, content=content, supplement=changes,
                 )
+                audit.record(actor, "create", request=request, target=f"exchange_table:{created.pk}", detail={
+                    "township": township.code, "month": f"{month:%Y-%m}", "version": created.version,
+                    "lines": len(content["lines"]), "added": len(changes.get("added", [])),
+                    "removed": len(changes.get("removed", [])),
+                })
         except IntegrityError:  # generated concurrently: compare with that one
             continue
-        audit.record(actor, "create", request=request, target=f"exchange_table:{created.pk}", detail={
-            "township": township.code, "month": f"{month:%Y-%m}", "version": created.version,
-            "lines": len(content["lines"]), "added": len(changes.get("added", [])),
-            "removed": len(changes.get("removed", [])),
-        })
         return created, True
     raise errors.Conflict([errors.FieldError("month", "该月交换表正在由他人生成，请稍后刷新")])
 
@@ -165,12 +165,13 @@ def record_receipt(actor, t: ExchangeTable, data: dict, *, request=None) -> Rece
         audit.record(actor, "update", request=request, outcome="invalid", target=target,
                      detail={"fields": sorted({p.field for p in problems})})
         raise errors.Invalid(problems)
-    receipt, created = Receipt.objects.update_or_create(
-        table=t, department=department,
-        defaults={"received_on": received_on, "received_by": received_by, "note": note, "recorded_by": actor},
-    )
-    audit.record(actor, "update", request=request, target=target,
-                 detail={"receipt": department, "corrected": not created})
+    with transaction.atomic():  # the receipt and its audit row together or not at all
+        receipt, created = Receipt.objects.update_or_create(
+            table=t, department=department,
+            defaults={"received_on": received_on, "received_by": received_by, "note": note, "recorded_by": actor},
+        )
+        audit.record(actor, "update", request=request, target=target,
+                     detail={"receipt": department, "corrected": not created})
     return receipt
 
 

@@ -92,18 +92,19 @@ def upload(actor, uploaded, township_code: str = "", *, mapping: dict | None = N
     chosen, problems = (clean_mapping(mapping, parsed.headers) if mapping else (None, []))
     if problems:
         raise _invalid(actor, "import", request, "reconciliation", problems)
-    run = ReconciliationRun.objects.create(
-        township=township, department=department, filename=name[-200:], sheet=parsed.sheet,
-        header_rows=parsed.header_rows, headers=parsed.headers, rows=parsed.rows, row_count=len(parsed.rows),
-        warnings=parsed.warnings, uploaded_by=actor,
-    )
-    if chosen is None:
-        chosen = remembered(department, township.code, parsed.headers)
-    else:
-        _remember(actor, department, township, chosen)
-    audit.record(actor, "import", request=request, target=f"reconciliation:{run.pk}", detail={
-        "township": township.code, "department": department, "rows": run.row_count,
-        "mapping": "given" if mapping else ("remembered" if chosen else "needed")})
+    with transaction.atomic():  # the run, the mapping remembered and their audit row together or not at all
+        run = ReconciliationRun.objects.create(
+            township=township, department=department, filename=name[-200:], sheet=parsed.sheet,
+            header_rows=parsed.header_rows, headers=parsed.headers, rows=parsed.rows, row_count=len(parsed.rows),
+            warnings=parsed.warnings, uploaded_by=actor,
+        )
+        if chosen is None:
+            chosen = remembered(department, township.code, parsed.headers)
+        else:
+            _remember(actor, department, township, chosen)
+        audit.record(actor, "import", request=request, target=f"reconciliation:{run.pk}", detail={
+            "township": township.code, "department": department, "rows": run.row_count,
+            "mapping": "given" if mapping else ("remembered" if chosen else "needed")})
     if chosen:
         compute(actor, run, chosen)
     return run
@@ -123,8 +124,9 @@ def apply_mapping(actor, run: ReconciliationRun, mapping: dict, *, request=None)
     chosen, problems = clean_mapping(mapping, run.headers)
     if problems:
         raise _invalid(actor, "update", request, target, problems)
-    _remember(actor, run.department, run.township, chosen)
-    audit.record(actor, "update", request=request, target=target, detail={"mapping": sorted(chosen)})
+    with transaction.atomic():  # the mapping and its audit row together or not at all
+        _remember(actor, run.department, run.township, chosen)
+        audit.record(actor, "update", request=request, target=target, detail={"mapping": sorted(chosen)})
     return compute(actor, run, chosen)
 
 
@@ -223,16 +225,25 @@ def resolve(actor, run: ReconciliationRun, line: ReconciliationLine, data: dict,
             problems.append(errors.FieldError("patient_id", "患者编号不存在或不在本乡镇"))
     if problems:
         raise _invalid(actor, "update", request, target, problems)
-    if action == "lead":
-        lead = services_leads.create_lead(actor, _lead_data(actor, run, line, data),
-                                          allow_duplicates=bool(data.get("allow_duplicates")), request=request)
+    refused = None
+    # the lead, the resolution and their audit rows together or not at all; a lead refused (its refusal
+    # audited by screening, before it writes anything) is raised once that refusal row is stored
     with transaction.atomic():
-        resolution = Resolution.objects.create(line=line, action=action, note=note[:300], patient=patient, lead=lead,
-                                               resolved_by=actor)
-        line.resolution = action
-        if patient is not None:
-            line.patient = patient
-        line.save(update_fields=["resolution", "patient"])
-    audit.record(actor, "update", request=request, target=target,
-                 detail={"run": run.pk, "action": action, "lead": lead.pk if lead else None})
+        if action == "lead":
+            try:
+                lead = services_leads.create_lead(actor, _lead_data(actor, run, line, data),
+                                                  allow_duplicates=bool(data.get("allow_duplicates")), request=request)
+            except errors.ServiceError as exc:
+                refused = exc
+        if refused is None:
+            resolution = Resolution.objects.create(line=line, action=action, note=note[:300], patient=patient,
+                                                   lead=lead, resolved_by=actor)
+            line.resolution = action
+            if patient is not None:
+                line.patient = patient
+            line.save(update_fields=["resolution", "patient"])
+            audit.record(actor, "update", request=request, target=target,
+                         detail={"run": run.pk, "action": action, "lead": lead.pk if lead else None})
+    if refused is not None:
+        raise refused
     return resolution

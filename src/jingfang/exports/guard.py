@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 
@@ -76,18 +77,20 @@ class Gate:
 
     def finish(self, target: str, detail: dict | None = None) -> HttpResponse | None:
         """Use the approval up and audit the export. Returns a refusal when the approval was used
-        meanwhile (then nothing may be sent)."""
+        meanwhile (then nothing may be sent). The approval is used up only with its audit row (one
+        transaction)."""
         extra = {"count": self.count, **(detail or {})}
-        if self.approval is not None:
-            if not services.consume(self.approval, self.count):
-                return _refusal(self, services.Refused("该审批已下载过一次或已过期，不能重复使用；如需再次导出请重新申请"),
-                                target)
-            extra["approval"] = self.approval.pk
-        if self.exempt:
-            extra["exempt"] = self.request.user.role
-        if not self.personal:
-            extra["personal"] = False
-        audit.record_request(self.request, "export", target=target[:200], detail=extra)
+        with transaction.atomic():
+            if self.approval is not None:
+                if not services.consume(self.approval, self.count):
+                    return _refusal(self, services.Refused(
+                        "该审批已下载过一次或已过期，不能重复使用；如需再次导出请重新申请"), target)
+                extra["approval"] = self.approval.pk
+            if self.exempt:
+                extra["exempt"] = self.request.user.role
+            if not self.personal:
+                extra["personal"] = False
+            audit.record_request(self.request, "export", target=target[:200], detail=extra)
         return None
 
 

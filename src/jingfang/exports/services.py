@@ -88,9 +88,10 @@ def submit(user, req: ExportRequest, reason: str, *, request=None) -> ExportRequ
         audit.record(user, "create", request=request, outcome="invalid", target=target)
         raise errors.Invalid([errors.FieldError("reason", problem)])
     req.reason, req.status, req.submitted_at = reason, rules.PENDING, timezone.now()
-    req.save(update_fields=["reason", "status", "submitted_at"])
-    audit.record(user, "create", request=request, target=target,
-                 detail={"export": req.view_name, "count": req.row_count, "approver": req.approver_role})
+    with transaction.atomic():  # the request and its audit row together or not at all
+        req.save(update_fields=["reason", "status", "submitted_at"])
+        audit.record(user, "create", request=request, target=target,
+                     detail={"export": req.view_name, "count": req.row_count, "approver": req.approver_role})
     return req
 
 
@@ -128,9 +129,9 @@ def decide(user, req: ExportRequest, decision: str, note: str = "", *, request=N
         if ExportRequest.objects.filter(pk=req.pk, status=rules.PENDING).update(**fields) != 1:
             req.refresh_from_db()
             raise errors.Conflict(f"该申请已{req.status_label}，不能再审批")
-    req.refresh_from_db()
-    audit.record(user, "update", request=request, target=target,
-                 detail={"decision": decision, "requester": req.requester_id, "count": req.row_count})
+        req.refresh_from_db()
+        audit.record(user, "update", request=request, target=target,
+                     detail={"decision": decision, "requester": req.requester_id, "count": req.row_count})
     return req
 
 

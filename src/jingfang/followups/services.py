@@ -106,11 +106,12 @@ def record_roll_call(actor, patient: Patient, date, result: str = "present", not
         raise errors.Invalid([errors.FieldError("result", "点名结果无效")])
     if date > engine.today():
         raise errors.Invalid([errors.FieldError("date", "点名日期不能晚于今天")])
-    call, created = RollCall.objects.update_or_create(
-        patient=patient, date=date, defaults={"result": result, "note": note[:200], "recorded_by": actor}
-    )
-    audit.record(actor, "create", request=request, patient_id=patient.pk, target=f"rollcall:{date.isoformat()}",
-                 detail={"result": result})
+    with transaction.atomic():  # the roll call and its audit row together or not at all
+        call, created = RollCall.objects.update_or_create(
+            patient=patient, date=date, defaults={"result": result, "note": note[:200], "recorded_by": actor}
+        )
+        audit.record(actor, "create", request=request, patient_id=patient.pk,
+                     target=f"rollcall:{date.isoformat()}", detail={"result": result})
     return call
 
 
@@ -135,8 +136,8 @@ def log_search(actor, patient: Patient, data: dict, *, request=None) -> SearchAt
             patient.lost = False
             patient.save()
         engine.refresh(patient, changed_on=attempt.date)
-    audit.record(actor, "create", request=request, patient_id=patient.pk, target="search",
-                 detail={"result": attempt.result})
+        audit.record(actor, "create", request=request, patient_id=patient.pk, target="search",
+                     detail={"result": attempt.result})
     return attempt
 
 
@@ -160,15 +161,17 @@ def save_plan(actor, patient: Patient, data: dict, measures: list[dict], *, plan
             PlanMeasure.objects.create(plan=plan, category=m.get("category") or "other", text=m["text"].strip()[:300],
                                        source=m.get("source", "")[:64])
         engine.refresh(patient)
-    audit.record(actor, "update", request=request, patient_id=patient.pk, target=f"plan:{plan.pk}")
+        audit.record(actor, "update", request=request, patient_id=patient.pk, target=f"plan:{plan.pk}")
     return plan
 
 
 def set_measure_done(actor, measure: PlanMeasure, done: bool, *, request=None) -> PlanMeasure:
     _require(actor, roles.MANAGE_PLANS, "update", request, measure.plan.patient_id)
     measure.done = done
-    measure.save(update_fields=["done"])
-    audit.record(actor, "update", request=request, patient_id=measure.plan.patient_id, target=f"measure:{measure.pk}")
+    with transaction.atomic():  # the measure and its audit row together or not at all
+        measure.save(update_fields=["done"])
+        audit.record(actor, "update", request=request, patient_id=measure.plan.patient_id,
+                     target=f"measure:{measure.pk}")
     return measure
 
 
@@ -183,9 +186,10 @@ def add_sensitive_period(actor, name: str, start, end, *, request=None) -> Sensi
         problems.append(errors.FieldError("end", "敏感时期最长92天"))
     if problems:
         raise errors.Invalid(problems)
-    period = SensitivePeriod.objects.create(region=actor.region, name=name.strip()[:100], start=start, end=end,
-                                            created_by=actor)
-    audit.record(actor, "admin", request=request, target=f"sensitive_period:{period.pk}")
+    with transaction.atomic():  # the period and its audit row together or not at all
+        period = SensitivePeriod.objects.create(region=actor.region, name=name.strip()[:100], start=start, end=end,
+                                                created_by=actor)
+        audit.record(actor, "admin", request=request, target=f"sensitive_period:{period.pk}")
     return period
 
 

@@ -4,6 +4,8 @@ background job reads, checks and writes it (imports.jobs)."""
 
 import hashlib
 
+from django.db import transaction
+
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
 from jingfang.core import errors, uploads, xlsx
@@ -48,10 +50,12 @@ def start_import(actor, upload, mode: str, *, request=None) -> Job:
     if Job.objects.filter(kind=KIND, status__in=Job.ACTIVE, params__sha256=digest).exists():
         raise errors.Conflict([errors.FieldError("file", "这个文件正在导入中，请在“我的任务”中查看进度")])
     name = name or "台账.xlsx"
-    job = jobs.submit(
-        KIND, owner=actor, title=f"{'校验' if mode == CHECK else '导入'}患者台账：{name}"[:200],
-        params={"mode": mode, "sha256": digest, "filename": name[:200]},
-        files=[(JobFile.INPUT, name, xlsx.XLSX_TYPE, data)],
-    )
-    audit.record(actor, "import", request=request, target=f"job:{job.pk}", detail={"mode": mode, "bytes": len(data)})
+    with transaction.atomic():  # the job (and its queued task) and its audit row together or not at all
+        job = jobs.submit(
+            KIND, owner=actor, title=f"{'校验' if mode == CHECK else '导入'}患者台账：{name}"[:200],
+            params={"mode": mode, "sha256": digest, "filename": name[:200]},
+            files=[(JobFile.INPUT, name, xlsx.XLSX_TYPE, data)],
+        )
+        audit.record(actor, "import", request=request, target=f"job:{job.pk}",
+                     detail={"mode": mode, "bytes": len(data)})
     return job

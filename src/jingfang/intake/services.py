@@ -1,7 +1,8 @@
 """Every write of a report card goes through these functions (pages and API alike); releases and
 transfers are in services_movement. Each validates completely, writes in one transaction (the row
 locked, so a step cannot be taken twice), refuses a step the card's state does not allow (409), and
-audits. Patients' files are written only through registry.services.
+audits: a success audit row in the same transaction as the write, a refusal after it. Patients'
+files are written only through registry.services.
 """
 
 import datetime as dt
@@ -81,8 +82,9 @@ def receive_card(actor, data: dict, *, request=None) -> ReportCard:
         raise invalid(actor, form, "create", request, "report_card")
     card = form.save(commit=False)
     card.township, card.created_by = township, actor
-    card.save()
-    audit.record(actor, "create", request=request, target=_target(card), detail={"kind": card.kind})
+    with transaction.atomic():  # the card and its audit row together or not at all
+        card.save()
+        audit.record(actor, "create", request=request, target=_target(card), detail={"kind": card.kind})
     return card
 
 
@@ -97,17 +99,18 @@ def _step(actor, card, step: str, data: dict, request, **form_kwargs) -> tuple[R
 
 def _advance(actor, card, step: str, request, check, apply, fields: list[str]) -> ReportCard:
     """Lock the card, ask ``check`` whether the step is allowed (None, or why not), ``apply`` it and
-    save. A refusal is audited after the transaction, so that its audit row is kept."""
+    save, with its audit row in the same transaction. A refusal is audited after the transaction, so
+    that its audit row is kept."""
     with transaction.atomic():
         locked = _locked(card)
         message = check(locked)
         if message is None:
             apply(locked)
             locked.save(update_fields=fields)
+            audit.record(actor, "update", request=request, target=_target(locked), patient_id=locked.patient_id,
+                         detail={"step": step})
     if message is not None:
         raise _refuse(actor, locked, step, message, request)
-    audit.record(actor, "update", request=request, target=_target(locked), patient_id=locked.patient_id,
-                 detail={"step": step})
     return locked
 
 
@@ -204,14 +207,14 @@ def enter_card(actor, card: ReportCard, data: dict, guardian: dict | None = None
             if card.address_unknown and not card.address_resolved_on:
                 card.address_resolved_on = entered_on
             card.save()
+            audit.record(actor, "update", request=request, target=_target(card), patient_id=patient.pk,
+                         detail={"step": "enter", "linked": linked})
     except errors.ServiceError as exc:
         # The registry's own audit row was rolled back with the transaction: record the refusal again.
         outcome = {errors.Conflict: "conflict", errors.Forbidden: "denied"}.get(type(exc), "invalid")
         audit.record(actor, "update", request=request, outcome=outcome, target=_target(card),
                      detail={"step": "enter", "fields": sorted({e.field for e in exc.errors if e.field})})
         raise
-    audit.record(actor, "update", request=request, target=_target(card), patient_id=patient.pk,
-                 detail={"step": "enter", "linked": linked})
     return card
 
 

@@ -1,8 +1,8 @@
 """Writes of release handovers (seed 001) and transfers between townships (seeds 000, 002).
 
 The same rules as intake.services: complete validation first, one transaction with the row locked,
-a refused step is a 409 audited after the transaction, patients' files written only through
-registry.services (change_status, set_transfer_pending, relocate_patient).
+a success audited inside that transaction, a refused step a 409 audited after it, patients' files
+written only through registry.services (change_status, set_transfer_pending, relocate_patient).
 """
 
 from django.db import IntegrityError, transaction
@@ -57,9 +57,10 @@ def record_release(actor, data: dict, *, request=None) -> ReleaseNotice:
     else:
         notice.township = township_for(actor, data.get("township_code", ""))
     notice.recorded_by = actor
-    notice.save()
-    audit.record(actor, "create", request=request, patient_id=notice.patient_id, target=f"release:{notice.pk}",
-                 detail={"kind": notice.kind})
+    with transaction.atomic():  # the notice and its audit row together or not at all
+        notice.save()
+        audit.record(actor, "create", request=request, patient_id=notice.patient_id,
+                     target=f"release:{notice.pk}", detail={"kind": notice.kind})
     return notice
 
 
@@ -93,13 +94,13 @@ def take_over(actor, notice: ReleaseNotice, data: dict | None = None, *, request
             locked.status, locked.taken_over_on, locked.taken_over_by = "taken_over", on, actor
             locked.takeover_note, locked.patient = note, patient or locked.patient
             locked.save()
+            audit.record(actor, "update", request=request, target=target, patient_id=locked.patient_id,
+                         detail={"step": "takeover"})
     except errors.ServiceError as exc:
         outcome = {errors.Conflict: "conflict", errors.Forbidden: "denied"}.get(type(exc), "invalid")
         audit.record(actor, "update", request=request, outcome=outcome, target=target,
                      patient_id=getattr(patient, "pk", None), detail={"step": "takeover"})
         raise
-    audit.record(actor, "update", request=request, target=target, patient_id=locked.patient_id,
-                 detail={"step": "takeover"})
     return locked
 
 
@@ -144,10 +145,10 @@ def send_transfer(actor, patient, data: dict, *, request=None) -> Transfer:
                 reason=cd["reason"].strip(), new_address=cd["new_address"].strip(), sent_on=sent_on, sent_by=actor,
             )
             registry_services.set_transfer_pending(actor, patient, True, request=request)
+            audit.record(actor, "create", request=request, patient_id=patient.pk, target=f"transfer:{transfer.pk}",
+                         detail={"step": "send", "origin": origin.code, "destination": destination.code})
     except IntegrityError:
         raise _conflict(actor, "transfer", patient.pk, open_message, request, step="send") from None
-    audit.record(actor, "create", request=request, patient_id=patient.pk, target=f"transfer:{transfer.pk}",
-                 detail={"step": "send", "origin": origin.code, "destination": destination.code})
     return transfer
 
 
@@ -193,13 +194,13 @@ def accept_transfer(actor, transfer: Transfer, data: dict, *, request=None) -> T
             locked.status, locked.accepted_on, locked.accepted_by = "accepted", accepted_on, actor
             locked.destination_village = village
             locked.save()
+            audit.record(actor, "update", request=request, patient_id=patient.pk, target=target,
+                         detail={"step": "accept", "origin": locked.origin_id, "village": village.code})
     except errors.ServiceError as exc:
         outcome = {errors.Conflict: "conflict", errors.Forbidden: "denied"}.get(type(exc), "invalid")
         audit.record(actor, "update", request=request, outcome=outcome, target=target, patient_id=patient.pk,
                      detail={"step": "accept"})
         raise
-    audit.record(actor, "update", request=request, patient_id=patient.pk, target=target,
-                 detail={"step": "accept", "origin": locked.origin_id, "village": village.code})
     return locked
 
 
@@ -223,9 +224,10 @@ def return_transfer(actor, transfer: Transfer, data: dict, *, request=None) -> T
             locked.status, locked.returned_on, locked.returned_by = "returned", today(), actor
             locked.return_reason = form.cleaned_data["reason"].strip()
             locked.save()
+            audit.record(actor, "update", request=request, patient_id=patient.pk, target=target,
+                         detail={"step": "return"})
     except errors.ServiceError:
         audit.record(actor, "update", request=request, outcome="conflict", target=target, patient_id=patient.pk,
                      detail={"step": "return"})
         raise
-    audit.record(actor, "update", request=request, patient_id=patient.pk, target=target, detail={"step": "return"})
     return locked

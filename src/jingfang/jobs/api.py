@@ -4,6 +4,7 @@ system's. Progress is ``done``/``total`` and ``percent``; files (reports, export
 
 import datetime as dt
 
+from django.db import transaction
 from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
@@ -113,8 +114,9 @@ def rerun_job(request, id: int):
         audit.record_request(request, "update", outcome="denied", target=f"job:{job.pk}")
         return Status(409, {"detail": "只有发起人可以重新运行此任务"})
     try:
-        job = services.rerun(job)
+        with transaction.atomic():  # queued again only with its audit row
+            job = services.rerun(job)
+            audit.record_request(request, "update", target=f"job:{job.pk}", detail={"rerun": True})
     except ValueError as exc:
         return Status(409, {"detail": str(exc)})
-    audit.record_request(request, "update", target=f"job:{job.pk}", detail={"rerun": True})
     return Status(202, job_data(job))

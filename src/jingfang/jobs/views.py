@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -102,8 +103,9 @@ def job_rerun(request, pk):
         messages.error(request, "只有发起人可以重新运行此任务")
     else:
         try:
-            services.rerun(job)
-            audit.record_request(request, "update", target=f"job:{job.pk}", detail={"rerun": True})
+            with transaction.atomic():  # queued again only with its audit row
+                services.rerun(job)
+                audit.record_request(request, "update", target=f"job:{job.pk}", detail={"rerun": True})
             messages.success(request, "已重新排队运行")
         except ValueError as exc:
             messages.error(request, str(exc))

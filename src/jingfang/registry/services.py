@@ -1,7 +1,9 @@
 """Every write to a patient's file goes through one of these functions (pages and API alike).
 
 Each validates completely before writing, writes in one transaction, bumps the file's version
-(optimistic locking: a stale version is refused with what changed since), and audits.
+(optimistic locking: a stale version is refused with what changed since), and audits: the success
+audit row is written in that same transaction (the change and its row are stored together or not at
+all); refusals are audited outside the rolled-back work.
 """
 
 import datetime as dt
@@ -103,9 +105,9 @@ def create_patient(actor, data: dict, guardian: dict | None = None, *, request=N
                 recorded_by=actor,
             )
             patient_changed.send(sender=Patient, patient=patient)
+            audit.record(actor, "create", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}")
     except IntegrityError:
         raise _duplicate_error(actor, patient.id_number) from None
-    audit.record(actor, "create", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}")
     return patient
 
 
@@ -292,28 +294,27 @@ def change_status(actor, patient: Patient, data: dict, *, request=None) -> Patie
     cd = form.cleaned_data
     with transaction.atomic():
         rows = Patient.objects.filter(pk=patient.pk, version=version).update(version=F("version") + 1)
-        if rows != 1:
-            audit.record(actor, "status", request=request, outcome="conflict", patient_id=patient.pk)
-            raise conflict_for(Patient.objects.get(pk=patient.pk), version)
-        before = (patient.status, patient.status_detail)
-        patient.version = version + 1
-        patient.status, patient.status_detail, patient.status_since = cd["status"], cd["detail"], cd["since"]
-        patient.death_date = cd.get("death_date") if cd["status"] == "deceased" else None
-        patient.death_cause = cd.get("death_cause") or "" if cd["status"] == "deceased" else ""
-        refresh_flags(patient)
-        patient.save()
-        StatusChange.objects.create(
-            patient=patient, status=cd["status"], detail=cd["detail"], since=cd["since"], note=cd.get("note", ""),
-            recorded_by=actor,
-        )
-        Revision.objects.create(
-            patient=patient, version=patient.version, user=actor,
-            changes={"status": [before[0], cd["status"]], "status_detail": [before[1], cd["detail"]]},
-        )
-        patient_changed.send(sender=Patient, patient=patient)
-    audit.record(
-        actor, "status", request=request, patient_id=patient.pk, detail={"status": cd["status"]}
-    )
+        if rows == 1:
+            before = (patient.status, patient.status_detail)
+            patient.version = version + 1
+            patient.status, patient.status_detail, patient.status_since = cd["status"], cd["detail"], cd["since"]
+            patient.death_date = cd.get("death_date") if cd["status"] == "deceased" else None
+            patient.death_cause = cd.get("death_cause") or "" if cd["status"] == "deceased" else ""
+            refresh_flags(patient)
+            patient.save()
+            StatusChange.objects.create(
+                patient=patient, status=cd["status"], detail=cd["detail"], since=cd["since"],
+                note=cd.get("note", ""), recorded_by=actor,
+            )
+            Revision.objects.create(
+                patient=patient, version=patient.version, user=actor,
+                changes={"status": [before[0], cd["status"]], "status_detail": [before[1], cd["detail"]]},
+            )
+            patient_changed.send(sender=Patient, patient=patient)
+            audit.record(actor, "status", request=request, patient_id=patient.pk, detail={"status": cd["status"]})
+    if rows != 1:  # another change came first: refused, and the refusal audited (outside the rolled-back work)
+        audit.record(actor, "status", request=request, outcome="conflict", patient_id=patient.pk)
+        raise conflict_for(Patient.objects.get(pk=patient.pk), version)
     return patient
 
 
@@ -347,10 +348,10 @@ def set_transfer_pending(actor, patient: Patient, pending: bool, *, request=None
             patient=patient, version=patient.version, user=actor, changes={"transfer_pending": [before, pending]}
         )
         patient_changed.send(sender=Patient, patient=patient)
-    audit.record(
-        actor, "update", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
-        detail={"fields": ["transfer_pending"], "version": patient.version},
-    )
+        audit.record(
+            actor, "update", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
+            detail={"fields": ["transfer_pending"], "version": patient.version},
+        )
     return patient
 
 
@@ -388,10 +389,10 @@ def relocate_patient(
             note=f"转入：{reason}"[:200], recorded_by=actor,
         )
         patient_changed.send(sender=Patient, patient=patient)
-    audit.record(
-        actor, "update", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
-        detail={"fields": sorted(changes), "version": patient.version, "from": before_region, "to": code},
-    )
+        audit.record(
+            actor, "update", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
+            detail={"fields": sorted(changes), "version": patient.version, "from": before_region, "to": code},
+        )
     return patient
 
 
@@ -410,9 +411,9 @@ def count_dangerous_act(actor, patient: Patient, kind: str, *, request=None) -> 
         Revision.objects.create(patient=patient, version=patient.version, user=actor,
                                 changes={f"acts_{kind}": [before, before + 1]})
         patient_changed.send(sender=Patient, patient=patient)
-    patient.refresh_from_db()
-    audit.record(actor, "update", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
-                 detail={"fields": [f"acts_{kind}"], "version": patient.version, "via": "incident"})
+        patient.refresh_from_db()
+        audit.record(actor, "update", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
+                     detail={"fields": [f"acts_{kind}"], "version": patient.version, "via": "incident"})
     return patient
 
 

@@ -39,7 +39,7 @@ def create_campaign(actor, data: dict, *, request=None) -> Campaign:
         campaign = Campaign.objects.create(name=cd["name"], region=actor.region, risk_since=cd["risk_since"],
                                            notes=cd.get("notes", ""), created_by=actor)
         Phase.objects.bulk_create(Phase(campaign=campaign, phase=p, start=s, end=e) for p, s, e in form.phases())
-    audit.record(actor, "create", request=request, target=f"campaign:{campaign.pk}")
+        audit.record(actor, "create", request=request, target=f"campaign:{campaign.pk}")
     return campaign
 
 
@@ -107,10 +107,10 @@ def add_listing(actor, campaign: Campaign, data: dict, *, request=None):
     values = {**cd, "region": cd["region_code"]}
     with transaction.atomic():
         person, created, listed = _merge(actor, campaign, values, cd["group"], cd.get("note", ""))
-    audit.record(actor, "create", request=request, target=target, patient_id=person.patient_id, detail={
-        "person": person.pk, "group": cd["group"], "department": department_of(actor),
-        "merged": not created, "new_listing": listed,
-    })
+        audit.record(actor, "create", request=request, target=target, patient_id=person.patient_id, detail={
+            "person": person.pk, "group": cd["group"], "department": department_of(actor),
+            "merged": not created, "new_listing": listed,
+        })
     return person, created
 
 
@@ -158,8 +158,8 @@ def import_from_files(actor, campaign: Campaign, group: str, *, request=None) ->
                           "whereabouts_detail": obj.status_detail}
                 _, created, _ = _merge(actor, campaign, values, group, "由档案导入", patient=obj)
             added, merged = added + created, merged + (not created)
-    audit.record(actor, "import", request=request, target=target,
-                 detail={"group": group, "added": added, "merged": merged})
+        audit.record(actor, "import", request=request, target=target,
+                     detail={"group": group, "added": added, "merged": merged})
     return {"added": added, "merged": merged}
 
 
@@ -176,9 +176,10 @@ def update_person(actor, campaign: Campaign, person: Person, data: dict, *, requ
         raise _invalid(actor, form, request, "update", target)
     person = form.save(commit=False)
     _link_patient(actor, person)
-    person.save()
-    audit.record(actor, "update", request=request, target=target, patient_id=person.patient_id,
-                 detail={"fields": sorted(form.changed_data), "campaign": campaign.pk})
+    with transaction.atomic():  # the person and their audit row together or not at all
+        person.save()
+        audit.record(actor, "update", request=request, target=target, patient_id=person.patient_id,
+                     detail={"fields": sorted(form.changed_data), "campaign": campaign.pk})
     return person
 
 

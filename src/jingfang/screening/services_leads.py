@@ -78,11 +78,12 @@ def create_lead(actor, data: dict, *, allow_duplicates: bool = False, request=No
     lead.reporter = actor
     lead.reporter_name = lead.reporter_name or actor.get_full_name() or actor.username
     lead.reporter_unit = lead.reporter_unit or f"{actor.region.name}{actor.role_label}"
-    lead.save()
-    audit.record(actor, "create", request=request, target=_target(lead), detail={
-        "signs": len(lead.signs), "source": lead.source, "dangerous": lead.dangerous,
-        "duplicates_acknowledged": len(dups),
-    })
+    with transaction.atomic():  # the lead and its audit row together or not at all
+        lead.save()
+        audit.record(actor, "create", request=request, target=_target(lead), detail={
+            "signs": len(lead.signs), "source": lead.source, "dangerous": lead.dangerous,
+            "duplicates_acknowledged": len(dups),
+        })
     return lead
 
 
@@ -107,11 +108,11 @@ def _step(actor, lead: Lead, to: str, form_class, data: dict, request) -> Lead:
                 Person.objects.filter(lead=lead, assessment_result="").update(
                     assessment_result="not_met", assessed_on=lead.concluded_on)
             lead.save()
+            audit.record(actor, "status", request=request, target=_target(lead), detail={"from": before, "to": to})
     except errors.ServiceError as exc:
         audit.record(actor, "status", request=request, outcome=OUTCOMES.get(type(exc), "invalid"),
                      target=_target(lead), detail={"to": to, "fields": sorted({e.field for e in exc.errors})})
         raise
-    audit.record(actor, "status", request=request, target=_target(lead), detail={"from": before, "to": to})
     return lead
 
 
@@ -160,11 +161,11 @@ def confirm(actor, lead: Lead, data: dict, guardian: dict | None = None, *, requ
             lead.save()
             Person.objects.filter(lead=lead).update(patient=patient, assessment_result="confirmed",
                                                     assessed_on=lead.concluded_on)
+            audit.record(actor, "status", request=request, target=_target(lead), patient_id=patient.pk,
+                         detail={"from": "referred", "to": "confirmed"})
     except errors.ServiceError as exc:
         # Any audit row written inside the rolled-back transaction is gone: record the refusal again.
         audit.record(actor, "status", request=request, outcome=OUTCOMES.get(type(exc), "invalid"),
                      target=_target(lead), detail={"to": "confirmed", "fields": sorted({e.field for e in exc.errors})})
         raise
-    audit.record(actor, "status", request=request, target=_target(lead), patient_id=patient.pk,
-                 detail={"from": "referred", "to": "confirmed"})
     return lead, patient

@@ -120,10 +120,10 @@ def create_report(actor, township_code: str, year: int, quarter: int, *, request
             report = InspectionReport.objects.create(
                 township=township, year=year, quarter=quarter, snapshot=snapshot(township, year, quarter, today),
                 generated_at=timezone.now(), generated_by=actor, created_by=actor)
+            audit.record(actor, "create", request=request, target=f"inspection:{report.pk}")
     except IntegrityError:
         existing = InspectionReport.objects.get(township=township, year=year, quarter=quarter)
         raise errors.Conflict([errors.FieldError("", f"{existing.title}已存在")], id=existing.pk) from None
-    audit.record(actor, "create", request=request, target=f"inspection:{report.pk}")
     return report
 
 
@@ -131,8 +131,10 @@ def regenerate(actor, report: InspectionReport, *, request=None) -> InspectionRe
     _require_inspector(actor, request, f"inspection:{report.pk}")
     report.snapshot = snapshot(report.township, report.year, report.quarter)
     report.generated_at, report.generated_by = timezone.now(), actor
-    report.save(update_fields=["snapshot", "generated_at", "generated_by"])
-    audit.record(actor, "update", request=request, target=f"inspection:{report.pk}", detail={"fields": ["snapshot"]})
+    with transaction.atomic():  # the report and its audit row together or not at all
+        report.save(update_fields=["snapshot", "generated_at", "generated_by"])
+        audit.record(actor, "update", request=request, target=f"inspection:{report.pk}",
+                     detail={"fields": ["snapshot"]})
     return report
 
 
@@ -140,8 +142,10 @@ def save_findings(actor, report: InspectionReport, findings: str, *, request=Non
     _require_inspector(actor, request, f"inspection:{report.pk}")
     report.findings = (findings or "").strip()[:10000]
     report.findings_by, report.findings_at = actor, timezone.now()
-    report.save(update_fields=["findings", "findings_by", "findings_at"])
-    audit.record(actor, "update", request=request, target=f"inspection:{report.pk}", detail={"fields": ["findings"]})
+    with transaction.atomic():  # the findings and their audit row together or not at all
+        report.save(update_fields=["findings", "findings_by", "findings_at"])
+        audit.record(actor, "update", request=request, target=f"inspection:{report.pk}",
+                     detail={"fields": ["findings"]})
     return report
 
 
@@ -157,9 +161,10 @@ def add_item(actor, report: InspectionReport, text: str, owner: str, due_date: d
         problems.append(errors.FieldError("due_date", "整改期限：应为日期（YYYY-MM-DD）"))
     if problems:
         raise errors.Invalid(problems)
-    item = RectificationItem.objects.create(report=report, text=text.strip()[:300], owner=owner.strip()[:100],
-                                            due_date=due_date, created_by=actor)
-    audit.record(actor, "create", request=request, target=f"inspection_item:{item.pk}")
+    with transaction.atomic():  # the item and its audit row together or not at all
+        item = RectificationItem.objects.create(report=report, text=text.strip()[:300], owner=owner.strip()[:100],
+                                                due_date=due_date, created_by=actor)
+        audit.record(actor, "create", request=request, target=f"inspection_item:{item.pk}")
     return item
 
 
@@ -173,8 +178,10 @@ def close_item(actor, item: RectificationItem, note: str, *, request=None) -> Re
         raise errors.Invalid([errors.FieldError("note", "整改情况：销号时须说明整改情况")])
     item.status, item.closing_note = "closed", note.strip()[:500]
     item.closed_by, item.closed_at = actor, timezone.now()
-    item.save(update_fields=["status", "closing_note", "closed_by", "closed_at"])
-    audit.record(actor, "update", request=request, target=f"inspection_item:{item.pk}", detail={"fields": ["status"]})
+    with transaction.atomic():  # the item and its audit row together or not at all
+        item.save(update_fields=["status", "closing_note", "closed_by", "closed_at"])
+        audit.record(actor, "update", request=request, target=f"inspection_item:{item.pk}",
+                     detail={"fields": ["status"]})
     return item
 
 

@@ -173,6 +173,7 @@ def delete_benefit(actor, benefit: Benefit, *, request=None) -> None:
     if not permissions.may_edit_benefit(actor, benefit.kind):
         auditing.record(actor, "benefit_delete", request=request, outcome="denied", patient_id=benefit.patient_id)
         raise errors.Forbidden("您的角色无权删除此项待遇")
-    auditing.record(actor, "benefit_delete", request=request, patient_id=benefit.patient_id,
-                 target=f"benefit:{benefit.pk}", detail={"kind": benefit.kind})
-    benefit.delete()
+    with transaction.atomic():  # the deletion and its audit row together or not at all
+        auditing.record(actor, "benefit_delete", request=request, patient_id=benefit.patient_id,
+                        target=f"benefit:{benefit.pk}", detail={"kind": benefit.kind})
+        benefit.delete()

@@ -92,8 +92,10 @@ def create(actor, patient, data: dict, *, request=None) -> ReliefApplication:
         raise errors.Invalid(NO_FUND)
     app = ReliefApplication(patient=patient, township_code=patient.region_id[:9] + "000", created_by=actor)
     app = _apply_form(actor, patient, data, app, "relief_create", request)
-    app.save()
-    auditing.record(actor, "relief_create", request=request, patient_id=patient.pk, target=f"application:{app.pk}")
+    with transaction.atomic():  # the application and its audit row together or not at all
+        app.save()
+        auditing.record(actor, "relief_create", request=request, patient_id=patient.pk,
+                        target=f"application:{app.pk}")
     return app
 
 
@@ -105,8 +107,10 @@ def update_draft(actor, app: ReliefApplication, data: dict, *, request=None) -> 
                      target=f"application:{app.pk}")
         raise errors.Conflict(f"申请当前状态为“{app.state_label}”，不能再修改申请内容")
     app = _apply_form(actor, app.patient, data, app, "relief_update", request)
-    app.save()
-    auditing.record(actor, "relief_update", request=request, patient_id=app.patient_id, target=f"application:{app.pk}")
+    with transaction.atomic():  # the application and its audit row together or not at all
+        app.save()
+        auditing.record(actor, "relief_update", request=request, patient_id=app.patient_id,
+                        target=f"application:{app.pk}")
     return app
 
 
@@ -130,12 +134,12 @@ def step(actor, app: ReliefApplication, action: str, data: dict | None = None, *
             getattr(_Steps, action)(actor, locked, cleaned, request)
             locked.state = to
             locked.save()
+            auditing.record(actor, f"relief_{action}", request=request, patient_id=app.patient_id,
+                            target=f"application:{app.pk}", detail={"state": to})
     except errors.ServiceError as exc:
         auditing.record(actor, f"relief_{action}", request=request, outcome=OUTCOMES.get(type(exc), "invalid"),
                      patient_id=app.patient_id, target=f"application:{app.pk}")
         raise
-    auditing.record(actor, f"relief_{action}", request=request, patient_id=app.patient_id,
-                 target=f"application:{app.pk}", detail={"state": to})
     return locked
 
 
@@ -273,9 +277,10 @@ def set_budget(actor, fund: ReliefFund, data: dict, *, request=None) -> ReliefFu
         raise errors.Invalid(errors.from_form(form))
     fund = form.save(commit=False)
     fund.updated_by = actor
-    fund.save()
-    auditing.record(actor, "fund_update", request=request, target=f"fund:{fund.pk}",
-                 detail={"before": str(before), "after": str(fund.budget_yuan)})
+    with transaction.atomic():  # the budget and its audit row together or not at all
+        fund.save()
+        auditing.record(actor, "fund_update", request=request, target=f"fund:{fund.pk}",
+                        detail={"before": str(before), "after": str(fund.budget_yuan)})
     return fund
 
 

@@ -62,9 +62,12 @@ def compute_run(actor, data: dict, *, request=None) -> RewardRun:
         raise errors.Invalid([errors.FieldError("month" if rule.per == "month" else "year",
                                                 f"{period.label}尚未开始，不能计算")])
     key = month if rule.per == "month" else 0
-    run, _ = RewardRun.objects.get_or_create(
-        township=township, year=year, month=key,
-        defaults={"per": rule.per, "profile_name": profile.name, "amount_yuan": rule.amount_yuan})
+    with transaction.atomic():  # a new run is kept only with its computation and audit row
+        run, created = RewardRun.objects.get_or_create(
+            township=township, year=year, month=key,
+            defaults={"per": rule.per, "profile_name": profile.name, "amount_yuan": rule.amount_yuan})
+        if created:  # not paid, so no refusal (whose audit row must outlive this transaction) can come
+            return _locked_recompute(actor, run, request=request)
     return _locked_recompute(actor, run, request=request)
 
 
@@ -174,8 +177,8 @@ def mark_paid(actor, run: RewardRun, *, request=None) -> RewardRun:
             raise errors.Conflict("本批次尚未计算")
         run.paid_at, run.paid_by = timezone.now(), actor
         run.save(update_fields=["paid_at", "paid_by"])
-    auditing.record(actor, "reward_paid", request=request, target=f"reward_run:{run.pk}",
-                 detail={"eligible": run.eligible_count, "amount": str(run.total_amount)})
+        auditing.record(actor, "reward_paid", request=request, target=f"reward_run:{run.pk}",
+                        detail={"eligible": run.eligible_count, "amount": str(run.total_amount)})
     return run
 
 
