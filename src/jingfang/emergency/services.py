@@ -2,7 +2,9 @@
 
 - ``request_access``: a user who may break the glass gives a patient's whole ID number, a category and
   a reason. Nothing is looked up until the input is valid, nor after ``JINGFANG_EMERGENCY_PER_DAY``
-  look-ups by this user within 24 hours (429: found or not, each counts). A patient inside the user's jurisdiction
+  look-ups by this user within 24 hours (429: found or not, each counts; counted and looked up in one
+  transaction under the user's lock, ``registry.disclosure.user_lock``, so concurrent requests cannot
+  overspend). A patient inside the user's jurisdiction
   needs no grant; one outside gets a grant for the hours of the patient's region's profile (or the
   user's still-active grant is reused); no patient answers "not found" and says nothing else.
 - ``acknowledge``: the patient's township office has seen the notice.
@@ -21,6 +23,7 @@ from jingfang.audit import log as audit
 from jingfang.core import errors, idnumber
 from jingfang.followups import engine
 from jingfang.regions import codes
+from jingfang.registry import disclosure
 from jingfang.registry import selectors as patient_selectors
 
 from . import rules
@@ -64,11 +67,15 @@ def request_access(user, data: dict, *, request=None) -> Outcome:
         _refuse(user, request, action, "invalid", errors.Invalid(problems),
                 detail={"fields": sorted({p.field for p in problems})})
     limit = settings.JINGFANG_EMERGENCY_PER_DAY
-    if limit and Lookup.objects.filter(user=user, at__gte=timezone.now() - rules.LIMIT_WINDOW).count() >= limit:
+    with disclosure.user_lock(user):  # count and look-up together: concurrent requests cannot overspend
+        over = bool(limit) and Lookup.objects.filter(
+            user=user, at__gte=timezone.now() - rules.LIMIT_WINDOW).count() >= limit
+        if not over:
+            patient = disclosure.find_for_emergency(id_number)
+            Lookup.objects.create(user=user, found=patient is not None)
+    if over:
         _refuse(user, request, action, "denied", errors.TooMany(rules.LIMITED.format(limit=limit)),
                 detail={"reason": "daily_limit", "category": category})
-    patient = patient_selectors.find_by_id_number(id_number)
-    Lookup.objects.create(user=user, found=patient is not None)
     if patient is None:
         _refuse(user, request, action, "not_found", NotFound(NOT_FOUND), detail={"category": category})
     scope = patient_selectors.jurisdiction_range(user)
