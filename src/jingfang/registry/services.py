@@ -80,6 +80,22 @@ def _duplicate_error(actor, number: str, request=None) -> errors.Conflict:
     return errors.Conflict([errors.FieldError("id_number", message)], existing_id=existing.pk if visible else None)
 
 
+def refuse_registered(actor, number, *, request=None, patient=None) -> None:
+    """409 (as create_patient would answer) if another file already has this ID number. For callers that
+    create or edit inside a transaction of their own: asked first, outside it, so that what the gate
+    spends and audits is not rolled back with the refusal."""
+    number = idnumber.normalize(str(number or ""))
+    if len(number) != 18:
+        return
+    others = Patient.objects.filter(id_number=number)
+    if patient is not None:
+        others = others.exclude(pk=patient.pk)
+    if others.exists():
+        audit.record(actor, "create" if patient is None else "update", request=request, outcome="conflict",
+                     patient_id=getattr(patient, "pk", None), detail={"reason": "duplicate"})
+        raise _duplicate_error(actor, number, request)
+
+
 def create_patient(actor, data: dict, guardian: dict | None = None, *, request=None) -> Patient:
     """Register a patient. ``data`` holds form field names (region_code, household_region_code, …)."""
     _require(actor, roles.CREATE_PATIENT, request)

@@ -154,6 +154,7 @@ def confirm(actor, lead: Lead, data: dict, guardian: dict | None = None, *, requ
     """
     _require(actor, CONFIRM_LEAD, request, _target(lead), audit_action="create")
     try:
+        registry_services.refuse_registered(actor, data.get("id_number"), request=request)
         with transaction.atomic():
             lead = _locked(lead)
             check_transition(lead, "confirmed")
