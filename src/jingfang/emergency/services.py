@@ -83,7 +83,7 @@ def request_access(user, data: dict, *, request=None) -> Outcome:
         audit.record(user, action, request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
                      detail={"category": category, "inside": True})
         return Outcome("inside", patient.pk)
-    with transaction.atomic():
+    with disclosure.user_lock(user):  # two requests at once reuse one grant rather than open two
         existing = (Grant.objects.select_for_update().filter(user=user, patient=patient, expires_at__gt=timezone.now())
                     .order_by("-expires_at").first())
         if existing is not None:
