@@ -61,11 +61,12 @@ def _digest(number: str) -> str:
 
 
 def _normalized(numbers: Iterable[str]) -> list[str]:
-    """Distinct whole numbers, in the order given."""
+    """Distinct valid whole numbers, in the order given (one that fails its checksum has no file and
+    costs nothing)."""
     out = {}
     for n in numbers:
         n = idnumber.normalize(n or "")
-        if len(n) == 18:
+        if len(n) == 18 and n not in out and idnumber.is_valid(n):
             out[n] = None
     return list(out)
 

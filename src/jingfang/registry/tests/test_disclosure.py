@@ -99,6 +99,12 @@ def test_quota_counts_distinct_numbers_whatever_the_answer(users, far, near, set
     assert not Disclosure.objects.filter(digest=far.id_number).exists()
 
 
+def test_a_number_that_fails_its_checksum_costs_nothing(users):
+    bad = fresh(1)[:-1] + ("0" if fresh(1)[-1] != "0" else "1")
+    a = disclosure.check(users["doctor"], [bad, bad[:17]], purpose="test")
+    assert not a.told and not a.unverified and disclosure.spent_today(users["doctor"]) == 0
+
+
 def test_a_day_later_the_quota_is_new(users, far, settings):
     spend_all(users["doctor"], settings)  # far not yet asked
     assert disclosure.check(users["doctor"], [far.id_number], purpose="test").unverified == {far.id_number}
