@@ -76,6 +76,8 @@ def run_import(job: Job, report) -> dict:
         raise JobFailed(f"{exc}，未导入任何数据；可重新运行", retryable=True) from None
     except _Refused:
         sheet = reader.sheet
+    if not (importing and _interleaved()) or done is not None:  # what the gate told is kept: audit it
+        checker.record_disclosures()
     if not sheet.rows:
         jobs.drop_file(job, JobFile.INPUT)
         raise JobFailed("表中没有数据行（表头下面是空的）")

@@ -17,9 +17,9 @@ through ``find_for_emergency`` and counts its own daily limit under ``user_lock`
   not registered inside the jurisdiction, registered or not, so the spending says nothing. A
   registration (``colliding=True``) spends only on a number that collides with a file elsewhere: a
   fresh number becomes a file in the user's own jurisdiction, an audited act, not a look-up.
-- Counting is atomic: one transaction that holds the user's row lock (PostgreSQL; SQLite transactions
-  are IMMEDIATE and serialise anyway), counts, and inserts the day's rows. Each check is audited with
-  counts only (never a number).
+- Counting is atomic: one transaction that holds the user's advisory lock (PostgreSQL; SQLite
+  transactions are IMMEDIATE and serialise anyway), counts, and inserts the day's rows. Each check is
+  audited with counts only (never a number).
 """
 
 from collections.abc import Callable, Iterable
@@ -27,7 +27,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -41,6 +40,7 @@ DISCLOSING_ROLES = frozenset(r for r in roles.HEALTH_ROLES if roles.can(r, roles
 UNVERIFIED = "需县级核实"
 UNVERIFIED_NOTE = "需县级核实（今日可核对的身份证号已达上限，未核对是否已在其他辖区登记）"
 _CHUNK = 1000
+_LOCK_SPACE = 0x6A66  # the first key of this module's advisory locks (PostgreSQL)
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class Answer:
     elsewhere: frozenset  # registered outside it, and the user was told (quota spent)
     told: frozenset  # numbers the user was answered about outside the jurisdiction (quota spent)
     unverified: frozenset  # past the quota: "需县级核实", nothing said (disclosing roles only)
+    asked: int = 0  # numbers outside the jurisdiction that were asked about (told or not)
 
 
 def may_learn(user) -> bool:
@@ -88,10 +89,14 @@ def registered_later(numbers: Iterable[str]) -> Callable[[], dict[str, str]]:
 
 @contextmanager
 def user_lock(user):
-    """One transaction in which this user's counting is serialised: the user's row is locked until it
-    ends (PostgreSQL; SQLite's IMMEDIATE transactions already hold the one write lock)."""
+    """One transaction in which this user's counting is serialised: on PostgreSQL a transaction-level
+    advisory lock per user (held until the outermost transaction ends; it blocks nothing but this
+    user's other counting); SQLite's IMMEDIATE transactions already hold the one write lock."""
     with transaction.atomic():
-        list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+        connection = transaction.get_connection()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_SPACE, user.pk % 2**31])
         yield
 
 
@@ -121,9 +126,11 @@ def _spend(user, numbers: list[str], purpose: str) -> tuple[set[str], set[str]]:
 
 
 def check(user, numbers: Iterable[str], *, purpose: str, colliding: bool = False, request=None,
-          registered: dict[str, str] | None = None) -> Answer:
+          registered: dict[str, str] | None = None, audited: bool = True) -> Answer:
     """What ``user`` may be told about ``numbers``: see the module docstring. ``registered`` (from
-    ``registered_later``) saves asking again when the caller already has it."""
+    ``registered_later``) saves asking again when the caller already has it. ``audited=False``: the
+    caller audits the counts itself (``record``), e.g. once for a whole ledger, after its transaction,
+    so that the audit chain's lock is not held while a long import goes on."""
     wanted = _normalized(numbers)
     if registered is None:
         registered = registered_later(wanted)() if wanted else {}
@@ -135,13 +142,19 @@ def check(user, numbers: Iterable[str], *, purpose: str, colliding: bool = False
     told, refused = set(), set()
     if outside and may_learn(user):
         told, refused = _spend(user, outside, purpose)
-    if outside or inside:
-        audit.record(user, "search", request=request, outcome="denied" if refused else "ok",
-                     target=f"registration_check:{purpose}"[:100],
-                     detail={"asked": len(outside), "told": len(told), "unverified": len(refused),
-                             "inside": len(inside), "disclosing": may_learn(user)})
+    counts = {"asked": len(outside), "told": len(told), "unverified": len(refused), "inside": len(inside)}
+    if audited:
+        record(user, purpose, counts, request=request)
     return Answer(inside=frozenset(inside), elsewhere=frozenset(n for n in told if n in registered),
-                  told=frozenset(told), unverified=frozenset(refused))
+                  told=frozenset(told), unverified=frozenset(refused), asked=len(outside))
+
+
+def record(user, purpose: str, counts: dict, *, request=None) -> None:
+    """The audit row of one check (or of several, counts summed): counts only, never a number."""
+    if counts.get("asked") or counts.get("inside"):
+        audit.record(user, "search", request=request, outcome="denied" if counts.get("unverified") else "ok",
+                     target=f"registration_check:{purpose}"[:100],
+                     detail={**counts, "disclosing": may_learn(user)})
 
 
 def find_for_emergency(number: str) -> Patient | None:

@@ -127,6 +127,7 @@ class Checker:
     def __init__(self, actor, *, keep: bool = True, lookup: bool = False):
         require_right(actor)
         self.lookup = lookup
+        self.disclosed = {"asked": 0, "told": 0, "unverified": 0, "inside": 0}  # audited once: record_disclosures
         self.ctx = _Context(actor, today())
         self.checked = Checked(actor_id=actor.pk)
         self.keep = keep
@@ -173,13 +174,25 @@ class Checker:
         numbers = [p.id_number for p in part.patients]
         if not numbers or not (registered or self.lookup):
             return {}
-        answer = disclosure.check(self.ctx.actor, numbers, purpose="import_check" if self.lookup else "import",
-                                  colliding=not self.lookup, registered=registered)
+        answer = disclosure.check(self.ctx.actor, numbers, purpose=self._purpose, colliding=not self.lookup,
+                                  registered=registered, audited=False)
+        for key, n in (("asked", answer.asked), ("told", len(answer.told)),
+                       ("unverified", len(answer.unverified)), ("inside", len(answer.inside))):
+            self.disclosed[key] += n
         out = dict.fromkeys(answer.unverified, UNVERIFIED)
         if not self.lookup:  # a number with a file elsewhere cannot be written, told or not
             out.update(dict.fromkeys(registered, UNVERIFIED))
         out.update(dict.fromkeys(answer.inside | answer.elsewhere, REGISTERED))
         return out
+
+    @property
+    def _purpose(self) -> str:
+        return "import_check" if self.lookup else "import"
+
+    def record_disclosures(self, request=None) -> None:
+        """One audit row for what the gate answered over every part (once the caller's transaction, if
+        any, has ended: the audit chain's lock is not held for the length of an import)."""
+        disclosure.record(self.ctx.actor, self._purpose, self.disclosed, request=request)
 
     def _learn_regions(self, registrations) -> None:
         wanted = _region_codes(registrations) - self._looked

@@ -345,6 +345,9 @@ def test_import_writes_fresh_rows_and_skips_collisions_told_or_not(client, users
     assert job.result["message"] == "导入完成：新建1人，1人已在系统中登记（已跳过，见报告），1人需县级核实（未导入，见报告）"
     assert sorted(_report(job)) == sorted(["已在系统中登记，本次不重复导入", services_bulk.UNVERIFIED])
     assert disclosure.spent_today(doctor) == 1  # only the collisions are asked, while the quota lasts
+    row = AuditEvent.objects.get(target="registration_check:import")  # one row for the file, after it
+    assert row.outcome == "denied" and row.detail == {"asked": 2, "told": 1, "unverified": 1, "inside": 0,
+                                                      "disclosing": True}
 
 
 def test_a_failed_import_lists_no_skipped_rows(client, users, far, immediate_tasks):
