@@ -58,7 +58,8 @@ def _guardian_form(data: dict | None, prefix: str = "guardian."):
     return form, errors.from_form(form, prefix=prefix)
 
 
-UNVERIFIED_DUPLICATE = "身份证号：需县级核实后才能建档，请联系县级督导（今日可核对的身份证号已达上限）"
+UNVERIFIED_DUPLICATE = "身份证号：需县级核实后才能登记此身份证号，请联系县级督导（今日可核对的身份证号已达上限）"
+UNVERIFIED_FOR_ROLE = "身份证号：需县级核实后才能登记此身份证号，请联系乡镇卫生院精防人员或县级督导"
 
 
 def _duplicate_error(actor, number: str, request=None) -> errors.Conflict:
@@ -76,7 +77,10 @@ def _duplicate_error(actor, number: str, request=None) -> errors.Conflict:
         registered = {number: existing.region_id} if existing is not None else {}
         answer = disclosure.check(actor, [number], purpose="create_patient", colliding=True, request=request,
                                   registered=registered)
-        message = "身份证号码已登记，档案不在您的辖区内" if number in answer.elsewhere else UNVERIFIED_DUPLICATE
+        if number in answer.elsewhere:
+            message = "身份证号码已登记，档案不在您的辖区内"
+        else:
+            message = UNVERIFIED_DUPLICATE if disclosure.may_learn(actor) else UNVERIFIED_FOR_ROLE
     return errors.Conflict([errors.FieldError("id_number", message)], existing_id=existing.pk if visible else None)
 
 

@@ -364,3 +364,21 @@ def test_a_failed_import_lists_no_skipped_rows(client, users, far, immediate_tas
     job = Job.objects.get(pk=r.json()["id"])
     assert job.status == job.FAILED and job.result["skipped"] == 0
     assert not any("已在系统中登记" in m for m in _report(job))
+
+
+def test_an_office_editing_an_id_number_to_one_registered_elsewhere_is_not_told(client, users, far, make_patient):
+    office = users["office"]
+    mine = make_patient(V11, name="甲本地", id_number=fresh(7))
+    for number, status in ((far.id_number, 409), (fresh(8), 200)):
+        mine.refresh_from_db()
+        r = client.patch(f"/api/v1/patients/{mine.pk}",
+                         data=json.dumps({"version": mine.version, "id_number": number}),
+                         content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {issue_token(office)}")
+        assert r.status_code == status, r.content
+    assert "档案不在您的辖区内" not in r.content.decode()
+    mine.refresh_from_db()
+    r = client.patch(f"/api/v1/patients/{mine.pk}", data=json.dumps({"version": mine.version,
+                                                                     "id_number": far.id_number}),
+                     content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {issue_token(office)}")
+    assert r.json()["errors"][0]["message"] == services.UNVERIFIED_FOR_ROLE
+    assert not Disclosure.objects.exists()
