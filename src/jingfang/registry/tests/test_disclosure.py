@@ -382,3 +382,15 @@ def test_an_office_editing_an_id_number_to_one_registered_elsewhere_is_not_told(
                      content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {issue_token(office)}")
     assert r.json()["errors"][0]["message"] == services.UNVERIFIED_FOR_ROLE
     assert not Disclosure.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["doctor", "police"])
+def test_lead_page(client, users, far, who):
+    client.force_login(users[who])
+    data = {"name": "李疑似", "region_code": V11, "signs": ["3"], "source": "door_to_door", "sex": "", "birth_date": ""}
+    r = client.post("/screening/leads/new/", {**data, "id_number": far.id_number})
+    if who in TOLD:
+        assert r.status_code == 409 and "该身份证号已在其他辖区建档" in r.content.decode()
+    else:  # saved like a lead for a fresh number
+        assert r.status_code == 302 and Lead.objects.count() == 1
+    assert client.post("/screening/leads/new/", {**data, "id_number": fresh(1)}).status_code == 302
