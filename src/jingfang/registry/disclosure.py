@@ -37,8 +37,6 @@ from jingfang.core import bulk, crypto, idnumber
 from .models import Disclosure, Patient
 
 DISCLOSING_ROLES = frozenset(r for r in roles.HEALTH_ROLES if roles.can(r, roles.BREAK_GLASS))
-UNVERIFIED = "需县级核实"
-UNVERIFIED_NOTE = "需县级核实（今日可核对的身份证号已达上限，未核对是否已在其他辖区登记）"
 _CHUNK = 1000
 _LOCK_SPACE = 0x6A66  # the first key of this module's advisory locks (PostgreSQL)
 
