@@ -187,6 +187,9 @@ JINGFANG_SIGNIN_ADDRESS_FAILURES = int(os.environ.get("JINGFANG_SIGNIN_ADDRESS_F
 JINGFANG_SIGNIN_ADDRESS_MINUTES = int(os.environ.get("JINGFANG_SIGNIN_ADDRESS_MINUTES", "15"))
 # 紧急查阅: look-ups by whole ID number one user may make within 24 hours (0: no limit).
 JINGFANG_EMERGENCY_PER_DAY = int(os.environ.get("JINGFANG_EMERGENCY_PER_DAY", "10"))
+# "Registered elsewhere?" (registry.disclosure): distinct ID numbers outside the jurisdiction a doctor may
+# be told about per day (duplicate checks, registration, ledger check); past it "需县级核实" (0: no limit).
+JINGFANG_DISCLOSURE_PER_DAY = int(os.environ.get("JINGFANG_DISCLOSURE_PER_DAY", "20"))
 # API bearer tokens expire after this many hours.
 JINGFANG_TOKEN_HOURS = int(os.environ.get("JINGFANG_TOKEN_HOURS", "12"))
 # Lists page at this size by default; the API caps page_size at the maximum.

@@ -2,7 +2,9 @@
 
 - ``request_access``: a user who may break the glass gives a patient's whole ID number, a category and
   a reason. Nothing is looked up until the input is valid, nor after ``JINGFANG_EMERGENCY_PER_DAY``
-  look-ups by this user within 24 hours (429: found or not, each counts). A patient inside the user's jurisdiction
+  look-ups by this user within 24 hours (429: found or not, each counts; counted and looked up in one
+  transaction under the user's lock, ``registry.disclosure.user_lock``, so concurrent requests cannot
+  overspend). A patient inside the user's jurisdiction
   needs no grant; one outside gets a grant for the hours of the patient's region's profile (or the
   user's still-active grant is reused); no patient answers "not found" and says nothing else.
 - ``acknowledge``: the patient's township office has seen the notice.
@@ -21,6 +23,7 @@ from jingfang.audit import log as audit
 from jingfang.core import errors, idnumber
 from jingfang.followups import engine
 from jingfang.regions import codes
+from jingfang.registry import disclosure
 from jingfang.registry import selectors as patient_selectors
 
 from . import rules
@@ -64,37 +67,49 @@ def request_access(user, data: dict, *, request=None) -> Outcome:
         _refuse(user, request, action, "invalid", errors.Invalid(problems),
                 detail={"fields": sorted({p.field for p in problems})})
     limit = settings.JINGFANG_EMERGENCY_PER_DAY
-    if limit and Lookup.objects.filter(user=user, at__gte=timezone.now() - rules.LIMIT_WINDOW).count() >= limit:
+    # Count, look-up, grant and audit row in one transaction under the user's lock: concurrent requests
+    # can neither overspend the limit nor open two grants, and a found look-up is counted only with
+    # its audit row. A look-up that finds nobody is counted, then refused.
+    with disclosure.user_lock(user):
+        over = bool(limit) and Lookup.objects.filter(
+            user=user, at__gte=timezone.now() - rules.LIMIT_WINDOW).count() >= limit
+        patient = None if over else disclosure.find_for_emergency(id_number)
+        if not over:
+            Lookup.objects.create(user=user, found=patient is not None)
+        if patient is not None:
+            outcome = _open(user, patient, category, reason, action, request)
+    if over:
         _refuse(user, request, action, "denied", errors.TooMany(rules.LIMITED.format(limit=limit)),
                 detail={"reason": "daily_limit", "category": category})
-    patient = patient_selectors.find_by_id_number(id_number)
     if patient is None:
-        Lookup.objects.create(user=user, found=False)
         _refuse(user, request, action, "not_found", NotFound(NOT_FOUND), detail={"category": category})
+    return outcome
+
+
+def _open(user, patient, category: str, reason: str, action: str, request) -> Outcome:
+    """Inside the caller's transaction: nothing for a patient of the user's own jurisdiction, else the
+    user's active grant for the patient, or a new one; audited."""
     scope = patient_selectors.jurisdiction_range(user)
-    # the look-up, the grant and their audit row together or not at all
-    with transaction.atomic():
-        Lookup.objects.create(user=user, found=True)
-        if scope and scope[0] <= patient.region_id <= scope[1]:
-            audit.record(user, action, request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
-                         detail={"category": category, "inside": True})
-            return Outcome("inside", patient.pk)
-        existing = (Grant.objects.select_for_update().filter(user=user, patient=patient, expires_at__gt=timezone.now())
-                    .order_by("-expires_at").first())
-        if existing is not None:
-            audit.record(user, action, request=request, patient_id=patient.pk, target=f"emergency_grant:{existing.pk}",
-                         detail={"grant": existing.pk, "category": category, "existing": True})
-            return Outcome("existing", patient.pk, existing)
-        profile = engine.profile_for(patient.region_id)
-        hours = profile.emergency_access.hours
-        now = timezone.now()
-        grant = Grant.objects.create(
-            user=user, user_role=user.role, user_region_id=user.region_id, patient=patient,
-            region_id=patient.region_id, category=category, reason=reason, hours=hours, policy=profile.name,
-            started_at=now, expires_at=rules.expires_at(now, hours),
-        )
-        audit.record(user, action, request=request, patient_id=patient.pk, target=f"emergency_grant:{grant.pk}",
-                     detail={"grant": grant.pk, "category": category, "hours": hours})
+    if scope and scope[0] <= patient.region_id <= scope[1]:
+        audit.record(user, action, request=request, patient_id=patient.pk, target=f"patient:{patient.pk}",
+                     detail={"category": category, "inside": True})
+        return Outcome("inside", patient.pk)
+    existing = (Grant.objects.select_for_update().filter(user=user, patient=patient, expires_at__gt=timezone.now())
+                .order_by("-expires_at").first())
+    if existing is not None:
+        audit.record(user, action, request=request, patient_id=patient.pk, target=f"emergency_grant:{existing.pk}",
+                     detail={"grant": existing.pk, "category": category, "existing": True})
+        return Outcome("existing", patient.pk, existing)
+    profile = engine.profile_for(patient.region_id)
+    hours = profile.emergency_access.hours
+    now = timezone.now()
+    grant = Grant.objects.create(
+        user=user, user_role=user.role, user_region_id=user.region_id, patient=patient,
+        region_id=patient.region_id, category=category, reason=reason, hours=hours, policy=profile.name,
+        started_at=now, expires_at=rules.expires_at(now, hours),
+    )
+    audit.record(user, action, request=request, patient_id=patient.pk, target=f"emergency_grant:{grant.pk}",
+                 detail={"grant": grant.pk, "category": category, "hours": hours})
     return Outcome("granted", patient.pk, grant)
 
 

@@ -26,6 +26,7 @@ BAD_CHECK = "身份证号校验位不正确"
 OLD_15 = "15位旧身份证号，已按规则换算为18位"
 AMBIGUOUS = "同名同出生日期（或同村同名）者不止一人，需人工核对"
 ELSEWHERE = "该身份证号已在本乡镇以外登记（按规定不显示所在地）"
+UNVERIFIED = "该身份证号是否已在本乡镇以外登记需县级核实"
 ACTIVE = ("at_home", "hospitalized", "in_custody", "drug_rehab", "missing")  # on a current list
 
 STATUS_WORDS = [  # their words -> our status code; first match wins
@@ -277,7 +278,8 @@ def _fallback(rec: dict, same_name: list[Ours]) -> tuple[Ours | None, str]:
 
 
 def reconcile(rows: list[dict], headers: list[str], mapping: dict[str, str], ours: list[Ours],
-              villages: dict[str, str], elsewhere: set[str] = frozenset(), places=()) -> dict:
+              villages: dict[str, str], elsewhere: set[str] = frozenset(), unverified: set[str] = frozenset(),
+              places=()) -> dict:
     """{"lines": [...], "counts": {...}, "warnings": [...]}: what differs between their list and ours.
     ``places``: names of the township and the regions above it, left out of addresses (with the
     patient's village) when they are compared."""
@@ -307,6 +309,8 @@ def reconcile(rows: list[dict], headers: list[str], mapping: dict[str, str], our
         if patient is None:
             if tid.usable and tid.number in elsewhere:
                 notes.append(ELSEWHERE)
+            elif tid.usable and tid.number in unverified:
+                notes.append(UNVERIFIED)
             lines.append({"kind": "theirs_only", "row": rec["row"], "patient_id": None,
                           "theirs": _theirs_json(rec, villages), "ours": {}, "diffs": [], "warnings": notes})
             continue

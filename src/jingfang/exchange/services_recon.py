@@ -11,7 +11,8 @@ from jingfang.audit import log as audit
 from jingfang.core import errors, uploads
 from jingfang.regions import codes
 from jingfang.regions.models import Region
-from jingfang.registry.selectors import id_numbers_registered, patients_for
+from jingfang.registry import disclosure
+from jingfang.registry.selectors import patients_for
 
 from . import matching, selectors, sheet
 from . import permissions as perms
@@ -106,7 +107,7 @@ def upload(actor, uploaded, township_code: str = "", *, mapping: dict | None = N
             "township": township.code, "department": department, "rows": run.row_count,
             "mapping": "given" if mapping else ("remembered" if chosen else "needed")})
     if chosen:
-        compute(actor, run, chosen)
+        compute(actor, run, chosen, request)
     return run
 
 
@@ -127,7 +128,7 @@ def apply_mapping(actor, run: ReconciliationRun, mapping: dict, *, request=None)
     with transaction.atomic():  # the mapping and its audit row together or not at all
         _remember(actor, run.department, run.township, chosen)
         audit.record(actor, "update", request=request, target=target, detail={"mapping": sorted(chosen)})
-    return compute(actor, run, chosen)
+    return compute(actor, run, chosen, request)
 
 
 def ours_for(actor, township: Region) -> list[matching.Ours]:
@@ -140,11 +141,16 @@ def ours_for(actor, township: Region) -> list[matching.Ours]:
     ]
 
 
-def _elsewhere(numbers: set[str], ours: set[str]) -> set[str]:
-    return id_numbers_registered(numbers - ours)
+def _elsewhere(actor, numbers: set[str], ours: set[str], request=None) -> tuple[set[str], set[str]]:
+    """(registered outside the township and the uploader may know it, 需县级核实): through the one gate
+    (registry.disclosure). Files inside the uploader's jurisdiction are theirs to see; outside it the
+    department roles are never told, so such a line reads like any other "theirs only" line (and may be
+    turned into a lead that the township doctor resolves)."""
+    answer = disclosure.check(actor, sorted(numbers - ours), purpose="reconciliation", request=request)
+    return set(answer.inside | answer.elsewhere), set(answer.unverified)
 
 
-def compute(actor, run: ReconciliationRun, mapping: dict) -> ReconciliationRun:
+def compute(actor, run: ReconciliationRun, mapping: dict, request=None) -> ReconciliationRun:
     township = run.township
     lo, hi = codes.code_range(township.code)
     villages = dict(Region.objects.filter(code__gte=lo, code__lte=hi, level=codes.VILLAGE).values_list("code", "name"))
@@ -156,9 +162,10 @@ def compute(actor, run: ReconciliationRun, mapping: dict) -> ReconciliationRun:
             parsed = matching.parse_id(row["cells"][i] if i < len(row["cells"]) else None)
             if parsed.usable:
                 numbers.add(parsed.number)
-    elsewhere = _elsewhere(numbers, {p.id_number for p in ours})
+    elsewhere, unverified = _elsewhere(actor, numbers, {p.id_number for p in ours}, request)
     places = Region.objects.filter(code__in=codes.ancestor_codes(township.code) + [township.code]).values_list("name", flat=True)
-    result = matching.reconcile(run.rows, run.headers, mapping, ours, villages, elsewhere, places=list(places))
+    result = matching.reconcile(run.rows, run.headers, mapping, ours, villages, elsewhere, unverified,
+                                places=list(places))
     with transaction.atomic():
         run.lines.all().delete()
         ReconciliationLine.objects.bulk_create([

@@ -8,8 +8,11 @@
   is written: writing stops at the first problem, the rest is still checked so that the report names
   every row and column, and the transaction is rolled back. The job fails with that report,
   downloadable as xlsx.
-- Rows whose ID number is already registered (anywhere) are skipped and listed ("已在系统中登记",
-  never where); re-running a file therefore creates no duplicates.
+- Rows whose ID number is already registered are skipped and listed through the one gate
+  (``registry.disclosure``): "已在系统中登记" (never where) inside the jurisdiction or for a doctor
+  within the daily quota, else "需县级核实"; re-running a file therefore creates no duplicates. Checking
+  only spends the quota on every number; a failed import lists no skipped rows (its transaction, and
+  the quota it spent, are rolled back, so it must not have told anything).
 - The write is one transaction: the ImportBatch row (unique file hash), the patients with guardians
   and first status, their schedules, and the audit row commit together or not at all. A worker
   killed mid-way leaves nothing; the job is then shown as failed and may be re-run.
@@ -21,7 +24,7 @@ from jingfang.core import errors, uploads, xlsx
 from jingfang.jobs import services as jobs
 from jingfang.jobs.kinds import JobFailed
 from jingfang.jobs.models import Job, JobFile
-from jingfang.registry.services_bulk import Checker
+from jingfang.registry.services_bulk import UNVERIFIED, Checker
 from jingfang.registry.services_bulk_write import Registrar, id_ranges
 
 from . import ledger, sheets
@@ -51,7 +54,7 @@ def run_import(job: Job, report) -> dict:
         raise JobFailed("上传的文件已不在（可能已过保留期），请重新上传")
     importing = params.get("mode") != CHECK
     try:
-        checker = Checker(actor, keep=not (importing and _interleaved()))
+        checker = Checker(actor, keep=not (importing and _interleaved()), lookup=not importing)
     except errors.Forbidden as exc:
         jobs.drop_file(job, JobFile.INPUT)
         raise JobFailed(str(exc)) from None
@@ -73,20 +76,26 @@ def run_import(job: Job, report) -> dict:
         raise JobFailed(f"{exc}，未导入任何数据；可重新运行", retryable=True) from None
     except _Refused:
         sheet = reader.sheet
+    if not (importing and _interleaved()) or done is not None:  # what the gate told is kept: audit it
+        checker.record_disclosures()
     if not sheet.rows:
         jobs.drop_file(job, JobFile.INPUT)
         raise JobFailed("表中没有数据行（表头下面是空的）")
     checked = checker.checked
     problems = ledger.problem_rows(sheet, checked.problems)
+    skipped = [] if importing and problems else checked.skipped
+    registered, unverified = _split(skipped)
     summary = [["数据行数", sheet.rows], ["有错误的行", len({p[0] for p in problems})],
-               ["已在系统中登记（跳过）", len(checked.skipped)]]
+               ["已在系统中登记（跳过）", registered]]
+    if unverified:
+        summary.append(["需县级核实（未导入）", unverified])
     if sheet.ignored:
         summary.append(["未识别的列（已忽略）", "、".join(sheet.ignored)[:200]])
-    if problems or checked.skipped:
+    if problems or skipped:
         who = actor.get_full_name() or actor.get_username()
         jobs.attach(job, JobFile.REPORT, "台账校验报告.xlsx", xlsx.XLSX_TYPE,
-                    sheets.report(problems, checked.skipped, who))
-    result = {"summary": summary, "problems": len(problems), "skipped": len(checked.skipped), "rows": sheet.rows}
+                    sheets.report(problems, skipped, who))
+    result = {"summary": summary, "problems": len(problems), "skipped": len(skipped), "rows": sheet.rows}
     if problems:
         result["table"] = {
             "title": "校验发现的问题", "headers": ["行号", "列", "问题"],
@@ -97,7 +106,7 @@ def run_import(job: Job, report) -> dict:
         if problems:
             result["message"] = f"校验完成：发现{len(problems)}处问题，请下载校验报告修改"
         else:
-            result["message"] = f"校验通过：可导入{len(checked.patients)}人" + _skipped_note(checked)
+            result["message"] = f"校验通过：可导入{len(checked.patients)}人" + _skipped_note(skipped)
         summary.insert(1, ["可导入人数", len(checked.patients)])
         return result
     if problems:
@@ -109,13 +118,21 @@ def run_import(job: Job, report) -> dict:
     summary.insert(1, ["新建档案", done.created])
     result["created"] = done.created
     result["message"] = f"导入完成：新建{done.created}人" + (
-        f"，{done.skipped}人已在系统中登记（已跳过，见报告）" if done.skipped else ""
-    )
+        f"，{registered}人已在系统中登记（已跳过，见报告）" if registered else ""
+    ) + (f"，{unverified}人需县级核实（未导入，见报告）" if unverified else "")
     return result
 
 
-def _skipped_note(checked) -> str:
-    return f"；另有{len(checked.skipped)}人已在系统中登记，将跳过" if checked.skipped else ""
+def _split(skipped: list) -> tuple[int, int]:
+    """(already registered, 需县级核实) among the skipped rows."""
+    unverified = sum(1 for _, message in skipped if message == UNVERIFIED)
+    return len(skipped) - unverified, unverified
+
+
+def _skipped_note(skipped: list) -> str:
+    registered, unverified = _split(skipped)
+    return (f"；另有{registered}人已在系统中登记，将跳过" if registered else "") + (
+        f"；{unverified}人需县级核实，本次不导入" if unverified else "")
 
 
 def _progress(report, rows: int, expected: int | None) -> None:

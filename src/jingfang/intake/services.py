@@ -195,6 +195,8 @@ def enter_card(actor, card: ReportCard, data: dict, guardian: dict | None = None
     patient = patient_by_id_number(actor, number)
     linked = patient is not None
     try:
+        if patient is None:  # a file elsewhere: refused outside the transaction (registry.disclosure)
+            registry_services.refuse_registered(actor, number, request=request)
         with transaction.atomic():
             card = _locked(card)
             if card.status != "accepted":  # taken by someone else meanwhile: nothing is written

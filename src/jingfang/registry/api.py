@@ -375,6 +375,8 @@ def update_patient(request, id: int, payload: PatientPatch):
     if not data and guardian is None:
         return _detail(request, services.change_status(user, patient, status_data, request=request))
     try:
+        if data.get("id_number"):  # a file elsewhere: refused outside the transaction (registry.disclosure)
+            services.refuse_registered(user, data["id_number"], request=request, patient=patient)
         with transaction.atomic():
             patient = services.change_status(user, patient, status_data, request=request)
             patient = services.update_patient(user, patient, data, patient.version, guardian=guardian,

@@ -180,3 +180,22 @@ class Revision(models.Model):
     class Meta:
         ordering = ["-version"]
         constraints = [models.UniqueConstraint(fields=["patient", "version"], name="revision_unique_version")]
+
+
+class Disclosure(models.Model):
+    """One ID number a user was told about, for one day, by ``registry.disclosure`` (the one gate for
+    "is this ID number registered elsewhere?"): what the daily quota ``JINGFANG_DISCLOSURE_PER_DAY``
+    counts. The same number asked again on the same day costs nothing more (unique per user, day and
+    number). Holds the number's blind index, never the number."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.PROTECT,
+                             related_name="+")
+    day = models.DateField("日期")
+    digest = models.CharField("身份证号索引", max_length=64)
+    purpose = models.CharField("用途", max_length=20)
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "登记情况核对"
+        verbose_name_plural = "登记情况核对"
+        constraints = [models.UniqueConstraint(fields=["user", "day", "digest"], name="disclosure_once_a_day")]

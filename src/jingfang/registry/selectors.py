@@ -4,14 +4,12 @@ A patient outside the user's region is indistinguishable from one that does not 
 the attempt is audited.
 """
 
-from collections.abc import Callable
-
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
-from jingfang.core import bulk, crypto, idnumber
+from jingfang.core import idnumber
 from jingfang.regions import codes
 
 from .models import Patient
@@ -130,33 +128,4 @@ def search(
     return qs.select_related("region")
 
 
-def id_numbers_registered(numbers) -> set[str]:
-    """Which of these ID numbers any patient anywhere has. For duplicate checks only: the caller may
-    say "registered elsewhere" but must not reveal where (DOMAIN.md §8)."""
-    return id_numbers_registered_later(numbers)()
-
-
-def id_numbers_registered_later(numbers) -> Callable[[], set[str]]:
-    """``id_numbers_registered``, asked now and answered by calling what it returns (compared by blind
-    index: nothing is decrypted). Inside ``core.bulk.copied_behind`` the question goes to the copying
-    thread, ahead of the copies still queued, while the caller works on; elsewhere it is answered at
-    once."""
-    index = Patient._meta.get_field("id_number_index")
-    wanted = sorted({idnumber.normalize(n) for n in numbers if n})
-    by_digest = {d: n for n in wanted for d in crypto.blind_indexes(n, index.purpose)}
-    digests = list(by_digest)
-    asked = [bulk.fetch_behind(Patient.objects.filter(id_number_index__in=digests[i : i + 1000])
-                               .values_list("id_number_index"))
-             for i in range(0, len(digests), 1000)]
-    return lambda: {by_digest[d] for question in asked for (d,) in question.result()}
-
-
-def id_number_registered(number: str) -> bool:
-    return bool(id_numbers_registered([number]))
-
-
-def find_by_id_number(number: str) -> Patient | None:
-    """The patient with this whole ID number anywhere, or None. Unscoped: for emergency access only,
-    whose service decides what the caller may then open; never show the result as such (DOMAIN.md §8)."""
-    number = idnumber.normalize(number)
-    return Patient.objects.select_related("region").filter(id_number=number).first() if number else None
+# "Is this ID number registered anywhere?" is answered only by registry.disclosure (the one gate).

@@ -60,16 +60,46 @@ def _guardian_form(data: dict | None, prefix: str = "guardian."):
     return form, errors.from_form(form, prefix=prefix)
 
 
-def _duplicate_error(actor, number: str) -> errors.Conflict:
+UNVERIFIED_DUPLICATE = "身份证号：需县级核实后才能登记此身份证号，请联系县级督导（今日可核对的身份证号已达上限）"
+UNVERIFIED_FOR_ROLE = "身份证号：需县级核实后才能登记此身份证号，请联系乡镇卫生院精防人员或县级督导"
+
+
+def _duplicate_error(actor, number: str, request=None) -> errors.Conflict:
+    """409 for a number that already has a file. Inside the jurisdiction: where and which. Outside: the
+    one gate (registry.disclosure) decides whether the user is told (a doctor within quota: "档案不在您的
+    辖区内", never where) or gets "需县级核实" (past the quota, or a role that is never told)."""
+    from . import disclosure
     from .selectors import patients_for
 
     existing = Patient.objects.filter(id_number=number).select_related("region").first()
     visible = existing is not None and patients_for(actor).filter(pk=existing.pk).exists()
-    where = f"，已在{existing.region.full_name()}建档（患者编号{existing.pk}）" if visible else "，档案不在您的辖区内"
-    return errors.Conflict(
-        [errors.FieldError("id_number", f"身份证号码已登记{where}")],
-        existing_id=existing.pk if visible else None,
-    )
+    if visible:
+        message = f"身份证号码已登记，已在{existing.region.full_name()}建档（患者编号{existing.pk}）"
+    else:
+        registered = {number: existing.region_id} if existing is not None else {}
+        answer = disclosure.check(actor, [number], purpose="create_patient", colliding=True, request=request,
+                                  registered=registered)
+        if number in answer.elsewhere:
+            message = "身份证号码已登记，档案不在您的辖区内"
+        else:
+            message = UNVERIFIED_DUPLICATE if disclosure.may_learn(actor) else UNVERIFIED_FOR_ROLE
+    return errors.Conflict([errors.FieldError("id_number", message)], existing_id=existing.pk if visible else None)
+
+
+def refuse_registered(actor, number, *, request=None, patient=None) -> None:
+    """409 (as create_patient would answer) if another file already has this ID number. For callers that
+    create or edit inside a transaction of their own: asked first, outside it, so that what the gate
+    spends and audits is not rolled back with the refusal."""
+    number = idnumber.normalize(str(number or ""))
+    if len(number) != 18:
+        return
+    others = Patient.objects.filter(id_number=number)
+    if patient is not None:
+        others = others.exclude(pk=patient.pk)
+    if others.exists():
+        audit.record(actor, "create" if patient is None else "update", request=request, outcome="conflict",
+                     patient_id=getattr(patient, "pk", None), detail={"reason": "duplicate"})
+        raise _duplicate_error(actor, number, request)
 
 
 def create_patient(actor, data: dict, guardian: dict | None = None, *, request=None) -> Patient:
@@ -84,7 +114,7 @@ def create_patient(actor, data: dict, guardian: dict | None = None, *, request=N
     patient = form.apply()
     if patient.id_number and Patient.objects.filter(id_number=patient.id_number).exists():
         audit.record(actor, "create", request=request, outcome="conflict", detail={"reason": "duplicate"})
-        raise _duplicate_error(actor, patient.id_number)
+        raise _duplicate_error(actor, patient.id_number, request)
     patient.registered_on = today()
     patient.status_since = patient.status_since or patient.registered_on
     patient.created_by = actor
@@ -107,7 +137,7 @@ def create_patient(actor, data: dict, guardian: dict | None = None, *, request=N
             patient_changed.send(sender=Patient, patient=patient)
             audit.record(actor, "create", request=request, patient_id=patient.pk, target=f"patient:{patient.pk}")
     except IntegrityError:
-        raise _duplicate_error(actor, patient.id_number) from None
+        raise _duplicate_error(actor, patient.id_number, request) from None
     return patient
 
 
@@ -232,7 +262,7 @@ def update_patient(
     if updated.id_number != before["id_number"] and Patient.objects.filter(id_number=updated.id_number).exclude(
         pk=patient.pk
     ).exists():
-        raise _duplicate_error(actor, updated.id_number)
+        raise _duplicate_error(actor, updated.id_number, request)
     diff = _diff(before, _current_values(updated))
     guardian_changed = (gform is not None and _apply_guardian(patient, gform, dry_run=True)) or (
         guardian_formset is not None and guardian_formset.has_changed()

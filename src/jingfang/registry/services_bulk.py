@@ -9,8 +9,12 @@ rows.
 Two steps, so that the caller can report on every row before anything is written:
 
 1. ``check_registrations(actor, registrations)`` validates every row (regions fetched once), finds
-   ID numbers repeated within the rows and those already registered anywhere (reported as
-   "已在系统中登记", never where), and returns a ``Checked`` holding unsaved patients.
+   ID numbers repeated within the rows and those already registered (through the one gate,
+   ``registry.disclosure``: inside the jurisdiction and, for a doctor within the daily quota, outside
+   it "已在系统中登记", never where; otherwise "需县级核实"), and returns a ``Checked`` holding unsaved
+   patients. Writing, only numbers that collide with a file elsewhere spend the quota; checking only
+   (``lookup=True``, nothing written) spends it on every number, so past the quota a row says
+   "需县级核实" whether it is registered or not.
 2. ``bulk_register_patients(actor, checked)`` (in ``services_bulk_write``) writes them in batches
    inside one transaction (``core.bulk.insert``: blind indexes and encryption are filled by the fields
    themselves), with their guardians and first status rows; each batch is announced with ``patients_registering`` first (the
@@ -36,10 +40,9 @@ from jingfang.core import bulk, errors, idnumber
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 
-from . import vocab
+from . import disclosure, vocab
 from .forms import NAME_RE, clean_phone, today
 from .models import Guardian, Patient
-from .selectors import id_numbers_registered_later
 
 TEXT_LIMITS = {"address": 200, "household_address": 200, "diagnosis_hospital": 100, "village_contact_name": 50}
 CHOICES = {
@@ -54,6 +57,7 @@ FIELDS = frozenset({
 })
 GUARDIAN_FIELDS = frozenset({"name", "relation", "phone", "address"})
 REGISTERED = "已在系统中登记，本次不重复导入"
+UNVERIFIED = "需县级核实（今日可核对的身份证号已达上限，未核对是否已登记），本次不导入"
 _REGION, _HOUSEHOLD, _CREATED_BY = (Patient._meta.get_field(n) for n in ("region", "household_region", "created_by"))
 
 
@@ -105,10 +109,11 @@ def _regions(wanted: set) -> dict[str, Region]:
 
 
 def check_registrations(
-    actor, registrations: list[Registration], *, progress: Callable[[int, int], None] | None = None
+    actor, registrations: list[Registration], *, progress: Callable[[int, int], None] | None = None,
+    lookup: bool = False,
 ) -> Checked:
     """Validate every row as create_patient would; see the module docstring."""
-    checker = Checker(actor)
+    checker = Checker(actor, lookup=lookup)
     checker.add(registrations, progress=progress)
     return checker.checked
 
@@ -116,10 +121,13 @@ def check_registrations(
 class Checker:
     """``check_registrations`` a part at a time. ``checked`` accumulates the problems and skipped rows
     of every part, and the accepted patients too when ``keep`` is set (the import writes each part's
-    patients as it goes and need not hold them all)."""
+    patients as it goes and need not hold them all). ``lookup``: only checking, nothing will be written
+    (the gate's look-up mode)."""
 
-    def __init__(self, actor, *, keep: bool = True):
+    def __init__(self, actor, *, keep: bool = True, lookup: bool = False):
         require_right(actor)
+        self.lookup = lookup
+        self.disclosed = {"asked": 0, "told": 0, "unverified": 0, "inside": 0}  # audited once: record_disclosures
         self.ctx = _Context(actor, today())
         self.checked = Checked(actor_id=actor.pk)
         self.keep = keep
@@ -132,7 +140,7 @@ class Checker:
         """Check one part; returns the part's own ``Checked`` (its problems are also in ``checked``)."""
         ctx, first_line = self.ctx, self._first_line
         self._learn_regions(registrations)
-        registered = id_numbers_registered_later([_text(r.data, "id_number") for r in registrations])
+        registered = disclosure.registered_later([_text(r.data, "id_number") for r in registrations])
         part = Checked(actor_id=self.checked.actor_id)
         total = len(registrations)
         for i, reg in enumerate(registrations, start=1):
@@ -151,7 +159,7 @@ class Checker:
             if progress and (i % 64 == 0 or i == total):
                 progress(i, total)
         self.rows += total
-        _skip_registered(part, registered())
+        _skip_registered(part, self._verdicts(part, registered()))
         checked = self.checked
         checked.problems += part.problems
         checked.skipped += part.skipped
@@ -161,18 +169,44 @@ class Checker:
             checked.lines += part.lines
         return part
 
+    def _verdicts(self, part: Checked, registered: dict[str, str]) -> dict[str, str]:
+        """{number: why the row is skipped} for the part's accepted rows, through the one gate."""
+        numbers = [p.id_number for p in part.patients]
+        if not numbers or not (registered or self.lookup):
+            return {}
+        answer = disclosure.check(self.ctx.actor, numbers, purpose=self._purpose, colliding=not self.lookup,
+                                  registered=registered, audited=False)
+        for key, n in (("asked", answer.asked), ("told", len(answer.told)),
+                       ("unverified", len(answer.unverified)), ("inside", len(answer.inside))):
+            self.disclosed[key] += n
+        out = dict.fromkeys(answer.unverified, UNVERIFIED)
+        if not self.lookup:  # a number with a file elsewhere cannot be written, told or not
+            out.update(dict.fromkeys(registered, UNVERIFIED))
+        out.update(dict.fromkeys(answer.inside | answer.elsewhere, REGISTERED))
+        return out
+
+    @property
+    def _purpose(self) -> str:
+        return "import_check" if self.lookup else "import"
+
+    def record_disclosures(self, request=None) -> None:
+        """One audit row for what the gate answered over every part (once the caller's transaction, if
+        any, has ended: the audit chain's lock is not held for the length of an import)."""
+        disclosure.record(self.ctx.actor, self._purpose, self.disclosed, request=request)
+
     def _learn_regions(self, registrations) -> None:
         wanted = _region_codes(registrations) - self._looked
         self.ctx.learn(_regions(wanted))
         self._looked |= wanted
 
 
-def _skip_registered(part: Checked, registered: set[str]) -> None:
-    """Rows whose number some patient anywhere already has: moved from the patients to ``skipped``."""
-    if not registered:
+def _skip_registered(part: Checked, verdicts: dict[str, str]) -> None:
+    """Rows the gate says are registered or unverified: moved from the patients to ``skipped``."""
+    if not verdicts:
         return
-    keep = [k for k, p in enumerate(part.patients) if p.id_number not in registered]
-    part.skipped = [(part.lines[k], REGISTERED) for k, p in enumerate(part.patients) if p.id_number in registered]
+    keep = [k for k, p in enumerate(part.patients) if p.id_number not in verdicts]
+    part.skipped = [(part.lines[k], verdicts[p.id_number]) for k, p in enumerate(part.patients)
+                    if p.id_number in verdicts]
     part.patients = [part.patients[k] for k in keep]
     part.guardians = [part.guardians[k] for k in keep]
     part.lines = [part.lines[k] for k in keep]

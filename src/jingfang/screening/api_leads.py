@@ -165,7 +165,8 @@ def list_leads(request, filters: Query[LeadFilters]):
 @router.post("/leads", response={201: LeadDetail, 403: Problem, 409: dict, 422: Problem}, summary="登记疑似线索")
 def create_lead(request, payload: LeadIn):
     """可能重复（同一身份证号的档案或未办结线索，或姓名+出生日期+村相同）时返回409及 duplicates 清单；
-    核对后带 allow_duplicates=true 重新提交。辖区外的档案只说明“该身份证号已在其他辖区建档”。"""
+    核对后带 allow_duplicates=true 重新提交。辖区外的档案只告知乡镇卫生院精防人员和村医（每日核对额度内，
+    只说明“该身份证号已在其他辖区建档”；超出额度为“需县级核实”，不阻止登记），其他角色不告知。"""
     values = payload.model_dump()
     allow = values.pop("allow_duplicates")
     lead = services_leads.create_lead(request.user, form_data(values), allow_duplicates=allow, request=request)

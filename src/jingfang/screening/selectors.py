@@ -11,6 +11,7 @@ from django.http import Http404
 from jingfang.audit import log as audit
 from jingfang.core import idnumber
 from jingfang.regions import codes
+from jingfang.registry import disclosure
 from jingfang.registry import selectors as patient_selectors
 
 from . import vocab
@@ -19,6 +20,7 @@ from .permissions import VIEW_SCREENING, can
 
 OTHER_JURISDICTION_PATIENT = "该身份证号已在其他辖区建档"
 OTHER_JURISDICTION_LEAD = "该身份证号已在其他辖区报告为疑似线索"
+UNVERIFIED = "该身份证号是否已在其他辖区建档或报告需县级核实（今日可核对的身份证号已达上限）"
 
 
 def scope(user) -> tuple[str, str] | None:
@@ -147,9 +149,11 @@ def progress(user, campaign: Campaign) -> dict:
 
 # Possible duplicates of a new lead ---------------------------------------------------------------
 def lead_duplicates(user, *, id_number: str = "", name: str = "", birth_date=None, region_code: str = "",
-                    exclude_lead: int | None = None) -> list[dict]:
+                    exclude_lead: int | None = None, request=None) -> list[dict]:
     """What a new lead may duplicate: the same ID number (a patient's file or an open lead), or the same
-    name + birth date + village. Outside the user's jurisdiction only the fact is said, never where."""
+    name + birth date + village. Outside the user's jurisdiction the answer comes from the one gate
+    (registry.disclosure): only a doctor within their daily quota is told the fact, never where; past the
+    quota an "unverified" entry says 需县级核实 (it does not block the lead); other roles are told nothing."""
     out: list[dict] = []
     number = idnumber.normalize(id_number)
     mine_patients = patient_selectors.patients_for(user)
@@ -159,17 +163,23 @@ def lead_duplicates(user, *, id_number: str = "", name: str = "", birth_date=Non
         for p in mine_patients.filter(id_number=number).select_related("region"):
             seen_patients.add(p.pk)
             out.append(_patient_hit(p, "身份证号相同"))
-        # Existence only (like registry.services on a duplicate): never where, never who.
-        if not seen_patients and patient_selectors.id_number_registered(number):
-            out.append({"kind": "patient", "reason": "身份证号相同", "message": OTHER_JURISDICTION_PATIENT,
-                        "id": None, "visible": False})
+        answer = None
+        if not seen_patients:
+            answer = disclosure.check(user, [number], purpose="lead_duplicates", request=request)
+            if number in answer.elsewhere:
+                out.append({"kind": "patient", "reason": "身份证号相同", "message": OTHER_JURISDICTION_PATIENT,
+                            "id": None, "visible": False})
         for lead in mine_leads.filter(id_number=number).select_related("region"):
             seen_leads.add(lead.pk)
             out.append(_lead_hit(lead, "身份证号相同"))
-        others = Lead.objects.filter(id_number=number, state__in=vocab.OPEN_STATES).exclude(pk=exclude_lead)
-        if not seen_leads and others.exists():
-            out.append({"kind": "lead", "reason": "身份证号相同", "message": OTHER_JURISDICTION_LEAD,
-                        "id": None, "visible": False})
+        if not seen_leads and (answer is None or number in answer.told):
+            others = Lead.objects.filter(id_number=number, state__in=vocab.OPEN_STATES).exclude(pk=exclude_lead)
+            if others.exists():
+                out.append({"kind": "lead", "reason": "身份证号相同", "message": OTHER_JURISDICTION_LEAD,
+                            "id": None, "visible": False})
+        if answer is not None and number in answer.unverified:
+            out.append({"kind": "unverified", "reason": "身份证号", "message": UNVERIFIED, "id": None,
+                        "visible": False})
     name = (name or "").strip()
     if name and birth_date and region_code:
         same = {"name": name, "birth_date": birth_date, "region_id": region_code}

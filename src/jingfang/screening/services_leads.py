@@ -66,8 +66,10 @@ def create_lead(actor, data: dict, *, allow_duplicates: bool = False, request=No
         raise errors.Invalid(errors.from_form(form))
     cd = form.cleaned_data
     dups = selectors.lead_duplicates(actor, id_number=cd["id_number"], name=cd["name"],
-                                     birth_date=cd.get("birth_date"), region_code=cd["region_code"].code)
-    if dups and not allow_duplicates:
+                                     birth_date=cd.get("birth_date"), region_code=cd["region_code"].code,
+                                     request=request)
+    blocking = [d for d in dups if d["kind"] != "unverified"]  # 需县级核实 is a note, not a duplicate
+    if blocking and not allow_duplicates:
         audit.record(actor, "create", request=request, outcome="conflict", target="lead",
                      detail={"reason": "possible_duplicate", "count": len(dups)})
         raise errors.Conflict(
@@ -82,7 +84,7 @@ def create_lead(actor, data: dict, *, allow_duplicates: bool = False, request=No
         lead.save()
         audit.record(actor, "create", request=request, target=_target(lead), detail={
             "signs": len(lead.signs), "source": lead.source, "dangerous": lead.dangerous,
-            "duplicates_acknowledged": len(dups),
+            "duplicates_acknowledged": len(blocking),
         })
     return lead
 
@@ -153,6 +155,7 @@ def confirm(actor, lead: Lead, data: dict, guardian: dict | None = None, *, requ
     """
     _require(actor, CONFIRM_LEAD, request, _target(lead), audit_action="create")
     try:
+        registry_services.refuse_registered(actor, data.get("id_number"), request=request)
         with transaction.atomic():
             lead = _locked(lead)
             check_transition(lead, "confirmed")

@@ -95,7 +95,7 @@ def lead_duplicates(request):
         number = ""
     given = {"id_number": number, "name": post.get("name", "").strip()[:50], "birth_date": birth,
              "region_code": post.get("region_code", "").strip()[:12]}
-    dups = selectors.lead_duplicates(request.user, **given) if any(given.values()) else []
+    dups = selectors.lead_duplicates(request.user, **given, request=request) if any(given.values()) else []
     if any(given.values()):
         audit.record_request(request, "search", target="lead_duplicates",
                              detail={"count": len(dups), "filters": used(given)})
@@ -111,7 +111,7 @@ def _detail_context(request, lead, **extra) -> dict:
         "exclude_form": extra.pop("exclude_form", None) or ExcludeForm(lead=lead),
         "duplicates": selectors.lead_duplicates(
             request.user, id_number=lead.id_number, name=lead.name, birth_date=lead.birth_date,
-            region_code=lead.region_id, exclude_lead=lead.pk) if lead.is_open else [],
+            region_code=lead.region_id, exclude_lead=lead.pk, request=request) if lead.is_open else [],
         **extra,
     }
 

@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from jingfang.core import bulk
 from jingfang.followups.models import DueItem
 from jingfang.jobs.models import Job
-from jingfang.registry import selectors
+from jingfang.registry import disclosure
 from jingfang.registry.models import Guardian, StatusChange
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ def test_encrypted_fields_and_blind_indexes_are_filled(make_patient):
     g = Guardian.objects.get(patient=patient, name="赵监护")
     assert g.phone == "13912345678"
     assert Guardian.objects.filter(phone="13912345678").count() == 1  # found through the blind index
-    assert selectors.id_numbers_registered([patient.id_number]) == {patient.id_number}
+    assert set(disclosure.registered_later([patient.id_number])()) == {patient.id_number}
 
 
 def test_plain_rows_with_attribute_names(make_patient):

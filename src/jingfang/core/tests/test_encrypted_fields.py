@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection, transaction
 
 from conftest import id_for
 from jingfang.core import crypto, errors
-from jingfang.registry import selectors
+from jingfang.registry import disclosure, selectors
 from jingfang.registry import services as registry_services
 from jingfang.registry.models import Guardian, Patient
 from jingfang.screening.models import Lead
@@ -56,7 +56,7 @@ def test_in_lookup_and_misses(patient, make_patient):
     assert set(found) == {patient, other}
     assert not Patient.objects.filter(id_number=id_for()).exists()
     assert not Patient.objects.filter(id_number__in=[]).exists()
-    assert set(selectors.id_numbers_registered([patient.id_number, id_for()])) == {patient.id_number}
+    assert set(disclosure.registered_later([patient.id_number, id_for()])()) == {patient.id_number}
 
 
 def test_phone_lookups_normalise_and_cross_relations(patient):

@@ -9,7 +9,7 @@ from conftest import id_for, patient_data
 from jingfang.audit.models import AuditEvent
 from jingfang.core import errors, formdata
 from jingfang.followups.models import DueItem
-from jingfang.registry import selectors, services
+from jingfang.registry import disclosure, services
 from jingfang.registry.forms import GuardianForm, PatientForm
 from jingfang.registry.models import Guardian, Patient, StatusChange
 from jingfang.registry.services_bulk import REGISTERED, Registration
@@ -134,7 +134,7 @@ def test_write_creates_files_guardians_history_schedule_and_one_audit_row(users)
     assert first.registered_on == TODAY and first.created_by == actor and first.version == 1
     assert first.next_due_date is not None
     # encrypted at rest, found through the blind index
-    assert selectors.id_numbers_registered([p.id_number for p in checked.patients]) == {
+    assert set(disclosure.registered_later([p.id_number for p in checked.patients])()) == {
         p.id_number for p in checked.patients
     }
     event = AuditEvent.objects.get(action="import", outcome="ok")
