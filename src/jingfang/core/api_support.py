@@ -134,6 +134,7 @@ def optional_int_within(minimum: int, maximum: int, description: str | None = No
     return Annotated[int | None, BeforeValidator(_blank_is_none),
                      _or_blank({"type": "integer", "minimum": minimum, "maximum": maximum}, description)]
 
+
 # The page of a list operation (query parameters or a search body): bounds declared in the document
 # and enforced by validation (422 naming the parameter), and again by page_bounds for any caller.
 MAX_PAGE_SIZE = settings.JINGFANG_MAX_PAGE_SIZE
