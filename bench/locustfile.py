@@ -68,7 +68,7 @@ class TownshipDoctor(Signed):
         self.township = random.choice(TOWNSHIPS)
         self.username = tree.township_doctor(self.township)
         self.sign_in(self.username)
-        r = self.client.get("/api/v1/patients?status=at_home&page_size=200", name="api patient ids")
+        r = self.client.get("/api/v1/patients?status=at_home&page_size=100", name="api patient ids")
         self.patients = [p["id"] for p in r.json()["items"]]
 
     @task(3)

@@ -24,7 +24,9 @@ api = api_support.JingfangAPI(
         "认证：POST /api/v1/auth/token 取得令牌后携带 `Authorization: Bearer <token>`；"
         "网页登录后的会话也可使用（非GET请求须带 X-CSRFToken）。\n\n"
         "错误：422 `{\"errors\": [{\"field\", \"message\"}]}`；409 另含 current_version、changes；"
-        "401/404 `{\"detail\"}`。辖区外的患者与不存在的患者一样返回404。"
+        "401/404 `{\"detail\"}`；每个操作可能返回的错误状态都已声明，结构统一为 ApiError。"
+        "辖区外的患者与不存在的患者一样返回404。\n\n"
+        f"分页：列表接口的 page 从1开始，page_size 为1至{api_support.MAX_PAGE_SIZE}，超出范围返回422。"
     ),
     urls_namespace="api",
     docs_url="/docs",

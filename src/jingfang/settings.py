@@ -192,9 +192,10 @@ JINGFANG_EMERGENCY_PER_DAY = int(os.environ.get("JINGFANG_EMERGENCY_PER_DAY", "1
 JINGFANG_DISCLOSURE_PER_DAY = int(os.environ.get("JINGFANG_DISCLOSURE_PER_DAY", "20"))
 # API bearer tokens expire after this many hours.
 JINGFANG_TOKEN_HOURS = int(os.environ.get("JINGFANG_TOKEN_HOURS", "12"))
-# Lists page at this size by default; the API caps page_size at the maximum.
+# Lists page at this size by default; the API caps page_size at the maximum (declared in the OpenAPI
+# document as read at start).
 JINGFANG_PAGE_SIZE = 50
-JINGFANG_MAX_PAGE_SIZE = 500
+JINGFANG_MAX_PAGE_SIZE = 100
 # Uploaded xlsx (jingfang.core.uploads): file size, size once unzipped, per-member compression ratio,
 # zip members, data rows and columns.
 JINGFANG_UPLOAD_MAX_BYTES = int(os.environ.get("JINGFANG_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))

@@ -77,8 +77,8 @@ class IncidentFilters(Schema):
     kind: Kind | Literal[""] = ""
     patient_id: OptionalInt = None
     unreviewed: OptionalBool = Field(None, description="true 只看尚未倒查的事件")
-    page: OptionalInt = None
-    page_size: OptionalInt = None
+    page: api_support.Page = None
+    page_size: api_support.PageSize = None
 
 
 class EntryOut(Schema):

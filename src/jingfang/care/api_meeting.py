@@ -8,7 +8,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from jingfang.audit import log as audit
 from jingfang.core import api_support
-from jingfang.core.api_support import OptionalBool, OptionalInt
+from jingfang.core.api_support import OptionalBool
 
 from . import selectors, services, vocab
 
@@ -95,8 +95,8 @@ class MeetingFilters(Schema):
     kind: MeetingKind | Literal[""] = ""
     region_code: str = Field("", max_length=12)
     mine: OptionalBool = Field(None, description="true 只看有调用者未办结任务的会议")
-    page: OptionalInt = None
-    page_size: OptionalInt = None
+    page: api_support.Page = None
+    page_size: api_support.PageSize = None
 
 
 def _summary(m) -> dict:

@@ -131,6 +131,8 @@ def reveal_team(request, id: int):
 
 class DirectoryQuery(Schema):
     region_code: str = Field("", max_length=12, description="村（社区）或乡镇代码；默认调用者所属区划")
+    page: api_support.Page = None
+    page_size: api_support.PageSize = None
 
 
 @router.get("/care/directory", response=DirectoryOut, summary="关爱帮扶小组通讯录")
@@ -143,4 +145,4 @@ def get_directory(request, q: Query[DirectoryQuery]):
         {**{k: r[k] for k in ("role", "role_label", "name", "unit", "leader")}, "phone_masked": mask_phone(r["phone"]),
          "user_id": r["user"].pk if r["user"] else None,
          "patients": [{"id": p.pk, "name": p.name, "region_code": p.region_id} for p in r["patients"]]}
-        for r in rows]}
+        for r in api_support.page_of(rows, q.page, q.page_size)]}

@@ -5,6 +5,8 @@ Error bodies (API.md):
 - 422 validation errors, ours and pydantic's alike: ``{"errors": [{"field", "message"}]}`` where
   ``field`` is the dotted path inside the body or the name of the query/path parameter;
 - services' errors (core.errors): their own status and ``as_payload()``.
+The OpenAPI document declares every one of them, on every operation that can give it, with the one
+shared schema ``ApiError`` (``JingfangAPI.get_openapi_schema``).
 """
 
 from typing import Annotated, Any
@@ -17,7 +19,7 @@ from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer
 from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
-from pydantic import BeforeValidator, ConfigDict
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from jingfang.accounts import services as accounts
 from jingfang.core import errors
@@ -99,18 +101,63 @@ class Detail(Schema):
     detail: str
 
 
+class FieldErrorOut(Schema):
+    field: str = Field(description="出错的字段（请求体内的点分路径或参数名），整体错误为空")
+    message: str = Field(description="中文说明，以字段名开头")
+
+
+class ApiError(Schema):
+    """Every error answer of the API, in the OpenAPI document (400/401/403/404/409/422/429).
+
+    Either ``detail`` (HTTP errors: 401, 404, some 403) or ``errors`` (validation and services' refusals);
+    a 409 adds ``current_version`` and ``changes``, hence the other keys allowed.
+    """
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={
+        "description": "错误答复：detail（一句中文说明）或 errors（逐字段的中文说明），409 另含 current_version、changes",
+        "anyOf": [{"required": ["detail"]}, {"required": ["errors"]}]})
+
+    detail: str = Field(None, description="中文说明")
+    errors: list[FieldErrorOut] = Field(None, description="逐字段的中文说明")
+
+
 def _blank_is_none(value):
     return None if value == "" else value
 
 
+def _or_blank(schema: dict, description: str | None = None) -> WithJsonSchema:
+    """The document's account of a parameter that may also be sent empty or null, meaning not given."""
+    declared = {"anyOf": [schema, {"type": "string", "maxLength": 0}, {"type": "null"}]}
+    return WithJsonSchema(declared | ({"description": description} if description else {}))
+
+
 # Query parameters that may be sent empty (``?key_person=&page=``), meaning "not given".
-OptionalBool = Annotated[bool | None, BeforeValidator(_blank_is_none)]
-OptionalInt = Annotated[int | None, BeforeValidator(_blank_is_none)]
+OptionalBool = Annotated[bool | None, BeforeValidator(_blank_is_none), _or_blank({"type": "boolean"})]
+OptionalInt = Annotated[int | None, BeforeValidator(_blank_is_none), _or_blank({"type": "integer"})]
+
+
+def optional_int_within(minimum: int, maximum: int, description: str | None = None):
+    """An OptionalInt whose range the handler checks (with its own wording), declared in the document."""
+    return Annotated[int | None, BeforeValidator(_blank_is_none),
+                     _or_blank({"type": "integer", "minimum": minimum, "maximum": maximum}, description)]
+
+
+# The page of a list operation (query parameters or a search body): bounds declared in the document
+# and enforced by validation (422 naming the parameter), and again by page_bounds for any caller.
+MAX_PAGE_SIZE = settings.JINGFANG_MAX_PAGE_SIZE
+Page = Annotated[Annotated[int, Field(ge=1)] | None, BeforeValidator(_blank_is_none),
+                 _or_blank({"type": "integer", "minimum": 1}, "页码，从1开始")]
+PageSize = Annotated[Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] | None, BeforeValidator(_blank_is_none),
+                     _or_blank({"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+                               f"每页条数，默认{settings.JINGFANG_PAGE_SIZE}，最大{MAX_PAGE_SIZE}")]
 
 
 # Validation errors -----------------------------------------------------------------------------
 # Field-specific wording for range errors, e.g. {"risk_level": "应为0至5的整数"}; routers add theirs.
-FIELD_HINTS: dict[str, str] = {}
+FIELD_HINTS: dict[str, str] = {
+    "page": "页码应为从1开始的整数",
+    "page_size": f"每页条数应为1至{MAX_PAGE_SIZE}的整数",
+}
 
 
 def describe_fields(hints: dict[str, str]) -> None:
@@ -189,6 +236,11 @@ class JingfangAPI(NinjaAPI):
         kwargs.setdefault("renderer", Utf8JSONRenderer())
         super().__init__(*args, **kwargs)
 
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        declare_errors(schema)
+        return schema
+
     def validation_error_from_error_contexts(self, error_contexts) -> ValidationError:
         exc = super().validation_error_from_error_contexts(error_contexts)
         single = [getattr(c.model, "__read_from_single_attr__", None) for c in error_contexts]
@@ -198,6 +250,52 @@ class JingfangAPI(NinjaAPI):
                 del loc[1]
             error["field"] = ".".join(str(p) for p in loc[1:])
         return exc
+
+
+# The error answers in the OpenAPI document: what each status means, and which operations can give it.
+ERROR_ANSWERS = {
+    400: "请求体无法解析（不是有效的JSON或表单）",
+    401: "未认证：令牌缺失、无效或已过期",
+    403: "无权进行此操作（角色、权限、CSRF校验或须先绑定动态口令）",
+    404: "不存在，或不在您的辖区内",
+    409: "与当前状态冲突（如版本已变、重复登记、状态不允许）",
+    422: "输入有误：逐字段的中文说明",
+    429: "请求过于频繁，稍后再试",
+}
+WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
+
+
+def _error_statuses(method: str, operation: dict) -> set[int]:
+    """The error statuses an operation can answer with (beyond those it declares itself)."""
+    statuses = set()
+    if operation.get("requestBody"):
+        statuses |= {400, 422}
+    if operation.get("parameters"):
+        statuses.add(422)
+    if operation.get("security"):
+        # Any signed-in call: a bad token, the role's or the jurisdiction's refusals, the enrolment gate.
+        statuses |= {401, 403, 404}
+        if method in WRITE_METHODS:
+            statuses.add(409)
+    return statuses
+
+
+def declare_errors(schema: dict) -> None:
+    """Every error status each operation can give, all with the shared ``ApiError`` body (L9: the
+    document says what the answers are, so clients and schemathesis can rely on it)."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    error_schema = ApiError.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(error_schema.pop("$defs", {}))
+    components["ApiError"] = error_schema
+    ref = {"$ref": "#/components/schemas/ApiError"}
+    for path in schema.get("paths", {}).values():
+        for method, operation in path.items():
+            responses = {str(code): answer for code, answer in operation.get("responses", {}).items()}
+            declared = {int(code) for code in responses if code.isdigit()}
+            for status in _error_statuses(method, operation) | (declared & ERROR_ANSWERS.keys()):
+                responses[str(status)] = {"description": ERROR_ANSWERS[status],
+                                          "content": {"application/json": {"schema": ref}}}
+            operation["responses"] = dict(sorted(responses.items()))
 
 
 def invalid(field: str, message: str) -> errors.Invalid:
@@ -240,10 +338,16 @@ def page_bounds(page: int | None, page_size: int | None) -> tuple[int, int]:
     size = settings.JINGFANG_PAGE_SIZE if page_size is None else page_size
     if page < 1:
         raise invalid("page", "页码应从1开始")
-    maximum = settings.JINGFANG_MAX_PAGE_SIZE
+    maximum = min(settings.JINGFANG_MAX_PAGE_SIZE, MAX_PAGE_SIZE)
     if not 1 <= size <= maximum:
         raise invalid("page_size", f"每页条数应为1至{maximum}")
     return page, size
+
+
+def page_of(rows: list, page: int | None, page_size: int | None) -> list:
+    """One page of rows already in memory (the count stays that of all rows)."""
+    page, size = page_bounds(page, page_size)
+    return rows[(page - 1) * size: page * size]
 
 
 def paginate(queryset, page: int | None, page_size: int | None) -> tuple[int, list[Any]]:

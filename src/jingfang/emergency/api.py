@@ -80,8 +80,8 @@ class GrantFilters(Schema):
     scope: Literal["", "mine", "township", "county"] = Field(
         "", description="mine 本人的紧急查阅；township 乡镇综治中心收到的通知；county 县级审核队列。默认按角色选择")
     pending: api_support.OptionalBool = Field(None, description="true 只列未确认（township）或未审核（county）的")
-    page: api_support.OptionalInt = None
-    page_size: api_support.OptionalInt = None
+    page: api_support.Page = None
+    page_size: api_support.PageSize = None
 
 
 def _name(user) -> str | None:

@@ -17,7 +17,7 @@ from .models import DEPARTMENTS
 
 router = Router(tags=["信息交换与核对"])
 Closed, Problem, Detail = api_support.ClosedSchema, api_support.Problem, api_support.Detail
-MONTH = r"^\d{4}-\d{2}$"
+MONTH = r"^[1-9]\d{3}-(0[1-9]|1[0-2])$"
 
 
 def forbid_unless(request, action: str, audit_action: str = "list", target: str = "") -> None:
@@ -38,10 +38,11 @@ def month_of(text: str, field: str = "month") -> dt.date | None:
 # Schemas -----------------------------------------------------------------------------------------
 class TableFilters(Schema):
     township: str = Field("", max_length=12, description="乡镇（街道）区划代码；不填则为调用者辖区内全部乡镇")
-    month: str = Field("", max_length=7, description="月份 YYYY-MM")
+    month: str = Field("", max_length=7, description="月份 YYYY-MM",
+                       json_schema_extra={"pattern": f"^$|{MONTH}"})
     all_versions: api_support.OptionalBool = Field(None, description="true 列出每个版本；默认只列最新版本")
-    page: api_support.OptionalInt = None
-    page_size: api_support.OptionalInt = None
+    page: api_support.Page = None
+    page_size: api_support.PageSize = None
 
 
 class TableIn(Closed):

@@ -22,8 +22,8 @@ from .models import LIST_DEPARTMENTS, OUR_FIELDS, RESOLUTIONS
 class RunFilters(Schema):
     township: str = Field("", max_length=12)
     department: Literal[("", *LIST_DEPARTMENTS)] = Field("", description="部门（部门用户只能看到本部门的）")
-    page: api_support.OptionalInt = None
-    page_size: api_support.OptionalInt = None
+    page: api_support.Page = None
+    page_size: api_support.PageSize = None
 
 
 class RunSummary(Schema):

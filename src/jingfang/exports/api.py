@@ -66,8 +66,8 @@ class RequestList(Schema):
 
 
 class ListFilters(Schema):
-    page: api_support.OptionalInt = None
-    page_size: api_support.OptionalInt = None
+    page: api_support.Page = None
+    page_size: api_support.PageSize = None
 
 
 class QueueFilters(ListFilters):

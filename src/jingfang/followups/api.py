@@ -179,9 +179,11 @@ class WorklistOut(Schema):
 class WorklistQuery(Schema):
     on: dt.date | None = None
     region_code: str = ""
-    kind: str = ""
+    kind: str = Field("", json_schema_extra={"enum": ["", *worklist.KIND_LABELS]})
     key_person: api_support.OptionalBool = None
     horizon: int = Field(worklist.DEFAULT_HORIZON, ge=0, le=92)
+    page: api_support.Page = None
+    page_size: api_support.PageSize = None
 
 
 @router.get("/worklist", response=WorklistOut, summary="工作台：逾期、到期与即将到期事项")
@@ -195,4 +197,5 @@ def get_worklist(request, q: Query[WorklistQuery]):
     items = worklist.items_for(request.user, on, region_code=q.region_code, kind=q.kind, key_person=q.key_person,
                                horizon=q.horizon)
     audit.record_request(request, "list", target="worklist", detail={"count": len(items), "on": on.isoformat()})
-    return {"on": on, "count": len(items), "items": [i.__dict__ | {"reason": i.reason} for i in items]}
+    return {"on": on, "count": len(items),
+            "items": [i.__dict__ | {"reason": i.reason} for i in api_support.page_of(items, q.page, q.page_size)]}

@@ -72,8 +72,8 @@ class ReleasePage(Schema):
 class ReleaseFilters(Schema):
     status: Literal["", *RELEASE_STATUSES] = ""
     kind: Literal["", *RELEASE_KINDS] = ""
-    page: api_support.OptionalInt = None
-    page_size: api_support.OptionalInt = None
+    page: api_support.Page = None
+    page_size: api_support.PageSize = None
 
 
 @router.get("/releases", response=ReleasePage, summary="释放/解除人员衔接列表")
@@ -181,8 +181,8 @@ class TransferPage(Schema):
 class TransferFilters(Schema):
     direction: Literal["", "out", "in"] = Field("", description="out 转出；in 转入；空为两者")
     status: Literal["", *TRANSFER_STATUSES] = ""
-    page: api_support.OptionalInt = None
-    page_size: api_support.OptionalInt = None
+    page: api_support.Page = None
+    page_size: api_support.PageSize = None
 
 
 @router.get("/transfers", response=TransferPage, exclude_unset=True, summary="转出/转入记录")

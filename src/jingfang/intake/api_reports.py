@@ -117,8 +117,8 @@ class CardFilters(Schema):
     kind: Literal["", *REPORT_KINDS] = ""
     q: str = Field("", max_length=50, description="姓名或医院的一部分")
     overdue: api_support.OptionalBool = Field(None, description="true 只看有逾期时限的")
-    page: api_support.OptionalInt = None
-    page_size: api_support.OptionalInt = None
+    page: api_support.Page = None
+    page_size: api_support.PageSize = None
 
 
 def forbid_unless(request, action: str, audit_action: str = "list", target: str = "") -> None:

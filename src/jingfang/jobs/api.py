@@ -54,8 +54,8 @@ class JobPage(Schema):
 
 
 class JobFilters(Schema):
-    page: api_support.OptionalInt = None
-    page_size: api_support.OptionalInt = None
+    page: api_support.Page = None
+    page_size: api_support.PageSize = None
 
 
 def job_data(job: Job) -> dict:

@@ -139,8 +139,8 @@ class PatientFilters(Schema):
     status: _one_of(vocab.STATUSES, blank=True) = Field("", description="在管状态")
     key_person: OptionalBool = Field(None, description="true 只看重点人员，false 只看非重点人员")
     diagnosis: Diagnosis | Literal[""] = Field("", description="诊断（仅对可见临床信息的角色生效）")
-    page: OptionalInt = Field(None, description="页码，从1开始")
-    page_size: OptionalInt = Field(None, description="每页条数，默认50，最大500")
+    page: api_support.Page = None
+    page_size: api_support.PageSize = None
 
 
 class PatientSearch(Closed):
@@ -151,8 +151,8 @@ class PatientSearch(Closed):
     status: _one_of(vocab.STATUSES, blank=True) = Field("", description="在管状态")
     key_person: bool | None = Field(None, description="true 只看重点人员，false 只看非重点人员")
     diagnosis: Diagnosis | Literal[""] = Field("", description="诊断（仅对可见临床信息的角色生效）")
-    page: int | None = Field(None, description="页码，从1开始")
-    page_size: int | None = Field(None, description="每页条数，默认50，最大500")
+    page: api_support.Page = None
+    page_size: api_support.PageSize = None
 
 
 # Output ----------------------------------------------------------------------------------------

@@ -68,8 +68,8 @@ class PersonFilters(Schema):
     department: one_of(vocab.DEPARTMENTS, blank=True) = ""
     whereabouts: Literal["", "none", *registry_vocab.STATUSES] = ""
     progress: Literal["", "not_assessed", "to_enter", "entered"] = ""
-    page: api_support.OptionalInt = None
-    page_size: api_support.OptionalInt = None
+    page: api_support.Page = None
+    page_size: api_support.PageSize = None
 
 
 class PhaseOut(Schema):

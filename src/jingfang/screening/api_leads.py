@@ -76,8 +76,8 @@ class LeadFilters(Schema):
     region_code: str = Field("", max_length=12)
     source: one_of(vocab.SOURCES, blank=True) = ""
     dangerous: api_support.OptionalBool = None
-    page: api_support.OptionalInt = None
-    page_size: api_support.OptionalInt = None
+    page: api_support.Page = None
+    page_size: api_support.PageSize = None
 
 
 class LeadSummary(Schema):

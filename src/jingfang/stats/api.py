@@ -57,7 +57,8 @@ class PeriodQuery(Schema):
 class TrendQuery(Schema):
     region_code: str = ""
     months: int = Field(12, ge=1, le=36)
-    window: int = Field(1, description="每点统计的月数：1（自然月）、3 或 12（滚动）")
+    window: int = Field(1, description="每点统计的月数：1（自然月）、3 或 12（滚动）",
+                        json_schema_extra={"enum": [1, 3, 12]})
     end: dt.date | None = None
 
 

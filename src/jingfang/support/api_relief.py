@@ -4,9 +4,10 @@ with a Chinese message; an application outside the caller's jurisdiction is a 40
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import WithJsonSchema
 
 from jingfang.audit import log as audit
 from jingfang.core import api_support
@@ -178,8 +179,9 @@ def _get(request, id: int, action: str = "view"):
 
 
 @router.get("/relief-applications", response={200: ReliefPage, 403: Problem}, summary="住院救助申请列表")
-def list_applications(request, state: str = "", region_code: str = "", page: api_support.OptionalInt = None,
-                      page_size: api_support.OptionalInt = None):
+def list_applications(request, state: Annotated[str, WithJsonSchema({"type": "string", "enum": ["", *vocab.RELIEF_STATES]})] = "",
+                      region_code: str = "", page: api_support.Page = None,
+                      page_size: api_support.PageSize = None):
     need(request, permissions.RELIEF_VIEW, "relief")
     if state and state not in vocab.RELIEF_STATES:
         raise api_support.invalid("state", f"应为 {'、'.join(vocab.RELIEF_STATES)} 之一")
@@ -316,7 +318,7 @@ def _fund_year(year: int) -> int:
 
 
 @router.get("/relief-funds", response={200: FundOut, 403: Problem, 422: Problem}, summary="住院救助基金与台账")
-def get_fund(request, county_code: str = "", year: api_support.OptionalInt = None):
+def get_fund(request, county_code: str = "", year: api_support.optional_int_within(2000, 2100) = None):
     """县（区）年度预算（缺省取自政策配置）、审批占用、已支出、余额与逐笔台账。"""
     need(request, permissions.FUND_VIEW, "fund")
     county = selectors.county_for(request, county_code)

@@ -6,9 +6,10 @@ Scoped like the pages: a run, township, patient or benefit outside the caller's 
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import WithJsonSchema
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
@@ -120,7 +121,7 @@ def _get_run(request, id: int, action: str = "view"):
 
 @router.get("/reward-runs", response=RewardRunPage, summary="以奖代补发放批次")
 def list_runs(request, township_code: str = "", year: api_support.OptionalInt = None,
-              page: api_support.OptionalInt = None, page_size: api_support.OptionalInt = None):
+              page: api_support.Page = None, page_size: api_support.PageSize = None):
     """调用者辖区内各乡镇的批次（县级督导与乡镇综治中心/平安办）。"""
     need(request, permissions.REWARD_VIEW, "reward_runs")
     qs = selectors.runs_for(request.user)
@@ -207,6 +208,8 @@ class InsuranceOut(Schema):
 class InsuranceQuery(Schema):
     township_code: str = Field(..., max_length=12, description="乡镇（街道）12位区划代码")
     year: int = Field(..., ge=2000, le=2100)
+    page: api_support.Page = None
+    page_size: api_support.PageSize = None
 
 
 @router.get("/liability-insurance", response={200: InsuranceOut, 403: Problem}, summary="监护人责任保险年度名册")
@@ -223,7 +226,8 @@ def insurance(request, q: Query[InsuranceQuery]):
             "township_share_per_person": d["township_share"], "count": d["count"], "total": d["total"],
             "township_total": d["township_total"], "district_total": d["district_total"],
             "items": [{"patient_id": p.pk, "name": p.name, "village_code": p.region_id, "status": p.status,
-                       "registered_on": p.registered_on} for p in d["patients"]]}
+                       "registered_on": p.registered_on}
+                      for p in api_support.page_of(list(d["patients"]), q.page, q.page_size)]}
 
 
 # ---- benefits ---------------------------------------------------------------------------------------
@@ -330,8 +334,9 @@ class GapPage(Schema):
 
 
 @router.get("/benefit-gaps", response={200: GapPage, 403: Problem}, summary="应享未享待遇的患者")
-def benefit_gaps(request, region_code: str = "", gap: str = "", page: api_support.OptionalInt = None,
-                 page_size: api_support.OptionalInt = None):
+def benefit_gaps(request, region_code: str = "",
+                 gap: Annotated[str, WithJsonSchema({"type": "string", "enum": ["", *benefits.GAP_RULES]})] = "", page: api_support.Page = None,
+                 page_size: api_support.PageSize = None):
     """“正在服药未享受免费服药”一项只对卫生健康角色计算。"""
     need(request, permissions.GAPS_VIEW, "benefit_gaps")
     if gap and gap not in benefits.visible_gap_codes(request.user.role):
