@@ -200,6 +200,9 @@ JINGFANG_UPLOAD_MAX_COLS = int(os.environ.get("JINGFANG_UPLOAD_MAX_COLS", "50"))
 # approval is good for one download within this many hours.
 JINGFANG_EXPORT_APPROVAL_ROWS = int(os.environ.get("JINGFANG_EXPORT_APPROVAL_ROWS", "500"))
 JINGFANG_EXPORT_APPROVAL_HOURS = int(os.environ.get("JINGFANG_EXPORT_APPROVAL_HOURS", "24"))
+# The threshold caps the personal rows one user takes out without approval within this rolling
+# window, summed over exports and API list pages (exports.volume).
+JINGFANG_EXPORT_WINDOW_HOURS = int(os.environ.get("JINGFANG_EXPORT_WINDOW_HOURS", "24"))
 
 LOGGING = {
     "version": 1,
