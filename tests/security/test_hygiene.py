@@ -68,6 +68,28 @@ def test_the_api_answers_its_json_404_and_small_ids_still_work(client, users, ma
     assert client.get(f"/api/v1/patients/{p.pk}", **headers).status_code == 200
 
 
+@pytest.mark.parametrize("url", [f"/api/v1/incidents?patient_id={BIG}", f"/care/incidents/?patient={BIG}",
+                                 f"/care/incidents/new/?patient={BIG}", f"/support/relief/new/?patient={BIG}",
+                                 f"/audit/?patient={BIG}"])
+def test_an_18_digit_id_parameter_is_404_never_500(client, users, settings, url):
+    settings.DEBUG = True
+    client.raise_request_exception = False
+    client.force_login(users["office"])
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(users['office'])}"} if url.startswith("/api/") else {}
+    assert client.get(url, **headers).status_code == 404
+    event = AuditEvent.objects.latest("id")
+    assert event.detail == {"reason": "id_out_of_range"} and BIG not in event.path
+
+
+def test_a_form_field_naming_an_18_digit_patient_is_404(client, users, settings):
+    settings.DEBUG = True
+    client.raise_request_exception = False
+    client.force_login(users["doctor"])
+    assert client.post("/care/incidents/new/", {"patient": BIG}).status_code == 404
+    # The free-text search still takes a whole ID number (by POST), as before.
+    assert client.post("/patients/", {"q": BIG}).status_code == 200
+
+
 @pytest.mark.parametrize("content_type", ["multipart/form-data", "multipart/form-data; boundary=",
                                           "multipart/form-data; boundary=\u00e9"])
 @pytest.mark.parametrize("path", ["/patients/new/", "/api/v1/reconciliations", "/api/v1/patients",

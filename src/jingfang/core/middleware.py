@@ -4,7 +4,9 @@
 
 - a path holding a run of more than ``MAX_ID_DIGITS`` digits names no object (ids stay far below
   10^15) and may hold an ID number: it answers 404 like any missing object (the API: its JSON body),
-  audited without the number (the audit log scrubs paths), before a view could put it anywhere;
+  audited without the number (the audit log scrubs paths), before a view could put it anywhere; so
+  does such a number as the value of an id parameter of the query string or form (``patient_id``,
+  ``?patient=``, ``pk``…; not the free-text ``q``, which the search pages handle themselves);
 - a body the multipart parser refuses (no or a bad boundary, non-ASCII header) answers 400, audited.
 
 ``NoStoreMiddleware``: every answer of the application carries ``Cache-Control: no-store`` and
@@ -21,6 +23,7 @@ from jingfang.audit import log as audit
 
 MAX_ID_DIGITS = 15
 _LONG_NUMBER = re.compile(rf"\d{{{MAX_ID_DIGITS + 1},}}")
+_ID_NAME = re.compile(r"(?:^|_)(?:id|pk|patient|person|lead)$")
 NOT_FOUND = "未找到"
 BAD_BODY = "请求体无法解析（multipart 格式错误或缺少 boundary）"
 _ACTIONS = {"GET": "view", "HEAD": "view", "POST": "create"}
@@ -39,14 +42,7 @@ class RequestHygieneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if _LONG_NUMBER.search(request.path):
-            audit.record_request(request, _action(request), outcome="not_found",
-                                 detail={"reason": "id_out_of_range"})
-            if _is_api(request):
-                return JsonResponse({"detail": NOT_FOUND}, status=404, json_dumps_params={"ensure_ascii": False})
-            raise Http404(NOT_FOUND)
-        if request.method not in ("GET", "HEAD", "OPTIONS") and \
-                request.META.get("CONTENT_TYPE", "").lower().startswith("multipart/"):
+        if _form_post(request):
             try:
                 request.POST  # noqa: B018 -- parse now, where a refusal can be answered and audited
             except MultiPartParserError:
@@ -54,7 +50,24 @@ class RequestHygieneMiddleware:
                 if _is_api(request):
                     return JsonResponse({"detail": BAD_BODY}, status=400, json_dumps_params={"ensure_ascii": False})
                 return HttpResponse(BAD_BODY, status=400, content_type="text/plain; charset=utf-8")
+        if _LONG_NUMBER.search(request.path) or _long_id_parameter(request):
+            audit.record_request(request, _action(request), outcome="not_found",
+                                 detail={"reason": "id_out_of_range"})
+            if _is_api(request):
+                return JsonResponse({"detail": NOT_FOUND}, status=404, json_dumps_params={"ensure_ascii": False})
+            raise Http404(NOT_FOUND)
         return self.get_response(request)
+
+
+def _form_post(request) -> bool:
+    kind = request.META.get("CONTENT_TYPE", "").lower()
+    return request.method == "POST" and kind.startswith(("multipart/", "application/x-www-form-urlencoded"))
+
+
+def _long_id_parameter(request) -> bool:
+    data = [request.GET, request.POST] if _form_post(request) else [request.GET]
+    return any(_ID_NAME.search(key) and _LONG_NUMBER.search(value)
+               for each in data for key in each for value in each.getlist(key))
 
 
 class NoStoreMiddleware:
