@@ -50,7 +50,7 @@ def take(user, rows: int, *, channel: str, target: str = "", record: bool = True
     """Count ``rows`` personal rows against the user's window: None when they fit (and, with
     ``record``, recorded at once), else the rows already taken (nothing recorded)."""
     rows = int(rows)
-    if user.role in rules.EXEMPT_ROLES:
+    if rows <= 0 or user.role in rules.EXEMPT_ROLES:  # nothing personal leaves, or nobody counts it
         return None
     with transaction.atomic():
         get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
@@ -59,7 +59,7 @@ def take(user, rows: int, *, channel: str, target: str = "", record: bool = True
         already = used(user, now)
         if rules.needs_approval(rows, threshold(), user.role, already=already):
             return already
-        if record and rows > 0:
+        if record:
             RowTally.objects.create(user=user, at=now, rows=rows, channel=channel, target=target[:200])
     return None
 
