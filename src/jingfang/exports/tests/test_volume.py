@@ -108,3 +108,16 @@ def test_a_full_window_still_lets_nothing_through_and_refuses_one_row(client, us
     assert is_xlsx(client.get(EXPORT, {"region": "990102001001"}))
     assert volume.take(doctor, 0, channel=volume.EXPORT) is None
     assert volume.take(doctor, 1, channel=volume.EXPORT) == 2
+
+
+LISTS = {"/patients": "patients", "/leads": "leads", "/report-cards": "report_cards", "/releases": "releases",
+         "/transfers": "transfers", "/incidents": "incidents", "/relief-applications": "relief"}
+
+
+@pytest.mark.parametrize("url", sorted(LISTS))
+def test_every_api_list_of_personal_records_counts_its_page(client, users, url, monkeypatch):
+    seen = []
+    monkeypatch.setattr(volume, "check_api_page", lambda request, rows, **kw: seen.append((rows, kw["target"])))
+    answered = [api(client, users[who], url).status_code for who in ("doctor", "office")]
+    assert 200 in answered
+    assert seen and all(target == LISTS[url] for _, target in seen)
