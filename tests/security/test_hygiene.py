@@ -86,6 +86,8 @@ def test_a_form_field_naming_an_18_digit_patient_is_404(client, users, settings)
     client.raise_request_exception = False
     client.force_login(users["doctor"])
     assert client.post("/care/incidents/new/", {"patient": BIG}).status_code == 404
+    event = AuditEvent.objects.latest("id")  # the jurisdiction gate: not found, without the number
+    assert event.outcome == "not_found" and event.target == "patient:out_of_range"
     # The free-text search still takes a whole ID number (by POST), as before.
     assert client.post("/patients/", {"q": BIG}).status_code == 200
 

@@ -5,7 +5,7 @@
 - a path holding a run of more than ``MAX_ID_DIGITS`` digits names no object (ids stay far below
   10^15) and may hold an ID number: it answers 404 like any missing object (the API: its JSON body),
   audited without the number (the audit log scrubs paths), before a view could put it anywhere; so
-  does such a number as the value of an id parameter of the query string or form (``patient_id``,
+  does such a number as the value of an id parameter of the query string (``patient_id``,
   ``?patient=``, ``pk``…; not the free-text ``q``, which the search pages handle themselves);
 - a body the multipart parser refuses (no or a bad boundary, non-ASCII header) answers 400, audited.
 
@@ -65,9 +65,10 @@ def _form_post(request) -> bool:
 
 
 def _long_id_parameter(request) -> bool:
-    data = [request.GET, request.POST] if _form_post(request) else [request.GET]
+    """An id parameter of the query string holding 16 or more digits. (Form fields are left to the
+    views: some take a whole ID number by POST, e.g. the transfer form's ``patient``.)"""
     return any(_ID_NAME.search(key) and _LONG_NUMBER.search(value)
-               for each in data for key in each for value in each.getlist(key))
+               for key in request.GET for value in request.GET.getlist(key))
 
 
 class NoStoreMiddleware:
