@@ -4,7 +4,8 @@ JINGFANG_DEBUG       "1" turns debug on (only `make run` does this); off by defa
 JINGFANG_SECRET_KEY  the Django secret key; a fixed development key is used when unset and debug is on.
 DATABASE_URL         e.g. postgres://user:pass@host:5432/jingfang; default: SQLite under var/.
 JINGFANG_ALLOWED_HOSTS  comma-separated host names; default: localhost names.
-JINGFANG_VAR_DIR     where the SQLite file and other local state live; default: ./var
+JINGFANG_VAR_DIR     where the SQLite file and other local state live; default: ./var (created 0700, the
+                     SQLite file and its -wal/-shm 0600)
 """
 
 import os
@@ -23,6 +24,30 @@ def _env_bool(name: str, default: bool = False) -> bool:
 
 
 VAR_DIR = Path(os.environ.get("JINGFANG_VAR_DIR", Path.cwd() / "var")).resolve()
+
+
+def _private_dir(path: Path) -> None:
+    """Create ``path`` readable by this user only (0700); an existing directory keeps its mode (nginx
+    may need to pass through it to the static files, docs/deployment.md)."""
+    if not path.exists():
+        path.mkdir(parents=True, exist_ok=True)
+        path.chmod(0o700)
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path`` (e.g. the SQLite database) 0600, and take group and others' access away from it
+    and its -wal/-shm files if they have any; SQLite creates those two with the database's mode."""
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for each in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            if each.stat().st_mode & 0o077:
+                each.chmod(0o600)
+        except OSError:  # absent, or not ours: SQLite or the deploy check says so
+            pass
+
+
+_private_dir(VAR_DIR)
 
 DEBUG = _env_bool("JINGFANG_DEBUG", False)
 
@@ -71,11 +96,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "jingfang.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "jingfang.core.middleware.RequestHygieneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "jingfang.accounts.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -109,7 +136,10 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    if str(DATABASES["default"]["NAME"]) not in ("", ":memory:") and \
+            not str(DATABASES["default"]["NAME"]).startswith("file:"):
+        _private_dir(Path(DATABASES["default"]["NAME"]).parent)
+        _private_file(Path(DATABASES["default"]["NAME"]))
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
@@ -208,6 +238,9 @@ JINGFANG_UPLOAD_MAX_COLS = int(os.environ.get("JINGFANG_UPLOAD_MAX_COLS", "50"))
 # approval is good for one download within this many hours.
 JINGFANG_EXPORT_APPROVAL_ROWS = int(os.environ.get("JINGFANG_EXPORT_APPROVAL_ROWS", "500"))
 JINGFANG_EXPORT_APPROVAL_HOURS = int(os.environ.get("JINGFANG_EXPORT_APPROVAL_HOURS", "24"))
+# The threshold caps the personal rows one user takes out without approval within this rolling
+# window, summed over exports and API list pages (exports.volume).
+JINGFANG_EXPORT_WINDOW_HOURS = int(os.environ.get("JINGFANG_EXPORT_WINDOW_HOURS", "24"))
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 from jingfang.audit import log as audit
 from jingfang.core import api_support
 from jingfang.core.api_support import OptionalBool, OptionalInt
+from jingfang.exports import volume
 from jingfang.registry import selectors as patient_selectors
 from jingfang.registry.vocab import DANGEROUS_ACTS
 
@@ -118,6 +119,7 @@ def list_incidents(request, q: Query[IncidentFilters]):
                "unreviewed": bool(q.unreviewed)}
     count, items = api_support.paginate(selectors.incidents_for(request.user, **filters), q.page, q.page_size)
     used = sorted(k for k, v in filters.items() if v)
+    volume.check_api_page(request, len(items), action="search" if used else "list", target="incidents")
     audit.record_request(request, "search" if used else "list", target="incidents",
                          detail={"count": count, "filters": used})
     return {"count": count, "items": [incident_data(i) for i in items]}

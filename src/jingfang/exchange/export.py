@@ -8,7 +8,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-from jingfang.core.xlsx import safe_cell
+from jingfang.core.xlsx import neutralize, safe_cell
 
 TITLE = "乡镇严重精神障碍患者管理信息交换表"
 _thin = Side(style="thin", color="999999")
@@ -72,6 +72,7 @@ def workbook(detail: dict, exported_by: str) -> bytes:
     ws.print_title_rows = "1:3"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
+    neutralize(wb)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

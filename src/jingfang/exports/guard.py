@@ -4,8 +4,10 @@ Every export view is decorated with ``@export_view`` and ends in ``send(...)`` (
 ``gate(...)`` + ``Gate.finish(...)`` (API routes that return personal data as an export). The view
 first collects its rows under the user's own jurisdiction and passes their count; the guard then
 
-- exports at once when the count is at or below ``JINGFANG_EXPORT_APPROVAL_ROWS``, the rows are not
-  personal (aggregates), or the user is exempt (county supervisors; audited with ``exempt``);
+- exports at once when the count, added to the personal rows the user took out without approval
+  within the rolling window (exports.volume: exports and API list pages), stays at or below
+  ``JINGFANG_EXPORT_APPROVAL_ROWS``, the rows are not personal (aggregates), or the user is exempt
+  (county supervisors; audited with ``exempt``);
 - otherwise builds nothing and answers with the approval page (the API: 403 with ``approval_required``
   and the request id), where the user gives a reason; the supervisor decides (exports app);
 - with ``approval=<id>`` (query string or form field), exports only if that approval is the user's
@@ -29,7 +31,7 @@ from django.shortcuts import render
 from jingfang.audit import log as audit
 from jingfang.core import xlsx
 
-from . import rules, services
+from . import rules, services, volume
 
 GUARDED_ATTR = "export_guarded"
 
@@ -94,8 +96,12 @@ class Gate:
         return None
 
 
-def gate(request, *, count: int, title: str, target: str, personal: bool = True, api: bool = False) -> Gate:
-    """Decide whether this export may happen now. ``gate.response`` is set when it may not."""
+def gate(request, *, count: int, title: str, target: str, personal: bool = True, api: bool = False,
+         record: bool = True) -> Gate:
+    """Decide whether this export may happen now. ``gate.response`` is set when it may not.
+
+    Without an approval, the rows count against the user's rolling window (exports.volume), recorded
+    at once unless ``record`` is false (a page export the worker will build, and count, later)."""
     user = request.user
     g = Gate(request, int(count), title, personal=personal, api=api)
     method, params = request_params(request)
@@ -108,23 +114,30 @@ def gate(request, *, count: int, title: str, target: str, personal: bool = True,
         except services.Refused as exc:
             g.response = _refusal(g, exc, target)
         return g
-    if not rules.needs_approval(g.count, limit, user.role, personal=personal):
+    if not personal or user.role in rules.EXEMPT_ROLES:
         g.exempt = personal and g.count > limit
+        return g
+    already = volume.take(user, g.count, channel=volume.EXPORT, target=target, record=record)
+    if already is None:
         return g
     match = getattr(request, "resolver_match", None)
     draft = services.open_draft(user, view_name=(match.view_name if match else "") or request.path, title=title,
                                 path=request.path, method=method, params=params, count=g.count)
     audit.record_request(request, "export", outcome="denied", target=target[:200],
-                         detail={"count": g.count, "approval_required": draft.pk, "threshold": limit})
+                         detail={"count": g.count, "approval_required": draft.pk, "threshold": limit,
+                                 "window_rows": already})
+    hours = volume.window_hours()
     if api:
+        earlier = f"（过去{hours}小时内已取得{already}行）" if already else ""
         g.response = JsonResponse({
-            "errors": [{"field": "", "message": f"导出{g.count}行，超过{limit}行，须经{draft.approver_label}审批后下载"}],
+            "errors": [{"field": "", "message": f"导出{g.count}行{earlier}，超过{limit}行，须经{draft.approver_label}审批后下载"}],
             "approval_required": True, "request_id": draft.pk, "status": draft.status, "row_count": g.count,
-            "threshold": limit, "approver": draft.approver_label,
+            "threshold": limit, "approver": draft.approver_label, "window_rows": already, "window_hours": hours,
         }, status=403, json_dumps_params={"ensure_ascii": False})
     else:
         g.response = render(request, "exports/approval_needed.html", {
             "req": draft, "count": g.count, "threshold": limit, "hours": services.valid_hours(),
+            "already": already, "window_hours": hours,
             "reason_min": rules.REASON_MIN, "reason_max": rules.REASON_MAX})
     return g
 
@@ -142,12 +155,14 @@ def send(request, *, count: int, filename: str, build, target: str, detail: dict
          title: str = "", personal: bool = True) -> HttpResponse:
     """The end of every export view: ``build()`` (bytes of the workbook) is called only when the export
     may happen; the export is audited with ``count`` and ``detail``."""
-    g = gate(request, count=count, title=title or filename.rsplit(".", 1)[0], target=target, personal=personal)
-    if g.response is not None:
-        return g.response
     from jingfang.jobs import exporting
 
-    if exporting.should_queue(request, g.count):  # a large export: the worker replays this request
+    queued = exporting.should_queue(request, int(count))  # the worker's replay counts the rows
+    g = gate(request, count=count, title=title or filename.rsplit(".", 1)[0], target=target, personal=personal,
+             record=not queued)
+    if g.response is not None:
+        return g.response
+    if queued:  # a large export: the worker replays this request
         return exporting.queue(request, count=g.count, filename=filename, title=g.title)
     exporting.note_count(request, g.count)
     content = build()

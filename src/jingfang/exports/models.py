@@ -53,3 +53,24 @@ class ExportRequest(models.Model):
     @property
     def approver_label(self) -> str:
         return rules.approver_label(self.approver_role)
+
+
+class RowTally(models.Model):
+    """Personal rows that left the system for one user (exports and API list pages), kept for the
+    rolling window of ``JINGFANG_EXPORT_WINDOW_HOURS`` (exports.volume). Rows released by an approval
+    and rows of exempt roles are not recorded: the window counts what nobody has approved."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE,
+                             related_name="+")
+    at = models.DateTimeField("时间")
+    rows = models.PositiveIntegerField("行数")
+    channel = models.CharField("途径", max_length=8)  # "export" or "api"
+    target = models.CharField("内容", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "个人信息取出行数"
+        verbose_name_plural = "个人信息取出行数"
+        indexes = [models.Index(fields=["user", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.at:%Y-%m-%d %H:%M} {self.rows}行"

@@ -25,6 +25,10 @@ Threshold (``JINGFANG_EXPORT_APPROVAL_ROWS``, default 500 personal rows): a town
 people at the detection target (≥5 per thousand residents, DOMAIN.md §6) has 150–300 registered
 patients, so a township's (or a village's) own complete lists export at once, while county-wide and
 multi-township dumps, the ones a leak would hurt most, need a second person's decision.
+
+Rolling window (``JINGFANG_EXPORT_WINDOW_HOURS``, default 24): the threshold caps the personal rows a
+user takes out without approval within the window, summed over every export and every API list page
+(exports.volume), so that a county's list cannot leave village by village or page by page.
 """
 
 from jingfang.accounts import roles
@@ -32,6 +36,7 @@ from jingfang.regions import codes
 
 DEFAULT_THRESHOLD = 500
 DEFAULT_VALID_HOURS = 24
+DEFAULT_WINDOW_HOURS = 24
 DRAFT_HOURS = 24  # an approval page not followed up is forgotten after this
 PENDING_DAYS = 7  # a request nobody decided expires (ask again)
 GROWTH = 0.10  # the list may grow this much (or by GROWTH_MIN rows) between approval and download
@@ -76,8 +81,10 @@ def may_decide(approver_role: str, approver_region: str, *, requester_id: int, a
     return wanted_role == roles.TOWNSHIP_OFFICE and approver_region == wanted_region
 
 
-def needs_approval(count: int, threshold: int, role: str, *, personal: bool = True) -> bool:
-    return personal and role not in EXEMPT_ROLES and count > threshold
+def needs_approval(count: int, threshold: int, role: str, *, personal: bool = True, already: int = 0) -> bool:
+    """``already``: the personal rows the user has taken out, unapproved, within the rolling window
+    (exports.volume); the threshold caps their sum with this export's rows, whatever the path."""
+    return personal and role not in EXEMPT_ROLES and already + count > threshold
 
 
 def still_covered(approved: int, now: int) -> bool:

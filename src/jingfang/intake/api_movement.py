@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from jingfang.audit import log as audit
 from jingfang.core import api_support, errors
+from jingfang.exports import volume
 from jingfang.regions import codes
 from jingfang.registry import selectors as patient_selectors
 
@@ -85,6 +86,7 @@ def list_releases(request, filters: Query[ReleaseFilters]):
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     count, rows = api_support.paginate(qs, filters.page, filters.page_size)
+    volume.check_api_page(request, len(rows), action="list", target="releases")
     list_audit(request, "releases", count, sorted(k for k in ("status", "kind") if getattr(filters, k)))
     return {"count": count, "items": [serializers.release_data(n) for n in rows]}
 
@@ -198,6 +200,7 @@ def list_transfers(request, filters: Query[TransferFilters]):
     if filters.status:
         qs = qs.filter(status=filters.status)
     count, rows = api_support.paginate(qs, filters.page, filters.page_size)
+    volume.check_api_page(request, len(rows), action="list", target="transfers")
     list_audit(request, "transfers", count, sorted(k for k in ("direction", "status") if getattr(filters, k)))
     return {"count": count, "items": [serializers.transfer_data(t, user) for t in rows]}
 

@@ -11,6 +11,7 @@ from django.db.models import Q
 from ninja import Field, Query, Router, Schema, Status
 
 from jingfang.core import api_support, errors
+from jingfang.exports import volume
 from jingfang.registry import vocab
 
 from . import permissions as perms
@@ -157,8 +158,10 @@ def list_cards(request, filters: Query[CardFilters]):
         items = [i for i in items if any(d["state"] == "overdue" for d in i["deadlines"]) is filters.overdue]
     page, size = api_support.page_bounds(filters.page, filters.page_size)
     used = sorted(k for k, v in filters.model_dump(exclude={"page", "page_size"}).items() if v not in ("", None))
+    shown = items[(page - 1) * size: page * size]
+    volume.check_api_page(request, len(shown), action="search" if used else "list", target="report_cards")
     list_audit(request, "report_cards", len(items), used)
-    return {"count": len(items), "items": items[(page - 1) * size: page * size]}
+    return {"count": len(items), "items": shown}
 
 
 @router.post("/report-cards", response={201: ReportCardOut, 403: Problem, 422: Problem}, exclude_unset=True,

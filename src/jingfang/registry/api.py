@@ -5,13 +5,15 @@ operations use ``exclude_unset`` so that those keys are absent, not null.
 """
 
 import datetime as dt
+import re
 from typing import Literal
 
 from django.db import transaction
 from ninja import Field, Query, Router, Schema, Status
 
 from jingfang.audit import log as audit
-from jingfang.core import api_support, errors
+from jingfang.core import api_support, errors, idnumber
+from jingfang.exports import volume
 
 from . import selectors, serializers, services, vocab
 from .forms import STATUS_FIELDS, today
@@ -134,7 +136,7 @@ class StatusIn(Closed):
 class PatientFilters(Schema):
     """Query parameters of the list; empty values (``?key_person=&page=``) mean not given."""
 
-    q: str = Field("", max_length=50, description="姓名的一部分。不要在此放身份证号或电话：网址会留在日志与浏览记录中，请改用 POST /api/v1/patients/search")
+    q: str = Field("", max_length=50, description="姓名的一部分。不要在此放身份证号或电话：网址会留在日志与浏览记录中，请改用 POST /api/v1/patients/search（含7位以上连续数字时返回400）")
     region_code: str = Field("", max_length=12, description="只看该区划（含下级）")
     status: _one_of(vocab.STATUSES, blank=True) = Field("", description="在管状态")
     key_person: OptionalBool = Field(None, description="true 只看重点人员，false 只看非重点人员")
@@ -300,11 +302,22 @@ OUTCOMES = {errors.Invalid: "invalid", errors.Conflict: "conflict", errors.Forbi
 
 
 # Routes ----------------------------------------------------------------------------------------
+# Identifiers never travel in a URL (access logs, proxies, browser history): as on the pages
+# (registry.views), a query string whose q holds an ID or phone number is refused, not searched.
+NUMBER_IN_QUERY = re.compile(r"\d{7,}")
+Q_IN_URL = ("q：为保护隐私，身份证号、电话号码不能放在网址中查询（网址会留在服务器日志中）。"
+            "请改用 POST /api/v1/patients/search，把条件放在请求体中")
+
+
 @router.get("/patients", response=PatientPage, exclude_unset=True, summary="患者列表/搜索")
 def list_patients(request, filters: Query[PatientFilters]):
     """只返回调用者辖区内的患者。每次调用写一条审计记录（只记筛选项名称与条数，不记查询内容）。
 
-    q 在网址中，会留在服务器日志与浏览记录里：按身份证号或电话查找请用 POST /api/v1/patients/search。"""
+    q 在网址中，会留在服务器日志与浏览记录里：按身份证号或电话查找请用 POST /api/v1/patients/search；
+    q 中含7位以上连续数字（身份证号、电话）时返回400，不做查询。"""
+    if NUMBER_IN_QUERY.search(idnumber.normalize(filters.q)):
+        audit.record_request(request, "search", outcome="invalid", target="patients", detail={"filters": ["q"]})
+        raise errors.ServiceError([errors.FieldError("q", Q_IN_URL)])
     return _search(request, filters)
 
 
@@ -320,6 +333,7 @@ def _search(request, filters) -> dict:
     given["q"], given["region_code"] = given["q"].strip(), given["region_code"].strip()
     count, patients = api_support.paginate(selectors.search(request.user, **given), filters.page, filters.page_size)
     used = sorted(k for k, v in given.items() if v not in ("", None))
+    volume.check_api_page(request, len(patients), action="search" if used else "list", target="patients")
     audit.record_request(request, "search" if used else "list", detail={"count": count, "filters": used})
     role = request.user.role
     return {"count": count, "items": [serializers.patient_summary(p, role) for p in patients]}

@@ -10,6 +10,7 @@ from django.http import Http404
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
 from jingfang.core import idnumber
+from jingfang.core.middleware import MAX_ID_DIGITS
 from jingfang.regions import codes
 
 from .models import Patient
@@ -66,10 +67,13 @@ def get_patient_for(request, pk, *, action: str = "view", audit_success: bool = 
     user = request.user
     try:
         pk = int(pk)
-        if not 0 < pk < 2**63:  # beyond any id (SQLite cannot even compare it: OverflowError)
+        # Beyond any id (SQLite cannot even compare 2**63: OverflowError); 16 digits and more may be an
+        # ID number, which the audit must not hold (core.middleware refuses them in paths and URLs).
+        if not 0 < pk < 10**MAX_ID_DIGITS:
             raise ValueError(pk)
     except (TypeError, ValueError):
-        audit.record_request(request, action, outcome="not_found", target=f"patient:{str(pk)[:40]}")
+        shown = str(pk)[:40] if len(str(pk)) <= MAX_ID_DIGITS else "out_of_range"
+        audit.record_request(request, action, outcome="not_found", target=f"patient:{shown}")
         raise Http404("患者不存在") from None
     patient = patients_for(user).select_related("region", "household_region").filter(pk=pk).first()
     if patient is None and emergency:

@@ -10,7 +10,7 @@ from ninja.errors import HttpError
 
 from jingfang.audit import log as audit
 from jingfang.core import api_support, masking
-from jingfang.exports import guard
+from jingfang.exports import guard, volume
 from jingfang.registry import vocab as registry_vocab
 
 from . import selectors, services_campaigns, vocab
@@ -222,6 +222,8 @@ def list_persons(request, id: int, filters: Query[PersonFilters]):
     count, persons = api_support.paginate(selectors.search_persons(request.user, campaign, **given),
                                           filters.page, filters.page_size)
     used = sorted(k for k, v in given.items() if v)
+    volume.check_api_page(request, len(persons), action="search" if used else "list",
+                          target=f"campaign:{campaign.pk}")
     audit.record_request(request, "search" if used else "list", target=f"campaign:{campaign.pk}",
                          detail={"count": count, "filters": used})
     return {"count": count, "items": [person_data(p) for p in persons]}

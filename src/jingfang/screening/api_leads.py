@@ -15,6 +15,7 @@ from jingfang.accounts import roles
 from jingfang.audit import log as audit
 from jingfang.core import api_support, masking
 from jingfang.core.formdata import to_form_data
+from jingfang.exports import volume
 from jingfang.registry import vocab as registry_vocab
 from jingfang.registry.api import PatientFields
 
@@ -157,6 +158,7 @@ def list_leads(request, filters: Query[LeadFilters]):
     count, leads = api_support.paginate(selectors.search_leads(request.user, **given), filters.page,
                                         filters.page_size)
     used = sorted(k for k, v in given.items() if v not in ("", None))
+    volume.check_api_page(request, len(leads), action="search" if used else "list", target="leads")
     audit.record_request(request, "search" if used else "list", target="leads",
                          detail={"count": count, "filters": used})
     return {"count": count, "items": [summary(lead) for lead in leads]}

@@ -82,6 +82,7 @@ def report_workbook(user, campaign, groups: list[dict], *, full_ids: bool = Fals
     ws.oddFooter.center.text = f"{vocab.CONFIDENTIAL}　导出人：{who(user)}　{now}　第 &P 页"
     for col, width in zip("ABCDEFGHIJKL", (6, 10, 6, 12, 20, 12, 24, 28, 22, 16, 12, 8), strict=True):
         ws.column_dimensions[col].width = width
+    xlsx.neutralize(wb)  # the title row holds the campaign's name as typed
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue(), count

@@ -10,7 +10,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from jingfang.core.xlsx import safe_cell
+from jingfang.core.xlsx import safe_cell, sheet_title
 
 from .compute import Board
 from .kpis import KPI
@@ -40,15 +40,15 @@ def workbook(sheets: list[tuple[str, str, list[str], list[list]]], exported_by: 
     from openpyxl.cell import WriteOnlyCell
 
     for name, title, headers, rows in sheets:
-        ws = wb.create_sheet(title=name[:31])
+        ws = wb.create_sheet(title=sheet_title(name))
 
         def styled(text, ws=ws):
-            cell = WriteOnlyCell(ws, value=text)
+            cell = WriteOnlyCell(ws, value=safe_cell(text))
             cell.font = bold
             return cell
 
         ws.append([styled(title)])
-        ws.append([f"导出人：{exported_by}　导出时间：{now}"])
+        ws.append([safe_cell(f"导出人：{exported_by}　导出时间：{now}")])
         ws.append([styled(h) for h in headers])
         for row in rows:
             ws.append([safe_cell(v) for v in row])

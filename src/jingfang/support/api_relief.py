@@ -11,6 +11,7 @@ from pydantic import WithJsonSchema
 
 from jingfang.audit import log as audit
 from jingfang.core import api_support
+from jingfang.exports import volume
 from jingfang.followups import engine
 from jingfang.regions import codes
 from jingfang.registry import selectors as patient_selectors
@@ -194,6 +195,7 @@ def list_applications(request, state: Annotated[str, WithJsonSchema({"type": "st
         lo, hi = codes.code_range(region_code)
         qs = qs.filter(patient__region_id__gte=lo, patient__region_id__lte=hi)
     count, items = api_support.paginate(qs, page, page_size)
+    volume.check_api_page(request, len(items), action="list", target="relief")
     audit.record_request(request, "list", target="relief", detail={"count": count})
     return {"count": count, "items": [_out(a) for a in items]}
 

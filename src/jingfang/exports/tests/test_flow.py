@@ -65,7 +65,8 @@ def test_above_threshold_no_file_and_no_personal_data(client, users, three):
     assert (req.status, req.row_count, req.params, req.approver_role, req.approver_region_id) == (
         rules.DRAFT, 3, [], "township_office", "990102001000")
     event = AuditEvent.objects.get(action="export", target="patients.xlsx")
-    assert event.outcome == "denied" and event.detail == {"count": 3, "approval_required": req.pk, "threshold": 2}
+    assert event.outcome == "denied" and event.detail == {"count": 3, "approval_required": req.pk, "threshold": 2,
+                                                                "window_rows": 0}
     client.get(EXPORT)
     assert ExportRequest.objects.count() == 1  # asking twice reuses the draft
 

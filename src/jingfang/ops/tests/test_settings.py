@@ -71,3 +71,29 @@ def test_the_https_redirect_spares_the_health_check(client, settings, db):
     response = client.get("/accounts/login/")
     assert response.status_code == 301 and response["Location"].startswith("https://")
     assert client.get("/accounts/login/", HTTP_X_FORWARDED_PROTO="https").status_code == 200
+
+
+MODES = (
+    "import json, os, stat, django; django.setup(); from django.conf import settings as s;"
+    "from django.db import connection; c = connection.cursor(); c.execute('create table t (x)');"
+    "c.execute('insert into t values (1)'); var = s.VAR_DIR; db = var / 'jingfang.sqlite3';"
+    "mode = lambda p: oct(stat.S_IMODE(os.stat(p).st_mode));"
+    "print(json.dumps({'var': mode(var), 'db': mode(db), 'wal': mode(f'{db}-wal'), 'shm': mode(f'{db}-shm')}))"
+)
+
+
+def test_the_var_directory_is_0700_and_the_sqlite_files_0600(tmp_path):
+    """L7: created by the settings under a permissive umask, the var directory is the user's alone and
+    the database (with its -wal and -shm files, which SQLite creates with the database's mode) too."""
+    var = tmp_path / "fresh" / "var"
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(DJANGO_SETTINGS_MODULE="jingfang.settings", JINGFANG_VAR_DIR=str(var), PYTHONPATH=str(SRC))
+    run = [sys.executable, "-c", "import os; os.umask(0o022); exec(os.environ['CODE'])"]
+    done = subprocess.run(run, env={**env, "CODE": MODES}, capture_output=True, text=True, timeout=60, check=True)
+    modes = json.loads(done.stdout.strip().splitlines()[-1])
+    assert modes == {"var": "0o700", "db": "0o600", "wal": "0o600", "shm": "0o600"}
+    # A database file left readable by others (an older release, a copy) is narrowed at start.
+    db = var / "jingfang.sqlite3"
+    os.chmod(db, 0o644)
+    subprocess.run(run, env={**env, "CODE": "import django; django.setup()"}, timeout=60, check=True)
+    assert oct(db.stat().st_mode & 0o777) == "0o600"

@@ -172,12 +172,27 @@ def test_list_pages_and_audits_without_query_text(api_as, make_patient, settings
     found = doctor.get("/patients", q="张", region_code="990102001001")
     assert [i["name"] for i in found.json()["items"]] == ["张一"]
     number = Patient.objects.get(pk=ids[2]).id_number
-    assert [i["id"] for i in doctor.get("/patients", q=number).json()["items"]] == [ids[2]]
+    assert [i["id"] for i in doctor.post("/patients/search", {"q": number}).json()["items"]] == [ids[2]]
     rows = list(AuditEvent.objects.filter(action__in=["list", "search"]).order_by("id"))
     assert [a.action for a in rows] == ["list", "list", "list", "search", "search"]
     assert rows[3].detail == {"count": 1, "filters": ["q", "region_code"]}
     assert rows[4].detail == {"count": 1, "filters": ["q"]}
     assert all(number not in json.dumps(a.detail, ensure_ascii=False) for a in rows)
+
+
+@pytest.mark.parametrize("q", ["id", "13800001234", "138 0000 1234", "甲村1380000123"])
+def test_identifiers_in_the_query_string_are_refused_not_searched(api_as, make_patient, q):
+    """L2: an ID number or phone in ?q= would stay in access logs; it is refused (400 naming q) and
+    audited without the number; the POST search is the way."""
+    p = make_patient(phone="13800001234")
+    q = p.id_number if q == "id" else q
+    r = api_as("doctor").get("/patients", q=q)
+    assert r.status_code == 400 and fields_of(r) == ["q"] and "items" not in r.json()
+    assert "POST /api/v1/patients/search" in r.json()["errors"][0]["message"]
+    event = AuditEvent.objects.latest("id")
+    assert event.action == "search" and event.outcome == "invalid" and event.detail == {"filters": ["q"]}
+    assert p.id_number not in json.dumps(event.detail) and "1380000" not in event.path
+    assert api_as("doctor").get("/patients", q="王测").json()["count"] == 1  # names still search
 
 
 @pytest.mark.parametrize(

@@ -103,5 +103,5 @@ def test_list_contains_exactly_the_jurisdiction(client, users, spread, who, vill
 
 def test_search_by_full_id_number_stays_inside(client, users, make_patient):
     foreign = make_patient(region_code="990102002001")
-    r = call(client, users["doctor"], "get", f"/api/v1/patients?q={foreign.id_number}", None)
+    r = call(client, users["doctor"], "post", "/api/v1/patients/search", {"q": foreign.id_number})
     assert r.json() == {"count": 0, "items": []}

@@ -230,3 +230,12 @@ def test_report_xlsx_is_grouped_marked_confidential_and_audited_without_names(cl
     cells = {x for r_ in load_workbook(io.BytesIO(full.content)).active.iter_rows(values_only=True) for x in r_}
     assert filed["hosp"].id_number in cells
     assert AuditEvent.objects.filter(action="export", detail__full_ids=True).exists()
+
+
+def test_report_xlsx_keeps_a_formula_shaped_campaign_name_as_text(client, users, make_campaign):
+    """Security review L3: the campaign's name as typed lands in A2 of the report; it must not run."""
+    c = make_campaign(name="=HYPERLINK(\"http://x\",\"点此\")摸排")
+    client.force_login(users["doctor"])
+    r = client.get(f"/screening/campaigns/{c.pk}/report.xlsx")
+    ws = load_workbook(io.BytesIO(r.content)).active
+    assert ws["A2"].data_type == "s" and ws["A2"].value.startswith("'=HYPERLINK(")
