@@ -15,13 +15,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# `make run` serves as production does (debug off: the real 404/403/500 pages, static files from
+# WhiteNoise), on plain HTTP on this machine only: development keys generated into var/keys.toml,
+# cookies without the Secure flag, the second factor not enforced for the demo logins.
+PORT ?= 8000
+RUN_ENV := JINGFANG_DEV_KEYS=1 JINGFANG_SECURE_COOKIES=0 JINGFANG_TOTP_ENFORCE=0
 run: $(STAMP)
-	JINGFANG_DEBUG=1 $(BIN)/jingfang migrate --noinput
-	JINGFANG_DEBUG=1 $(BIN)/jingfang demo --if-empty
+	$(RUN_ENV) $(BIN)/jingfang migrate --noinput
+	$(RUN_ENV) $(BIN)/jingfang demo --if-empty
 	@# one background worker (imports, exports, the nightly recomputation) for as long as the server runs
-	JINGFANG_DEBUG=1 $(BIN)/jingfang worker --verbosity 0 & WORKER=$$!; \
+	$(RUN_ENV) $(BIN)/jingfang worker --verbosity 0 & WORKER=$$!; \
 	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
-	JINGFANG_DEBUG=1 $(BIN)/jingfang serve --host 127.0.0.1 --port 8000
+	$(RUN_ENV) $(BIN)/jingfang serve --host 127.0.0.1 --port $(PORT)
 
 browser:
 	@bash scripts/ensure-browser.sh

@@ -8,6 +8,7 @@ configured; it is stripped, so the SVG is static markup (values are in the table
 """
 
 import re
+from html import escape
 
 import pygal
 from pygal.style import Style
@@ -37,8 +38,9 @@ def _config(**extra) -> dict:
             "truncate_label": -1, "margin": 10, "show_minor_x_labels": True} | extra
 
 
-def _svg(chart) -> str:
-    svg = chart.render(is_unicode=True)
+def _svg(chart, title: str) -> str:
+    """The chart's SVG without script or comments, titled in words (pygal's own title is its name)."""
+    svg = chart.render(is_unicode=True).replace("<title>Pygal</title>", f"<title>{escape(title)}</title>", 1)
     return _COMMENT.sub("", _SCRIPT.sub("", svg))
 
 
@@ -75,7 +77,7 @@ def trend_chart(trend: list[tuple[Period, list[KPI]]], keys=TREND_KEYS, size: st
     for key in keys:
         series = [next(k for k in ks if k.key == key) for _, ks in trend]
         chart.add(series[0].name if series else key, [None if k.value is None else round(k.value, 1) for k in series])
-    return _svg(chart)
+    return _svg(chart, "主要指标逐月趋势")
 
 
 def trend_legend(trend, keys=TREND_KEYS) -> list:
@@ -93,7 +95,7 @@ def prevalence_chart(trend: list[tuple[Period, list[KPI]]], target: float | None
     chart.add("报告患病率（‰）", values)
     if target is not None:
         chart.add(f"目标 ≥{target:g}‰", [target] * len(values), show_dots=False, stroke_style={"dasharray": "8, 6"})
-    return _svg(chart)
+    return _svg(chart, "报告患病率逐月趋势")
 
 
 def prevalence_legend(target: float | None) -> list:
@@ -121,7 +123,7 @@ def ranking_chart(rows: list[tuple[str, KPI]], size: str = "wide") -> str:
         value_formatter=lambda v: f"{v:.1f}{unit}" if unit == "%" else f"{v:.2f}{unit}"))
     chart.x_labels = labels
     chart.add(rows[0][1].name if rows else "", values)
-    return _svg(chart)
+    return _svg(chart, f"{rows[0][1].name}：各地区排名" if rows else "各地区排名")
 
 
 def both(render, *args, **kwargs) -> dict:

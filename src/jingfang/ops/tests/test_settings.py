@@ -97,3 +97,13 @@ def test_the_var_directory_is_0700_and_the_sqlite_files_0600(tmp_path):
     os.chmod(db, 0o644)
     subprocess.run(run, env={**env, "CODE": "import django; django.setup()"}, timeout=60, check=True)
     assert oct(db.stat().st_mode & 0o777) == "0o600"
+
+
+def test_make_run_serves_as_production_does():
+    """`make run` shows a new user the real error pages (debug off), on the port they choose."""
+    from pathlib import Path
+
+    makefile = (Path(__file__).resolve().parents[4] / "Makefile").read_text()
+    recipe = makefile[makefile.index("run: $(STAMP)"):makefile.index("browser:")]
+    assert "JINGFANG_DEBUG" not in recipe
+    assert "--port $(PORT)" in recipe and "PORT ?= 8000" in makefile

@@ -22,6 +22,7 @@ def test_dashboard_for_a_county_supervisor(client, users, three):
     charts = re.findall(r'<div class="(?:wide|narrow)">(.*?)</div>', html, re.S)
     assert len(charts) == 6 and all(c.lstrip().startswith("<svg") for c in charts)  # 3 charts, 2 sizes each
     assert all("<script" not in c and "xlink:href=\"http" not in c for c in charts)  # static, nothing fetched
+    assert "Pygal" not in html and "<title>主要指标逐月趋势</title>" in html  # titled in words, not by the library
     assert html.count("<table") >= 3  # a table under every chart
 
 
