@@ -2,9 +2,16 @@
 (and anonymous), on an object inside and one outside the user's jurisdiction, against route_table.py.
 
 Also, for every answer to a role that does not see clinical data (DOMAIN §1, PIPL Art. 6): no clinical
-field name as a JSON key, and none of the clinical markers planted in the world's patients anywhere in
-the body (pages, JSON, xlsx exports). A route without an entry in route_table.py fails
-``test_every_route_has_an_entry``; see route_table.py's docstring for how to add one.
+field name as a JSON key, and none of the clinical vocabulary (tests/security/clinical_vocab.py: rule
+texts and ids of every profile, condition classes, diagnoses, symptoms, adherence, and the markers planted
+in the world's patients) anywhere in the body: pages, their htmx fragments (each page such a role may GET
+is asked again as htmx asks it), API JSON and xlsx exports (read with openpyxl).
+
+And for every route marked ``audited`` in route_table.py (it shows patient data): each GET writes
+exactly one audit row, for the object inside the jurisdiction and the one outside (its 404) alike.
+
+A route without an entry in route_table.py fails ``test_every_route_has_an_entry``; see route_table.py's
+docstring for how to add one.
 """
 
 import copy
@@ -16,11 +23,13 @@ import zipfile
 import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
+from openpyxl import load_workbook
 
 from jingfang.accounts import roles
 from jingfang.api import api
+from jingfang.audit.models import AuditEvent
 
-from . import route_table, world
+from . import clinical_vocab, route_table, world
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +79,11 @@ def test_the_table_has_no_entry_for_a_route_that_is_gone():
     pages = {k for _r, k, _p in PAGE_PATTERNS}
     assert sorted(set(route_table.PAGES) - pages) == []
     assert sorted(set(route_table.API) - set(OPERATIONS)) == []
+
+
+def test_the_audited_column_names_only_routes_that_exist():
+    assert sorted(route_table.AUDITED_PAGES - set(route_table.PAGES)) == []
+    assert sorted(route_table.AUDITED_API - set(route_table.API)) == []
 
 
 def test_every_api_url_is_an_operation_of_the_openapi_document():
@@ -174,15 +188,18 @@ def _api_body(w, place: str, key: str, rule):
 
 
 # Requests and outcomes -------------------------------------------------------------------------
-def _request(w, role, method: str, url: str, *, api_call: bool, body=None):
-    """One request in a savepoint that is rolled back; the client's cookies are restored after it."""
+def _request(w, role, method: str, url: str, *, api_call: bool, body=None, htmx: bool = False,
+             audits: list | None = None):
+    """One request in a savepoint that is rolled back; the client's cookies are restored after it.
+    ``audits``: a list to which the number of audit rows the request wrote is appended."""
     client = w["clients"][role]
     saved = copy.deepcopy(client.cookies)
-    headers = {}
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
     if api_call and w["tokens"][role]:
         headers["HTTP_AUTHORIZATION"] = f"Bearer {w['tokens'][role]}"
     try:
         with transaction.atomic():
+            last = _last_audit() if audits is not None else 0
             if method == "GET":
                 response = client.get(url, **headers)
             elif isinstance(body, tuple):  # multipart/form-data
@@ -194,12 +211,18 @@ def _request(w, role, method: str, url: str, *, api_call: bool, body=None):
                 response = client.generic(method, url, **headers)
             else:
                 response = client.post(url, body or {}, **headers)
+            if audits is not None:
+                audits.append(AuditEvent.objects.filter(pk__gt=last).count())
             transaction.set_rollback(True)
     except Exception as exc:  # a view that raises is a 500 in production
         return None, f"error ({type(exc).__name__}: {str(exc)[:120]})"
     finally:
         client.cookies = saved
     return response, _outcome(response, api_call)
+
+
+def _last_audit() -> int:
+    return AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
 def _outcome(response, api_call: bool) -> str:
@@ -254,13 +277,18 @@ def _is_empty(response) -> bool:
 def _body_text(response) -> str:
     if getattr(response, "streaming", False):
         content = b"".join(response.streaming_content)
+        response.streaming_content = [content]  # read again by a later look
     else:
         content = response.content
-    if content[:2] == b"PK":  # xlsx: the sheets' XML
+    if content[:2] == b"PK":  # xlsx: every cell of every sheet, and the sheets' XML (names, headers)
         try:
+            workbook = load_workbook(io.BytesIO(content), read_only=True)
+            cells = " ".join(str(v) for ws in workbook.worksheets for row in ws.iter_rows(values_only=True)
+                             for v in row if v is not None)
             with zipfile.ZipFile(io.BytesIO(content)) as z:
-                return " ".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
-        except zipfile.BadZipFile:
+                xml = " ".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
+            return cells + " " + xml
+        except (zipfile.BadZipFile, OSError, KeyError, ValueError):
             pass
     return content.decode("utf-8", "replace")
 
@@ -279,7 +307,7 @@ def _json_keys(value, found=None) -> set[str]:
 
 def _leaks(response) -> list[str]:
     text = _body_text(response)
-    problems = [m for m in world.CLINICAL_MARKERS if m in text]
+    problems = clinical_vocab.found_in(text)
     if "json" in response.get("Content-Type", ""):
         try:
             keys = _json_keys(json.loads(text))
@@ -344,6 +372,7 @@ def test_route(matrix, kind, key, method):
         if rule is None:
             pytest.fail(f"{key} has no entry in tests/security/route_table.py")
     places = ("inside", "outside") if _scoped(rule) else ("inside",)
+    audited = kind != "admin" and key in (route_table.AUDITED_PAGES if kind == "page" else route_table.AUDITED_API)
     # A public route does not look at the role: anonymous and one signed-in role are enough. The admin
     # site's pages all ask one function (accounts.admin._admin_role_only): every role on its index,
     # anonymous, the administrator and the most trusted other role on the rest.
@@ -362,8 +391,11 @@ def test_route(matrix, kind, key, method):
             where = _place_for(role, place)
             url = _url(matrix, kind, key, rule, where)
             body = _api_body(matrix, where, key, rule) if kind == "api" else None
-            response, got = _request(matrix, role, method, url, api_call=kind == "api", body=body)
+            audits = [] if audited and method == "GET" and role else None
+            response, got = _request(matrix, role, method, url, api_call=kind == "api", body=body, audits=audits)
             expected = _expected(rule, role, place, method)
+            if audits and got in ("allow", "hide") and audits != [1]:
+                wrong.append(f"  {role} {place} {url}: {audits[0]} audit rows, expected exactly 1")
             if expected == {"empty"} and got == "allow" and _is_empty(response):
                 got = "empty"
             if got not in expected:
@@ -374,4 +406,9 @@ def test_route(matrix, kind, key, method):
                 found = _leaks(response)
                 if found:
                     leaks.append(f"  {role} {place} {url}: {found}")
+                if kind == "page" and method == "GET" and response.status_code == 200:
+                    fragment, _ = _request(matrix, role, method, url, api_call=False, htmx=True)
+                    found = _leaks(fragment) if fragment is not None else []
+                    if found:
+                        leaks.append(f"  {role} {place} {url} (htmx): {found}")
     assert not wrong and not leaks, f"{method} {key}\n" + "\n".join(wrong + [" clinical data:"] * bool(leaks) + leaks)

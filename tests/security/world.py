@@ -21,8 +21,9 @@ from jingfang.accounts import roles
 
 PASSWORD = "Test@Pass-2026"
 TODAY = dt.date.today()
-# Text planted in clinical fields (diagnosis hospital, psychiatrist's opinion, clinical notes).
-CLINICAL_MARKERS = ("CLINMARKHOSP", "CLINMARKOPINION", "CLINMARKNOTES")
+# Text planted in clinical fields (diagnosis hospital, psychiatrist's opinion, clinical notes) and in the
+# key-person reason a township doctor writes in their own words (health-only free text).
+CLINICAL_MARKERS = ("CLINMARKHOSP", "CLINMARKOPINION", "CLINMARKNOTES", "CLINMARKKPR")
 
 TREE = [
     # code, name, population
@@ -99,6 +100,8 @@ def _patient(doctor, village: str, name: str):
         "household_region_code": village, "address": "3组12号", "diagnosis": "schizophrenia",
         "diagnosis_date": "2015-03-01", "status": "at_home", "diagnosis_hospital": CLINICAL_MARKERS[0],
         "psychiatrist_opinion": CLINICAL_MARKERS[1], "clinical_notes": CLINICAL_MARKERS[2],
+        "past_symptoms": ["hallucination", "self_talk"], "key_person_manual": True,
+        "key_person_reason": f"{CLINICAL_MARKERS[3]}病情不稳定，拒绝服药",
     }
     p = services.create_patient(doctor, data, guardian={"name": "王监护", "relation": "parent",
                                                         "phone": "13900004321"})

@@ -26,6 +26,7 @@ from jingfang.intake.models import Transfer
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 from jingfang.registry import vocab
+from jingfang.registry.flags import public_reasons
 from jingfang.registry.models import Patient, Revision, StatusChange
 from jingfang.screening.models import Lead
 
@@ -136,7 +137,8 @@ def load(township: Region, month: dt.date) -> History:
     for pk, pid, date, flag, value, reasons in FlagChange.objects.filter(
             patient_id__in=ids, date__gte=start, date__lte=end).values_list(
             "id", "patient_id", "date", "flag", "value", "reasons"):
-        note = "、".join(str(r) for r in reasons or [])[:100] if flag == "key_person" and value else ""
+        # the table goes to every department: reasons without the clinical ones (registry.flags)
+        note = "、".join(public_reasons([str(r) for r in reasons or []]))[:100] if flag == "key_person" and value else ""
         facts.append(Fact(pid, date, "flag", (flag, value), note, seq=pk))
     for pk, pid, date in SearchAttempt.objects.filter(patient_id__in=ids, result="found", date__gte=start,
                                                       date__lte=end).values_list("id", "patient_id", "date"):

@@ -148,10 +148,16 @@ def _villages(run) -> list[tuple[str, str]]:
                 .order_by("code").values_list("code", "name"))
 
 
+def _searches(line) -> bool:
+    """Does the resolve page look for candidates (an audited search) for this line?"""
+    theirs = line.theirs or {}
+    return line.kind == "theirs_only" and bool(theirs.get("name") or theirs.get("birth_date"))
+
+
 def _candidates(request, run, line) -> list[dict]:
     """Our patients in the township with the same name or birth date, to link a theirs-only line to."""
     theirs = line.theirs or {}
-    if line.kind != "theirs_only" or not (theirs.get("name") or theirs.get("birth_date")):
+    if not _searches(line):
         return []
     lo, hi = codes.code_range(run.township_id)
     cond = Q(name=theirs["name"]) if theirs.get("name") else Q(pk__in=[])
@@ -167,11 +173,14 @@ def _candidates(request, run, line) -> list[dict]:
 
 @perms.signed_in
 def line_resolve(request, pk, line_pk):
-    run = selectors.get_run_for(request, pk, audit_success=request.method == "GET")
+    run = selectors.get_run_for(request, pk, audit_success=False)
     line = selectors.get_line_for(request, run, line_pk)
     if not perms.can(request.user, perms.RESOLVE_LINES):
         audit.record_request(request, "update", outcome="denied", target=f"reconciliation_line:{line.pk}")
         raise PermissionDenied("您的角色无权处理核对差异")
+    if request.method == "GET" and not _searches(line):  # one audit row a page: the search's, else this
+        audit.record_request(request, "view", target=f"reconciliation:{run.pk}",
+                             detail={"township": run.township_id, "department": run.department})
     form = ResolveForm(kind=line.kind, villages=_villages(run))
     problem = None
     if request.method == "POST":

@@ -12,7 +12,7 @@ from jingfang.accounts.decorators import permission_required
 from jingfang.core import errors
 from jingfang.registry import selectors, vocab
 
-from . import engine, services
+from . import engine, services, worklist
 from .forms import ASSESSMENT_FIELDS, FollowUpForm, defaults_from
 
 RADIO_FIELDS = ["insight", "social_function", "adherence", "adverse_reaction", "physical_illness", "psychotic_level"]
@@ -97,7 +97,7 @@ def followup_classify(request, pk):
 
 @permission_required(roles.VIEW_PATIENTS)
 def followup_list(request, pk):
-    patient = selectors.get_patient_for(request, pk, audit_success=False)
+    patient = selectors.get_patient_for(request, pk)  # the page and its fragment: one audit row each
     sees = roles.sees_clinical(request.user.role)
     embedded = bool(request.htmx)
     rows = patient.followups.select_related("recorded_by").order_by("-date", "-id")[: 10 if embedded else 500]
@@ -106,5 +106,5 @@ def followup_list(request, pk):
         "p": patient, "rows": rows, "sees_clinical": sees, "embedded": embedded,
         "total": patient.followups.count(),
         "can_record": roles.can(request.user.role, roles.RECORD_FOLLOWUP) and patient.status != "deceased",
-        "due_items": patient.due_items.order_by("due_date"),
+        "due_items": worklist.due_for_role(request.user.role, patient.due_items.order_by("due_date")),
     })

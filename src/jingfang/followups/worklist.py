@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 
+from jingfang.accounts import roles
+from jingfang.policies import profiles as policy
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 from jingfang.registry import selectors as patient_selectors
 
-from . import engine
+from . import engine, wording
 from .models import DueItem, RollCall, SensitivePeriod
 from .schedule import item_state
 
@@ -132,6 +134,38 @@ def _others(user, lo: str, hi: str, on: dt.date, horizon: int, kind: str, key_pe
     return [i for i in items if _matches(i, on, horizon, kind, key_person)]
 
 
+def _profile_named(name: str, cache: dict):
+    if name not in cache:
+        try:
+            cache[name] = policy.load_profile(name) if name in policy.available_profiles() else None
+        except policy.PolicyError:
+            cache[name] = None
+    return cache[name]
+
+
+def for_role(role: str, items: list[Item]) -> list[Item]:
+    """The items as ``role`` may read them: unchanged for health roles; for the others, each schedule
+    item's reason in non-clinical words (followups.wording), no rule id, and none of the rule's
+    clinical escalations (DOMAIN.md §1). Every list the worklist hands out passes through here."""
+    if roles.sees_clinical(role):
+        return items
+    cache: dict = {}
+    for i in items:
+        profile = _profile_named(i.rule_id.split(":", 1)[0], cache) if ":" in i.rule_id else None
+        i.reason = wording.public_reason(profile, i.kind, i.rule_id, i.reason)
+        clinical = wording.clinical_escalations(profile)
+        i.escalations = [e for e in i.escalations if e not in clinical]
+        i.rule_id = ""
+    return items
+
+
+def due_for_role(role: str, rows) -> list[Item]:
+    """A patient's stored due items (DueItem rows, its page's "随访与待办") as ``role`` may read them."""
+    items = [Item(r.patient_id, "", r.region_code, "", r.key_person, "", r.kind, r.due_date, r.window_start, "",
+                  r.rule, r.rule_id, r.mode, list(r.escalations), list(r.notes), r.provisional) for r in rows]
+    return for_role(role, items)
+
+
 def items_for(user, on: dt.date, *, region_code: str = "", kind: str = "", key_person: bool | None = None,
               horizon: int = DEFAULT_HORIZON) -> list[Item]:
     scope = _scope(user, region_code)
@@ -144,7 +178,7 @@ def items_for(user, on: dt.date, *, region_code: str = "", kind: str = "", key_p
         items = [i for i in _recomputed(user, lo, hi, on) if _matches(i, on, horizon, kind, key_person)]
     items += _others(user, lo, hi, on, horizon, kind, key_person)
     items.sort(key=_sort_key)
-    return items
+    return for_role(user.role, items)
 
 
 def _stored_rows(lo: str, hi: str, on: dt.date, horizon: int, kind: str, key_person: bool | None):
@@ -240,6 +274,7 @@ def page_for(user, on: dt.date, *, region_code: str = "", kind: str = "", key_pe
                       on)
         page = list(heapq.merge(head, others, key=_sort_key))[(number - 1) * size: number * size]
     counts = {state: sum(v[state] for v in villages) for state in STATE_LABELS}
+    page = for_role(user.role, page)
     return Page(page, number, max(1, -(-total // size)), total, counts, villages)
 
 

@@ -3,7 +3,14 @@
 Pure: takes plain values, returns the reasons in words. An empty list means not a key person.
 """
 
+from .vocab import KEY_PERSON_PUBLIC_REASONS
+
 SERIOUS_ACTS = ("trouble", "disaster", "self_harm", "suicide_attempt")
+MANUAL_PREFIX = "人工标记："
+# Reasons that reveal the condition class; roles without clinical rights read HIDDEN_CLINICAL_REASON.
+CLINICAL_REASONS = ("病情不稳定", "病情反复")
+HIDDEN_CLINICAL_REASON = "卫生健康部门评估认定"
+UNSTATED = "未填写原因"
 
 
 def key_person_reasons(
@@ -48,7 +55,7 @@ def key_person_reasons(
     if floating:
         reasons.append("流动人口（现住地与户籍地不一致）")
     if manual:
-        reasons.append("人工标记：" + (manual_reason or "未填写原因"))
+        reasons.append(MANUAL_PREFIX + (manual_reason or UNSTATED))
     return reasons
 
 
@@ -64,3 +71,26 @@ def file_reasons(patient, has_guardian: bool) -> list[str]:
         status=patient.status,
         has_guardian=has_guardian,
     )
+
+
+def public_manual_reason(text: str) -> str:
+    """A hand-written key-person reason as a role without clinical rights may read it: one of the
+    listed non-clinical reasons, else nothing (free text may speak of the illness: 精神卫生法 Art. 4)."""
+    return text if text in KEY_PERSON_PUBLIC_REASONS else ""
+
+
+def public_reasons(reasons: list[str]) -> list[str]:
+    """Key-person reasons (as key_person_reasons words them) for a reader without clinical rights:
+    the condition-class ones and hand-written free text give way to HIDDEN_CLINICAL_REASON (once)."""
+    shown, hidden = [], False
+    for r in reasons:
+        if r.startswith(CLINICAL_REASONS):
+            hidden = True
+        elif r.startswith(MANUAL_PREFIX):
+            text = r.removeprefix(MANUAL_PREFIX)
+            public = public_manual_reason(text)
+            shown.append(MANUAL_PREFIX + public if public else "人工标记")
+            hidden = hidden or not (public or text == UNSTATED)
+        else:
+            shown.append(r)
+    return shown + [HIDDEN_CLINICAL_REASON] * hidden

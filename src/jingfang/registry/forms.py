@@ -13,6 +13,7 @@ from jingfang.regions import codes
 from jingfang.regions.models import Region
 
 from . import vocab
+from .flags import public_manual_reason
 from .models import Guardian, Patient, StatusChange
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
@@ -141,6 +142,14 @@ class PatientForm(forms.ModelForm):
         for name in list(self.fields):
             if not roles.visible(actor.role, name):
                 self.fields.pop(name)
+        if "key_person_reason" in self.fields and not roles.sees_clinical(actor.role):
+            # free text may speak of the illness: other roles choose a listed reason, and read a stored
+            # one only when it is listed (flags.public_manual_reason)
+            field = self.fields["key_person_reason"]
+            field.widget = forms.Select(choices=[("", "请选择"), *((r, r) for r in vocab.KEY_PERSON_PUBLIC_REASONS)])
+            field.help_text = "由卫生健康人员填写的原因不予显示，保持“请选择”即不作修改"
+            if self.instance.pk:
+                self.initial["key_person_reason"] = public_manual_reason(self.instance.key_person_reason)
         villages = Region.objects.filter(
             level=codes.VILLAGE,
             code__gte=codes.code_range(actor.region_id)[0],
@@ -218,6 +227,17 @@ class PatientForm(forms.ModelForm):
             raise forms.ValidationError(f"区划代码{code[:12]}不存在")
         return region
 
+    def clean_key_person_reason(self):
+        value = (self.cleaned_data.get("key_person_reason") or "").strip()
+        if roles.sees_clinical(self.actor.role):
+            return value
+        stored = self.instance.key_person_reason if self.instance.pk else ""
+        if value == stored or (not value and stored and not public_manual_reason(stored)):
+            return stored  # unchanged, or a health-only reason that this role is not shown: kept
+        if value and not public_manual_reason(value):
+            raise forms.ValidationError("重点人员原因请从所列原因中选择：自由填写的原因可能涉及病情，仅卫生健康人员可填写")
+        return value
+
     def clean_disability_grade(self):
         grade = self.cleaned_data.get("disability_grade")
         if grade is not None and not 1 <= grade <= 4:
@@ -241,7 +261,8 @@ class PatientForm(forms.ModelForm):
             self.add_error("first_onset_date", "初次发病时间不能晚于确诊日期")
         if data.get("disability_certificate") is False and data.get("disability_grade"):
             self.add_error("disability_grade", "未持残疾证时不应填写残疾等级")
-        if data.get("key_person_manual") and not (data.get("key_person_reason") or "").strip():
+        if (data.get("key_person_manual") and not (data.get("key_person_reason") or "").strip()
+                and "key_person_reason" not in self.errors):
             self.add_error("key_person_reason", "人工标记重点人员时须填写原因")
         if self.creating:
             clean_status_fields(self, data)

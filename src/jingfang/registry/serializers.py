@@ -9,7 +9,7 @@ from jingfang.accounts import roles
 from jingfang.core.masking import mask_id_number, mask_phone
 
 from . import vocab
-from .flags import file_reasons
+from .flags import file_reasons, public_manual_reason, public_reasons
 
 # Choice fields of the file and their vocabularies; each gets a "<field>_label" beside it.
 CHOICES = {
@@ -36,8 +36,6 @@ DATE_FIELDS = [
     "consent_date", "diagnosis_date", "first_onset_date", "first_antipsychotic_date", "status_since",
     "death_date", "registered_on",
 ]
-# Said instead of "病情不稳定" to roles that may not see the condition class.
-HIDDEN_CLINICAL_REASON = "卫生健康部门评估认定"
 
 
 def _base(key: str) -> str:
@@ -102,20 +100,12 @@ def guardian_data(guardian) -> dict:
     }
 
 
-# Reasons that reveal the condition class; partner roles read HIDDEN_CLINICAL_REASON instead.
-CLINICAL_REASONS = ("病情不稳定", "病情反复")
-
-
 def reasons_for(patient, role: str, guardians: list) -> list[str]:
     """Key-person reasons in words (as the schedule engine last stored them, else derived from the
-    file), without the clinical ones for roles that may not see them."""
+    file), without the clinical ones and without hand-written free text for roles that may not see
+    clinical data (flags.public_reasons)."""
     reasons = list(patient.key_reasons or []) or file_reasons(patient, bool(guardians))
-    if roles.visible(role, "condition"):
-        return reasons
-    shown = [r for r in reasons if not r.startswith(CLINICAL_REASONS)]
-    if len(shown) < len(reasons):
-        shown.append(HIDDEN_CLINICAL_REASON)
-    return shown
+    return reasons if roles.sees_clinical(role) else public_reasons(reasons)
 
 
 def patient_detail(patient, role: str) -> dict:
@@ -150,6 +140,8 @@ def patient_detail(patient, role: str) -> dict:
             data[field], data[f"{field}_label"] = _choice(patient, field)
     for field in TEXT_FIELDS:
         data[field] = getattr(patient, field)
+    if not roles.sees_clinical(role):  # free text of health staff: only the listed non-clinical reasons
+        data["key_person_reason"] = public_manual_reason(patient.key_person_reason)
     for field in DATE_FIELDS:
         data[field] = getattr(patient, field)
     return visible_only(data, role)

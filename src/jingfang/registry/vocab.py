@@ -104,6 +104,18 @@ GUARDIAN_RELATIONS = {
     "committee": "村（居）委会",
     "other": "其他",
 }
+# Reasons that a role without clinical rights (township office, police…) gives when it marks a key person
+# by hand: none says anything of the illness. Health roles may write their own words, which only health
+# roles read (registry.flags.public_manual_reason).
+KEY_PERSON_PUBLIC_REASONS = (
+    "拒绝接受随访或面访",
+    "监护缺失或监护人不履行监护责任",
+    "流动人口，行踪不定",
+    "公安机关要求列管",
+    "存在矛盾纠纷或涉访涉诉",
+    "群众反映有肇事肇祸风险",
+    "特殊敏感时期重点关注",
+)
 CONDITIONS = {"stable": "稳定", "basically_stable": "基本稳定", "unstable": "不稳定"}
 RISK_LEVELS = {
     0: "0级：无符合以下1-5级中的任何行为",

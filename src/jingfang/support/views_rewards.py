@@ -18,9 +18,12 @@ from . import permissions, reward_facts, reward_services, rewards, selectors
 from .views_common import export, int_param, login_needed, require, roles_required, status_of
 
 
-def _rule_context(code: str) -> dict:
+def _rule_context(code: str, role: str) -> dict:
     profile, rule = reward_services.rule_for(code) if code else (None, None)
-    return {"profile": profile, "rule": rule, "criteria": rule.criteria_text() if rule else ""}
+    # the condition class is named to health roles only (as each line's grounds)
+    sees = roles.sees_clinical(role)
+    criteria = rewards.grounds_text(rule.eligibility, rule.min_risk, sees_clinical=sees) if rule else ""
+    return {"profile": profile, "rule": rule, "criteria": criteria}
 
 
 @roles_required(permissions.REWARD_VIEW)
@@ -44,7 +47,7 @@ def reward_runs(request, problem=None):
         "care_available": reward_facts.care_available(),
         "own": own, "own_name": user.region.name if own else "",
         "chosen_name": next((t.name for t in towns if t.code == chosen), user.region.name if own else ""),
-        **_rule_context(chosen),
+        **_rule_context(chosen, user.role),
     }
     return render(request, "support/reward_runs.html", context, status=status_of(problem))
 
@@ -139,7 +142,8 @@ def _insurance(request, action: str):
     code = request.GET.get("township", "")
     if not code:
         default = selectors.default_township(user)
-        if default is None:
+        if default is None:  # audited like every other refusal here
+            audit.record_request(request, action, outcome="not_found", target="insurance")
             raise Http404("乡镇不存在")
         code = default.code
     township = selectors.get_township_for(request, code, action=action)

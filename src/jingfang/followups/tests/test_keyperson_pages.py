@@ -273,12 +273,18 @@ def test_manual_key_person_flag_set_and_cleared_with_a_reason(client, users, thr
     assert missing_reason.status_code == 422 and "原因" in missing_reason.content.decode()
     p.refresh_from_db()
     assert not p.key_person_manual
+    # the office is not health staff: free text (which may speak of the illness) is refused, naming the field
+    free = client.post(f"/patients/{p.pk}/plan/flag/",
+                       {"key_person_manual": "1", "key_person_reason": "病情不稳定，拒绝服药", "version": p.version})
+    assert free.status_code == 422 and "重点人员原因请从所列原因中选择" in free.content.decode()
+    p.refresh_from_db()
+    assert not p.key_person_manual and p.key_person_reason == ""
     ok = client.post(f"/patients/{p.pk}/plan/flag/",
-                     {"key_person_manual": "1", "key_person_reason": "多次拒绝随访", "version": p.version})
+                     {"key_person_manual": "1", "key_person_reason": "拒绝接受随访或面访", "version": p.version})
     assert ok.status_code == 302
     p.refresh_from_db()
-    assert p.key_person_manual and p.key_person and p.key_person_reason == "多次拒绝随访"
-    assert "人工标记：多次拒绝随访" in client.get(f"/patients/{p.pk}/plan/").content.decode()
+    assert p.key_person_manual and p.key_person and p.key_person_reason == "拒绝接受随访或面访"
+    assert "人工标记：拒绝接受随访或面访" in client.get(f"/patients/{p.pk}/plan/").content.decode()
     stale = client.post(f"/patients/{p.pk}/plan/flag/", {"version": p.version - 1})
     assert stale.status_code == 409
     cleared = client.post(f"/patients/{p.pk}/plan/flag/", {"version": p.version})
