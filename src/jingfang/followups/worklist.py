@@ -120,8 +120,22 @@ def _scope(user, region_code: str) -> tuple[str, str] | None:
     return (lo, hi) if lo <= hi else None
 
 
+# Within overdue, due and upcoming, work is grouped by kind, most pressing first (a roll call that found a
+# patient out of control before this week's visits, visits before a health check years overdue), key
+# persons first within a kind, then the longest waiting. The stored rows are ordered the same in SQL.
+KIND_ORDER = {"roll_call_alert": 0, "roll_call": 1, "followup": 2, "face_to_face": 3, "deadline": 4,
+              "assessment": 5, "health_check": 6}
+OTHER_KINDS = len(KIND_ORDER)
+
+
 def _sort_key(i: Item):
-    return (STATE_ORDER[i.state], i.due_date, i.region_code, i.patient_name or i.label)
+    return (STATE_ORDER[i.state], KIND_ORDER.get(i.kind, OTHER_KINDS), not i.key_person, i.due_date, i.region_code,
+            i.patient_name or i.label)
+
+
+def _kind_order():
+    return Case(*(When(kind=k, then=Value(n)) for k, n in KIND_ORDER.items()), default=Value(OTHER_KINDS),
+                output_field=IntegerField())
 
 
 def _others(user, lo: str, hi: str, on: dt.date, horizon: int, kind: str, key_person: bool | None) -> list[Item]:
@@ -270,8 +284,9 @@ def page_for(user, on: dt.date, *, region_code: str = "", kind: str = "", key_pe
         villages = _village_counts(rows, others)
         total = sum(v["overdue"] + v["due"] + v["upcoming"] for v in villages)
         number = max(1, min(number, -(-total // size) or 1))
-        head = _items(rows.order_by("state_order", "due_date", "region_code", "patient__name", "id")[: number * size],
-                      on)
+        ordered = rows.annotate(kind_order=_kind_order()).order_by(
+            "state_order", "kind_order", "-key_person", "due_date", "region_code", "patient__name", "id")
+        head = _items(ordered[: number * size], on)
         page = list(heapq.merge(head, others, key=_sort_key))[(number - 1) * size: number * size]
     counts = {state: sum(v[state] for v in villages) for state in STATE_LABELS}
     page = for_role(user.role, page)

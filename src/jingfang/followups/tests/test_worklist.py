@@ -188,3 +188,23 @@ def test_roll_call_records_three_results_and_alerts_police_and_office(client, us
     engine.clear_caches()
     page = client.get("/worklist/?kind=roll_call_alert").content.decode()
     assert "立即报告乡综合管理小组办公室" in page and "中梁乡2022，三、2" in page
+
+
+def test_overdue_work_is_grouped_by_kind_visits_before_old_health_checks(client, users, three):
+    """The first screen shows the visits owed, not health checks that have waited for years: within
+    each state items are grouped by kind (roll calls, visits, face-to-face, deadlines, assessments,
+    health checks), key persons first, then the longest waiting."""
+    from jingfang.followups.models import DueItem
+
+    p = three["甲逾期"]
+    DueItem.objects.create(patient=p, region_code=p.region_id, kind="health_check",
+                           due_date=TODAY - dt.timedelta(days=4000), window_start=TODAY - dt.timedelta(days=4030),
+                           rule="每年健康体检1次（测试）", rule_id="t:health_check")
+    client.force_login(users["doctor"])
+    overdue = [i for state, _, _, items in client.get("/worklist/").context["sections"] if state == "overdue"
+               for i in items]
+    kinds = [i.kind for i in overdue]
+    assert "followup" in kinds and "health_check" in kinds
+    assert kinds.index("followup") < kinds.index("health_check")
+    assert kinds == sorted(kinds, key=lambda k: ["roll_call_alert", "roll_call", "followup", "face_to_face",
+                                                 "deadline", "assessment", "health_check"].index(k))

@@ -66,7 +66,8 @@ def test_filters_apply_to_items_and_counts(users, many):
 
 
 def test_provider_items_are_merged_into_the_order(users, many, monkeypatch):
-    extra = worklist.Item(None, "", "990102001001", "甲村", False, "", "deadline", TODAY - dt.timedelta(days=400),
+    # the oldest visit owed comes first (visits lead each state; within a kind the longest waiting)
+    extra = worklist.Item(None, "", "990102001001", "甲村", False, "", "followup", TODAY - dt.timedelta(days=400),
                           TODAY - dt.timedelta(days=400), "overdue", "测试事项", label="最早的事项")
     monkeypatch.setattr(worklist, "PROVIDERS", [lambda user, lo, hi, on: [extra]])
     page = worklist.page_for(users["doctor"], TODAY, horizon=30, size=3)
