@@ -7,6 +7,8 @@ def role(request):
         return {}
     r = getattr(user, "role", "")
     from jingfang.exchange import permissions as exchange_perms
+    from jingfang.intake import permissions as intake_perms
+    from jingfang.support import permissions as support_perms
 
     return {
         "can_view_exchange_tables": exchange_perms.can(r, exchange_perms.VIEW_TABLES),
@@ -21,4 +23,7 @@ def role(request):
         "can_record_followup": roles.can(r, roles.RECORD_FOLLOWUP),
         "can_view_worklist": roles.can(r, roles.VIEW_WORKLIST),
         "sees_clinical_role": roles.sees_clinical(r),
+        # menu items follow the permission each page checks (tests/test_menus.py opens them all)
+        "can_view_transfers": intake_perms.can(r, intake_perms.VIEW_TRANSFERS),
+        "can_view_relief": r in support_perms.RELIEF_VIEW,
     }
