@@ -4,6 +4,7 @@
    <button data-print>                      prints the page
    <button data-confirm="问题？">            asks before the click goes ahead (e.g. a submit button)
    <form data-confirm="问题？">              asks before the form is submitted
+   <button data-menu-toggle>                opens and closes the menus of the phone header
 
    htmx requests use hx-confirm instead (htmx asks itself). */
 (function () {
@@ -12,6 +13,13 @@
   document.addEventListener("click", function (event) {
     var target = event.target instanceof Element ? event.target : null;
     if (!target) return;
+    var toggle = target.closest("[data-menu-toggle]");
+    if (toggle) {  // the phone header's 菜单 button opens and closes the menus
+      var bar = toggle.closest(".topbar");
+      var open = bar.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      return;
+    }
     var printer = target.closest("[data-print]");
     if (printer) {
       event.preventDefault();
