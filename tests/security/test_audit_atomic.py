@@ -219,12 +219,24 @@ def _code(device) -> str:
     return otp._totp(device.secret).now()
 
 
+def _enrol_client(user) -> Client:
+    """A signed-in client whose enrolment code (issued by the security administrator) was accepted."""
+    from jingfang.accounts import otp, views
+
+    client = _client(user)
+    _, code = otp.issue_enrolment_code(user, issued_by=None)
+    session = client.session
+    session[views.ENROL_CODE] = {"uid": user.pk, "code": code.pk}
+    session.save()
+    return client
+
+
 def c_totp_enrol(w):
     from jingfang.accounts import otp
 
     user = new_user(roles.VILLAGE_DOCTOR, "990102001001", "atomic_totp")
-    client = _client(user)
-    device = otp.pending_device(user)
+    client = _enrol_client(user)
+    device = otp.fresh_pending_device(user)
     return lambda: client.post(reverse("accounts:totp_enrol"), {"code": _code(device)})
 
 
@@ -234,7 +246,7 @@ def c_totp_disable(w):
 
     user = new_user(roles.VILLAGE_DOCTOR, "990102001001", "atomic_totp_off")
     client = _client(user)
-    device = otp.pending_device(user)
+    device = otp.fresh_pending_device(user)
     TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
     return lambda: client.post(reverse("accounts:totp_enrol"), {"action": "disable", "code": _code(device)})
 
@@ -851,7 +863,8 @@ CASES = {
     "jingfang.care.services_meeting:save_meeting": (c_save_meeting,),
     "jingfang.care.services_team:save_team": (c_save_team,),
     "jingfang.emergency.services:acknowledge": (c_acknowledge,),
-    "jingfang.emergency.services:request_access": (c_request_access_outside, c_request_access_inside),
+    # request_access's look-up, count and grant commit with the audit row _open writes inside its transaction
+    "jingfang.emergency.services:_open": (c_request_access_outside, c_request_access_inside),
     "jingfang.emergency.services:review": (c_review,),
     "jingfang.exchange.services:generate": (c_generate,),
     "jingfang.exchange.services:record_receipt": (c_record_receipt,),
