@@ -219,12 +219,24 @@ def _code(device) -> str:
     return otp._totp(device.secret).now()
 
 
+def _enrol_client(user) -> Client:
+    """A signed-in client whose enrolment code (issued by the security administrator) was accepted."""
+    from jingfang.accounts import otp, views
+
+    client = _client(user)
+    _, code = otp.issue_enrolment_code(user, issued_by=None)
+    session = client.session
+    session[views.ENROL_CODE] = {"uid": user.pk, "code": code.pk}
+    session.save()
+    return client
+
+
 def c_totp_enrol(w):
     from jingfang.accounts import otp
 
     user = new_user(roles.VILLAGE_DOCTOR, "990102001001", "atomic_totp")
-    client = _client(user)
-    device = otp.pending_device(user)
+    client = _enrol_client(user)
+    device = otp.fresh_pending_device(user)
     return lambda: client.post(reverse("accounts:totp_enrol"), {"code": _code(device)})
 
 
@@ -234,9 +246,125 @@ def c_totp_disable(w):
 
     user = new_user(roles.VILLAGE_DOCTOR, "990102001001", "atomic_totp_off")
     client = _client(user)
-    device = otp.pending_device(user)
+    device = otp.fresh_pending_device(user)
     TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
     return lambda: client.post(reverse("accounts:totp_enrol"), {"action": "disable", "code": _code(device)})
+
+
+def c_enrol_code_step(w):
+    from jingfang.accounts import otp
+
+    user = new_user(roles.VILLAGE_DOCTOR, "990102001001", "atomic_enrol_code")
+    client = _client(user)
+    otp.fresh_pending_device(user)  # an earlier unconfirmed device: replaced by the step
+    raw, _ = otp.issue_enrolment_code(user, issued_by=None)
+    return lambda: client.post(reverse("accounts:totp_enrol"), {"enrol_code": raw})
+
+
+def c_issue_enrolment_code(w):
+    from jingfang.accounts import otp
+
+    user = new_user(roles.VILLAGE_DOCTOR, "990102001001", "atomic_enrol_issue")
+    otp.issue_enrolment_code(user, issued_by=None)  # an earlier unused code: ended by the new one
+    return lambda: otp.issue_enrolment_code(user, issued_by=u(w, roles.SECURITY_ADMIN))
+
+
+def c_logout(w):
+    from jingfang.accounts.services import issue_token
+
+    user = new_user(roles.VILLAGE_DOCTOR, "990102001001", "atomic_logout")
+    issue_token(user)
+    client = _client(user)
+    return lambda: client.post(reverse("accounts:logout"))
+
+
+def _with_token(username):
+    from jingfang.accounts.services import issue_token
+
+    user = new_user(roles.VILLAGE_DOCTOR, "990102001001", username)
+    return user, issue_token(user)
+
+
+def c_revoke_all_tokens_own(w):
+    from jingfang.accounts.services import revoke_all_tokens
+
+    user, _ = _with_token("atomic_revoke_own")
+    return lambda: revoke_all_tokens(user, "logout")
+
+
+def c_revoke_all_tokens_by_admin(w):
+    from jingfang.accounts.services import revoke_all_tokens
+
+    user, _ = _with_token("atomic_revoke_admin")
+    return lambda: revoke_all_tokens(user, "password_change", actor=u(w, roles.SECURITY_ADMIN))
+
+
+def c_revoke_token(w):
+    from jingfang.accounts.models import ApiToken
+    from jingfang.accounts.services import revoke_token
+
+    user, _ = _with_token("atomic_revoke_one")
+    token = ApiToken.objects.get(user=user)
+    return lambda: revoke_token(token.pk)
+
+
+def c_token_for_idle(w):
+    from django.test import override_settings
+    from django.utils import timezone
+
+    from jingfang.accounts.models import ApiToken
+    from jingfang.accounts.services import token_for
+
+    user, raw = _with_token("atomic_idle_token")
+    ApiToken.objects.filter(user=user).update(last_used_at=timezone.now() - D(hours=2))
+
+    def run():
+        with override_settings(JINGFANG_IDLE_MINUTES=30):
+            return token_for(raw)
+
+    return run
+
+
+def c_request_access_deactivate(w):
+    from jingfang.accounts import services_access
+
+    user = new_user(roles.VILLAGE_DOCTOR, "990102001001", "atomic_deactivate")
+    return lambda: services_access.request_access_change(
+        actor=u(w, roles.ADMIN), user=user, role=user.role, region=user.region_id, active=False)
+
+
+def c_request_access_role(w):
+    from jingfang.accounts import services_access
+
+    user = new_user(roles.VILLAGE_DOCTOR, "990102001001", "atomic_role")
+    services_access.request_access_change(  # an earlier pending request: superseded by the new one
+        actor=u(w, roles.ADMIN), user=user, role=roles.VILLAGE_CADRE, region=user.region_id, active=True)
+    return lambda: services_access.request_access_change(
+        actor=u(w, roles.ADMIN), user=user, role=roles.TOWNSHIP_DOCTOR, region="990102001000", active=True)
+
+
+def _pending_access(w, username):
+    from jingfang.accounts import services_access
+
+    user = new_user(roles.VILLAGE_DOCTOR, "990102001001", username)
+    pending = services_access.request_access_change(
+        actor=u(w, roles.ADMIN), user=user, role=roles.TOWNSHIP_DOCTOR, region="990102001000", active=True)
+    assert pending is not None
+    return pending
+
+
+def c_approve_access_request(w):
+    from jingfang.accounts import services_access
+
+    pending = _pending_access(w, "atomic_approve")
+    return lambda: services_access.approve_access_request(actor=u(w, roles.SECURITY_ADMIN), access_request=pending)
+
+
+def c_reject_access_request(w):
+    from jingfang.accounts import services_access
+
+    pending = _pending_access(w, "atomic_reject")
+    return lambda: services_access.reject_access_request(actor=u(w, roles.SECURITY_ADMIN), access_request=pending)
 
 
 def c_create_user(w):
@@ -837,8 +965,18 @@ def c_mark_paid(w):
 
 CASES = {
     "jingfang.accounts.management.commands.create_user:Command._create": (c_create_user,),
+    "jingfang.accounts.otp:issue_enrolment_code": (c_issue_enrolment_code,),
     "jingfang.accounts.services:complete_sign_in": (c_complete_sign_in,),
     "jingfang.accounts.services:issue_token": (c_issue_token,),
+    "jingfang.accounts.services:revoke_all_tokens": (c_revoke_all_tokens_own, c_revoke_all_tokens_by_admin),
+    "jingfang.accounts.services:revoke_token": (c_revoke_token,),
+    "jingfang.accounts.services:token_for": (c_token_for_idle,),
+    "jingfang.accounts.services_access:approve_access_request": (c_approve_access_request,),
+    "jingfang.accounts.services_access:reject_access_request": (c_reject_access_request,),
+    "jingfang.accounts.services_access:request_access_change": (c_request_access_deactivate,
+                                                                 c_request_access_role),
+    "jingfang.accounts.views:_enrol_code_step": (c_enrol_code_step,),
+    "jingfang.accounts.views:logout": (c_logout,),
     "jingfang.accounts.views:password_change": (c_password_change,),
     "jingfang.accounts.views:totp_enrol": (c_totp_enrol, c_totp_disable),
     "jingfang.audit.management.commands.purge_audit:Command.handle": (c_purge_audit,),
@@ -851,7 +989,8 @@ CASES = {
     "jingfang.care.services_meeting:save_meeting": (c_save_meeting,),
     "jingfang.care.services_team:save_team": (c_save_team,),
     "jingfang.emergency.services:acknowledge": (c_acknowledge,),
-    "jingfang.emergency.services:request_access": (c_request_access_outside, c_request_access_inside),
+    # request_access's look-up, count and grant commit with the audit row _open writes inside its transaction
+    "jingfang.emergency.services:_open": (c_request_access_outside, c_request_access_inside),
     "jingfang.emergency.services:review": (c_review,),
     "jingfang.exchange.services:generate": (c_generate,),
     "jingfang.exchange.services:record_receipt": (c_record_receipt,),

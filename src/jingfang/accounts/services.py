@@ -186,8 +186,9 @@ def token_for(raw: str, request=None) -> ApiToken | None:
     idle = settings.JINGFANG_IDLE_MINUTES
     last = token.last_used_at or token.created_at
     if idle and now - last > dt.timedelta(minutes=idle):
-        ApiToken.objects.filter(pk=token.pk).delete()
-        audit.record(token.user, "logout", request=request, detail={"reason": "idle", "tokens": 1})
+        with transaction.atomic():  # the token's end and its audit row together or not at all
+            ApiToken.objects.filter(pk=token.pk).delete()
+            audit.record(token.user, "logout", request=request, detail={"reason": "idle", "tokens": 1})
         return None
     touch = min(TOKEN_TOUCH_SECONDS, idle * 15) if idle else TOKEN_TOUCH_SECONDS  # well inside the idle time
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(seconds=touch):
@@ -205,8 +206,9 @@ def revoke_token(token_id: int, *, request=None) -> bool:
     token = ApiToken.objects.select_related("user").filter(pk=token_id).first()
     if token is None:
         return False
-    ApiToken.objects.filter(pk=token.pk).delete()
-    audit.record(token.user, "logout", request=request, detail={"reason": "token_revoked", "tokens": 1})
+    with transaction.atomic():
+        ApiToken.objects.filter(pk=token.pk).delete()
+        audit.record(token.user, "logout", request=request, detail={"reason": "token_revoked", "tokens": 1})
     return True
 
 
@@ -217,13 +219,15 @@ def revoke_all_tokens(user: User, reason: str, *, actor=None, request=None) -> i
     ``logout``, ``password_change`` (own or by an administrator), ``role_change``, ``region_change``,
     ``deactivated``. A service that changes a user's role, region or is_active must call it.
     """
-    count, _ = ApiToken.objects.filter(user=user).delete()
-    if count:
-        detail = {"reason": reason, "tokens": count}
-        if actor is not None and getattr(actor, "pk", None) != user.pk:
-            audit.record(actor, "admin", request=request, target=f"revoke_tokens:{user.username}", detail=detail)
-        else:
-            audit.record(user, "logout", request=request, detail=detail)
+    with transaction.atomic():  # the tokens' end and its audit row together or not at all
+        count, _ = ApiToken.objects.filter(user=user).delete()
+        if count:
+            detail = {"reason": reason, "tokens": count}
+            if actor is not None and getattr(actor, "pk", None) != user.pk:
+                audit.record(actor, "admin", request=request, target=f"revoke_tokens:{user.username}",
+                             detail=detail)
+            else:
+                audit.record(user, "logout", request=request, detail=detail)
     return count
 
 

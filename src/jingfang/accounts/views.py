@@ -115,8 +115,9 @@ def login_otp(request):
 @require_POST
 def logout(request):
     if request.user.is_authenticated:
-        audit.record_request(request, "logout")
-        services.revoke_all_tokens(request.user, "logout", request=request)
+        with transaction.atomic():  # the audit row and the tokens' end together or not at all
+            audit.record_request(request, "logout")
+            services.revoke_all_tokens(request.user, "logout", request=request)
     auth.logout(request)
     return HttpResponseRedirect(reverse("accounts:login"))
 
@@ -269,7 +270,8 @@ def _enrol_code_step(request, user: User, context: dict):
             return HttpResponseRedirect(reverse("accounts:login"))
         context["error"] = ENROL_CODE_WRONG
         return render(request, "accounts/totp_enrol.html", context, status=400)
-    otp.fresh_pending_device(user)  # a new secret, seen only from now on
+    with transaction.atomic():  # the new device and its audit row together or not at all
+        otp.fresh_pending_device(user)  # a new secret, seen only from now on
+        audit.record_request(request, "admin", target=f"totp_enrol_code_accepted:{user.username}")
     request.session[ENROL_CODE] = {"uid": user.pk, "code": code.pk}
-    audit.record_request(request, "admin", target=f"totp_enrol_code_accepted:{user.username}")
     return HttpResponseRedirect(request.get_full_path())
