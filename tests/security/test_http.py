@@ -119,7 +119,7 @@ def test_base_template_loads_the_script_file_and_turns_off_htmx_eval(client, use
 def test_charts_carry_no_script():
     from jingfang.stats import charts
 
-    assert "<script" not in charts._svg(charts.pygal.Line(**charts._config()))
+    assert "<script" not in charts._svg(charts.pygal.Line(**charts._config()), "图")
 
 
 # No ID number in URLs ----------------------------------------------------------------------------
