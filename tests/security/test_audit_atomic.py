@@ -1059,6 +1059,7 @@ NOT_WRITES = {
     "jingfang.emergency.views:request_page": "the page's read is audited; the write is request_access's",
     "jingfang.emergency.views:grant_review": "the page's read is audited; the write is review's",
     "jingfang.exchange.views_tables:table_list": "a listing (audited); writes nothing",
+    "jingfang.exchange.views_recon:line_resolve": "the page's read is audited; the write is services_recon.resolve's",
     "jingfang.intake.views_transfers:transfer_create": "the page's read is audited; the write is send_transfer's",
     "jingfang.jobs.api:get_file": "a download (audited); writes nothing",
     "jingfang.jobs.views:job_file": "a download (audited); writes nothing",
