@@ -4,7 +4,7 @@ on its worklist and acknowledges it; the county supervisor reviews it in the que
 
 import pytest
 
-from tests.browser.signin import login
+from tests.browser.signin import login, logout
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,7 +33,7 @@ def test_break_the_glass_notify_and_review(live_server, page, shot, users, make_
     assert "修改档案" not in main and "变更在管状态" not in main and "诊断与治疗" not in main
     shot(page, "emergency-02-patient-under-grant")
 
-    page.click("text=退出")
+    logout(page)
     login(page, base, office.username)
     page.goto(f"{base}/worklist/")
     assert "紧急查阅通知：柏紧急" in page.inner_text("main")
@@ -46,7 +46,7 @@ def test_break_the_glass_notify_and_review(live_server, page, shot, users, make_
     assert "已确认知悉" in page.inner_text("main")
     shot(page, "emergency-04-office-acknowledged")
 
-    page.click("text=退出")
+    logout(page)
     login(page, base, users["county"].username)
     page.goto(f"{base}/emergency/review/")
     assert "待审核 1" in page.inner_text("main")

@@ -4,7 +4,7 @@ a doctor of another township cannot open that patient."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.signin import login
+from tests.browser.signin import login, logout
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,7 +38,7 @@ def test_village_doctor_finds_edits_and_another_township_cannot_open(live_server
     page.wait_for_selector(f"text={patient.id_number}")
     shot(page, "04-revealed")
 
-    page.click("text=退出")
+    logout(page)
     login(page, base, users["doctor2"].username)
     response = page.goto(f"{base}/patients/{patient.pk}/")
     assert response.status == 404

@@ -9,14 +9,9 @@ import pytest
 from jingfang.followups import engine
 from jingfang.support.models import ReliefApplication
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.signin import login
+from tests.browser.signin import login, logout
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def logout(page):
-    page.click("text=退出")
-    page.wait_for_load_state()
 
 
 def test_file_review_approve_and_print(live_server, page, shot, users, tree, make_patient):

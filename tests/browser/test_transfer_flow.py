@@ -4,7 +4,7 @@ longer open it (404, as for a patient that does not exist)."""
 
 import pytest
 
-from tests.browser.signin import login
+from tests.browser.signin import login, logout
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,7 +29,7 @@ def test_send_accept_and_the_file_moves(live_server, page, shot, users, make_pat
     assert "柏迁居" in page.inner_text("main") and "（电话）" in page.inner_text("main")
     shot(page, "transfer-03-origin-worklist-phone")
 
-    page.click("text=退出")
+    logout(page)
     login(page, base, users["doctor2"].username)
     assert page.goto(f"{base}/patients/{patient.pk}/").status == 404  # not theirs yet
     page.goto(f"{base}/intake/transfers/inbox/")
@@ -48,7 +48,7 @@ def test_send_accept_and_the_file_moves(live_server, page, shot, users, make_pat
     assert "柏迁居" in main and "丙村" in main
     shot(page, "transfer-06-destination-opens-file")
 
-    page.click("text=退出")
+    logout(page)
     login(page, base, users["doctor"].username)
     response = page.goto(f"{base}/patients/{patient.pk}/")
     assert response.status == 404 and "柏迁居" not in page.content()
