@@ -15,10 +15,15 @@ def login(page, base: str, username: str, *, fresh: bool = False) -> None:
     page.wait_for_load_state()
 
 
-def logout(page) -> None:
-    """Sign out as a person does: on a phone the header's 菜单 button first opens the menus."""
+def open_menus(page) -> None:
+    """On a phone the header's 菜单 button opens the menus first (on a wide screen they show)."""
     toggle = page.locator("[data-menu-toggle]")
-    if toggle.count() and toggle.is_visible():
+    if toggle.count() and toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
         toggle.click()
+
+
+def logout(page) -> None:
+    """Sign out as a person does."""
+    open_menus(page)
     page.click("text=退出")
     page.wait_for_load_state()

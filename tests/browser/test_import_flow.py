@@ -12,7 +12,7 @@ from jingfang.imports import synthetic
 from jingfang.jobs import runner
 from jingfang.jobs.models import Job
 from jingfang.registry.models import Patient
-from tests.browser.signin import login
+from tests.browser.signin import login, open_menus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 VILLAGES = ["990102001001", "990102001002"]
@@ -30,6 +30,7 @@ def test_upload_watch_the_bar_reach_100_and_a_bad_file_refused(live_server, page
     good = tmp_path / "台账.xlsx"
     good.write_bytes(synthetic.workbook(synthetic.rows(1500, VILLAGES, seed=3)))
     login(page, base, users["doctor"].username)
+    open_menus(page)
     page.click("summary:has-text('随访管理')")
     page.click("text=导入台账")
     page.wait_for_url(f"{base}/imports/")
