@@ -110,8 +110,14 @@ def test_schedule_invariants(profile, state, history, on, sensitive):
         counted = face if f2f_only else [c.date for c in known]
         anchor = max(counted, default=state.registered_on)
         assert anchor <= followups[0].window_start <= due
+        last = sorted(known, key=lambda c: c.date)[-1] if known else None
+        # a face-to-face visit a phone call could not replace: due no earlier than the call, named 需面访
+        owed = f2f_only and last is not None and last.mode == "phone" and (not face or last.date > max(face))
+        if owed:
+            assert due >= last.date and followups[0].notes[0].startswith("需面访")
         if profile.followup.min_per_year:
-            assert due <= _max_gap(profile.followup.min_per_year).after(anchor)
+            limit = _max_gap(profile.followup.min_per_year).after(anchor)
+            assert due <= (max(limit, last.date) if owed else limit)
         alone = next_followup(profile, state, [c for c in history if c.date <= on], on)
         assert alone == followups[0]
 
