@@ -1,4 +1,4 @@
-"""The HTTP API (../shared/API.md): one NinjaAPI, each app contributes a router under /api/v1/."""
+"""The HTTP API (its OpenAPI document is the contract): one NinjaAPI, each app contributes a router under /api/v1/."""
 
 from jingfang.accounts.api import router as accounts_router
 from jingfang.care.api import router as care_router
@@ -20,7 +20,7 @@ api = api_support.JingfangAPI(
     title="jingfang API",
     version="1",
     description=(
-        "严重精神障碍患者服务管理系统接口。路径与字段名是稳定契约，见 API.md。\n\n"
+        "严重精神障碍患者服务管理系统接口。路径与字段名是稳定契约，以本接口文档（OpenAPI）为准。\n\n"
         "认证：POST /api/v1/auth/token 取得令牌后携带 `Authorization: Bearer <token>`；"
         "网页登录后的会话也可使用（非GET请求须带 X-CSRFToken）。\n\n"
         "错误：422 `{\"errors\": [{\"field\", \"message\"}]}`；409 另含 current_version、changes；"

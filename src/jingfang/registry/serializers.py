@@ -60,7 +60,7 @@ def status_detail_label(status: str, detail: str) -> str | None:
 
 
 def patient_summary(patient, role: str) -> dict:
-    """The list row (API.md PatientSummary)."""
+    """The list row (PatientSummary of the OpenAPI document)."""
     status, status_label = _choice(patient, "status")
     condition, condition_label = _choice(patient, "condition")
     data = {

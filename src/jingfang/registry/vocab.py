@@ -1,6 +1,6 @@
 """Coded values of the patient file, with the wording of the national forms.
 
-Codes are the API's (../shared/API.md); labels are what users read.
+Codes are the API's (the OpenAPI document); labels are what users read.
 """
 
 DIAGNOSES = {
