@@ -231,27 +231,13 @@ def revoke_all_tokens(user: User, reason: str, *, actor=None, request=None) -> i
     return count
 
 
-ACCESS_FIELDS = {"role": "role_change", "region_id": "region_change", "is_active": "deactivated"}
-
-
-def access_changes(before: User | None, after: User) -> list[str]:
-    """The reasons (``ACCESS_FIELDS``) for which a change from ``before`` to ``after`` ends tokens."""
-    if before is None:
-        return []
-    reasons = []
-    for field, reason in ACCESS_FIELDS.items():
-        old, new = getattr(before, field), getattr(after, field)
-        if old != new and not (field == "is_active" and new):
-            reasons.append(reason)
-    return reasons
-
-
-def access_change_reasons(before: dict, after: dict) -> list[str]:
-    """``access_changes`` for the snapshots of services_access ({"role", "region", "active"})."""
+def access_change_reason(before: dict, after: dict) -> str:
+    """Why an access change ends the user's tokens, from services_access's snapshots ({"role", "region",
+    "active"}): role_change, region_change, deactivated, joined by "+" ("access_change" if none)."""
     reasons = [r for key, r in (("role", "role_change"), ("region", "region_change")) if before[key] != after[key]]
     if before["active"] and not after["active"]:
         reasons.append("deactivated")
-    return reasons
+    return "+".join(reasons) or "access_change"
 
 
 def on_access_changed(user: User, *, reason: str = "access_change", actor=None, request=None) -> int:

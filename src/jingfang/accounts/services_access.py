@@ -21,7 +21,7 @@ from jingfang.regions.models import Region
 
 from . import roles
 from .models import AccessRequest, User
-from .services import access_change_reasons, on_access_changed
+from .services import access_change_reason, on_access_changed
 
 SELF_CHANGE = "不能修改自己的角色、所属区划或启用状态"
 
@@ -98,7 +98,7 @@ def request_access_change(
         _apply(user, after)
         audit.record(actor, "admin", request=request, target=target, username="" if actor else "console",
                      detail={"op": "access_change", "before": before, "after": after, "superseded": superseded})
-        on_access_changed(user, reason="+".join(access_change_reasons(before, after)) or "access_change",
+        on_access_changed(user, reason=access_change_reason(before, after),
                           actor=actor, request=request)
         return None
     pending = AccessRequest.objects.create(
@@ -149,7 +149,7 @@ def approve_access_request(*, actor, access_request: AccessRequest, request=None
     audit.record(actor, "admin", request=request, target=f"user:{user.pk}",
                  detail={"op": "access_approve", "request": pending.pk, "requested_by": _requester(pending),
                          "requested_ip": pending.requested_ip, "before": current, "after": pending.after})
-    on_access_changed(user, reason="+".join(access_change_reasons(current, pending.after)) or "access_change",
+    on_access_changed(user, reason=access_change_reason(current, pending.after),
                       actor=actor, request=request)
     return user
 
