@@ -64,7 +64,8 @@ def teams_overview(user, *, region_code: str = "", incomplete: bool = False) -> 
         lo, hi = _narrow("0" * 12, "9" * 12, region_code)
         qs = qs.filter(region_id__gte=lo, region_id__lte=hi)
     signed = GuardianshipAgreement.objects.filter(team_rule.signed_agreements(), patient=OuterRef("pk"))
-    qs = qs.annotate(**{f"has_{r}": _has(leader=True) if r == "leader" else _has(r) for r in vocab.MEMBER_ROLES},
+    required = {r for _, _, rule in team_rule.profile_areas() for r in rule.required_roles}  # by any profile
+    qs = qs.annotate(**{f"has_{r}": _has(leader=True) if r == "leader" else _has(r) for r in sorted(required)},
                      has_signed_guardian=Exists(signed))
     if incomplete:
         qs = qs.filter(team_rule.incomplete_q(HAS))
