@@ -12,12 +12,16 @@ import datetime as dt
 import os
 import random
 import re
+from zoneinfo import ZoneInfo
 
 import pyotp
 from locust import FastHttpUser, between, events, task
 
 from bench import tree
 from bench.dataset import totp_secret
+
+# The server's day is China's calendar day (settings.TIME_ZONE), whatever this machine's clock zone.
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 TOWNSHIPS = [c for c in os.environ.get("LOAD_TOWNSHIPS", "").split(",") if c]
 COUNTIES = sorted({c[:6] + "000000" for c in TOWNSHIPS})
@@ -92,7 +96,7 @@ class TownshipDoctor(Signed):
     @task(1)
     def record_followup(self):
         pid = random.choice(self.patients)
-        body = {"date": dt.date.today().isoformat(), "mode": "home_visit", "risk_level": 0, "insight": "full",
+        body = {"date": dt.datetime.now(SHANGHAI).date().isoformat(), "mode": "home_visit", "risk_level": 0, "insight": "full",
                 "social_function": "good", "adherence": "regular", "adverse_reaction": "none",
                 "physical_illness": "none", "medications": [{"name": "利培酮片", "dose": "每日1次"}]}
         with self.client.post(f"/api/v1/patients/{pid}/followups", json=body, headers=self.csrf_header(),

@@ -6,6 +6,7 @@ import datetime as dt
 from urllib.parse import urlparse
 
 import pytest
+from django.utils import timezone
 
 from jingfang.followups import services
 from jingfang.registry.models import Patient
@@ -16,14 +17,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def visit(user, patient, days_ago, mode="home_visit"):
     services.record_followup(user, patient, {
-        "date": (dt.date.today() - dt.timedelta(days=days_ago)).isoformat(), "mode": mode, "seen": "on",
+        "date": (timezone.localdate() - dt.timedelta(days=days_ago)).isoformat(), "mode": mode, "seen": "on",
         "risk_level": 0, "insight": "full", "social_function": "good", "adherence": "regular",
         "adverse_reaction": "none", "physical_illness": "none",
     })
 
 
 def test_county_dashboard(live_server, page, shot, users, make_patient):
-    today = dt.date.today()
+    today = timezone.localdate()
     for i, (name, code) in enumerate((("赵统计", "990102001001"), ("钱统计", "990102001002"), ("孙统计", "990102002001"))):
         p = make_patient(code, name=name)
         Patient.objects.filter(pk=p.pk).update(registered_on=today - dt.timedelta(days=400))

@@ -7,7 +7,6 @@ the one of the last accepted edit, every refused edit got 409 and left no trace,
 chain still verifies.
 """
 
-import datetime as dt
 import hashlib
 import os
 import random
@@ -18,6 +17,7 @@ from collections import Counter
 import pytest
 from django.db import connection, connections
 from django.test import Client
+from django.utils import timezone
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -35,7 +35,7 @@ def checksum(rows) -> str:
 
 
 def followup_body(token: str) -> dict:
-    return {"date": dt.date.today().isoformat(), "mode": "home_visit", "risk_level": 0, "insight": "full",
+    return {"date": timezone.localdate().isoformat(), "mode": "home_visit", "risk_level": 0, "insight": "full",
             "social_function": "good", "adherence": "regular", "adverse_reaction": "none",
             "physical_illness": "none", "notes": token}
 

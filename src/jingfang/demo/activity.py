@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import random
 
+from django.utils import timezone
 from faker import Faker
 
 from jingfang.accounts.models import User
@@ -37,7 +38,7 @@ def make_activity(seed: int, today: dt.date | None = None) -> dict:
     from jingfang.screening import services_campaigns as campaigns
     from jingfang.screening import services_leads as leads
 
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     rng, fake = random.Random(f"{seed}:activity"), Faker("zh_CN")
     fake.seed_instance(seed)
     users = {u.username: u for u in User.objects.all()}

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
 from jingfang.audit.log import record
 from jingfang.regions.loading import LoadReport, load_regions_csv
@@ -40,7 +41,7 @@ class DemoSummary:
 
 def default_as_of(today: dt.date | None = None) -> dt.date:
     """The demo's reference date: the end of October 2026, or today when that is earlier."""
-    return min(REGISTRATION_END, today or dt.date.today())
+    return min(REGISTRATION_END, today or timezone.localdate())
 
 
 def load_demo_regions() -> LoadReport:
@@ -120,7 +121,7 @@ def generate(
         summary.users_created, summary.users_skipped = create_demo_users()
         from .followups import write_followups
 
-        summary.followups = write_followups(written, max(as_of, dt.date.today()))
+        summary.followups = write_followups(written, max(as_of, timezone.localdate()))
         summary.key_persons = Patient.objects.filter(key_person=True).count()
         from .activity import make_activity
 

@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import WithJsonSchema
 
@@ -274,7 +275,7 @@ class BenefitOut(Schema):
 
 def _benefit(b) -> dict:
     return {"id": b.pk, "patient_id": b.patient_id, "kind": b.kind, "kind_label": b.get_kind_display(),
-            "since": b.since, "until": b.until, "active": b.active_on(dt.date.today()), "scheme": b.scheme,
+            "since": b.since, "until": b.until, "active": b.active_on(timezone.localdate()), "scheme": b.scheme,
             "grade": b.grade, "extreme_poverty": b.extreme_poverty, "amount_yuan": b.amount_yuan, "note": b.note,
             "updated_at": b.updated_at}
 

@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
 
 from jingfang.core.widgets import DateInput
 from jingfang.registry import vocab as registry_vocab
@@ -129,7 +130,7 @@ class AdmitForm(forms.Form):
 
     def clean_admission_date(self):
         day = self.cleaned_data["admission_date"]
-        if day > dt.date.today() + dt.timedelta(days=1):
+        if day > timezone.localdate() + dt.timedelta(days=1):
             raise forms.ValidationError("入院日期不能晚于今天")
         return day
 

@@ -3,10 +3,11 @@
 import datetime as dt
 
 from django.test import Client
+from django.utils import timezone
 
 from .. import world
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 D = dt.timedelta
 
 

@@ -4,10 +4,11 @@ village, outside doctor2's township and outside outsider's county), a full team,
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from jingfang.registry.models import Patient
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def backdate(patient, days: int):

@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from jingfang.followups.models import FollowUp, IndividualPlan, PlanMeasure
@@ -40,7 +41,7 @@ def workbook_text(response) -> str:
 
 def make_plan(patient, *, medication=True, review=None):
     plan = IndividualPlan.objects.create(patient=patient, title="测试方案", owner_name="李责任",
-                                         review_date=review or dt.date.today() + dt.timedelta(days=20))
+                                         review_date=review or timezone.localdate() + dt.timedelta(days=20))
     PlanMeasure.objects.create(plan=plan, category="guardianship", text="落实监护人看护责任")
     if medication:
         PlanMeasure.objects.create(plan=plan, category="medication", text="改用长效针剂每月注射")

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.utils import timezone
 
 from jingfang.audit.models import AuditEvent
 from jingfang.core import errors
@@ -13,7 +14,7 @@ from jingfang.registry.models import Patient
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def seen(**over):

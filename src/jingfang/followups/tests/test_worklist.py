@@ -4,6 +4,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from jingfang.audit.models import AuditEvent
@@ -12,7 +13,7 @@ from jingfang.followups.models import SensitivePeriod
 from jingfang.registry.models import Patient
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def visit(user, patient, days_ago, risk=0):

@@ -5,12 +5,13 @@ providers) are merged into the order."""
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from jingfang.followups import services, worklist
 from jingfang.registry.models import Patient
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def visit(user, patient, days_ago):

@@ -3,6 +3,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import TestCase
+from django.utils import timezone
 
 from jingfang.audit.models import AuditEvent
 from jingfang.demo.regions import SAMPLE_CSV
@@ -274,14 +275,13 @@ def test_unknown_policy_profile_is_refused_with_the_line():
 
 def test_changing_a_policy_recomputes_the_schedules_below(users, make_patient):
     """A township switching to Zhongliang's rules (seed 002: stable monthly) moves its patients' next dates."""
-    import datetime as dt
 
     from jingfang.followups import services
 
     patient = make_patient("990102001001")
     Region.objects.filter(code="990102001000").update(policy="")
     services.record_followup(users["doctor"], patient, {
-        "date": dt.date.today().isoformat(), "mode": "home_visit", "seen": "on", "risk_level": 0, "insight": "full",
+        "date": timezone.localdate().isoformat(), "mode": "home_visit", "seen": "on", "risk_level": 0, "insight": "full",
         "social_function": "good", "adherence": "regular", "adverse_reaction": "none", "physical_illness": "none",
     })
     patient.refresh_from_db()

@@ -12,6 +12,7 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from jingfang.accounts import roles
@@ -108,7 +109,7 @@ def test_a_number_that_fails_its_checksum_costs_nothing(users):
 def test_a_day_later_the_quota_is_new(users, far, settings):
     spend_all(users["doctor"], settings)  # far not yet asked
     assert disclosure.check(users["doctor"], [far.id_number], purpose="test").unverified == {far.id_number}
-    Disclosure.objects.update(day=dt.date.today() - dt.timedelta(days=1))
+    Disclosure.objects.update(day=timezone.localdate() - dt.timedelta(days=1))
     assert disclosure.check(users["doctor"], [far.id_number], purpose="test").elsewhere == {far.id_number}
 
 

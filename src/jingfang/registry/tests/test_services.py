@@ -1,4 +1,5 @@
 import pytest
+from django.utils import timezone
 
 from conftest import id_for, patient_data
 from jingfang.audit.models import AuditEvent
@@ -72,14 +73,13 @@ def test_an_edit_overtaken_between_reading_and_writing_is_refused_and_audited(us
 
 
 def test_a_status_change_overtaken_by_another_write_is_refused_and_the_refusal_audited(users, make_patient):
-    import datetime as dt
 
     p = make_patient()
     stale = Patient.objects.get(pk=p.pk)  # read at version 1 ...
     Patient.objects.filter(pk=p.pk).update(version=2)  # ... another write commits before this one
     with pytest.raises(errors.Conflict):
         services.change_status(users["vdoc"], stale, {"status": "hospitalized", "detail": "psychiatric_hospital",
-                                                      "since": dt.date.today().isoformat(), "version": 1})
+                                                      "since": timezone.localdate().isoformat(), "version": 1})
     fresh = Patient.objects.get(pk=p.pk)
     assert fresh.status == "at_home" and not StatusChange.objects.filter(patient=p, status="hospitalized").exists()
     assert AuditEvent.objects.filter(action="status", outcome="conflict", patient_id=p.pk).count() == 1

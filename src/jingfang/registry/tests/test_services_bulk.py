@@ -4,6 +4,7 @@ within the rows and already registered numbers; the write and its audit row."""
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from conftest import id_for, patient_data
 from jingfang.audit.models import AuditEvent
@@ -17,7 +18,7 @@ from jingfang.registry.services_bulk_write import id_ranges
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 BIRTH = dt.date(1980, 5, 17)
 
 # (case, changes to a valid row, guardian) -- each is judged by PatientForm/GuardianForm and by

@@ -3,11 +3,12 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from jingfang.followups import services
 from jingfang.registry.models import Patient
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 YEAR_START = TODAY - dt.timedelta(days=364)  # a 365-day period ending today
 
 
