@@ -1,4 +1,4 @@
-"""Hospitalisation relief on a phone (seed 003 annex): a village doctor files the application for a
+"""Hospitalisation relief on a phone (平桥区2025 annex): a village doctor files the application for a
 guardian, the village cadre finds it on the worklist and does the initial review, the township office
 approves one of the three relief options, and the form prints on one A4 page."""
 

@@ -1,4 +1,4 @@
-"""The clinical vocabulary that no answer to a role without clinical rights may contain (DOMAIN.md §1;
+"""The clinical vocabulary that no answer to a role without clinical rights may contain (《中华人民共和国精神卫生法》第四条; 《中华人民共和国个人信息保护法》第六条;
 security review M1/M2), built from the sources of truth rather than by hand:
 
 - every shipped policy profile: its follow-up rules' texts and ids, the first-visit, hospitalised and

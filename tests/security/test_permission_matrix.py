@@ -1,7 +1,7 @@
 """The permission matrix: every URL pattern and API operation, every method it accepts, as every role
 (and anonymous), on an object inside and one outside the user's jurisdiction, against route_table.py.
 
-Also, for every answer to a role that does not see clinical data (DOMAIN §1, PIPL Art. 6): no clinical
+Also, for every answer to a role that does not see clinical data (《中华人民共和国精神卫生法》第四条; 《中华人民共和国个人信息保护法》第六条): no clinical
 field name as a JSON key, and none of the clinical vocabulary (tests/security/clinical_vocab.py: rule
 texts and ids of every profile, condition classes, diagnoses, symptoms, adherence, and the markers planted
 in the world's patients) anywhere in the body: pages, their htmx fragments (each page such a role may GET

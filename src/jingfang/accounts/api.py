@@ -1,4 +1,4 @@
-"""API: bearer tokens and the caller's identity (API.md "Auth")."""
+"""API: bearer tokens and the caller's identity (docs/api.md, "认证")."""
 
 from django.http import HttpResponse
 from ninja import Router, Schema, Status

@@ -1,4 +1,4 @@
-"""Care teams, their meetings, guardianship agreements and incidents (DOMAIN.md §5, §6).
+"""Care teams, their meetings, guardianship agreements and incidents (齐云山镇2024 三（一）、三（七）; 中梁乡2022; 平桥区2025 二（四）).
 
 Every read goes through care.selectors (scoped by the patient's or the meeting's region); every write
 through care.services.
@@ -17,7 +17,7 @@ from . import vocab
 
 
 class CareTeam(models.Model):
-    """One patient's 关爱帮扶小组 / 联合服务管理小组 (seed 000 三（一）1; seed 002 一; seed 003 三（三）)."""
+    """One patient's 关爱帮扶小组 / 联合服务管理小组 (齐云山镇2024 三（一）1; 中梁乡2022 一; 平桥区2025 三（三）)."""
 
     patient = models.OneToOneField("registry.Patient", on_delete=models.CASCADE, related_name="care_team")
     note = models.CharField("备注", max_length=200, blank=True)
@@ -80,7 +80,7 @@ class TeamMember(models.Model):
 
 class Meeting(models.Model):
     """A monthly team meeting (village), a monthly township group meeting, or the quarterly joint
-    consultation (township): seed 000 三（一）1, 四、2; seed 002 三、1."""
+    consultation (township): 齐云山镇2024 三（一）1, 四、2; 中梁乡2022 三、1."""
 
     KIND_CHOICES = choices(vocab.MEETING_KINDS)
 
@@ -143,7 +143,7 @@ class AgreementQuerySet(models.QuerySet):
 
 
 class GuardianshipAgreement(models.Model):
-    """A guardianship agreement (监护管理协议 / 有奖监护协议): seed 000 三（七）, seed 002 三、4, seed 003 二（四）.
+    """A guardianship agreement (监护管理协议 / 有奖监护协议): 齐云山镇2024 三（七）, 中梁乡2022 三、4, 平桥区2025 二（四）.
 
     Stable contract read by other areas (jingfang.support reads it; care never imports support):
     - ``patient`` (FK registry.Patient), ``guardian`` (FK registry.Guardian, null once that guardian
@@ -202,8 +202,8 @@ class GuardianshipAgreement(models.Model):
 
 class Incident(models.Model):
     """An incident (肇事肇祸) by a registered patient: what happened, the police response, on-site
-    handling coordinated by the governance office, hospital and aftermath (seed 002 三、5), and the
-    retrospective review (倒查, seed 000 四、3).
+    handling coordinated by the governance office, hospital and aftermath (中梁乡2022 三、5), and the
+    retrospective review (倒查, 齐云山镇2024 四、3).
 
     Stable contract read by other areas (jingfang.support): ``patient``, ``date``, ``kind`` (a
     registry.vocab.DANGEROUS_ACTS key), ``injuries``, ``deaths``, ``property_loss_yuan``.

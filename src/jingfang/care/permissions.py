@@ -9,7 +9,7 @@ from jingfang.accounts import roles
 MANAGE_TEAM = "care_manage_team"  # build and change a patient's care team
 RECORD_MEETING = "care_record_meeting"  # record and edit team / township meetings and their tasks
 MANAGE_AGREEMENT = "care_manage_agreement"  # draw up a guardianship agreement
-REVOKE_AGREEMENT = "care_revoke_agreement"  # revoke an agreement or replace the guardian (seed 000 三（七）)
+REVOKE_AGREEMENT = "care_revoke_agreement"  # revoke an agreement or replace the guardian (齐云山镇2024 三（七）)
 RECORD_INCIDENT = "care_record_incident"  # record an incident (肇事肇祸)
 REVIEW_INCIDENT = "care_review_incident"  # write the retrospective review's findings (倒查)
 
@@ -20,11 +20,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     MANAGE_TEAM: frozenset(_FRONTLINE),
     MANAGE_AGREEMENT: frozenset(_FRONTLINE),
     RECORD_MEETING: frozenset(_FRONTLINE),
-    # Revoking the subsidy or changing the guardian is the township's decision (seed 000 三（七）).
+    # Revoking the subsidy or changing the guardian is the township's decision (齐云山镇2024 三（七）).
     REVOKE_AGREEMENT: frozenset({roles.TOWNSHIP_OFFICE, roles.TOWNSHIP_DOCTOR}),
-    # Police respond first; the governance office coordinates on-site handling (seed 002 三、5).
+    # Police respond first; the governance office coordinates on-site handling (中梁乡2022 三、5).
     RECORD_INCIDENT: frozenset(_FRONTLINE | {roles.POLICE}),
-    # Every serious incident is reviewed by the township / county (seed 000 四、3; seed 003).
+    # Every serious incident is reviewed by the township / county (齐云山镇2024 四、3; 平桥区2025).
     REVIEW_INCIDENT: frozenset({roles.COUNTY_SUPERVISOR, roles.TOWNSHIP_OFFICE, roles.TOWNSHIP_DOCTOR}),
 }
 

@@ -1,4 +1,4 @@
-"""Writes of guardianship agreements (seed 000 三（七）; seed 002 三、4; seed 003 二（四））: draw up,
+"""Writes of guardianship agreements (齐云山镇2024 三（七）; 中梁乡2022 三、4; 平桥区2025 二（四））: draw up,
 revoke with a reason, replace the guardian. One function per action; each validates fully, writes in
 one transaction and audits (the agreement type only, never a name)."""
 
@@ -51,7 +51,7 @@ def _invalid(actor, request, patient_id, problems, action="create"):
 
 def create_agreement(actor, patient, data: dict, *, request=None) -> GuardianshipAgreement:
     """Draw up an agreement: guardian (guardian_id of one of the patient's registered guardians), type,
-    start, end, duties (default: seed 000's list), signed, signed_on. A patient has at most one
+    start, end, duties (default: 齐云山镇2024's list), signed, signed_on. A patient has at most one
     agreement of each type in force: revoke it or replace the guardian first."""
     require(actor, permissions.MANAGE_AGREEMENT, "create", request=request, patient_id=patient.pk,
             target="guardianship")
@@ -98,7 +98,7 @@ def _revoke(actor, agreement, cd: dict) -> None:
 
 def revoke_agreement(actor, agreement: GuardianshipAgreement, reason: str, on=None, *,
                      request=None) -> GuardianshipAgreement:
-    """Revoke an agreement with a reason (e.g. the guardian does not perform, seed 000 三（七）); ``on``
+    """Revoke an agreement with a reason (e.g. the guardian does not perform, 齐云山镇2024 三（七）); ``on``
     (default today) is the day it stops being in force."""
     cd = _revocation(actor, agreement, reason, on, request)
     with transaction.atomic():
@@ -110,7 +110,7 @@ def revoke_agreement(actor, agreement: GuardianshipAgreement, reason: str, on=No
 
 def replace_guardian(actor, agreement: GuardianshipAgreement, reason: str, data: dict, on=None, *,
                      request=None) -> GuardianshipAgreement:
-    """调整监护人 (seed 000 三（七）): revoke ``agreement`` with a reason and, in the same transaction,
+    """调整监护人 (齐云山镇2024 三（七）): revoke ``agreement`` with a reason and, in the same transaction,
     draw up the same type of agreement with another registered guardian of the patient (``data`` as
     for create_agreement; start defaults to the revocation date). Returns the new agreement."""
     cd = _revocation(actor, agreement, reason, on, request)

@@ -1,4 +1,4 @@
-"""Writes of incidents (肇事肇祸, seed 002 三、5) and their retrospective review (倒查, seed 000 四、3).
+"""Writes of incidents (肇事肇祸, 中梁乡2022 三、5) and their retrospective review (倒查, 齐云山镇2024 四、3).
 
 Recording an incident also counts it in the patient's past dangerous acts (既往危险行为), which the
 schedule engine turns into key-person status. That write follows registry.services' pattern (row

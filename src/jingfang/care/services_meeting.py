@@ -1,4 +1,4 @@
-"""Writes of meetings and their tasks (seed 000 三（一）1, 四、2; seed 002 三、1): one function per
+"""Writes of meetings and their tasks (齐云山镇2024 三（一）1, 四、2; 中梁乡2022 三、1): one function per
 action; each validates fully, writes in one transaction and audits (counts only in the detail)."""
 
 from django.contrib.auth import get_user_model

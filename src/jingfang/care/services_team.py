@@ -31,7 +31,7 @@ def joint_visit_minimum(patient) -> dict:
 
 def joint_visit_problem(patient, attendee_count: int) -> str:
     """The problem, in Chinese, when a joint visit had fewer team members than the patient's policy
-    profile requires (profile.followup.min_members; seed 002 三、2: 3 or more); "" when it is fine."""
+    profile requires (profile.followup.min_members; 中梁乡2022 三、2: 3 or more); "" when it is fine."""
     profile = engine.profile_for(patient.region_id)
     minimum = profile.followup.min_members
     if attendee_count < minimum:

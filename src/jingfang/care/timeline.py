@@ -1,4 +1,4 @@
-"""The retrospective review's timeline (倒查, seed 000 四、3; seed 003): everything that was due and
+"""The retrospective review's timeline (倒查, 齐云山镇2024 四、3; 平桥区2025): everything that was due and
 done for the patient in the REVIEW_MONTHS before an incident, on one line, so the review can see what
 was missed.
 

@@ -1,5 +1,5 @@
 """Guardianship pages: a patient's agreements (监护管理协议 / 有奖监护协议) with their history, drawing
-one up, revoking one with a reason, and replacing the guardian (seed 000 三（七）; seed 002 三、4)."""
+one up, revoking one with a reason, and replacing the guardian (齐云山镇2024 三（七）; 中梁乡2022 三、4)."""
 
 from django.contrib import messages
 from django.http import HttpResponseRedirect

@@ -1,5 +1,5 @@
-"""Incident pages (肇事肇祸, seed 002 三、5): list, record, detail, and the retrospective review (倒查,
-seed 000 四、3) with its 12-month timeline and findings."""
+"""Incident pages (肇事肇祸, 中梁乡2022 三、5): list, record, detail, and the retrospective review (倒查,
+齐云山镇2024 四、3) with its 12-month timeline and findings."""
 
 from django.contrib import messages
 from django.http import HttpResponseRedirect

@@ -1,5 +1,5 @@
 """Meeting pages: monthly team and township group meetings and the quarterly joint consultation
-(seed 000 三（一）1, 四、2; seed 002 三、1), with attendees, patients discussed, decisions and tasks."""
+(齐云山镇2024 三（一）1, 四、2; 中梁乡2022 三、1), with attendees, patients discussed, decisions and tasks."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied

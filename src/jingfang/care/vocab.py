@@ -1,6 +1,6 @@
-"""Coded values of the care area (DOMAIN.md §5, §6) with the seeds' wording.
+"""Coded values of the care area in the words of the policy documents (docs/sources.md).
 
-Seeds cited by short name: 齐云山镇2024 (seed 000), 中梁乡2022 (seed 002), 平桥区2025 (seed 003).
+Documents are cited by place and year: 齐云山镇2024, 中梁乡2022, 平桥区2025 (full titles in docs/sources.md).
 """
 
 # Care team (关爱帮扶小组 / 联合服务管理小组 / 五位一体) -----------------------------------------------------
@@ -21,7 +21,7 @@ MEMBER_ROLES = {
 # 民政办主任, 康复协调员, 监护人); 平桥区2025's "五位一体" five (乡镇包村干部, 派出所包村民警, 村干部, 基层精防医生,
 # 患者监护人); the national profile the four every document names.
 
-# Each role's duties. Seed 002 二、1–6 for the six roles it names; the others from seeds 000/003.
+# Each role's duties. 中梁乡2022 二、1–6 for the six roles it names; the others from 齐云山镇2024、平桥区2025.
 DUTIES = {
     "leader": (
         "组织小组成员开展监测、预警、救治、救助等服务管理工作，合理安排小组成员落实定期随访；组织做好患者肇事肇祸"
@@ -91,7 +91,7 @@ MEETING_CITE = "齐云山镇2024，三（一）1、四、2；中梁乡2022，三
 # Guardianship --------------------------------------------------------------------------------------------
 AGREEMENT_TYPES = {"management": "监护管理协议", "reward": "有奖监护协议"}
 AGREEMENT_STATES = {"active": "有效", "revoked": "已撤销", "expired": "已到期", "pending": "未生效"}
-# Seed 000 三（七）: the guardian's duties under the agreement, the default text of a new agreement.
+# 齐云山镇2024 三（七）: the guardian's duties under the agreement, the default text of a new agreement.
 DEFAULT_DUTIES = (
     "一、妥善看护未住院治疗的患者；\n"
     "二、按照医嘱督促患者按时服药，接受随访或治疗；\n"

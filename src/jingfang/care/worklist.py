@@ -60,7 +60,7 @@ def cadence_for(kind: str, region_code: str):
     """(profile, cadence) for a kind of meeting in a region, or (profile, None) when the profile sets none.
 
     Township group meetings use the profile's `township_group_meeting` cadence; a profile whose
-    care-team cadence names the 综合管理小组 too (seed 000 三（一）1: both groups meet monthly) covers them."""
+    care-team cadence names the 综合管理小组 too (齐云山镇2024 三（一）1: both groups meet monthly) covers them."""
     profile = engine.profile_for(region_code)
     cadence = profile.cadence(vocab.MEETING_CADENCE[kind])
     if cadence is None and kind == "township_group_monthly":

@@ -1,6 +1,6 @@
 """Plumbing shared by every API router: authentication, error bodies, pagination.
 
-Error bodies (API.md):
+Error bodies (docs/api.md, "错误"):
 - 401/403/404 and other HTTP errors: ``{"detail": "<Chinese text>"}``;
 - 422 validation errors, ours and pydantic's alike: ``{"errors": [{"field", "message"}]}`` where
   ``field`` is the dotted path inside the body or the name of the query/path parameter;

@@ -1,5 +1,5 @@
 """Copy the `chinese-calendar` package's holidays and 调休 working days into CalendarDay rows, so
-that the calendar in force is a table an admin can read and extend (DOMAIN.md §7)."""
+that the calendar in force is a table an admin can read and extend (国务院办公厅每年的《关于部分节假日安排的通知》)."""
 
 HOLIDAY_NAMES = {
     "New Year's Day": "元旦",

@@ -1,4 +1,4 @@
-"""Masking of identifiers in lists and details (DOMAIN.md §8): 110***********1234, 138****5678."""
+"""Masking of identifiers in lists and details (《中华人民共和国精神卫生法》第四条): 110***********1234, 138****5678."""
 
 
 def mask_id_number(value: str | None) -> str:

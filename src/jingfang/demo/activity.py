@@ -112,7 +112,7 @@ def make_activity(seed: int, today: dt.date | None = None) -> dict:
 
 
 def _plans(rng: random.Random, users: dict, today: dt.date) -> int:
-    """一人一策 plans for most unstable or high-risk key persons (case management, seed 004)."""
+    """一人一策 plans for most unstable or high-risk key persons (case management, 薛城区2016)."""
     from jingfang.followups import engine
     from jingfang.followups.models import IndividualPlan, PlanMeasure
 

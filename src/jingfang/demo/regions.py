@@ -19,7 +19,7 @@ AREA_CODE = COUNTY[0][:6]
 SAMPLE_CSV = Path(__file__).with_name("sample_regions.csv")
 
 # Policy profiles set on demo regions, to show inheritance: the county follows the national norms
-# with Xuecheng's targets; three townships run their own seeds' rules; 平川镇 inherits the county's.
+# with Xuecheng's targets; three townships run their own documents' rules; 平川镇 inherits the county's.
 POLICIES = {
     "990102000000": "xuecheng-2016",
     "990102001000": "qiyunshan-2024",

@@ -1,5 +1,5 @@
 """Reconciliation of a department's list with ours, as pure functions ("departments' lists must agree",
-DOMAIN.md §6; seed 002 三6: 确保卫生计生、综治、公安、民政、残联等部门信息一致).
+齐云山镇2024 三（六）2; 中梁乡2022 三、6: 确保卫生计生、综治、公安、民政、残联等部门信息一致).
 
 Matching: by ID number; when their ID number is unusable (typed into a number cell, so Excel kept
 only 15 significant digits: "身份证号被存为数字，后几位已丢失"; or missing), by name + birth date (digits

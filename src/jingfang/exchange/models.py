@@ -1,4 +1,4 @@
-"""Monthly information exchange (DOMAIN.md §6; seeds 000 三（六）2, 002 三6, 003 三（二）).
+"""Monthly information exchange (齐云山镇2024 三（六）2, 中梁乡2022 三6, 平桥区2025 三（二）).
 
 - ExchangeTable: a township's 乡镇严重精神障碍患者管理信息交换表 for one month, frozen when generated.
   Versions: a regeneration whose events differ (a 补录, recorded later but dated inside the month)

@@ -1,6 +1,6 @@
-"""Who may do what with exchange tables and list reconciliation (DOMAIN.md §6), on top of accounts.roles.
+"""Who may do what with exchange tables and list reconciliation (齐云山镇2024 三（六）2; 中梁乡2022 三、6; 平桥区2025 三（二）), on top of accounts.roles.
 
-- VIEW_TABLES: the exchange's parties read the month's table (seeds 000/002/003: the governance centre,
+- VIEW_TABLES: the exchange's parties read the month's table (齐云山镇2024、中梁乡2022、平桥区2025: the governance centre,
   health centre, police, civil affairs, DPF, judicial) and the county supervises; village roles do not.
   The lines hold no clinical field, so every party reads the same table.
 - GENERATE_TABLES / RECORD_RECEIPTS: the township's governance office (综治中心), which runs the exchange.

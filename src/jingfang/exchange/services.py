@@ -20,7 +20,7 @@ from . import history, selectors, table
 from . import permissions as perms
 from .models import DEPARTMENTS, ExchangeTable, Receipt
 
-# The words of the profiles' [exchange] departments (seeds 000, 002, 003) -> our department keys.
+# The words of the profiles' [exchange] departments (齐云山镇2024、中梁乡2022、平桥区2025) -> our department keys.
 DEPARTMENT_WORDS = {
     "综治中心": "governance", "综治": "governance", "政法": "governance", "平安办": "governance",
     "公安": "police", "派出所": "police",
@@ -29,7 +29,7 @@ DEPARTMENT_WORDS = {
     "残联": "dpf",
     "司法": "judicial", "司法所": "judicial",
 }
-DEFAULT_DEPARTMENTS = ("governance", "police", "civil_affairs", "health", "dpf")  # DOMAIN.md §6
+DEFAULT_DEPARTMENTS = ("governance", "police", "civil_affairs", "health", "dpf")  # 齐云山镇2024 三（六）2
 
 
 def today() -> dt.date:
@@ -40,7 +40,7 @@ def exchange_rule(code: str) -> tuple[list[str], str]:
     """(department keys, citation) from the region's policy profile's [exchange] section."""
     section = getattr(engine.profile_for(code), "exchange", None)
     if section is None:
-        return list(DEFAULT_DEPARTMENTS), "DOMAIN.md §6（综治中心、公安、民政、卫生院、残联每月书面交换）"
+        return list(DEFAULT_DEPARTMENTS), "齐云山镇2024，三（六）2（综治中心、公安、民政、卫生院、残联每月书面交换）"
     keys = []
     for word in section.departments:
         key = DEPARTMENT_WORDS.get(word)

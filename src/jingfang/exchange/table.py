@@ -1,4 +1,4 @@
-"""The monthly exchange table (乡镇严重精神障碍患者管理信息交换表, seeds 000 三（六）2, 002 三6, 003 三（二)).
+"""The monthly exchange table (乡镇严重精神障碍患者管理信息交换表, 齐云山镇2024 三（六）2, 中梁乡2022 三6, 平桥区2025 三（二)).
 
 Pure functions over plain event data: no database, no clock. A township's table for a month lists
 what happened in that month only, each event placed by its own date and by where the patient lived

@@ -1,10 +1,10 @@
 """Who approves whose large export, and when an export needs approval. Pure functions over plain data.
 
-Why these approvers (DOMAIN.md §1 and §8; seed 001 五（五）"坚决防止发生信息泄露"):
+Why these approvers (《中华人民共和国精神卫生法》第四条; 《中华人民共和国个人信息保护法》第六条; 当阳乡2022 五（五）"坚决防止发生信息泄露"):
 
 - The township comprehensive-governance office (乡镇综治中心/平安办) leads the township's care work and
   the monthly information exchange between the township's health centre, police, civil affairs and
-  the disabled persons' federation (DOMAIN.md §6). It is therefore the authority that decides whether
+  the disabled persons' federation (齐云山镇2024 三（六）2; 平桥区2025 三（二）). It is therefore the authority that decides whether
   a large list of the township's patients may leave the system: it approves the exports of every
   user whose region is the township or one of its villages (health-centre staff, village doctors,
   community police, township civil affairs, DPF, judicial).
@@ -22,7 +22,7 @@ Why these approvers (DOMAIN.md §1 and §8; seed 001 五（五）"坚决防止�
   approval; they are audited like every other export.
 
 Threshold (``JINGFANG_EXPORT_APPROVAL_ROWS``, default 500 personal rows): a township of 30,000–60,000
-people at the detection target (≥5 per thousand residents, DOMAIN.md §6) has 150–300 registered
+people at the detection target (≥5 per thousand residents, 薛城区2016 一（二）1) has 150–300 registered
 patients, so a township's (or a village's) own complete lists export at once, while county-wide and
 multi-township dumps, the ones a leak would hurt most, need a second person's decision.
 

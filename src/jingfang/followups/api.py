@@ -1,4 +1,4 @@
-"""API: follow-ups (API.md "Follow-ups") and the worklist (API.md "Worklist")."""
+"""API: follow-ups (docs/api.md, "随访") and the worklist (docs/api.md, "工作清单")."""
 
 import datetime as dt
 from typing import Literal

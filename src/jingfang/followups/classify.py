@@ -1,4 +1,4 @@
-"""Condition class of one follow-up (本次随访分类) from its assessment (DOMAIN.md §3; the 2018 norms).
+"""Condition class of one follow-up (本次随访分类) from its assessment (《严重精神障碍管理治疗工作规范（2018年版）》).
 
 - unstable (病情不稳定): risk 3–5, or obvious psychotic symptoms, or no insight, or a serious drug
   reaction, or a serious physical illness;

@@ -126,7 +126,7 @@ def _floating(patient) -> bool:
 
 
 def compute_flags(patient, profile, rows: list[dict], contacts: list, guardians: list | None = None) -> dict:
-    """Lost, key-person reasons and colour grade from the file and its history (DOMAIN.md §3).
+    """Lost, key-person reasons and colour grade from the file and its history (齐云山镇2024 三（五）; 平桥区2025 一（二）; 当阳乡2022 一 分级分类分色).
     ``guardians``: the patient's, when the caller holds them already (else they are read)."""
     from jingfang.registry.flags import key_person_reasons
 

@@ -194,7 +194,7 @@ class RollCall(models.Model):
 
 
 class SearchAttempt(models.Model):
-    """Every attempt to find a patient lost to follow-up (seed 000: each village searches, logs each try)."""
+    """Every attempt to find a patient lost to follow-up (齐云山镇2024: each village searches, logs each try)."""
 
     METHODS = {"home": "上门寻找", "phone": "电话联系", "relatives": "询问亲属邻里", "police": "请公安协查", "other": "其他"}
     RESULTS = {"not_found": "未找到", "found": "已找到"}

@@ -1,4 +1,4 @@
-"""Schedule engine: what is due for one patient on one date, and which rule says so (DOMAIN.md §3).
+"""Schedule engine: what is due for one patient on one date, and which rule says so (《严重精神障碍管理治疗工作规范（2018年版）》 and the region's policy profile).
 
 Pure functions over plain data: a Profile (policy.py), a PatientState, the patient's contacts and a
 date. Nothing here reads the database or the clock.
@@ -10,7 +10,7 @@ level, consecutive not-stable visits, guardian refusing hospital, key person); w
 visit yet, the profile's first-visit rule applies. A yearly minimum (national: 4) caps the interval.
 
 Statuses: deceased → nothing; moved out → nothing, unless a transfer is pending (the origin keeps
-following up by phone until the destination accepts, seed 000); in custody / compulsory drug rehab
+following up by phone until the destination accepts, 齐云山镇2024); in custody / compulsory drug rehab
 (profile `suspended_statuses`) → nothing; hospitalised → follow-up by phone (or suspended when the
 profile says so), no face-to-face, assessment or health-check items; missing → the follow-up stays,
 with the profile's search note. `schedule()` ignores contacts dated after `on`, so a past date shows
@@ -271,7 +271,7 @@ def grade(profile: Profile, *, condition: str | None, risk_level: int | None,
 def intake_deadlines(profile: Profile, calendar: WorkCalendar, on: date, *, received_on: date,
                      accepted_on: date | None = None, entered_on: date | None = None,
                      address_unknown: bool = False, police_asked_on: date | None = None) -> list[Due]:
-    """Working-day deadlines for a report card / discharge form (seed 000, 三（六）3): accept within N
+    """Working-day deadlines for a report card / discharge form (齐云山镇2024, 三（六）3): accept within N
     working days of receipt; enter the file within N working days of acceptance (of receipt while not
     accepted); address unknown → ask the police station within N working days of receipt. Steps
     already done (their date given) are left out."""

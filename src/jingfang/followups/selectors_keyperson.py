@@ -22,7 +22,7 @@ GRADE_FILTERS = {**GRADE_COLOURS, "grey": "灰色/未分级"}
 
 POOR_ADHERENCE = ("intermittent", "none")
 
-# Seed 000 (齐云山镇2024，三（五）2): cause of irregular medication -> measure. Used when the patient's
+# 齐云山镇2024 (三（五）2): cause of irregular medication -> measure. Used when the patient's
 # policy profile carries no [[medication_measures]] of its own (national-2018 does not).
 FALLBACK_MEDICATION_MEASURES = {
     "economic": ["落实免费服药/救助"],
@@ -140,7 +140,7 @@ def medication_gaps(user, *, region_code: str = "", adherence: str = "", cause: 
 
 
 def medication_measures_for(region_code: str, cause: str) -> list[dict]:
-    """Suggested measures for a cause: [{text, cite}] from the region's policy profile, or the seed-000
+    """Suggested measures for a cause: [{text, cite}] from the region's policy profile, or the 齐云山镇2024
     mapping when the profile has none."""
     if not cause:
         return []

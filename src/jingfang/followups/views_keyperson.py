@@ -1,5 +1,5 @@
 """Key persons (重点人员), individual plans (一人一策), lost to follow-up (失访), medication (服药) and
-sensitive periods (敏感时期): DOMAIN.md §3.
+sensitive periods (敏感时期): 中梁乡2022 三、2 (特殊敏感时期对重点患者实行每日点名).
 
 Thin views: patients are read through registry.selectors / followups.selectors_keyperson (scoped to
 the user's jurisdiction), written through the services, and every read of personal data is audited.

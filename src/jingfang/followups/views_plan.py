@@ -1,4 +1,4 @@
-"""The individual plan page (一人一策): a key person's measures, owner and review date (DOMAIN.md §3)."""
+"""The individual plan page (一人一策): a key person's measures, owner and review date (一人一档、一人一策: 平桥区2025 一（二）)."""
 
 import datetime as dt
 

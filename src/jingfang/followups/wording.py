@@ -1,4 +1,4 @@
-"""What a worklist item says to a role that may not see clinical data (DOMAIN.md §1; accounts.roles).
+"""What a worklist item says to a role that may not see clinical data (《中华人民共和国精神卫生法》第四条; accounts.roles).
 
 A schedule item's rule text names the condition class ("病情稳定：…3个月时随访") and its rule id names
 the rule ("qiyunshan-2024:stable"); its escalations are the rule's clinical measures (转诊, 调整治疗).

@@ -1,4 +1,4 @@
-"""Working-day arithmetic on the State Council holiday calendar with 调休 make-up days (DOMAIN.md §7).
+"""Working-day arithmetic on the State Council holiday calendar with 调休 make-up days (国务院办公厅每年的《关于部分节假日安排的通知》).
 
 Sources, in order of precedence for a date:
 1. `overrides` (date → True working day / False holiday), entered by an admin for a year the package

@@ -160,7 +160,7 @@ def _profile_named(name: str, cache: dict):
 def for_role(role: str, items: list[Item]) -> list[Item]:
     """The items as ``role`` may read them: unchanged for health roles; for the others, each schedule
     item's reason in non-clinical words (followups.wording), no rule id, and none of the rule's
-    clinical escalations (DOMAIN.md §1). Every list the worklist hands out passes through here."""
+    clinical escalations (《中华人民共和国精神卫生法》第四条; 《中华人民共和国个人信息保护法》第六条). Every list the worklist hands out passes through here."""
     if roles.sees_clinical(role):
         return items
     cache: dict = {}

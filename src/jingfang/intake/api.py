@@ -1,5 +1,5 @@
 """API of the intake app, mounted under /api/v1/ (jingfang.api): report cards and discharge forms,
-release handovers and transfers (DOMAIN.md §4). The routes live in api_reports and api_movement."""
+release handovers and transfers (齐云山镇2024 三（五）3、三（六）3; 当阳乡2022 四（三）). The routes live in api_reports and api_movement."""
 
 from ninja import Router
 

@@ -1,4 +1,4 @@
-"""API: release handovers (释放/解除衔接, seed 001) and transfers between townships (转移, seeds 000, 002).
+"""API: release handovers (释放/解除衔接, 当阳乡2022) and transfers between townships (转移, 齐云山镇2024、中梁乡2022).
 
 A transfer is visible to its origin and destination townships; the destination reads the patient's
 summary (registry.serializers.patient_summary for its role) until it accepts, never the file.

@@ -1,4 +1,4 @@
-"""API: report cards and discharge forms (报告卡/出院信息单, seed 000 三（六）3).
+"""API: report cards and discharge forms (报告卡/出院信息单, 齐云山镇2024 三（六）3).
 
 Scoped like the pages (intake.selectors): a card of another township is a 404 identical to a missing
 one, audited. Writes go through intake.services; a step the card's state does not allow is a 409.

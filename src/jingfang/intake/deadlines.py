@@ -1,10 +1,10 @@
-"""Working-day deadlines of intake work, and the worklist providers that show them (DOMAIN.md §4, §7).
+"""Working-day deadlines of intake work, and the worklist providers that show them (齐云山镇2024 三（六）3; 国务院办公厅每年的《关于部分节假日安排的通知》).
 
 Report cards use followups.schedule.intake_deadlines with the region's policy profile ([intake]) and the
 working-day calendar in force (engine.calendar(): the State Council calendar plus admin overrides; a
 year without holiday data falls back to Mon–Fri and is marked provisional).
 
-Release takeovers: no source document gives a number of days (seed 001 says the township is told and
+Release takeovers: no source document gives a number of days (当阳乡2022 says the township is told and
 "跟进"), and the policy schema has no key for it yet, so RELEASE_TAKEOVER_WORKDAYS is this system's
 default; a profile's ``[intake] release_takeover_workdays`` is used instead once the schema has one.
 Transfers: no document gives a time limit for accepting either; the inbox item borrows the profile's
@@ -105,7 +105,7 @@ def _in_range(qs, field: str, lo: str, hi: str):
 
 
 def report_card_items(user, lo: str, hi: str, on: dt.date) -> list[Item]:
-    """Deadlines of open report cards received by a township in lo..hi (seed 000, 三（六）3)."""
+    """Deadlines of open report cards received by a township in lo..hi (齐云山镇2024, 三（六）3)."""
     if not perms.can(user.role, perms.VIEW_REPORTS):
         return []
     cards = _in_range(ReportCard.objects.filter(received_on__lte=on), "township_id", lo, hi).exclude(

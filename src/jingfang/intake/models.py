@@ -1,4 +1,4 @@
-"""Intake and movement (DOMAIN.md §4): report cards from hospitals, release handovers, transfers.
+"""Intake and movement (齐云山镇2024 三（五）3、三（六）3; 当阳乡2022 四（三）): report cards from hospitals, release handovers, transfers.
 
 Each row carries the code of the township that must act on it, so that scoping is one range
 comparison on the user's region code, as for patients (registry.selectors).
@@ -43,7 +43,7 @@ class ReportCard(IndexedModel):
     """A report card (发病报告卡) or discharge form (出院信息单) sent by a mental-health institution.
 
     received → accepted → entered (linked to the patient's file); an unknown or wrong address →
-    police query → entered once found, or referred to the county CDC (seed 000, 三（六）3).
+    police query → entered once found, or referred to the county CDC (齐云山镇2024, 三（六）3).
     """
 
     kind = models.CharField("类别", max_length=16, choices=choices(REPORT_KINDS))
@@ -87,7 +87,7 @@ class ReportCard(IndexedModel):
 
 class ReleaseNotice(IndexedModel):
     """A notice that a person was released from custody, compulsory treatment, drug rehab or community
-    correction; the township takes over their service management (seed 001, 四（三）)."""
+    correction; the township takes over their service management (当阳乡2022, 四（三）)."""
 
     kind = models.CharField("类别", max_length=24, choices=choices(RELEASE_KINDS))
     released_on = models.DateField("释放/解除日期")
@@ -118,7 +118,7 @@ class ReleaseNotice(IndexedModel):
 
 
 class Transfer(models.Model):
-    """A patient's file sent from one township's health centre to another's (seeds 000, 002).
+    """A patient's file sent from one township's health centre to another's (齐云山镇2024、中梁乡2022).
 
     Until the destination accepts, the patient stays with the origin, whose worklist asks for phone
     follow-up (Patient.transfer_pending). Acceptance moves Patient.region to a village of the destination.

@@ -1,4 +1,4 @@
-"""Who may do what with report cards, release handovers and transfers (DOMAIN.md §4).
+"""Who may do what with report cards, release handovers and transfers (齐云山镇2024 三（五）3、三（六）3; 当阳乡2022 四（三）).
 
 Pure data, in the manner of accounts.roles: an action -> the roles that may perform it. The region a
 user may act in is still decided by the selectors (the user's own region and what lies beneath it).
@@ -12,15 +12,15 @@ from django.core.exceptions import PermissionDenied
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
 
-# Report cards / discharge forms (报告卡/出院信息单): the township health centre receives them (seed 000).
+# Report cards / discharge forms (报告卡/出院信息单): the township health centre receives them (齐云山镇2024).
 VIEW_REPORTS = "intake_view_reports"
 RECEIVE_REPORTS = "intake_receive_reports"  # record receipt, accept, police query, refer to the county CDC
 ENTER_REPORTS = "intake_enter_reports"  # create or link the patient's file (卫生院精防人员录入信息系统)
-# Release handovers (释放/解除衔接, seed 001): partner units notify, the township takes over.
+# Release handovers (释放/解除衔接, 当阳乡2022): partner units notify, the township takes over.
 VIEW_RELEASES = "intake_view_releases"
 RECORD_RELEASE = "intake_record_release"
 TAKE_OVER_RELEASE = "intake_take_over_release"
-# Transfers (转移, seeds 000/002).
+# Transfers (转移, 齐云山镇2024、中梁乡2022).
 VIEW_TRANSFERS = "intake_view_transfers"
 SEND_TRANSFER = "intake_send_transfer"
 ACCEPT_TRANSFER = "intake_accept_transfer"  # accept or return

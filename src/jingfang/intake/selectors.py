@@ -108,7 +108,7 @@ def get_transfer_for(request, pk, *, action: str = "view", audit_success: bool =
 # Dual listing (双列管) ------------------------------------------------------------------------------
 def dual_listed_for(user) -> QuerySet[Patient]:
     """Patients whose household registration (户籍地) lies in the user's region but who live outside it:
-    residence primary, household registration secondary (seed 000, 三（五）3). The household township
+    residence primary, household registration secondary (齐云山镇2024, 三（五）3). The household township
     reads a summary only (see serializers.dual_summary); the file stays with the residence."""
     if user is None or not user.is_authenticated or not roles.can(user.role, roles.VIEW_PATIENTS):
         return Patient.objects.none()

@@ -1,6 +1,6 @@
 """Intake rows as plain data for one user: the API's bodies and the xlsx exports.
 
-Identifiers are masked (DOMAIN.md §8); the diagnosis on a report card is clinical and is left out for
+Identifiers are masked (《中华人民共和国精神卫生法》第四条); the diagnosis on a report card is clinical and is left out for
 roles that may not see clinical fields (accounts.roles.visible).
 """
 

@@ -1,4 +1,4 @@
-"""Writes of release handovers (seed 001) and transfers between townships (seeds 000, 002).
+"""Writes of release handovers (当阳乡2022) and transfers between townships (齐云山镇2024、中梁乡2022).
 
 The same rules as intake.services: complete validation first, one transaction with the row locked,
 a success audited inside that transaction, a refused step a 409 audited after it, patients' files

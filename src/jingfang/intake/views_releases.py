@@ -1,4 +1,4 @@
-"""Release handover pages (释放/解除衔接, seed 001 四（三）)."""
+"""Release handover pages (释放/解除衔接, 当阳乡2022 四（三）)."""
 
 from django.db.models import Q
 from django.shortcuts import render

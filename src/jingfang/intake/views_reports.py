@@ -1,4 +1,4 @@
-"""Report card and discharge form pages (报告卡/出院信息单, seed 000 三（六）3)."""
+"""Report card and discharge form pages (报告卡/出院信息单, 齐云山镇2024 三（六）3)."""
 
 from django.db.models import Q
 from django.shortcuts import render

@@ -1,4 +1,4 @@
-"""Transfer pages (转移, seeds 000 三（五）3 and 002 三6): send, inbox, accept or return, history."""
+"""Transfer pages (转移, 齐云山镇2024 三（五）3 and 中梁乡2022 三6): send, inbox, accept or return, history."""
 
 from django.http import HttpResponse
 from django.shortcuts import render

@@ -1,4 +1,4 @@
-"""Policy profiles: every interval, threshold, count, deadline, amount and target is data (DOMAIN.md §3–7).
+"""Policy profiles: every interval, threshold, count, deadline, amount and target is data, taken from the policy documents listed in docs/sources.md.
 
 A profile is a TOML file named `<name>.toml` in jingfang/policies/ or in a folder listed in the env var
 JINGFANG_POLICY_DIRS (colon-separated), so a county can add its own without a code change. Shipped

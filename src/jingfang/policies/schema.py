@@ -65,7 +65,7 @@ class When:
     conditions: tuple[str, ...] = field(default=(), metadata={"choices": tuple(CONDITIONS)})
     min_risk: int | None = field(default=None, metadata=RISK)
     max_risk: int | None = field(default=None, metadata=RISK)
-    # consecutive seen visits classed not stable, counting the latest (seed 003: "连续随访3次仍未达到稳定")
+    # consecutive seen visits classed not stable, counting the latest (平桥区2025: "连续随访3次仍未达到稳定")
     min_not_stable_streak: int = field(default=0, metadata={"min": 0, "max": 100, "what": "次数"})
     guardian_refuses_hospital: bool | None = None
     key_person: bool | None = None

@@ -1,4 +1,4 @@
-"""API: patients' files (API.md "Patients"). Reads through registry.selectors, writes through services.
+"""API: patients' files (docs/api.md, "患者档案"). Reads through registry.selectors, writes through services.
 
 Bodies come from registry.serializers, which leave out what the caller's role may not read; the
 operations use ``exclude_unset`` so that those keys are absent, not null.

@@ -1,5 +1,5 @@
 """The one gate for "is this ID number a registered patient anywhere?" (PIPL art. 28: being registered
-is itself health information; DOMAIN.md §8).
+is itself health information; 《中华人民共和国精神卫生法》第四条).
 
 Every answer about a registration outside the asking user's jurisdiction passes through ``check``:
 the lead duplicate check (page, htmx and API), patient creation (page, API, confirming a lead), list
@@ -158,6 +158,6 @@ def record(user, purpose: str, counts: dict, *, request=None) -> None:
 def find_for_emergency(number: str) -> Patient | None:
     """The patient with this whole ID number anywhere, or None. Unscoped: for emergency access only,
     whose service counts the look-up under ``user_lock`` and decides what the caller may then open;
-    never show the result as such (DOMAIN.md §8)."""
+    never show the result as such (《中华人民共和国精神卫生法》第四条)."""
     number = idnumber.normalize(number)
     return Patient.objects.select_related("region").filter(id_number=number).first() if number else None

@@ -1,4 +1,4 @@
-"""Key-person (重点人员) flags derived from a patient's data (DOMAIN.md §3; seeds 000, 003).
+"""Key-person (重点人员) flags derived from a patient's data (平桥区2025 一（二）; 齐云山镇2024 三（四）2、三（五）).
 
 Pure: takes plain values, returns the reasons in words. An empty list means not a key person.
 """

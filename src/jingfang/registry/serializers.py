@@ -1,6 +1,6 @@
 """A patient as plain data for one role: the API's bodies, the pages' context and the xlsx export.
 
-Field visibility (DOMAIN.md §1, §8): keys a role may not read (accounts.roles.visible) are left out
+Field visibility (《中华人民共和国精神卫生法》第四条; 《中华人民共和国个人信息保护法》第六条): keys a role may not read (accounts.roles.visible) are left out
 altogether, with their labels; identifiers are masked (full values only via services.reveal_identifiers).
 Values are Python values (dates as datetime.date); no web framework here.
 """
@@ -109,7 +109,7 @@ def reasons_for(patient, role: str, guardians: list) -> list[str]:
 
 
 def patient_detail(patient, role: str) -> dict:
-    """The whole file as ``role`` may read it (API.md PatientDetail)."""
+    """The whole file as ``role`` may read it (docs/api.md, PatientDetail)."""
     guardians = list(patient.guardians.all())
     data = patient_summary(patient, role)
     data.update(

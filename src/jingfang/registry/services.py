@@ -367,7 +367,7 @@ def normalize_id(raw: str) -> str:
 # Transfers (intake app) ----------------------------------------------------------------------------
 def set_transfer_pending(actor, patient: Patient, pending: bool, *, request=None) -> Patient:
     """Flag (or clear) a transfer awaiting the destination's acceptance. While set, the schedule engine
-    keeps the patient on the origin's worklist for phone follow-up (seed 000, 三（五）3)."""
+    keeps the patient on the origin's worklist for phone follow-up (齐云山镇2024, 三（五）3)."""
     _require(actor, roles.EDIT_PATIENT, request, patient.pk)
     pending = bool(pending)
     with transaction.atomic():

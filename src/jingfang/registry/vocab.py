@@ -22,7 +22,7 @@ STATUSES = {
     "deceased": "死亡",
 }
 
-# Sub-classes of whereabouts (seed 001 lists whereabouts by these).
+# Sub-classes of whereabouts (当阳乡2022 lists whereabouts by these).
 STATUS_DETAILS = {
     "at_home": {"studying": "在家（就学）", "working": "在家（务工/务农）", "resting": "在家（休养）"},
     "hospitalized": {

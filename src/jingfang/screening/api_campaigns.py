@@ -1,4 +1,4 @@
-"""API: screening campaigns (摸排, seed 001). Scoped like the pages: a campaign outside the caller's
+"""API: screening campaigns (摸排, 当阳乡2022). Scoped like the pages: a campaign outside the caller's
 jurisdiction is a 404 identical to a missing one, audited; each caller sees only their villages' persons."""
 
 import datetime as dt

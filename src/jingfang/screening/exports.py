@@ -1,7 +1,7 @@
 """Excel files of screening: the lead list (masked identifiers) and the campaign's upward report.
 
-The upward report (seed 001, 四（一）: 名单汇总给县司法局及当地公安机关及卫健部门) is grouped by whereabouts
-class and marked confidential (seed 001, 五（五）: 不做公开宣传报道…坚决防止发生信息泄露): the marking is on the
+The upward report (当阳乡2022, 四（一）: 名单汇总给县司法局及当地公安机关及卫健部门) is grouped by whereabouts
+class and marked confidential (当阳乡2022, 五（五）: 不做公开宣传报道…坚决防止发生信息泄露): the marking is on the
 first line, in the print header and footer, and the file says who exported it and when.
 """
 

@@ -1,4 +1,4 @@
-"""Validation of screening campaigns (seed 001): phases, listings, assessment of listed persons."""
+"""Validation of screening campaigns (当阳乡2022): phases, listings, assessment of listed persons."""
 
 from django import forms
 

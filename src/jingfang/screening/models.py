@@ -1,4 +1,4 @@
-"""Suspected cases (疑似患者线索, seed 000) and screening campaigns (摸排, seed 001).
+"""Suspected cases (疑似患者线索, 齐云山镇2024) and screening campaigns (摸排, 当阳乡2022).
 
 Every queryset of these starts from ``screening.selectors`` (scoped to the user's jurisdiction by
 the village code, like patients).
@@ -86,7 +86,7 @@ class Lead(IndexedModel):
 
 
 class Campaign(models.Model):
-    """A named screening campaign over the creating user's region (seed 001)."""
+    """A named screening campaign over the creating user's region (当阳乡2022)."""
 
     name = models.CharField("名称", max_length=100)
     region = models.ForeignKey(
@@ -121,7 +121,7 @@ class Phase(models.Model):
 
 
 class Person(IndexedModel):
-    """One person on a campaign's list, once however many departments listed them (seed 001, 四（三）)."""
+    """One person on a campaign's list, once however many departments listed them (当阳乡2022, 四（三）)."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="persons")
     name = models.CharField("姓名", max_length=50)

@@ -1,12 +1,12 @@
 """Who may do what in screening (摸排筛查), on top of accounts.roles.
 
 - REPORT_LEAD: every role that views patients (including village cadres and police): anyone who
-  meets a suspected case reports it (seed 000, 三（二）: 调查走访，群众反映，警情核查…). The same roles read
+  meets a suspected case reports it (齐云山镇2024, 三（二）: 调查走访，群众反映，警情核查…). The same roles read
   leads and campaigns inside their jurisdiction.
 - MANAGE_LEADS: refer for diagnosis and exclude (the township health centre and governance office).
 - CONFIRM_LEAD: MANAGE_LEADS plus the registry's CREATE_PATIENT, since confirming creates the file.
 - MANAGE_CAMPAIGNS: create campaigns and import candidates from the files.
-- LIST_PERSONS: list a person under a target group on behalf of the user's department (seed 001).
+- LIST_PERSONS: list a person under a target group on behalf of the user's department (当阳乡2022).
 - ASSESS_PERSONS: record a listed person's whereabouts and diagnosis/assessment result (the campaign
   managers and the village doctor, who knows the village).
 """

@@ -132,7 +132,7 @@ def search_persons(user, campaign, *, region_code: str = "", group: str = "", de
 
 
 def progress(user, campaign: Campaign) -> dict:
-    """Per village in the user's view: listed, assessed, entered (seed 001: 摸排、诊断评估、入库)."""
+    """Per village in the user's view: listed, assessed, entered (当阳乡2022: 摸排、诊断评估、入库)."""
     rows = list(
         persons_for(user, campaign).order_by().values("region_id", "region__name").annotate(
             listed=Count("id", distinct=True),

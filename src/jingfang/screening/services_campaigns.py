@@ -1,4 +1,4 @@
-"""Writes to screening campaigns (seed 001): create, list persons (once across departments), import
+"""Writes to screening campaigns (当阳乡2022): create, list persons (once across departments), import
 candidates from the files, record whereabouts/assessment/entry. Validate, write, audit (no names)."""
 
 from django.db import IntegrityError, transaction
@@ -97,7 +97,7 @@ def _merge(actor, campaign: Campaign, values: dict, group: str, note: str = "", 
 
 
 def add_listing(actor, campaign: Campaign, data: dict, *, request=None):
-    """List a person under a target group for the user's department (seed 001 四（一）、（三）)."""
+    """List a person under a target group for the user's department (当阳乡2022 四（一）、（三）)."""
     target = f"campaign:{campaign.pk}"
     _require(actor, LIST_PERSONS, request, target, audit_action="create")
     form = ListingForm(data=data, actor=actor, campaign=campaign)
@@ -184,7 +184,7 @@ def update_person(actor, campaign: Campaign, person: Person, data: dict, *, requ
 
 
 def report_groups(user, campaign: Campaign) -> list[dict]:
-    """The list by whereabouts class (seed 001: 住院治疗、在家居住（就学、就业、休养）、羁押服刑、强制隔离戒毒、
+    """The list by whereabouts class (当阳乡2022: 住院治疗、在家居住（就学、就业、休养）、羁押服刑、强制隔离戒毒、
     下落不明…): one group per class and sub-class present, in the vocabulary's order; unclassified last."""
     from jingfang.registry import vocab as rv
 

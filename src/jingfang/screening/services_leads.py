@@ -1,6 +1,6 @@
 """Every write to a lead goes through these (pages and API alike): validate, write, audit.
 
-Workflow (DOMAIN.md §2, seed 000 三（二）): reported → referred (sent to a mental-health institution for
+Workflow (齐云山镇2024 三（二）): reported → referred (sent to a mental-health institution for
 diagnosis) → confirmed (the patient's file is created through registry.services.create_patient) or
 excluded; a reported lead may also be excluded at once. Nothing leaves confirmed or excluded.
 Audit rows name the lead and count things; never a name or an ID number.

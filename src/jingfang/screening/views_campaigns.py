@@ -1,4 +1,4 @@
-"""Screening campaign pages (摸排, seed 001): list and create, detail (phases, per-village progress,
+"""Screening campaign pages (摸排, 当阳乡2022): list and create, detail (phases, per-village progress,
 listed persons with filters, add a listing, import from the files), a person's assessment, and the
 confidential upward report.
 

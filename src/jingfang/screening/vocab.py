@@ -1,12 +1,12 @@
-"""Coded values of screening (摸排筛查), with the wording of the seed documents.
+"""Coded values of screening (摸排筛查), in the words of the policy documents (docs/sources.md).
 
-Seed 000 (齐云山镇2024，三（二）) gives the 9-sign checklist and the sources of leads; seed 001
+齐云山镇2024 (三（二）) gives the 9-sign checklist and the sources of leads; 当阳乡2022
 (当阳乡2022，三、四（一）) gives the campaign's four phases and its six target groups.
 """
 
 from jingfang.accounts import roles
 
-# 精神行为异常识别清单 (seed 000, 三（二）): the official wording, numbered ①–⑨.
+# 精神行为异常识别清单 (齐云山镇2024, 三（二）): the official wording, numbered ①–⑨.
 SIGNS = {
     1: "曾在精神科住院治疗",
     2: "因精神异常而被家人关锁",
@@ -20,7 +20,7 @@ SIGNS = {
 }
 CIRCLED = "①②③④⑤⑥⑦⑧⑨"
 
-# Where a lead came from (seed 000, 三（二）: 就医摸排，警情核查，监护人自报，调查走访，群众反映、信息交换).
+# Where a lead came from (齐云山镇2024, 三（二）: 就医摸排，警情核查，监护人自报，调查走访，群众反映、信息交换).
 SOURCES = {
     "hospital_visit": "就医摸排",
     "police_call": "警情核查",
@@ -30,7 +30,7 @@ SOURCES = {
     "info_exchange": "信息交换",
 }
 
-# A suspected case is sent for diagnosis, then confirmed (enrolled) or excluded (DOMAIN.md §2).
+# A suspected case is sent for diagnosis, then confirmed (enrolled) or excluded (齐云山镇2024 三（二）; 当阳乡2022 四（二）).
 LEAD_STATES = {
     "reported": "已报告，待转诊",
     "referred": "已转诊，待诊断",
@@ -46,7 +46,7 @@ TRANSITIONS = {
 }
 TRANSITION_LABELS = {"referred": "转诊", "confirmed": "确诊建档", "excluded": "排除"}
 
-# The campaign's phases (seed 001, 三、时间步骤), in order.
+# The campaign's phases (当阳乡2022, 三、时间步骤), in order.
 PHASES = {
     "plan": "制定方案",
     "implement": "组织实施",
@@ -54,7 +54,7 @@ PHASES = {
     "consolidate": "巩固提升",
 }
 
-# The six target groups (seed 001, 四（一）), in the document's words; the first takes the campaign's date.
+# The six target groups (当阳乡2022, 四（一）), in the document's words; the first takes the campaign's date.
 GROUPS = {
     "risk3": "{since}以来危险性评估曾在3级（含）以上的",
     "hospitalized": "曾在精神卫生医疗机构（含具有医疗资质的精神卫生社会福利机构）、强制医疗所接受住院治疗、救助的",
@@ -74,7 +74,7 @@ GROUP_SHORT = {
 # Groups whose candidates can be drawn from the files (从档案导入); the others are listed by hand.
 IMPORTABLE = ("risk3", "hospitalized", "compulsory_order", "welfare_disability", "suspected")
 
-# Departments that list people (seed 001, 四（三）: 公安、卫健、民政、残联、司法 + the township office).
+# Departments that list people (当阳乡2022, 四（三）: 公安、卫健、民政、残联、司法 + the township office).
 DEPARTMENTS = {
     "health": "卫健（卫生院/村医）",
     "police": "公安",
@@ -95,13 +95,13 @@ ROLE_DEPARTMENT = {
     roles.VILLAGE_CADRE: "township_office",
 }
 
-# Result of the diagnosis/assessment every listed person receives (seed 001, 四（二）).
+# Result of the diagnosis/assessment every listed person receives (当阳乡2022, 四（二）).
 ASSESSMENT_RESULTS = {
     "confirmed": "确诊，符合入库标准",
     "not_met": "不符合入库标准",
 }
 
-# The upward report goes to these (seed 001, 四（一）).
+# The upward report goes to these (当阳乡2022, 四（一）).
 REPORT_TO = "县司法局、公安机关、卫健部门"
 CONFIDENTIAL = "内部资料 注意保密"
 

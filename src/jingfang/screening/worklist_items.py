@@ -1,11 +1,11 @@
 """Screening work on the worklist (followups.worklist provider), registered in ScreeningConfig.ready().
 
-- Open leads age: a lead not yet referred is due LEAD_REFERRAL_DAYS after it was found (seed 000 says
+- Open leads age: a lead not yet referred is due LEAD_REFERRAL_DAYS after it was found (齐云山镇2024 says
   “应立即组织动员…送往精神卫生医疗机构诊断” without a number: the 7 days are this system's, unless the
   region's policy profile has a ``lead_referral`` cadence, which then wins); a referred lead without a
   conclusion is due LEAD_CONCLUSION_DAYS after referral (or the profile's ``lead_conclusion`` cadence).
 - Campaign work: per campaign and village, persons not yet assessed or confirmed but not entered,
-  due when the fill-gaps phase ends (seed 001: 对摸排出的人员一律开展诊断评估; 查漏补缺).
+  due when the fill-gaps phase ends (当阳乡2022: 对摸排出的人员一律开展诊断评估; 查漏补缺).
 For a past date the state is as it stood then (leads found by then and not concluded by then).
 """
 

@@ -1,5 +1,5 @@
-"""Quarterly township inspection reports (seed 004 四（一）: 各镇街每季度督导检查，形成督查报告) and their
-rectification items, tracked to closure (seed 000: 通报、约谈、督促整改).
+"""Quarterly township inspection reports (薛城区2016 四（一）: 各镇街每季度督导检查，形成督查报告) and their
+rectification items, tracked to closure (齐云山镇2024: 通报、约谈、督促整改).
 
 A report's figures are generated from the data and frozen in ``snapshot`` (regenerate to refresh): the
 quarter's KPIs, KPIs by village (villages below a target are marked for notification), outstanding work

@@ -5,7 +5,7 @@ USER = settings.AUTH_USER_MODEL
 
 
 class InspectionReport(models.Model):
-    """A township's quarterly inspection report (督查报告, seed 004 四（一）): figures generated from the
+    """A township's quarterly inspection report (督查报告, 薛城区2016 四（一）): figures generated from the
     data, frozen in ``snapshot`` when generated (or regenerated), plus the inspector's findings."""
 
     township = models.ForeignKey("regions.Region", verbose_name="乡镇（街道）", db_column="township_code",

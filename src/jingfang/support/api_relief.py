@@ -1,5 +1,5 @@
 """API: hospitalisation relief applications and their steps, the fund and its ledger, the quarterly
-summary (seed 003 annex). Every step is refused from the wrong state (409) or by the wrong role (403)
+summary (平桥区2025 annex). Every step is refused from the wrong state (409) or by the wrong role (403)
 with a Chinese message; an application outside the caller's jurisdiction is a 404 like a missing one."""
 
 import datetime as dt

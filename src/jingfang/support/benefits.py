@@ -1,4 +1,4 @@
-"""Benefits (救助帮扶待遇, DOMAIN.md §5): recording them, and who is eligible but not covered.
+"""Benefits (救助帮扶待遇, 齐云山镇2024 三（九）; 平桥区2025 二; 薛城区2016 二（三）): recording them, and who is eligible but not covered.
 
 The gap rules are pure (``gaps``); ``gap_rows`` reads the user's patients through registry.selectors.
 """

@@ -1,4 +1,4 @@
-"""Guardian rewards, benefits and hospitalisation relief (DOMAIN.md §5).
+"""Guardian rewards, benefits and hospitalisation relief (齐云山镇2024 三（七）; 平桥区2025 二; 薛城区2016 二（三）).
 
 Support reads care's GuardianshipAgreement and Incident through support.reward_facts only; nothing
 here has a foreign key into care, so these migrations do not depend on care's.
@@ -82,7 +82,7 @@ class RewardLine(models.Model):
 
 
 class RewardWithhold(models.Model):
-    """The township withholds one period's reward: the guardian did not perform (seed 000 三（七））."""
+    """The township withholds one period's reward: the guardian did not perform (齐云山镇2024 三（七））."""
 
     run = models.ForeignKey(RewardRun, on_delete=models.CASCADE, related_name="withholds")
     patient = models.ForeignKey("registry.Patient", on_delete=models.CASCADE, related_name="+")
@@ -126,7 +126,7 @@ class Benefit(models.Model):
 # ---- hospitalisation relief -------------------------------------------------------------------------
 
 class ReliefFund(models.Model):
-    """The district's hospitalisation relief fund for one year (seed 003: 1.4 million yuan), with a ledger."""
+    """The district's hospitalisation relief fund for one year (平桥区2025: 1.4 million yuan), with a ledger."""
 
     county = models.ForeignKey("regions.Region", verbose_name="区（县）", db_column="county_code",
                                on_delete=models.PROTECT, related_name="+")
@@ -143,7 +143,7 @@ class ReliefFund(models.Model):
 
 
 class ReliefApplication(models.Model):
-    """信阳市平桥区困难精神障碍患者住院救助申请审批表 (seed 003 annex), and what became of it."""
+    """信阳市平桥区困难精神障碍患者住院救助申请审批表 (平桥区2025 annex), and what became of it."""
 
     patient = models.ForeignKey("registry.Patient", on_delete=models.PROTECT, related_name="relief_applications")
     township_code = models.CharField("乡镇代码", max_length=12)

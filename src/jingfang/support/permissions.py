@@ -1,7 +1,7 @@
 """Who may do what in support (house convention: accounts.roles holds the general actions; these are
 support's own). Pure: role names in, booleans out. Jurisdiction is checked separately (selectors).
 
-Seed 003: the village committee does the initial review of a relief application (村委会初审, signed
+平桥区2025: the village committee does the initial review of a relief application (村委会初审, signed
 by the branch secretary), the township government approves (乡镇审批, the deputy party secretary or
 the 平安办 director), the designated hospital files it. There is no hospital role: the township
 health centre's mental-health doctor records the admission and the amounts on the hospital's behalf.

@@ -1,4 +1,4 @@
-"""Hospitalisation relief (seed 003 二（二） and its annex): the state machine and the money rules. Pure.
+"""Hospitalisation relief (平桥区2025 二（二） and its annex): the state machine and the money rules. Pure.
 
 draft → submitted → village_reviewed → township_approved → admitted → closed
                  ↘ rejected (village)  ↘ rejected (township)
@@ -59,7 +59,7 @@ def next_actions(state: str, role: str) -> list[str]:
             if state in sources and role in permissions.RELIEF_STEP_ROLES[a]]
 
 
-# ---- pre-marking (annex 说明3; seed 003 二（二）) ------------------------------------------------------
+# ---- pre-marking (annex 说明3; 平桥区2025 二（二）) ------------------------------------------------------
 
 @dataclass(frozen=True)
 class BenefitFact:
@@ -87,7 +87,7 @@ VIOLENT_ACTS = ("trouble", "disaster", "other_harm")
 
 def priority_reasons(*, risk_level: int | None, past_acts: dict | None, incident_kinds=(), police_listed=False,
                      threshold: int = 3) -> list[str]:
-    """Violent behaviour or tendency: priority relief (seed 003 二（二））."""
+    """Violent behaviour or tendency: priority relief (平桥区2025 二（二））."""
     out = []
     if risk_level is not None and risk_level >= threshold:
         out.append(f"危险性评估{risk_level}级")

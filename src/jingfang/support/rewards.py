@@ -1,9 +1,9 @@
-"""Guardian rewards (监护人以奖代补, DOMAIN.md §5): who is eligible in a period, and how much. Pure.
+"""Guardian rewards (监护人以奖代补): who is eligible in a period, and how much. Pure.
 
 Inputs are plain data (``PatientFacts``; the ORM adapter is support.reward_facts); the amounts and the
 criteria come from the region's policy profile (``Profile.guardian_reward``), never from here.
 
-Rules, as implemented (seed 003 二（四）; seed 004 二（三）5; seed 000 三（七）):
+Rules, as implemented (平桥区2025 二（四）; 薛城区2016 二（三）5; 齐云山镇2024 三（七）):
 
 * The period is a calendar month when the profile pays per month (003: ≥200 yuan/person/month), and a
   calendar year when it pays per year (004: ≥600 yuan/year, "年度内…未发生肇事肇祸"). A yearly reward is
@@ -20,7 +20,7 @@ Rules, as implemented (seed 003 二（四）; seed 004 二（三）5; seed 000 �
 * The whole period is void when (when the profile requires it) an incident of a kind in
   ``vocab.INCIDENT_KINDS`` happened within it — one on the 15th voids that month (or that year); when
   agreement that matters (one in force on the period's last day, else the latest overlapping one) was
-  revoked (for non-performance, seed 000) on or before that day; or
+  revoked (for non-performance, 齐云山镇2024) on or before that day; or
   when the township office withheld the period's reward because the guardian did not perform.
 * A patient gets a line when a criterion is met in some month of the period or an agreement overlaps
   it; every line says why it pays or why not.
@@ -150,7 +150,7 @@ class PatientFacts:
     past_incident: bool = False  # from the file's past dangerous acts
     incidents: tuple[Incident, ...] = ()
     agreements: tuple[Agreement, ...] = ()
-    withheld_reason: str = ""  # the guardian did not perform in this period (seed 000), set by the township
+    withheld_reason: str = ""  # the guardian did not perform in this period (齐云山镇2024), set by the township
     registered_on: dt.date | None = None
     death_date: dt.date | None = None
 

@@ -1,4 +1,4 @@
-"""Hospitalisation relief (住院救助, seed 003 annex): applications, their steps, the printable form,
+"""Hospitalisation relief (住院救助, 平桥区2025 annex): applications, their steps, the printable form,
 the fund and its ledger, the quarterly summary."""
 
 from django.contrib import messages

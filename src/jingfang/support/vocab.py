@@ -1,9 +1,9 @@
-"""Coded values of guardian rewards, benefits and hospitalisation relief (DOMAIN.md §5; seeds 000, 003, 004).
+"""Coded values of guardian rewards, benefits and hospitalisation relief (齐云山镇2024、平桥区2025、薛城区2016).
 
 Codes are the API's; labels are what users read.
 """
 
-# Benefits (seed 000 三（九）; seed 003 二（一）（三）; seed 004 二（三）2) -------------------------------
+# Benefits (齐云山镇2024 三（九）; 平桥区2025 二（一）（三）; 薛城区2016 二（三）2) -------------------------------
 BENEFIT_KINDS = {
     "medical_insurance": "基本医疗保险（参保）",
     "premium_aid": "医保个人缴费资助（困难患者全额代缴）",
@@ -36,7 +36,7 @@ BENEFIT_EDITORS = {
     "guardian_subsidy": ("township_office", "civil_affairs"),
 }
 
-# Hospitalisation relief (seed 003 二（二） and its annex) ------------------------------------------------
+# Hospitalisation relief (平桥区2025 二（二） and its annex) ------------------------------------------------
 INSURANCE_TYPES = {
     "resident": "城乡居民基本医疗保险",
     "employee": "城镇职工基本医疗保险",
@@ -76,7 +76,7 @@ LEDGER_KINDS = {
 
 # Guardian rewards ---------------------------------------------------------------------------------
 # Incidents (registry.vocab.DANGEROUS_ACTS keys) that count as 肇事肇祸: they void the reward for the
-# period and make a "past incident" patient (seed 004). Self-harm is not 肇事肇祸.
+# period and make a "past incident" patient (薛城区2016). Self-harm is not 肇事肇祸.
 INCIDENT_KINDS = ("minor_trouble", "trouble", "disaster", "other_harm")
 ELIGIBILITY_LABELS = {
     "risk": "危险性评估{min_risk}级以上",

@@ -18,7 +18,7 @@ def backdate(patient, days: int):
 
 
 def full_team(users, guardian_name="王监护"):
-    """A team with every role required by seed 002 / 003 (leader, township doctor, police, guardian)."""
+    """A team with every role required by 中梁乡2022、平桥区2025 (leader, township doctor, police, guardian)."""
     return [
         {"role": "leader", "name": "李组长", "phone": "13700000001", "unit": "甲村党支部"},
         {"role": "township_doctor", "name": "张医生", "phone": "13700000002", "unit": "东镇卫生院",

@@ -1,4 +1,4 @@
-"""Guardianship agreements (seed 000 三（七）): draw up, one in force per kind, revoke with a reason,
+"""Guardianship agreements (齐云山镇2024 三（七）): draw up, one in force per kind, revoke with a reason,
 replace the guardian, states on any date, refusals."""
 
 import datetime as dt
@@ -61,7 +61,7 @@ def test_agreement_validation(users, patient, other):
 def test_revoke_needs_a_reason_and_the_township(users, patient):
     a = services.create_agreement(users["vdoc"], patient, agreement(patient))
     with pytest.raises(errors.Forbidden):
-        services.revoke_agreement(users["cadre"], a, "不履责")  # a village cadre may not revoke (seed 000 三（七）)
+        services.revoke_agreement(users["cadre"], a, "不履责")  # a village cadre may not revoke (齐云山镇2024 三（七）)
     assert AuditEvent.objects.filter(outcome="denied", username=users["cadre"].username, patient_id=patient.pk).exists()
     with pytest.raises(errors.Invalid) as exc:
         services.revoke_agreement(users["doctor"], a, "  ")

@@ -1,5 +1,5 @@
 """Meetings: tasks on their owner's worklist only, missing monthly / quarterly meetings becoming
-overdue by the policy profile's cadence (seed 000), validation and scoping of what a meeting holds."""
+overdue by the policy profile's cadence (齐云山镇2024), validation and scoping of what a meeting holds."""
 
 import datetime as dt
 
@@ -123,7 +123,7 @@ def test_meeting_due_by_calendar_period(every, last, first, on, due, start):
 
 @pytest.fixture
 def qiyunshan(patient):
-    """The county follows seed 000 (qiyunshan-2024): team and township group meetings monthly
+    """The county follows 齐云山镇2024 (qiyunshan-2024): team and township group meetings monthly
     (三（一）1), joint consultation quarterly (四、2)."""
     set_policy("990102000000", "qiyunshan-2024")
     Patient.objects.filter(pk=patient.pk).update(registered_on=dt.date(2024, 1, 10))

@@ -1,4 +1,4 @@
-"""Care teams: completeness per seeds 002/003, member rules, the list of incomplete teams, the contact
+"""Care teams: completeness per 中梁乡2022、平桥区2025, member rules, the list of incomplete teams, the contact
 directory with masked phones and audited reveal, and the joint-visit minimum per policy profile."""
 
 import pytest
@@ -112,7 +112,7 @@ def test_team_page_shows_duties_of_seed_002_and_masks_phones(client, users, pati
     services.save_team(users["doctor"], patient, full_team(users))
     client.force_login(users["police"])
     html = client.get(f"/care/patients/{patient.pk}/team/").content.decode()
-    assert "迅速处置患者滋事" in html and "中梁乡2022，二、3" in html  # police duties (seed 002 二、3)
+    assert "迅速处置患者滋事" in html and "中梁乡2022，二、3" in html  # police duties (中梁乡2022 二、3)
     assert "137****0003" in html and "13700000003" not in html
     assert "维护小组成员" not in html  # police may not change the team
     assert client.post(f"/care/patients/{patient.pk}/team/", {"rows": "0"}).status_code == 403
@@ -164,7 +164,7 @@ def test_directory_per_village_masked_with_audited_reveal(client, users, patient
 
 @pytest.mark.parametrize("policy,count,ok", [
     ("", 1, True),  # national-2018: no minimum beyond one
-    ("zhongliang-2022", 2, False),  # seed 002 三、2: 3名以上小组成员同行
+    ("zhongliang-2022", 2, False),  # 中梁乡2022 三、2: 3名以上小组成员同行
     ("zhongliang-2022", 3, True),
 ])
 def test_joint_visit_problem_per_profile(patient, policy, count, ok):

@@ -1,6 +1,6 @@
 """The pure rules of emergency access (emergency/rules.py) and the policy number behind its duration.
 
-Source: DOMAIN.md §1 (nobody sees outside their region) and §8 (confidentiality, everything audited);
+Source: 平桥区2025 一 (属地管理: nobody sees outside their region) and 《中华人民共和国精神卫生法》第四条 (confidentiality, everything audited);
 the break-the-glass exception and its numbers are this system's rule, set in the national profile
 (`[emergency_access] hours = 3`) and inherited by every county profile."""
 

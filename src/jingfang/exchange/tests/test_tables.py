@@ -171,7 +171,7 @@ def test_receipts_per_member_department(users, may, settings):
         services.record_receipt(office, t, {"department": "dpf", "received_by": ""})
     with pytest.raises(errors.Forbidden):
         services.record_receipt(users["doctor"], t, {"department": "dpf", "received_by": "某"})
-    Region.objects.filter(code="990102000000").update(policy="pingqiao-2025")  # seed 003 adds 司法
+    Region.objects.filter(code="990102000000").update(policy="pingqiao-2025")  # 平桥区2025 adds 司法
     from jingfang.followups import engine
 
     engine.clear_caches()

@@ -1,4 +1,4 @@
-"""Condition class from the assessment (DOMAIN.md §3). Source for every case: the 2018 norms
+"""Condition class from the assessment (《严重精神障碍管理治疗工作规范（2018年版）》). Source for every case: the 2018 norms
 (《严重精神障碍管理治疗工作规范（2018年版）》, 随访评估): 病情不稳定 = 危险性3—5级，或精神症状明显、
 自知力缺乏、有严重药物不良反应或严重躯体疾病; 病情基本稳定 = 危险性1—2级，或精神症状、自知力、
 社会功能状况至少有一方面较差; 病情稳定 = 危险性0级，且精神症状基本消失，自知力基本恢复，社会功能处于

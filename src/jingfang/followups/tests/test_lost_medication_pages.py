@@ -122,7 +122,7 @@ def test_medication_uses_the_latest_seen_followup_and_maps_causes(client, users,
     assert shown(html) == {"甲患者", "丙患者"}  # 乙患者 takes medicine regularly at the latest visit
     assert "2024-01-05" in html  # the visit at which 甲患者 was seen, not the later phone attempt
     rows = {r["p"].name: [m["text"] for m in r["measures"]] for r in response.context["rows"]}
-    assert rows == {  # seed 000 as carried by the national profile
+    assert rows == {  # 齐云山镇2024 as carried by the national profile
         "甲患者": ["采取救助救治政策，推动困难患者免费服药"],
         "丙患者": ["在调整用药的基础上，加强服药宣传教育", "建议使用长效针剂"],
     }

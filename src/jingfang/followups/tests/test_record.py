@@ -113,7 +113,7 @@ def test_three_failed_attempts_make_the_patient_lost_and_found_returns_them(user
 
 def test_medication_cause_becomes_a_plan_measure(users, patient):
     result = services.record_followup(users["vdoc"], patient, seen(adherence="intermittent", adherence_cause="inconvenient"))
-    assert any("送药" in a for a in result.actions)  # seed 000: 取药不便 → 送药上门
+    assert any("送药" in a for a in result.actions)  # 齐云山镇2024: 取药不便 → 送药上门
     assert PlanMeasure.objects.filter(plan__patient=patient, category="medication").exists()
 
 
@@ -171,7 +171,7 @@ def test_classify_preview_is_live_and_saves_nothing(client, users, patient):
     "policy,attendees,ok",
     [
         ("", ["甲"], True),  # national-2018: no minimum for joint visits
-        ("zhongliang-2022", ["甲", "乙"], False),  # seed 002: 每次随访不少于3名小组成员
+        ("zhongliang-2022", ["甲", "乙"], False),  # 中梁乡2022: 每次随访不少于3名小组成员
         ("zhongliang-2022", ["甲", "乙", "丙"], True),
     ],
 )

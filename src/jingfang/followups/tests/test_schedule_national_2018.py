@@ -57,7 +57,7 @@ FOLLOWUP_CASES = [
                  id="system default: hospitalised -> phone follow-up, condition interval"),
     pytest.param(patient("moved_out", pending_transfer=True), [seen("2025-02-10", "stable")], "2025-03-01",
                  dict(due="2025-05-10", rule="stable", mode="phone", note="继续电话随访"),
-                 id="seed 000 三（五）3: transfer pending -> origin follows up by phone"),
+                 id="齐云山镇2024 三（五）3: transfer pending -> origin follows up by phone"),
     pytest.param(patient("missing"), [seen("2025-02-10", "stable")], "2025-06-01",
                  dict(due="2025-05-10", state="overdue", escalation="下落不明"),
                  id="missing -> follow-up stays overdue, search note"),
@@ -130,7 +130,7 @@ def test_grades():
 
 
 def test_intake_deadlines_in_working_days():
-    # 2018 norms / seed 000 三（六）3: accept within 5 working days, enter within 10, police within 5.
+    # 2018 norms / 齐云山镇2024 三（六）3: accept within 5 working days, enter within 10, police within 5.
     from jingfang.followups.schedule import intake_deadlines
     from jingfang.followups.workdays import WorkCalendar
 

@@ -1,4 +1,4 @@
-"""Schedule engine with seed 003 (平桥区2025, 信平政办[2025]24号): one case per rule, citing the section
+"""Schedule engine with 平桥区2025 (信平政办[2025]24号): one case per rule, citing the section
 and sentence."""
 
 import pytest
@@ -15,37 +15,37 @@ BS = "basically_stable"
 CASES = [
     pytest.param(patient(), [seen("2025-02-10", "stable")], "2025-03-01",
                  dict(due="2025-05-10", rule="stable"),
-                 id="003 一（一）: 对病情稳定患者至少每三个月随访一次"),
+                 id="平桥区2025 一（一）: 对病情稳定患者至少每三个月随访一次"),
     pytest.param(patient(), [seen("2025-02-10", BS, 1)], "2025-03-01",
                  dict(due="2025-03-10", rule="basically_stable", escalation="查找病情未稳定的原因"),
-                 id="003 一（一）: 对病情基本稳定患者应查找原因至少每一个月随访一次"),
+                 id="平桥区2025 一（一）: 对病情基本稳定患者应查找原因至少每一个月随访一次"),
     pytest.param(patient(), [seen("2025-02-10", BS, 1), seen("2025-03-10", BS, 1)], "2025-03-15",
                  dict(due="2025-04-10", rule="basically_stable"),
-                 id="003 一（一）: two visits not stable -> no guidance yet"),
+                 id="平桥区2025 一（一）: two visits not stable -> no guidance yet"),
     pytest.param(patient(), [seen("2025-02-10", BS, 1), seen("2025-03-10", BS, 1), seen("2025-04-10", BS, 2)],
                  "2025-04-15", dict(due="2025-05-10", rule="basically_stable_persisting",
                                     escalation="请精神科医师技术指导"),
-                 id="003 一（一）: 连续随访3次仍未达到稳定，请精神科医师技术指导"),
+                 id="平桥区2025 一（一）: 连续随访3次仍未达到稳定，请精神科医师技术指导"),
     pytest.param(patient(), [seen("2025-01-20", "unstable", 3), seen("2025-02-10", BS, 1),
                              seen("2025-03-10", BS, 1)], "2025-03-15",
                  dict(rule="basically_stable_persisting"),
-                 id="003 一（一）: 3 consecutive not stable, an unstable visit included"),
+                 id="平桥区2025 一（一）: 3 consecutive not stable, an unstable visit included"),
     pytest.param(patient(), [seen("2025-01-10", BS, 1), seen("2025-02-10", BS, 1), seen("2025-03-10", "stable"),
                              seen("2025-04-10", BS, 1)], "2025-04-15", dict(rule="basically_stable"),
-                 id="003 一（一）: a stable visit restarts the count"),
+                 id="平桥区2025 一（一）: a stable visit restarts the count"),
     pytest.param(patient(), [seen("2025-02-10", "unstable", 3)], "2025-02-12",
                  dict(due="2025-02-24", rule="unstable", escalation="建议监护人将患者转诊至精神专科医院住院治疗"),
-                 id="003 一（一）: 病情不稳定…建议转诊至精神专科医院住院治疗，2周内随访了解其治疗情况"),
+                 id="平桥区2025 一（一）: 病情不稳定…建议转诊至精神专科医院住院治疗，2周内随访了解其治疗情况"),
     pytest.param(patient(), [seen("2025-02-10", "unstable", 4, guardian_refuses_hospital=True)], "2025-02-12",
                  dict(due="2025-02-24", rule="unstable_guardian_refuses", mode="joint",
                       escalation="联系精神科医师进行应急医疗处置"),
-                 id="003 一（一）: 监护人不同意住院治疗的，联系精神科医师进行应急医疗处置，至少每2周随访1次"),
+                 id="平桥区2025 一（一）: 监护人不同意住院治疗的，联系精神科医师进行应急医疗处置，至少每2周随访1次"),
     pytest.param(patient(), [seen("2025-02-10", "unstable", 4, guardian_refuses_hospital=True)], "2025-02-12",
                  dict(escalation="村（社区）干部、民警共同协助"),
-                 id="003 一（一）: 在村（社区）干部、民警的共同协助下随访"),
+                 id="平桥区2025 一（一）: 在村（社区）干部、民警的共同协助下随访"),
     pytest.param(patient(), [seen("2025-02-10", "stable")], "2025-03-01",
                  dict(note="每次随访应对患者进行危险性评估"),
-                 id="003 一（一）: 每次随访应对患者进行危险性评估"),
+                 id="平桥区2025 一（一）: 每次随访应对患者进行危险性评估"),
 ]
 
 
@@ -58,11 +58,11 @@ def test_followup_rules(state, history, on, expect):
     "history, on, due, state",
     [
         pytest.param([seen("2025-01-10", "stable"), seen("2025-04-10", "stable", mode="phone")], "2025-07-05",
-                     "2025-07-10", "due", id="003 一（一）: 对所有患者每半年至少面访一次 (phone does not count)"),
+                     "2025-07-10", "due", id="平桥区2025 一（一）: 对所有患者每半年至少面访一次 (phone does not count)"),
         pytest.param([seen("2025-01-10", "stable", mode="clinic")], "2025-06-01", "2025-07-10", "upcoming",
-                     id="003 一（一）: a clinic visit is face to face"),
+                     id="平桥区2025 一（一）: a clinic visit is face to face"),
         pytest.param([], "2025-07-02", "2025-07-01", "overdue",
-                     id="003 一（一）: never met -> 6 months from registration"),
+                     id="平桥区2025 一（一）: never met -> 6 months from registration"),
     ],
 )
 def test_face_to_face_every_six_months(history, on, due, state):
@@ -71,7 +71,7 @@ def test_face_to_face_every_six_months(history, on, due, state):
 
 
 def test_money():
-    # 003 二、（四）: 每人每月不低于200元监护奖金; 责任保险每人每年不低于100元，乡镇不低于70元/人;
+    # 平桥区2025 二、（四）: 每人每月不低于200元监护奖金; 责任保险每人每年不低于100元，乡镇不低于70元/人;
     # 二: 每年预算140万元住院救助经费; 附件: three relief options; 三（二）: exchange includes 司法.
     r = P.guardian_reward
     assert (r.amount_yuan, r.per, r.min_risk, r.yearly_yuan) == (200, "month", 3, 2400)

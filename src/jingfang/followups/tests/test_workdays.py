@@ -1,4 +1,4 @@
-"""Working days on the official calendar with 调休 make-up days (DOMAIN.md §7; seed 000 三（六）3
+"""Working days on the official calendar with 调休 make-up days (国务院办公厅每年的《关于部分节假日安排的通知》; 齐云山镇2024 三（六）3
 counts its 5/10-day deadlines in working days)."""
 
 from datetime import date, timedelta

@@ -1,4 +1,4 @@
-"""Working-day deadlines of report cards (seed 000: accept 5, enter 10, police 5 working days), across
+"""Working-day deadlines of report cards (齐云山镇2024: accept 5, enter 10, police 5 working days), across
 the 2024 National Day holiday and across the end of 2026 into 2027 (no holiday data: provisional),
 and their place on the receiving township's worklist."""
 

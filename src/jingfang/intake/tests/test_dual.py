@@ -1,4 +1,4 @@
-"""Dual listing (双列管, seed 000 三（五）3): the household-registration place reads a summary of its
+"""Dual listing (双列管, 齐云山镇2024 三（五）3): the household-registration place reads a summary of its
 patients living elsewhere; residence primary, so no clinical data and no file."""
 
 import pytest

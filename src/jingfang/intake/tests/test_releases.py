@@ -1,4 +1,4 @@
-"""Release handovers (seed 001 四（三）): a notice gives the township a working-day deadline to take
+"""Release handovers (当阳乡2022 四（三）): a notice gives the township a working-day deadline to take
 over; taking over a registered patient records their whereabouts as 在家居住 through the registry."""
 
 import datetime as dt

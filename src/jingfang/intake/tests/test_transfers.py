@@ -1,4 +1,4 @@
-"""Transfers between townships (seed 000 三（五）3): until accepted the origin keeps the patient and
+"""Transfers between townships (齐云山镇2024 三（五）3): until accepted the origin keeps the patient and
 follows up by phone; acceptance moves the patient with their whole history; a return leaves all
 with the origin; illegal steps are refused."""
 

@@ -1,5 +1,5 @@
 """Policy profiles: shipped files load, bad files are refused with the file and key named, `extends`
-merges, and a county's own folder is found (DOMAIN.md §3: "Intervals are policy, not code")."""
+merges, and a county's own folder is found (intervals differ between 齐云山镇2024, 中梁乡2022, 平桥区2025 and the 2018 norms, so they are policy, not code)."""
 
 import copy
 import tomllib

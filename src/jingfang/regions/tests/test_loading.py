@@ -274,7 +274,7 @@ def test_unknown_policy_profile_is_refused_with_the_line():
 
 
 def test_changing_a_policy_recomputes_the_schedules_below(users, make_patient):
-    """A township switching to Zhongliang's rules (seed 002: stable monthly) moves its patients' next dates."""
+    """A township switching to Zhongliang's rules (中梁乡2022: stable monthly) moves its patients' next dates."""
 
     from jingfang.followups import services
 

@@ -1,4 +1,4 @@
-"""Campaigns (seed 001): phases, listing once across departments, import from files, progress, report."""
+"""Campaigns (当阳乡2022): phases, listing once across departments, import from files, progress, report."""
 
 import datetime as dt
 import io

@@ -1,10 +1,10 @@
-"""The checklist and the target groups, word for word from the seeds."""
+"""The checklist and the target groups, word for word from 齐云山镇2024 and 当阳乡2022."""
 
 import pytest
 
 from jingfang.screening import permissions, vocab
 
-# Seed 000 (齐云山镇2024，三（二）): 精神行为异常识别清单 ①–⑨.
+# 齐云山镇2024 (三（二）): 精神行为异常识别清单 ①–⑨.
 SEED_000_SIGNS = [
     (1, "曾在精神科住院治疗"),
     (2, "因精神异常而被家人关锁"),
@@ -17,10 +17,10 @@ SEED_000_SIGNS = [
     (9, "有过自杀行为或企图"),
 ]
 
-# Seed 000: 就医摸排，警情核查，监护人自报，调查走访，群众反映、信息交换.
+# 齐云山镇2024: 就医摸排，警情核查，监护人自报，调查走访，群众反映、信息交换.
 SEED_000_SOURCES = ["就医摸排", "警情核查", "监护人自报", "调查走访", "群众反映", "信息交换"]
 
-# Seed 001 (当阳乡2022，四（一）): the six groups (一是 … 六是), the first with the campaign's date.
+# 当阳乡2022 (四（一）): the six groups (一是 … 六是), the first with the campaign's date.
 SEED_001_GROUPS = [
     ("risk3", "2022年01月01日以来危险性评估曾在3级（含）以上的"),
     ("hospitalized", "曾在精神卫生医疗机构（含具有医疗资质的精神卫生社会福利机构）、强制医疗所接受住院治疗、救助的"),
@@ -30,7 +30,7 @@ SEED_001_GROUPS = [
     ("suspected", "在本单位工作的疑似肇事肇祸等严重精神障碍患者"),
 ]
 
-# Seed 001 (三、时间步骤): 制定方案、组织实施、查漏补缺、巩固提升.
+# 当阳乡2022 (三、时间步骤): 制定方案、组织实施、查漏补缺、巩固提升.
 SEED_001_PHASES = ["制定方案", "组织实施", "查漏补缺", "巩固提升"]
 
 
