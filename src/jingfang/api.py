@@ -26,7 +26,9 @@ api = api_support.JingfangAPI(
         "错误：422 `{\"errors\": [{\"field\", \"message\"}]}`；409 另含 current_version、changes；"
         "401/404 `{\"detail\"}`；每个操作可能返回的错误状态都已声明，结构统一为 ApiError。"
         "辖区外的患者与不存在的患者一样返回404。\n\n"
-        f"分页：列表接口的 page 从1开始，page_size 为1至{api_support.MAX_PAGE_SIZE}，超出范围返回422。"
+        f"分页：列表接口的 page 从1开始，page_size 为1至{api_support.MAX_PAGE_SIZE}，超出范围返回422。\n\n"
+        "完整说明（认证与令牌、错误、分页、并发修改、按业务分组的全部接口与数据结构）见源代码中的 docs/api.md，"
+        "由本接口文档生成并经测试核对。"
     ),
     urls_namespace="api",
     docs_url="/docs",

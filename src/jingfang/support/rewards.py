@@ -5,8 +5,8 @@ criteria come from the region's policy profile (``Profile.guardian_reward``), ne
 
 Rules, as implemented (平桥区2025 二（四）; 薛城区2016 二（三）5; 齐云山镇2024 三（七）):
 
-* The period is a calendar month when the profile pays per month (003: ≥200 yuan/person/month), and a
-  calendar year when it pays per year (004: ≥600 yuan/year, "年度内…未发生肇事肇祸"). A yearly reward is
+* The period is a calendar month when the profile pays per month (平桥区2025: ≥200 yuan/person/month), and a
+  calendar year when it pays per year (薛城区2016: ≥600 yuan/year, "年度内…未发生肇事肇祸"). A yearly reward is
   computed once for the year and prorated by the months covered (amount × covered months ÷ 12), so a
   guardian who signed in July gets half; a full year pays the profile's amount exactly.
 * A month is covered when (a) the patient meets one of the profile's criteria during that month and
