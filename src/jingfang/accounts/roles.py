@@ -1,8 +1,9 @@
 """Roles, what each may do, and which patient fields each may see.
 
-Pure data and functions. 《中华人民共和国精神卫生法》第四条 and 《中华人民共和国个人信息保护法》第六条 (minimum necessary): police, civil affairs, the disabled persons' federation and
-judicial users see what their duty needs (identity, address, risk level, guardian, key-person flags,
-benefits) but never clinical fields (PIPL Art. 6/34, minimum necessary; 精神卫生法 Art. 4).
+Pure data and functions. Police, civil affairs, the disabled persons' federation and judicial users
+see what their duty needs (identity, address, risk level, guardian, key-person flags, benefits) but
+never clinical fields: 《中华人民共和国个人信息保护法》第六条、第三十四条 (minimum necessary) and
+《中华人民共和国精神卫生法》第四条 (confidentiality).
 """
 
 COUNTY_SUPERVISOR = "county_supervisor"

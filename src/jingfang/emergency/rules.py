@@ -1,8 +1,9 @@
 """Emergency access (紧急查阅, "break the glass") as pure rules: what a request needs, how long a grant
 lasts, what state a grant is in, and what a review needs. No database; tests in tests/test_rules.py.
 
-Sources: 平桥区2025 一 (属地管理、分片负责: each user sees nothing outside their region) and 《中华人民共和国精神卫生法》第四条, 《中华人民共和国个人信息保护法》第六条 (every look at personal data
-is audited; confidentiality, 精神卫生法 Art. 4); the exception for a real emergency is this system's own
+Sources: 平桥区2025 一 (属地管理、分片负责: each user sees nothing outside their region);
+《中华人民共和国精神卫生法》第四条 and 《中华人民共和国个人信息保护法》第六条 (confidentiality, minimum
+necessary: every look at personal data is audited); the exception for a real emergency is this system's own
 rule (none of the policy documents describes one): it needs a written reason, lasts the patient's
 profile's `[emergency_access] hours` (national default 3), notifies the patient's township office and
 is reviewed by the county.

@@ -1,10 +1,12 @@
 """Who approves whose large export, and when an export needs approval. Pure functions over plain data.
 
-Why these approvers (《中华人民共和国精神卫生法》第四条; 《中华人民共和国个人信息保护法》第六条; 当阳乡2022 五（五）"坚决防止发生信息泄露"):
+Why these approvers (《中华人民共和国精神卫生法》第四条; 《中华人民共和国个人信息保护法》第六条;
+当阳乡2022 五（五）"坚决防止发生信息泄露"):
 
 - The township comprehensive-governance office (乡镇综治中心/平安办) leads the township's care work and
   the monthly information exchange between the township's health centre, police, civil affairs and
-  the disabled persons' federation (齐云山镇2024 三（六）2; 平桥区2025 三（二）). It is therefore the authority that decides whether
+  the disabled persons' federation (齐云山镇2024 三（六）2; 平桥区2025 三（二）). It is therefore the
+  authority that decides whether
   a large list of the township's patients may leave the system: it approves the exports of every
   user whose region is the township or one of its villages (health-centre staff, village doctors,
   community police, township civil affairs, DPF, judicial).

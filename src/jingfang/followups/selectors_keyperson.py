@@ -22,7 +22,7 @@ GRADE_FILTERS = {**GRADE_COLOURS, "grey": "灰色/未分级"}
 
 POOR_ADHERENCE = ("intermittent", "none")
 
-# 齐云山镇2024 (三（五）2): cause of irregular medication -> measure. Used when the patient's
+# 齐云山镇2024 三（五）2: cause of irregular medication -> measure. Used when the patient's
 # policy profile carries no [[medication_measures]] of its own (national-2018 does not).
 FALLBACK_MEDICATION_MEASURES = {
     "economic": ["落实免费服药/救助"],

@@ -1,6 +1,6 @@
 """Coded values of screening (摸排筛查), in the words of the policy documents (docs/sources.md).
 
-齐云山镇2024 (三（二）) gives the 9-sign checklist and the sources of leads; 当阳乡2022
+齐云山镇2024 三（二） gives the 9-sign checklist and the sources of leads; 当阳乡2022
 (当阳乡2022，三、四（一）) gives the campaign's four phases and its six target groups.
 """
 

@@ -47,7 +47,7 @@ def make_lead(users, make_user):
     return make
 
 
-# 当阳乡2022's phases (当阳乡2022，三): 9月15日前 / 9.15–9.30 / 10.1–10.31 / 11.1–12.30.
+# 当阳乡2022's phases (三): 9月15日前 / 9.15–9.30 / 10.1–10.31 / 11.1–12.30.
 SEED_PHASES = {
     "plan_start": "2022-09-01", "plan_end": "2022-09-14",
     "implement_start": "2022-09-15", "implement_end": "2022-09-30",
