@@ -57,5 +57,10 @@ def test_county_dashboard(live_server, page, shot, users, make_patient):
     assert "面访率" in page.inner_text("#ranking h2")
     page.click("text=指标明细与口径")
     page.wait_for_url("**/stats/kpis/**")
-    assert "统计期内至少见到患者随访1次" in page.inner_text("main")
+    main = page.inner_text("main")
+    # each indicator's definition, numerator, denominator and basis; phone follow-ups count for 管理
+    assert "统计期内至少有1次随访到患者（门诊、入户或电话随访均计" in main and "见面" not in main
+    assert "分母：在册患者数" in main and "依据：《严重精神障碍管理治疗工作规范（2018年版）》" in main
     shot(page, "31-stats-kpi-table")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    shot(page, "31-stats-kpi-table-desktop")

@@ -77,7 +77,10 @@ def public_texts() -> tuple[str, ...]:
     for definition in care_vocab.INCIDENT_DEFINITIONS.values():
         texts |= {definition, definition.split("（")[0]}
     for spec in kpis.SPECS.values():
-        texts |= {spec.name, spec.definition, spec.numerator_label, spec.denominator_label}
+        texts |= {spec.name, spec.numerator_label, spec.denominator_label}
+    for name in profiles.available_profiles():  # each region's words follow its profile's numbers
+        for words in kpis.texts(kpis.Rules.of(profiles.load_profile(name))).values():
+            texts |= set(words)
     return tuple(sorted((t for t in texts if t), key=len, reverse=True))
 
 

@@ -165,6 +165,8 @@ def _check(p: Profile, file: str) -> None:
         if not any(r.when.condition_only and (not r.when.conditions or code in r.when.conditions) for r in rules):
             raise PolicyError(file, "followup.rules",
                               f"缺少适用于“{label}”的兜底规则（只按病情分类限定、不附加其他条件的规则）")
+    if p.indicators.standard_face_to_face and (p.face_to_face is None or not p.face_to_face.enabled):
+        raise PolicyError(file, "indicators.standard_face_to_face", "规范管理要求面访时，须配置并启用 face_to_face（面访间隔）")
     ins = p.liability_insurance
     if ins and ins.township_share_yuan_per_person is not None and (
             ins.township_share_yuan_per_person > ins.premium_yuan_per_person_year):

@@ -278,6 +278,21 @@ class Exchange:
 
 
 @dataclass(frozen=True)
+class Indicators:
+    """How the indicators that depend on policy are counted (stats.kpis): 规范管理 is judged from the
+    start of the assessment year (or registration) to the period end on follow-ups that reached the
+    patient, phone included: at least ``standard_visits_per_year`` a year (pro rata, at least one),
+    never more than ``standard_max_gap`` between the start, consecutive follow-ups and the end; with
+    ``standard_face_to_face`` the profile's face-to-face interval (``face_to_face``) is part of it too."""
+
+    cite: str
+    standard_visits_per_year: int = field(metadata={"min": 1, "max": 52, "what": "次数"})
+    standard_max_gap: Interval
+    standard_face_to_face: bool = False
+    face_to_face_cite: str | None = None
+
+
+@dataclass(frozen=True)
 class Targets:
     cite: str
     deadline: date | None = None
@@ -320,6 +335,7 @@ class Profile:
     source: str
     version: int = field(metadata={"min": 1, "what": "版本号"})
     followup: Followup
+    indicators: Indicators
     extends: str | None = None
     key_person: KeyPerson = KeyPerson()
     face_to_face: Cited | None = None

@@ -24,9 +24,12 @@ MAX_DAYS = 366 * 5
 class KPIOut(Schema):
     key: str
     name: str
-    definition: str
+    definition: str = Field(..., description="指标定义（口径），数字取自本区划的政策配置")
     numerator_label: str
     denominator_label: str
+    numerator_text: str = Field(..., description="分子的完整定义：计入分子的患者（或金额）")
+    denominator_text: str = Field(..., description="分母的完整定义")
+    basis: str = Field(..., description="定义依据的文件")
     numerator: float
     denominator: float
     value: float | None

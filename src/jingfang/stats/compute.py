@@ -20,7 +20,7 @@ from jingfang.regions import codes
 from jingfang.regions.models import Region
 from jingfang.registry.models import Patient, StatusChange
 
-from .kpis import KPI, OUT_OF_REGISTER, Dataset, PatientFacts, Period, Relief, Visit
+from .kpis import KPI, OUT_OF_REGISTER, Dataset, PatientFacts, Period, Relief, Rules, Visit
 from .periods import monthly_periods
 
 
@@ -40,7 +40,7 @@ def _local_date(value) -> dt.date:
     return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
 
 
-def load(lo: str, hi: str, end: dt.date, *, lost_after: int = 3) -> Dataset:
+def load(lo: str, hi: str, end: dt.date) -> Dataset:
     """Everyone registered by ``end`` living in villages lo..hi, with their history up to ``end``."""
     in_range = {"patient__region_id__gte": lo, "patient__region_id__lte": hi}
     patients = list(Patient.objects.filter(region_id__gte=lo, region_id__lte=hi, registered_on__lte=end)
@@ -76,7 +76,7 @@ def load(lo: str, hi: str, end: dt.date, *, lost_after: int = 3) -> Dataset:
             model.objects.filter(**in_range, admission_date__lte=end, total_cost__isnull=False,
                                  self_paid__isnull=False)
             .values_list("patient_id", "admission_date", "total_cost", "self_paid"))]
-    return Dataset(facts, visits, reliefs, lost_after=lost_after)
+    return Dataset(facts, visits, reliefs)
 
 
 def residents(region: Region, village_population: dict[str, int] | None = None) -> int:
@@ -92,6 +92,11 @@ def residents(region: Region, village_population: dict[str, int] | None = None) 
 
 def targets_for(region: Region):
     return engine.profile_for(region.code).targets
+
+
+def rules_for(region: Region) -> Rules:
+    """How the region's policy profile counts its indicators (and words their definitions)."""
+    return Rules.of(engine.profile_for(region.code))
 
 
 @dataclass
@@ -113,15 +118,16 @@ class Engine:
         self.region = region
         self.profile = engine.profile_for(region.code)
         lo, hi = region.code_range
-        self.dataset = load(lo, hi, end, lost_after=self.profile.followup.lost_after_failed)
+        self.dataset = load(lo, hi, end)
         self.villages = dict(Region.objects.filter(code__gte=lo, code__lte=hi, level=codes.VILLAGE)
                              .values_list("code", "population"))
 
     def kpis(self, period: Period, region: Region | None = None) -> list[KPI]:
         region = region or self.region
         patients = None if region is self.region else self.dataset.within(*region.code_range)
-        targets = self.profile.targets if region is self.region else targets_for(region)
-        return self.dataset.kpis(period, residents(region, self.villages), targets, patients)
+        profile = self.profile if region is self.region else engine.profile_for(region.code)
+        return self.dataset.kpis(period, residents(region, self.villages), Rules.of(profile), profile.targets,
+                                 patients)
 
     def trend(self, end: dt.date, months: int = 12, window: int = 1) -> list[tuple[Period, list[KPI]]]:
         return [(p, self.kpis(p)) for p in monthly_periods(end, months, window)]

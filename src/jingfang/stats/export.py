@@ -15,7 +15,8 @@ from jingfang.core.xlsx import safe_cell, sheet_title
 from .compute import Board
 from .kpis import KPI
 
-KPI_HEADERS = ["指标", "定义", "分子名称", "分子", "分母名称", "分母", "指标值", "单位", "目标", "是否达标", "目标依据"]
+KPI_HEADERS = ["指标", "定义", "分子名称", "分子", "分母名称", "分母", "指标值", "单位", "目标", "是否达标", "目标依据",
+               "分子定义", "分母定义", "定义依据"]
 
 
 def met_text(k: KPI) -> str:
@@ -29,7 +30,7 @@ def _number(value: float):
 def kpi_row(k: KPI) -> list:
     value = None if k.value is None else round(k.value, 2)
     return [k.name, k.definition, k.numerator_label, _number(k.numerator), k.denominator_label, _number(k.denominator),
-            value, k.unit, k.target_text, met_text(k), k.target_cite]
+            value, k.unit, k.target_text, met_text(k), k.target_cite, k.numerator_text, k.denominator_text, k.basis]
 
 
 def workbook(sheets: list[tuple[str, str, list[str], list[list]]], exported_by: str) -> bytes:

@@ -1,11 +1,15 @@
-"""The KPI engine (DOMAIN.md §6): plain data in, one figure per KPI out. Pure: stdlib only.
+"""The KPI engine: plain data in, one figure per KPI out. Pure: stdlib only.
 
-Inputs are plain records (``PatientFacts``, ``Visit``, ``Relief``) and a ``Period`` (start and end,
-both inclusive). Each KPI comes back as a ``KPI`` with its Chinese name, its definition in words, the
-numerator and denominator, the value (‰ or %), the target when the region's policy profile sets one
-(met / not met), and the ids of the patients behind the numerator and the denominator.
+Inputs are plain records (``PatientFacts``, ``Visit``, ``Relief``), a ``Period`` (start and end, both
+inclusive) and the region's ``Rules`` (from its policy profile: ``Rules.of(profile)``). Each KPI comes
+back as a ``KPI`` with its Chinese name, its definition, the numerator and the denominator each defined
+in words, the document it follows, the value (‰ or %), the target when the region's policy profile sets
+one (met / not met), and the ids of the patients behind the numerator and the denominator. The words
+are generated from the same ``Rules`` that count, so the page says exactly what the numbers do.
 
-Definitions (each is also the text shown beside its figure):
+The definitions follow 《严重精神障碍管理治疗工作规范（2018年版）》 and the national information system's
+usage (a follow-up counts when it reached the patient, whether at the clinic, at home or by phone; 面访
+is a clinic or home visit that saw the patient):
 
 - **Registered** (在册) in a period: registered on or before the period end, and in the register on
   at least one day of the period from the registration date on, where a patient is out of the register
@@ -13,26 +17,30 @@ Definitions (each is also the text shown beside its figure):
   out before the period start is not counted; one who died or moved out during the period is; a patient
   registered mid-period is. Where the history has no entry yet on a day, the first entry's status applies.
   The patient's region is his current residence.
-- **Managed** (管理): at least one follow-up in the period at which the patient was seen.
-- **Standard management** (规范管理): over the part of the period the patient was in the register
-  (from max(period start, registration) to min(period end, the day before leaving the register)),
-  seen follow-ups numbering at least ceil(days ÷ 92) — 4 for a year, 1 for a quarter or a month — and no
-  gap longer than 92 days between that start, consecutive seen follow-ups, and that end. (ceil(days ÷ 91)
-  would demand 5 in a 365-day year, against the norms' "at least 4 a year"; 92 days is the longest
-  three calendar months.)
-- **Face-to-face** (面访): at least one seen follow-up in the period that was not by phone.
-- **Medication** (服药): at the latest seen follow-up in the period, adherence was regular or
-  intermittent, or the patient was in hospital ("目前正在住院"). **Regular medication**: adherence regular.
-  The region's "treatment rate" target (治疗率) is compared with the medication rate.
+- **Managed** (在册患者管理): at least one follow-up in the period that reached the patient, phone included.
+- **Standard management** (规范管理): managed in the period, and over the assessment span -- from the
+  assessment start (1 January of the period end's year, or the period start if earlier, or the
+  registration date if later; days out of the register before it are skipped) to the period end (or
+  the day before leaving the register) -- follow-ups that reached the patient, phone included, number
+  at least ``per_year`` × days ÷ 365 (rounded down, at least one), and no two of the span's start, its
+  follow-ups and its end in a row lie more than ``max_gap`` (calendar months) apart. Where the profile
+  makes face-to-face part of it (平桥区2025), the same holds for face-to-face visits with the profile's
+  face-to-face interval. So in a month view a patient seen this month after a four-month gap is managed
+  but not under standard management.
+- **Face-to-face** (面访): at least one follow-up in the period at the clinic or at home that saw the patient.
+- **Medication** (服药): at the latest follow-up in the period that reached the patient (phone included),
+  adherence was regular or intermittent, or the patient was in hospital ("目前正在住院"). **Regular
+  medication**: adherence regular. The region's "treatment rate" target (治疗率) is compared with the
+  medication rate.
 - **Stable** (病情稳定): among registered patients living at home at the period end (whereabouts *at home*
   on that day: not dead, moved, in hospital, custody or missing), those classed stable at their latest
-  seen follow-up in the period.
+  follow-up in the period that reached them.
 - **Lost** (失访): at the period end, the patient's follow-up attempts up to then end in at least
-  ``lost_after`` (the profile's number, 3 nationally) attempts in a row at which he was not seen, and no
-  search found him on or after the last of them; or his whereabouts at the period end are *missing*.
+  ``lost_after`` (the profile's number, 3 nationally) attempts in a row at which he was not reached, and
+  no search found him on or after the last of them; or his whereabouts at the period end are *missing*.
 - **Unstable under case management** (个案管理): among registered patients classed unstable at their
-  latest seen follow-up in the period, those with an individual plan (一人一策) in force on some day
-  between that follow-up and the period end.
+  latest follow-up in the period, those with an individual plan (一人一策) in force on some day between
+  that follow-up and the period end.
 - **Poor patients' self-paid share** (贫困患者自付比例): for registered patients whose economic status is
   poor, the sum paid by the patient ÷ the total cost of their hospital relief cases admitted in the
   period; only where relief data exists (otherwise no figure).
@@ -42,17 +50,47 @@ Definitions (each is also the text shown beside its figure):
 from __future__ import annotations
 
 import bisect
-import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import NamedTuple
+from itertools import pairwise
+from typing import NamedTuple, Protocol
 
 OUT_OF_REGISTER = frozenset({"deceased", "moved_out"})
-MAX_GAP_DAYS = 92
 MEDICATED = frozenset({"regular", "intermittent"})
+FACE_TO_FACE_MODES = frozenset({"clinic", "home_visit"})
+NATIONAL_NORM = "《严重精神障碍管理治疗工作规范（2018年版）》"
+
+
+class Gap(Protocol):
+    """An interval of the policy schema (policies.schema.Interval)."""
+
+    def after(self, d: date) -> date: ...
+
+    @property
+    def label(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The counting rules a region's policy profile sets (its ``indicators`` and ``followup`` keys)."""
+
+    per_year: int  # follow-ups a year for 规范管理
+    max_gap: Gap  # longest allowed gap between them
+    lost_after: int  # attempts in a row not reaching the patient that make him lost
+    cite: str  # the documents the definitions follow
+    face_to_face_gap: Gap | None = None  # when face-to-face is part of 规范管理: its longest gap
+    face_to_face_cite: str = ""
+
+    @classmethod
+    def of(cls, profile) -> Rules:
+        ind, f2f = profile.indicators, profile.face_to_face
+        in_standard = ind.standard_face_to_face and f2f is not None and f2f.enabled
+        return cls(ind.standard_visits_per_year, ind.standard_max_gap, profile.followup.lost_after_failed, ind.cite,
+                   f2f.interval if in_standard else None,
+                   (ind.face_to_face_cite or f2f.cite) if in_standard else "")
 
 
 # Inputs ------------------------------------------------------------------------------------------
@@ -126,6 +164,9 @@ class KPI:
     denominator_ids: frozenset[int] = field(default_factory=frozenset)
     available: bool = True
     lists_denominator: bool = True  # False when the denominator is not patients (residents, yuan)
+    numerator_text: str = ""  # who (or what) the numerator counts, in full
+    denominator_text: str = ""
+    basis: str = ""  # the documents the definition follows
 
     @property
     def target_text(self) -> str:
@@ -144,6 +185,7 @@ class KPI:
         return {
             "key": self.key, "name": self.name, "definition": self.definition,
             "numerator_label": self.numerator_label, "denominator_label": self.denominator_label,
+            "numerator_text": self.numerator_text, "denominator_text": self.denominator_text, "basis": self.basis,
             "numerator": self.numerator, "denominator": self.denominator,
             "value": None if self.value is None else round(self.value, 4), "display": self.display,
             "unit": self.unit, "target": self.target, "target_op": self.target_op, "target_text": self.target_text,
@@ -154,7 +196,6 @@ class KPI:
 @dataclass(frozen=True)
 class Spec:
     name: str
-    definition: str
     numerator_label: str
     denominator_label: str
     unit: str = "%"
@@ -163,30 +204,76 @@ class Spec:
 
 
 SPECS: dict[str, Spec] = {
-    "prevalence": Spec("报告患病率", "在册患者数 ÷ 辖区常住人口数 × 1000‰（在册：统计期末前建档，且统计期内至少一天未处于死亡或迁出状态）",
-                       "在册患者数", "常住人口数", "‰", "detection_permille"),
-    "management": Spec("管理率", "统计期内至少见到患者随访1次的患者数 ÷ 在册患者数", "管理患者数", "在册患者数",
-                       target_attr="management_percent"),
-    "standard_management": Spec(
-        "规范管理率", "统计期内（建档或期初起，至期末或离册）见面随访不少于“天数÷92”（向上取整，全年4次）且相邻随访及与"
-        "起止日的间隔均不超过92天的患者数 ÷ 在册患者数", "规范管理患者数", "在册患者数"),
-    "face_to_face": Spec("面访率", "统计期内至少1次门诊或入户（非电话）且见到患者的患者数 ÷ 在册患者数", "面访患者数", "在册患者数"),
-    "medication": Spec("服药率", "统计期内末次见面随访时规律服药、间断服药或正在住院的患者数 ÷ 在册患者数（与“治疗率”目标比较）",
-                       "服药患者数", "在册患者数", target_attr="treatment_percent"),
-    "regular_medication": Spec("规律服药率", "统计期内末次见面随访时按医嘱规律服药的患者数 ÷ 在册患者数", "规律服药患者数",
-                               "在册患者数"),
-    "stable": Spec("病情稳定率", "期末在家居住的在册患者中，统计期内末次见面随访病情分类为“稳定”的患者数 ÷ 期末在家居住的在册患者数",
-                   "病情稳定患者数", "在家居住患者数"),
-    "lost": Spec("失访率", "期末连续未见到患者的随访次数达到规定次数（且其后未找到）或下落不明的患者数 ÷ 在册患者数",
-                 "失访患者数", "在册患者数", target_op="<="),
-    "unstable_case_management": Spec(
-        "病情不稳定患者个案管理率", "统计期内末次见面随访病情“不稳定”、且自该次随访至期末有执行中的个案管理计划（一人一策）的患者数 ÷ "
-        "末次见面随访病情“不稳定”的患者数", "接受个案管理患者数", "病情不稳定患者数",
-        target_attr="unstable_case_management_percent"),
-    "poor_self_paid": Spec("贫困患者住院费用自付比例", "经济状况为贫困的在册患者，统计期内入院的住院救助个人自付金额之和 ÷ 住院总费用之和",
-                           "个人自付（元）", "住院总费用（元）", target_attr="poor_self_paid_max_percent", target_op="<="),
+    "prevalence": Spec("报告患病率", "在册患者数", "常住人口数", "‰", "detection_permille"),
+    "management": Spec("管理率", "管理患者数", "在册患者数", target_attr="management_percent"),
+    "standard_management": Spec("规范管理率", "规范管理患者数", "在册患者数"),
+    "face_to_face": Spec("面访率", "面访患者数", "在册患者数"),
+    "medication": Spec("服药率", "服药患者数", "在册患者数", target_attr="treatment_percent"),
+    "regular_medication": Spec("规律服药率", "规律服药患者数", "在册患者数"),
+    "stable": Spec("病情稳定率", "病情稳定患者数", "在家居住患者数"),
+    "lost": Spec("失访率", "失访患者数", "在册患者数", target_op="<="),
+    "unstable_case_management": Spec("病情不稳定患者个案管理率", "接受个案管理患者数", "病情不稳定患者数",
+                                     target_attr="unstable_case_management_percent"),
+    "poor_self_paid": Spec("贫困患者住院费用自付比例", "个人自付（元）", "住院总费用（元）",
+                           target_attr="poor_self_paid_max_percent", target_op="<="),
 }
 KEYS = tuple(SPECS)
+
+REGISTERED = "在册患者数（统计期末前建档，且统计期内至少1天未处于死亡或迁出状态的患者）"
+REACHED = "随访到患者（门诊、入户或电话随访均计，未随访到患者的不计）"
+LATEST = "统计期内末次随访到患者时（含电话随访）"
+
+
+class Text(NamedTuple):
+    definition: str
+    numerator: str
+    denominator: str
+    basis: str
+
+
+def texts(rules: Rules) -> dict[str, Text]:
+    """Each KPI's definition, numerator and denominator in words, with the numbers of ``rules``: what the
+    pages, the API and the exports show beside the figure, and exactly what ``Dataset.kpis`` counts."""
+    norm = rules.cite or NATIONAL_NORM
+    f2f = ""
+    if rules.face_to_face_gap is not None:
+        f2f = (f"；其间面访（门诊或入户且见到患者）同样须满足间隔不超过{rules.face_to_face_gap.label}"
+               f"（{rules.face_to_face_cite}）")
+    standard = (
+        f"统计期内至少有1次{REACHED}；并且自考核起点至统计期末，随访到患者（含电话随访）的次数不少于每年"
+        f"{rules.per_year}次按天数折算的次数（天数×{rules.per_year}÷365，向下取整，至少1次），考核起点、相邻两次随访与"
+        f"统计期末之间的间隔均不超过{rules.max_gap.label}{f2f}。考核起点为统计期末所在年度的1月1日（统计期开始更早的为"
+        f"统计期开始日，建档更晚的为建档日）；统计期内死亡或迁出的，算至离册前一日")
+    lost = (f"统计期末失访的在册患者数：截至期末连续{rules.lost_after}次随访未见到患者、且其后查找未找到，"
+            f"或统计期末处于下落不明状态")
+    basis_f2f = f"；{rules.face_to_face_cite}" if rules.face_to_face_gap is not None else ""
+    return {
+        "prevalence": Text("辖区内登记在册的患者占常住人口的比例（‰）：在册患者数 ÷ 常住人口数 × 1000‰",
+                           REGISTERED, "辖区常住人口数", NATIONAL_NORM),
+        "management": Text(f"在册患者中，统计期内至少有1次{REACHED}的患者所占比例",
+                           f"统计期内至少有1次{REACHED}的在册患者数", REGISTERED, norm),
+        "standard_management": Text(
+            f"在册患者中，按规范要求管理的患者所占比例。规范要求：{standard}", "符合上述规范要求的在册患者数",
+            REGISTERED, norm + basis_f2f),
+        "face_to_face": Text("在册患者中，统计期内至少面访1次的患者所占比例（面访指门诊或入户随访且见到患者，电话随访不计）",
+                             "统计期内至少1次门诊或入户随访且见到患者的在册患者数", REGISTERED, norm),
+        "medication": Text(f"在册患者中，{LATEST}规律服药、间断服药或目前正在住院的患者所占比例（与“治疗率”目标比较）",
+                           f"{LATEST}规律服药、间断服药或目前正在住院的在册患者数", REGISTERED, norm),
+        "regular_medication": Text(f"在册患者中，{LATEST}按医嘱规律服药的患者所占比例",
+                                   f"{LATEST}按医嘱规律服药的在册患者数", REGISTERED, norm),
+        "stable": Text(f"统计期末在家居住的在册患者中，{LATEST}病情分类为“稳定”的患者所占比例",
+                       f"其中{LATEST}病情分类为“稳定”的患者数",
+                       "统计期末在家居住的在册患者数（不含死亡、迁出、住院、羁押、下落不明等）", norm),
+        "lost": Text("在册患者中，统计期末处于失访状态的患者所占比例", lost, REGISTERED, norm),
+        "unstable_case_management": Text(
+            f"{LATEST}病情“不稳定”的在册患者中，接受个案管理（一人一策）的患者所占比例",
+            "其中自该次随访至统计期末有执行中的个案管理计划（一人一策）的患者数",
+            f"{LATEST}病情分类为“不稳定”的在册患者数", norm),
+        "poor_self_paid": Text(
+            "贫困患者统计期内入院的住院救助费用中个人自付的比例",
+            "经济状况为贫困的在册患者，统计期内入院的住院救助个人自付金额之和（元）",
+            "上述住院救助的住院总费用之和（元）", norm),
+    }
 
 
 # Per-patient facts ---------------------------------------------------------------------------------
@@ -216,15 +303,35 @@ def in_register(patient: PatientFacts, period: Period) -> tuple[date, date] | No
     return inside if inside[0] else None
 
 
-def meets_standard(span: tuple[date, date], seen_dates: list[date]) -> bool:
-    """``seen_dates`` in date order."""
+def assessment_start(period: Period) -> date:
+    """Where 规范管理 is judged from: 1 January of the period end's year, or the period start if earlier."""
+    return min(period.start, date(period.end.year, 1, 1))
+
+
+def required_visits(days: int, per_year: int) -> int:
+    """Follow-ups 规范管理 asks for over ``days`` days: per_year pro rata, rounded down, at least one."""
+    return max(1, per_year * days // 365)
+
+
+def no_gap_over(span: tuple[date, date], dates: list[date], gap: Gap) -> bool:
+    """No two of the span's start, ``dates`` (in order, inside the span) and its end in a row lie more
+    than ``gap`` apart (calendar months: Jan 31 + 3 months is Apr 30)."""
+    anchors = [span[0], *dates, span[1]]
+    return all(b <= gap.after(a) for a, b in pairwise(anchors))
+
+
+def meets_standard(span: tuple[date, date], reached: list[Visit], rules: Rules) -> bool:
+    """规范管理 over ``span`` (the assessment span in the register), given the follow-ups that reached the
+    patient, in date order."""
     start, end = span
-    days = (end - start).days + 1
-    dates = [d for d in seen_dates if start <= d <= end]  # in date order
-    if len(dates) < math.ceil(days / MAX_GAP_DAYS):
+    inside = [v for v in reached if start <= v.date <= end]
+    if len(inside) < required_visits((end - start).days + 1, rules.per_year):
         return False
-    anchors = [start, *dates, end]
-    return all((b - a).days <= MAX_GAP_DAYS for a, b in zip(anchors, anchors[1:], strict=False))
+    if not no_gap_over(span, [v.date for v in inside], rules.max_gap):
+        return False
+    if rules.face_to_face_gap is not None:
+        return no_gap_over(span, [v.date for v in inside if v.mode in FACE_TO_FACE_MODES], rules.face_to_face_gap)
+    return True
 
 
 def failed_streaks(history: list[Visit]) -> list[tuple[int, date | None]]:
@@ -259,7 +366,7 @@ class Dataset:
     """Patients, their visits and relief cases, indexed once so that many periods and regions are cheap."""
 
     def __init__(self, patients: Iterable[PatientFacts], visits: Iterable[Visit] = (),
-                 reliefs: Iterable[Relief] | None = None, *, lost_after: int = 3):
+                 reliefs: Iterable[Relief] | None = None):
         self.patients = sorted(patients, key=lambda p: (p.region_code, p.id))
         by_patient: dict[int, list[Visit]] = defaultdict(list)
         for v in visits:
@@ -272,7 +379,6 @@ class Dataset:
             self.reliefs = defaultdict(list)
             for r in reliefs:
                 self.reliefs[r.patient_id].append(r)
-        self.lost_after = lost_after
 
     def within(self, lo: str, hi: str) -> list[PatientFacts]:
         return [p for p in self.patients if lo <= p.region_code <= hi]
@@ -284,9 +390,11 @@ class Dataset:
         i, j = bisect.bisect_left(dates, period.start), bisect.bisect_right(dates, period.end)
         return self.visits[pid][i:j]
 
-    def kpis(self, period: Period, residents: int, targets=None, patients: list[PatientFacts] | None = None
-             ) -> list[KPI]:
-        """Every KPI for ``patients`` (default: all) in ``period``; ``targets`` is a profile's Targets or None."""
+    def kpis(self, period: Period, residents: int, rules: Rules, targets=None,
+             patients: list[PatientFacts] | None = None) -> list[KPI]:
+        """Every KPI for ``patients`` (default: all) in ``period``, counted by ``rules`` (the region's
+        profile: ``Rules.of(profile)``); ``targets`` is a profile's Targets or None."""
+        assessed_from = assessment_start(period)
         counts: dict[str, set[int]] = {k: set() for k in ("registered", "managed", "standard", "f2f", "med",
                                                           "regular", "at_home", "stable", "lost", "unstable",
                                                           "case_managed", "poor_relief")}
@@ -297,12 +405,14 @@ class Dataset:
                 continue
             counts["registered"].add(p.id)
             visits = self._in_period(p.id, period)
-            seen = [v for v in visits if v.seen]
+            seen = [v for v in visits if v.seen]  # follow-ups that reached the patient, phone included
             if seen:
                 counts["managed"].add(p.id)
-            if meets_standard(span, [v.date for v in seen]):
-                counts["standard"].add(p.id)
-            if any(v.mode != "phone" for v in seen):
+                assessed = in_register(p, Period(assessed_from, period.end)) if assessed_from < span[0] else span
+                history = seen if assessed == span else [v for v in self._in_period(p.id, Period(*assessed)) if v.seen]
+                if meets_standard(assessed, history, rules):
+                    counts["standard"].add(p.id)
+            if any(v.mode in FACE_TO_FACE_MODES for v in seen):
                 counts["f2f"].add(p.id)
             latest = seen[-1] if seen else None
             if latest and (latest.adherence in MEDICATED or latest.hospital == "current"):
@@ -313,7 +423,7 @@ class Dataset:
                 counts["at_home"].add(p.id)
                 if latest and latest.condition == "stable":
                     counts["stable"].add(p.id)
-            if is_lost(p, self.visits.get(p.id, []), period.end, self.lost_after, self.streaks.get(p.id, []),
+            if is_lost(p, self.visits.get(p.id, []), period.end, rules.lost_after, self.streaks.get(p.id, []),
                        self.dates.get(p.id, [])):
                 counts["lost"].add(p.id)
             if latest and latest.condition == "unstable":
@@ -327,12 +437,13 @@ class Dataset:
                         total += r.total
                         self_paid += r.self_paid
         reg = frozenset(counts["registered"])
+        words = texts(rules)
 
         def rate(key, num_key, den_ids=reg):
-            return _kpi(key, targets, len(counts[num_key]), len(den_ids), counts[num_key], den_ids)
+            return _kpi(key, words[key], targets, len(counts[num_key]), len(den_ids), counts[num_key], den_ids)
 
         out = [
-            _kpi("prevalence", targets, len(reg), residents, reg, frozenset(), scale=1000, lists_denominator=False),
+            _kpi("prevalence", words["prevalence"], targets, len(reg), residents, reg, frozenset(), scale=1000, lists_denominator=False),
             rate("management", "managed"),
             rate("standard_management", "standard"),
             rate("face_to_face", "f2f"),
@@ -343,12 +454,12 @@ class Dataset:
             rate("unstable_case_management", "case_managed", frozenset(counts["unstable"])),
         ]
         ids = frozenset(counts["poor_relief"])
-        out.append(_kpi("poor_self_paid", targets, float(self_paid), float(total), ids, ids,
+        out.append(_kpi("poor_self_paid", words["poor_self_paid"], targets, float(self_paid), float(total), ids, ids,
                         available=self.reliefs is not None and bool(ids), lists_denominator=True))
         return out
 
 
-def _kpi(key: str, targets, numerator: float, denominator: float, num_ids, den_ids, *, scale: int = 100,
+def _kpi(key: str, words: Text, targets, numerator: float, denominator: float, num_ids, den_ids, *, scale: int = 100,
          available: bool = True, lists_denominator: bool = True) -> KPI:
     spec = SPECS[key]
     value = numerator / denominator * scale if denominator and available else None
@@ -356,16 +467,17 @@ def _kpi(key: str, targets, numerator: float, denominator: float, num_ids, den_i
     met = None
     if target is not None and value is not None:
         met = round(value, 6) >= target if spec.target_op == ">=" else round(value, 6) <= target
-    return KPI(key=key, name=spec.name, definition=spec.definition, numerator_label=spec.numerator_label,
+    return KPI(key=key, name=spec.name, definition=words.definition, numerator_label=spec.numerator_label,
                denominator_label=spec.denominator_label, numerator=numerator, denominator=denominator,
                unit=spec.unit, value=value, target=None if target is None else float(target),
                target_op=spec.target_op, met=met, target_cite=getattr(targets, "cite", "") if target is not None else "",
                numerator_ids=frozenset(num_ids), denominator_ids=frozenset(den_ids), available=available,
-               lists_denominator=lists_denominator)
+               lists_denominator=lists_denominator, numerator_text=words.numerator,
+               denominator_text=words.denominator, basis=words.basis)
 
 
 def compute(patients: Iterable[PatientFacts], visits: Iterable[Visit], period: Period, residents: int,
-            targets=None, reliefs: Iterable[Relief] | None = None, *, lost_after: int = 3) -> dict[str, KPI]:
+            rules: Rules, targets=None, reliefs: Iterable[Relief] | None = None) -> dict[str, KPI]:
     """Every KPI of one region and period, by key (the one-shot form of ``Dataset.kpis``)."""
-    data = Dataset(patients, visits, reliefs, lost_after=lost_after)
-    return {k.key: k for k in data.kpis(period, residents, targets)}
+    data = Dataset(patients, visits, reliefs)
+    return {k.key: k for k in data.kpis(period, residents, rules, targets)}

@@ -20,7 +20,7 @@ from jingfang.regions import codes
 from jingfang.regions.models import Region
 
 from . import compute
-from .kpis import KEYS, KPI, Period, _kpi
+from .kpis import KEYS, KPI, Period, _kpi, texts
 from .models import KpiSnapshot
 from .periods import add_months, monthly_periods
 
@@ -60,8 +60,9 @@ def build(end: dt.date, periods: list[Period] | None = None, *, counties: list[s
         for township in Region.objects.filter(parent=county, level=codes.TOWNSHIP).order_by("code"):
             patients = engine.dataset.within(*township.code_range)  # once for all periods
             residents, targets = compute.residents(township, engine.villages), compute.targets_for(township)
+            rules = compute.rules_for(township)
             for period in periods:
-                kpis = engine.dataset.kpis(period, residents, targets, patients)
+                kpis = engine.dataset.kpis(period, residents, rules, targets, patients)
                 rows.append(KpiSnapshot(township_id=township.code, start=period.start, end=period.end,
                                         computed_at=now, counts=counts_of(kpis)))
         with transaction.atomic():
@@ -105,6 +106,7 @@ def _summed(region: Region, rows: list[KpiSnapshot], period: Period) -> Answer:
                 t[0], t[1], t[2], t[3] = t[0] + num, t[1] + den, t[2] + ids, t[3] or available
     residents = compute.residents(region)
     targets = compute.targets_for(region)
+    words = texts(compute.rules_for(region))
     kpis = []
     for key in KEYS:
         num, den, ids, available = totals[key]
@@ -112,7 +114,7 @@ def _summed(region: Region, rows: list[KpiSnapshot], period: Period) -> Answer:
             den = residents
         if key == "poor_self_paid":
             available = available and ids > 0
-        kpis.append(_kpi(key, targets, num, den, frozenset(), frozenset(), scale=SCALE.get(key, 100),
+        kpis.append(_kpi(key, words[key], targets, num, den, frozenset(), frozenset(), scale=SCALE.get(key, 100),
                          available=available, lists_denominator=key != "prevalence"))
     return Answer(kpis, min(r.computed_at for r in rows), period)
 

@@ -256,3 +256,17 @@ def test_other_sections_are_typed():
     x = load_profile("xuecheng-2016")
     assert x.targets.deadline == date(2017, 12, 31) and x.targets.detection_permille == 5.0
     assert x.guardian_reward.yearly_yuan == 600.0
+
+
+def test_indicator_rules_are_inherited_and_checked():
+    national = load_profile("national-2018").indicators
+    assert (national.standard_visits_per_year, national.standard_max_gap, national.standard_face_to_face) == (
+        4, Interval.parse("3m"), False)
+    pingqiao = load_profile("pingqiao-2025")
+    assert pingqiao.indicators.standard_face_to_face and pingqiao.indicators.standard_max_gap == Interval.parse("3m")
+    assert pingqiao.face_to_face.interval == Interval.parse("6m")
+    # face-to-face as part of 规范管理 needs a face-to-face interval to judge it by
+    with pytest.raises(PolicyError, match="indicators.standard_face_to_face"):
+        validate(child(indicators={"standard_face_to_face": True}), "county-x")
+    with pytest.raises(PolicyError, match="indicators.standard_visits_per_year"):
+        validate(child(indicators={"standard_visits_per_year": 0}), "county-x")

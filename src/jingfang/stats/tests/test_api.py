@@ -8,7 +8,8 @@ from .conftest import TODAY
 
 pytestmark = pytest.mark.django_db
 T1, T2 = "990102001000", "990102002000"
-KPI_FIELDS = {"key", "name", "definition", "numerator", "denominator", "value", "unit", "target", "met"}
+KPI_FIELDS = {"key", "name", "definition", "numerator", "denominator", "value", "unit", "target", "met",
+              "numerator_text", "denominator_text", "basis"}
 
 
 def test_kpis_with_definitions(client, users, three):
@@ -18,7 +19,10 @@ def test_kpis_with_definitions(client, users, three):
     items = {k["key"]: k for k in body["items"]}
     assert all(KPI_FIELDS <= set(k) for k in items.values())
     assert items["prevalence"]["unit"] == "‰" and items["management"]["unit"] == "%"
-    assert items["management"]["definition"].startswith("统计期内至少见到患者随访1次")
+    # phone follow-ups count for 管理 (《严重精神障碍管理治疗工作规范（2018年版）》), and the words say so
+    assert "电话随访均计" in items["management"]["definition"] and "见面" not in items["management"]["definition"]
+    assert items["management"]["numerator_text"].startswith("统计期内至少有1次随访到患者")
+    assert items["standard_management"]["basis"].startswith("《严重精神障碍管理治疗工作规范（2018年版）》")
     assert client.get("/api/v1/kpis").json()["region_code"] == users["county"].region_id
 
 

@@ -1,8 +1,10 @@
 """The KPI table on a small hand-made data set: every right answer is worked out in the comments.
 
-Period: the calendar year 2025 (365 days, so standard management needs ceil(365/92) = 4 seen visits and
-no gap over 92 days). Residents: 2,000. Targets: xuecheng-2016 (detection ≥5‰, management ≥85%,
-treatment ≥65%, case management of unstable patients ≥90%, poor patients' self-paid share ≤10%).
+Period: the calendar year 2025 (365 days, so standard management under 《严重精神障碍管理治疗工作规范
+（2018年版）》 needs 4 × 365 ÷ 365 = 4 follow-ups that reached the patient, phone included, and no gap over
+3 calendar months). Residents: 2,000. Rules: the national profile's. Targets: xuecheng-2016 (detection
+≥5‰, management ≥85%, treatment ≥65%, case management of unstable patients ≥90%, poor patients'
+self-paid share ≤10%).
 """
 
 import datetime as dt
@@ -16,6 +18,7 @@ from jingfang.stats.kpis import (
     PatientFacts,
     Period,
     Relief,
+    Rules,
     Visit,
     compute,
     in_register,
@@ -26,6 +29,7 @@ from jingfang.stats.periods import monthly_periods, quarter_period
 D = dt.date
 YEAR = Period(D(2025, 1, 1), D(2025, 12, 31))
 V = "990102001001"
+NATIONAL = Rules.of(load_profile("national-2018"))
 
 
 def home(pid, day, condition="stable", adherence="regular", mode="home_visit", hospital=""):
@@ -88,7 +92,7 @@ REGISTERED = {1, 2, 3, 4, 6, 7, 9, 10}  # 8: not P5 (dead before), not P8 (regis
 @pytest.fixture(scope="module")
 def table():
     targets = load_profile("xuecheng-2016").targets
-    return compute(PATIENTS, VISITS, YEAR, 2000, targets, RELIEFS)
+    return compute(PATIENTS, VISITS, YEAR, 2000, NATIONAL, targets, RELIEFS)
 
 
 def test_reported_prevalence(table):
@@ -160,33 +164,33 @@ def test_poor_patients_self_paid_share(table):
 
 
 def test_self_paid_share_without_relief_data_has_no_figure():
-    table = compute(PATIENTS, VISITS, YEAR, 2000, load_profile("xuecheng-2016").targets, reliefs=None)
+    table = compute(PATIENTS, VISITS, YEAR, 2000, NATIONAL, load_profile("xuecheng-2016").targets, reliefs=None)
     k = table["poor_self_paid"]
     assert k.value is None and k.met is None and not k.available and k.display == "—"
 
 
 def test_without_targets_nothing_is_met_or_missed():
-    table = compute(PATIENTS, VISITS, YEAR, 2000, load_profile("national-2018").targets)
+    table = compute(PATIENTS, VISITS, YEAR, 2000, NATIONAL, load_profile("national-2018").targets)
     assert all(k.target is None and k.met is None for k in table.values())
     assert all(k.definition and k.name for k in table.values())
 
 
 def test_empty_region_gives_no_values():
-    table = compute([], [], YEAR, 0)
+    table = compute([], [], YEAR, 0, NATIONAL)
     assert all(k.value is None for k in table.values())
 
 
 def test_a_search_that_found_the_patient_ends_lost():
     found = PatientFacts(7, V, D(2019, 1, 1), found_on=(D(2025, 9, 1),))
-    table = compute([found], VISITS, YEAR, 100)
+    table = compute([found], VISITS, YEAR, 100, NATIONAL)
     assert table["lost"].numerator == 0
 
 
 def test_a_plan_ended_before_the_unstable_visit_does_not_count():
     p = PatientFacts(4, V, D(2025, 7, 1), plans=((D(2025, 7, 1), D(2025, 10, 31)),))
-    assert compute([p], VISITS, YEAR, 100)["unstable_case_management"].numerator == 0
+    assert compute([p], VISITS, YEAR, 100, NATIONAL)["unstable_case_management"].numerator == 0
     p = PatientFacts(4, V, D(2025, 7, 1), plans=((D(2025, 7, 1), D(2025, 11, 1)),))
-    assert compute([p], VISITS, YEAR, 100)["unstable_case_management"].numerator == 1
+    assert compute([p], VISITS, YEAR, 100, NATIONAL)["unstable_case_management"].numerator == 1
 
 
 def test_in_register_spans():
@@ -198,21 +202,30 @@ def test_in_register_spans():
     assert in_register(p, Period(D(2025, 7, 1), D(2025, 7, 31))) is None
 
 
+def seen_on(*days, mode="phone"):
+    return [Visit(1, d, mode) for d in days]
+
+
 def test_standard_rule():
-    q = (D(2025, 1, 1), D(2025, 3, 31))  # a quarter, 90 days: one visit anywhere suffices
-    assert meets_standard(q, [D(2025, 2, 15)]) and not meets_standard(q, [])
+    q = (D(2025, 1, 1), D(2025, 3, 31))  # a quarter, 90 days: 4 × 90 ÷ 365 < 1, so one visit anywhere suffices
+    assert meets_standard(q, seen_on(D(2025, 2, 15)), NATIONAL) and not meets_standard(q, [], NATIONAL)
     year = (D(2025, 1, 1), D(2025, 12, 31))
-    four = [D(2025, 3, 1), D(2025, 6, 1), D(2025, 9, 1), D(2025, 11, 30)]
-    assert meets_standard(year, four)
-    assert not meets_standard(year, four[:3])  # 3 < 4 (and Sep 1 -> Dec 31 is 121 days)
-    assert not meets_standard(year, [D(2025, 4, 10), D(2025, 6, 1), D(2025, 9, 1), D(2025, 11, 30)])  # 99-day start gap
+    four = seen_on(D(2025, 3, 1), D(2025, 6, 1), D(2025, 9, 1), D(2025, 11, 30))
+    assert meets_standard(year, four, NATIONAL)  # phone calls count under the national rule
+    assert not meets_standard(year, four[:3], NATIONAL)  # 3 < 4 (and Sep 1 -> Dec 31 is over 3 months)
+    late = seen_on(D(2025, 4, 10), D(2025, 6, 1), D(2025, 9, 1), D(2025, 11, 30))
+    assert not meets_standard(year, late, NATIONAL)  # Jan 1 -> Apr 10: over 3 months
+    # calendar months: Jan 31 + 3 months is Apr 30
+    assert meets_standard((D(2025, 1, 31), D(2025, 4, 30)), [], NATIONAL) is False  # none at all
+    assert meets_standard((D(2025, 1, 31), D(2025, 7, 30)), seen_on(D(2025, 4, 30)), NATIONAL)
+    assert not meets_standard((D(2025, 1, 31), D(2025, 7, 30)), seen_on(D(2025, 5, 1)), NATIONAL)
 
 
 def test_dataset_by_region_and_monthly_periods():
     other = PatientFacts(99, "990102002001", D(2020, 1, 1))
     data = Dataset([*PATIENTS, other], VISITS)
     assert len(data.within("990102001000", "990102001999")) == len(PATIENTS)
-    assert data.kpis(YEAR, 1000)[0].numerator == 9
+    assert data.kpis(YEAR, 1000, NATIONAL)[0].numerator == 9
     months = monthly_periods(D(2025, 11, 15), 12)
     assert (months[0].start, months[-1].start, months[-1].end) == (D(2024, 12, 1), D(2025, 11, 1), D(2025, 11, 15))
     rolling = monthly_periods(D(2025, 12, 31), 2, window=3)

@@ -52,7 +52,10 @@ def test_kpi_table_shows_definitions_and_links(client, users, three, county_peri
     client.force_login(users["county"])
     r = client.get(f"/stats/kpis/?start={county_period.start}&end={county_period.end}")
     html = r.content.decode()
-    assert "统计期内至少见到患者随访1次的患者数 ÷ 在册患者数" in html
+    # definition, numerator and denominator in words (《严重精神障碍管理治疗工作规范（2018年版）》: phone counts)
+    assert "统计期内至少有1次随访到患者（门诊、入户或电话随访均计，未随访到患者的不计）的在册患者数" in html
+    assert "<b>分母</b>：在册患者数（统计期末前建档" in html and "依据：《严重精神障碍管理治疗工作规范（2018年版）》" in html
+    assert "见面" not in html
     assert "/stats/kpis/management/patients/?" in html and "which=denominator" in html
     assert "/stats/kpis/prevalence/patients/?" in html
 
@@ -128,3 +131,27 @@ def test_village_doctor_sees_the_village_without_a_ranking(client, users, three)
     assert nav.render(Context({"user": users["vdoc"]})) == "统计"
     assert nav.render(Context({"user": users["county"]})) == "统计督导"
     assert nav.render(Context({"user": users["police"]})) == ""
+
+
+def test_dashboard_kpi_page_xlsx_and_api_agree(client, users, three, county_period):
+    """The same figures and the same words everywhere; 李乙 (one phone call) is managed, not face-to-face."""
+    qs = f"start={county_period.start}&end={county_period.end}"
+    client.force_login(users["county"])
+    dashboard = {k.key: k for k in client.get(f"/stats/?{qs}").context["kpis"]}
+    page = {k.key: k for k in client.get(f"/stats/kpis/?{qs}").context["kpis"]}
+    api = {k["key"]: k for k in client.get(f"/api/v1/kpis?{qs}").json()["items"]}
+    wb = load_workbook(io.BytesIO(client.get(f"/stats/kpis/export.xlsx?{qs}").content))
+    sheet = {r[0]: r for r in wb.active.iter_rows(min_row=4, values_only=True)}
+    assert set(dashboard) == set(page) == set(api)
+    for key, k in page.items():
+        d, a, x = dashboard[key], api[key], sheet[k.name]
+        assert (d.numerator, d.denominator, d.display, d.definition) == (k.numerator, k.denominator, k.display,
+                                                                          k.definition)
+        assert (a["numerator"], a["denominator"], a["display"], a["definition"], a["numerator_text"],
+                a["denominator_text"], a["basis"]) == (k.numerator, k.denominator, k.display, k.definition,
+                                                       k.numerator_text, k.denominator_text, k.basis)
+        assert (x[1], x[3], x[5], x[11], x[12], x[13]) == (k.definition, k.numerator, k.denominator,
+                                                           k.numerator_text, k.denominator_text, k.basis)
+    li = three["李乙"].pk
+    assert li in page["management"].numerator_ids and li not in page["face_to_face"].numerator_ids
+    assert (page["management"].numerator, page["face_to_face"].numerator) == (2, 1)
