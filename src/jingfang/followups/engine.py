@@ -12,6 +12,7 @@ from jingfang.policies import profiles as policy
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 
+from .schedule import Contact, PatientState
 from .workdays import WorkCalendar
 
 log = logging.getLogger(__name__)
@@ -86,26 +87,27 @@ CONTACT_FIELDS = ("date", "mode", "seen", "condition", "risk_level", "assessment
 
 
 def contacts_for(patient, rows=None) -> list:
-    from .schedule import Contact
-
     if rows is None:
         rows = patient.followups.order_by("date", "id").values(*CONTACT_FIELDS)
-    return [
-        Contact(date=r["date"], mode=r["mode"], seen=r["seen"], condition=r["condition"] or None,
-                risk_level=r["risk_level"], assessment=r["assessment_done"], health_check=r["health_check_done"],
-                members=r["attendee_count"], guardian_refuses_hospital=r["guardian_refuses_hospital"])
-        for r in rows
+    return contacts_from([r[f] for f in CONTACT_FIELDS] for r in rows)
+
+
+def contacts_from(rows) -> list:
+    """Contacts from rows of the CONTACT_FIELDS values in that order (tuples), oldest first."""
+    return [  # positional, in Contact's field order: twice as fast as keywords, and called per follow-up
+        Contact(date, mode, seen, condition or None, risk_level, assessment, health_check, members, refuses)
+        for date, mode, seen, condition, risk_level, assessment, health_check, members, refuses, _ in rows
     ]
 
 
 def state_for(patient, *, key_person: bool | None = None):
-    from .schedule import PatientState
+    return patient_state(patient.status, patient.registered_on,
+                         patient.key_person if key_person is None else key_person, patient.transfer_pending)
 
-    return PatientState(
-        status=patient.status, registered_on=patient.registered_on,
-        key_person=patient.key_person if key_person is None else key_person,
-        pending_transfer=patient.transfer_pending,
-    )
+
+def patient_state(status: str, registered_on: dt.date, key_person: bool, transfer_pending: bool):
+    return PatientState(status=status, registered_on=registered_on, key_person=key_person,
+                        pending_transfer=transfer_pending)
 
 
 def sensitive_period_on(region_code: str, on: dt.date) -> bool:

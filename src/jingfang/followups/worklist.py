@@ -294,26 +294,43 @@ def page_for(user, on: dt.date, *, region_code: str = "", kind: str = "", key_pe
 
 
 def _recomputed(user, lo: str, hi: str, on: dt.date) -> list[Item]:
-    """What was due on a past date: each patient's schedule from the contacts recorded up to then."""
+    """What was due on a past date: each patient's schedule from the contacts recorded up to then
+    (given each patient's status, key-person flag and village today). Two statements whatever the
+    number of patients: the patients, then all their contacts up to ``on`` in one pass; the profile
+    is looked up once per village."""
+    from .models import FollowUp
     from .schedule import schedule
 
     patients = (
         patient_selectors.patients_for(user)
         .filter(region_id__gte=lo, region_id__lte=hi, registered_on__lte=on)
         .exclude(status__in=("deceased",), death_date__lt=on)
-        .select_related("region")
     )
+    rows = list(patients.values_list(*_PAST_FIELDS))
+    if not rows:
+        return []
+    history: dict[int, list] = {}
+    for pk, *values in (FollowUp.objects.filter(patient__in=patients.values("pk"), date__lte=on)
+                        .order_by("patient_id", "date", "id").values_list("patient_id", *engine.CONTACT_FIELDS)):
+        history.setdefault(pk, []).append(values)
+    profiles: dict[str, object] = {}
     items = []
-    for p in patients:
-        profile = engine.profile_for(p.region_id)
-        contacts = [c for c in engine.contacts_for(p) if c.date <= on]
-        for d in schedule(profile, engine.state_for(p), contacts, on):
+    for pk, name, region, region_name, key_person, grade, status, registered_on, transfer_pending in rows:
+        profile = profiles.get(region) or profiles.setdefault(region, engine.profile_for(region))
+        state = engine.patient_state(status, registered_on, key_person, transfer_pending)
+        contacts = engine.contacts_from(history.get(pk, ()))
+        for d in schedule(profile, state, contacts, on):
             if d.kind == "roll_call":
                 continue
-            items.append(Item(p.pk, p.name, p.region_id, p.region.name, p.key_person, p.grade, d.kind, d.due_date,
+            items.append(Item(pk, name, region, region_name, key_person, grade, d.kind, d.due_date,
                               d.window_start, d.state, d.rule, d.rule_id, d.mode or "", list(d.escalations),
                               list(d.notes), d.provisional))
     return items
+
+
+# What ``_recomputed`` reads of each patient, in this order.
+_PAST_FIELDS = ("pk", "name", "region_id", "region__name", "key_person", "grade", "status", "registered_on",
+                "transfer_pending")
 
 
 def active_periods(user, on: dt.date) -> list[SensitivePeriod]:
