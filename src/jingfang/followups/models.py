@@ -191,6 +191,8 @@ class RollCall(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["patient", "date"], name="rollcall_once_a_day")]
+        # the worklist's probe for 点名异常 looks for the last days' roll calls on every request
+        indexes = [models.Index(fields=["date"], name="rollcall_date")]
 
 
 class SearchAttempt(models.Model):
