@@ -356,17 +356,15 @@ def _recomputed(user, lo: str, hi: str, on: dt.date) -> list[Item]:
     rows = list(patients.values_list(*_PAST_FIELDS))
     if not rows:
         return []
-    history: dict[int, list] = {}
-    for pk, *values in (FollowUp.objects.filter(patient__in=patients.values("pk"), date__lte=on)
-                        .order_by("patient_id", "date", "id").values_list("patient_id", *engine.CONTACT_FIELDS)):
-        history.setdefault(pk, []).append(values)
+    history = engine.contacts_by_patient(
+        FollowUp.objects.filter(patient__in=patients.values("pk"), date__lte=on)
+        .order_by("patient_id", "date", "id").values_list("patient_id", *engine.SCHEDULE_FIELDS))
     profiles: dict[str, object] = {}
     items = []
     for pk, name, region, region_name, key_person, grade, status, registered_on, transfer_pending in rows:
         profile = profiles.get(region) or profiles.setdefault(region, engine.profile_for(region))
         state = engine.patient_state(status, registered_on, key_person, transfer_pending)
-        contacts = engine.contacts_from(history.get(pk, ()))
-        for d in schedule(profile, state, contacts, on):
+        for d in schedule(profile, state, history.get(pk, ()), on):
             if d.kind == "roll_call":
                 continue
             items.append(Item(pk, name, region, region_name, key_person, grade, d.kind, d.due_date,
