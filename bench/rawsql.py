@@ -46,6 +46,26 @@ def worklist(code: str, on: dt.date, limit: int | None = None, counts: bool = Tr
     return rows
 
 
+def past_worklist(code: str, on: dt.date) -> list:
+    """What a past date's worklist is computed from (there are no stored rows for it): the patients
+    of the region registered by then and not dead before it, with their village's name and what the
+    schedule needs of them, and each one's follow-ups up to that date, oldest first."""
+    lo, hi = codes.code_range(code)
+    where = """p.region_code BETWEEN %s AND %s AND p.registered_on <= %s
+               AND NOT (p.status = 'deceased' AND p.death_date IS NOT NULL AND p.death_date < %s)"""
+    rows = fetch(f"""
+        SELECT p.id, p.name, p.region_code, r.name, p.key_person, p.grade, p.status, p.registered_on,
+               p.transfer_pending
+        FROM registry_patient p JOIN regions_region r ON r.code = p.region_code
+        WHERE {where} ORDER BY p.region_code, p.name, p.id""", [lo, hi, on, on])
+    fetch(f"""
+        SELECT f.patient_id, f.date, f.mode, f.seen, f.condition, f.risk_level, f.assessment_done,
+               f.health_check_done, f.attendee_count, f.guardian_refuses_hospital
+        FROM followups_followup f JOIN registry_patient p ON p.id = f.patient_id
+        WHERE {where} AND f.date <= %s ORDER BY f.patient_id, f.date, f.id""", [lo, hi, on, on, on])
+    return rows
+
+
 def patient_page(pid: int) -> None:
     """The file with its villages, guardians, status history, revisions, the latest ten follow-ups and
     the due items (the page and its follow-up fragment)."""

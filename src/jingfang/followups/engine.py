@@ -12,6 +12,7 @@ from jingfang.policies import profiles as policy
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 
+from .schedule import Contact, PatientState
 from .workdays import WorkCalendar
 
 log = logging.getLogger(__name__)
@@ -81,31 +82,45 @@ def today() -> dt.date:
 
 
 # A patient's history as plain data ---------------------------------------------------------------
-CONTACT_FIELDS = ("date", "mode", "seen", "condition", "risk_level", "assessment_done", "health_check_done",
-                  "attendee_count", "guardian_refuses_hospital", "not_seen_reason")
+# What the schedule reads of a follow-up (a Contact's fields, in its order); the flags also read why
+# a patient was not seen.
+SCHEDULE_FIELDS = ("date", "mode", "seen", "condition", "risk_level", "assessment_done", "health_check_done",
+                   "attendee_count", "guardian_refuses_hospital")
+CONTACT_FIELDS = (*SCHEDULE_FIELDS, "not_seen_reason")
 
 
 def contacts_for(patient, rows=None) -> list:
-    from .schedule import Contact
-
     if rows is None:
         rows = patient.followups.order_by("date", "id").values(*CONTACT_FIELDS)
-    return [
-        Contact(date=r["date"], mode=r["mode"], seen=r["seen"], condition=r["condition"] or None,
-                risk_level=r["risk_level"], assessment=r["assessment_done"], health_check=r["health_check_done"],
-                members=r["attendee_count"], guardian_refuses_hospital=r["guardian_refuses_hospital"])
+    return [  # positional, in Contact's field order (SCHEDULE_FIELDS)
+        Contact(r["date"], r["mode"], r["seen"], r["condition"] or None, r["risk_level"], r["assessment_done"],
+                r["health_check_done"], r["attendee_count"], r["guardian_refuses_hospital"])
         for r in rows
     ]
 
 
-def state_for(patient, *, key_person: bool | None = None):
-    from .schedule import PatientState
+def contacts_by_patient(rows) -> dict[int, list]:
+    """Contacts per patient from rows of (patient id, *SCHEDULE_FIELDS) in date order: one pass,
+    no intermediate rows (a county's worklist for a past date builds ~90,000)."""
+    out: dict[int, list] = {}
+    for pk, date, mode, seen, condition, risk_level, assessment, health_check, members, refuses in rows:
+        contact = Contact(date, mode, seen, condition or None, risk_level, assessment, health_check, members, refuses)
+        got = out.get(pk)
+        if got is None:
+            out[pk] = [contact]
+        else:
+            got.append(contact)
+    return out
 
-    return PatientState(
-        status=patient.status, registered_on=patient.registered_on,
-        key_person=patient.key_person if key_person is None else key_person,
-        pending_transfer=patient.transfer_pending,
-    )
+
+def state_for(patient, *, key_person: bool | None = None):
+    return patient_state(patient.status, patient.registered_on,
+                         patient.key_person if key_person is None else key_person, patient.transfer_pending)
+
+
+def patient_state(status: str, registered_on: dt.date, key_person: bool, transfer_pending: bool):
+    return PatientState(status=status, registered_on=registered_on, key_person=key_person,
+                        pending_transfer=transfer_pending)
 
 
 def sensitive_period_on(region_code: str, on: dt.date) -> bool:

@@ -191,6 +191,9 @@ class RollCall(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["patient", "date"], name="rollcall_once_a_day")]
+        # the worklist's probe for 点名异常 looks for the last days' roll calls found 不在控 or 联系不上 on
+        # every request: few, even while a sensitive period has every key person called every day
+        indexes = [models.Index(fields=["result", "date"], name="rollcall_result_date")]
 
 
 class SearchAttempt(models.Model):

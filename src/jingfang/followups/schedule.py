@@ -19,9 +19,11 @@ what was due then (given today's status).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from jingfang.policies.profiles import Cited, FollowupRule, Grade, Interval, Profile
 from jingfang.registry.vocab import CONDITIONS
@@ -35,9 +37,9 @@ COMMUNITY = ("at_home", "missing")  # statuses in which community visits and che
 PROVISIONAL_NOTE = "该年度法定节假日尚未配置，暂按周一至周五推算，请核对"
 
 
-@dataclass(frozen=True)
-class Contact:
-    """One past follow-up or attempt."""
+class Contact(NamedTuple):
+    """One past follow-up or attempt (a named tuple: a worklist for a past date builds one for every
+    follow-up recorded in a county, and a tuple is built several times faster than a dataclass)."""
 
     date: date
     mode: str  # 'clinic' | 'home_visit' | 'phone'
@@ -87,10 +89,22 @@ def _item(kind: str, due_date: date, window_start: date, on: date | None, rule: 
     return Due(kind, due_date, window_start, state, rule, rule_id, **extra)
 
 
+# A profile's derived tables, computed once per profile object (profiles are frozen and compared by
+# identity; a worklist asks for them once per patient).
+@functools.lru_cache(maxsize=256)
+def _window_days(profile: Profile, interval: Interval) -> int:
+    return profile.window_days(interval)
+
+
+@functools.lru_cache(maxsize=64)
+def _ordered_rules(followup_policy) -> tuple[FollowupRule, ...]:
+    return followup_policy.ordered_rules()
+
+
 def _periodic(profile: Profile, kind: str, interval: Interval, last: date, on: date | None, rule: str,
               rule_id: str, **extra) -> Due:
     due = interval.after(last)
-    start = max(last, due - timedelta(days=profile.window_days(interval)))
+    start = max(last, due - timedelta(days=_window_days(profile, interval)))
     return _item(kind, due, start, on, rule, rule_id, **extra)
 
 
@@ -104,8 +118,12 @@ def _classified(contacts: list[Contact]) -> list[Contact]:
 
 def not_stable_streak(history: Sequence[Contact]) -> int:
     """Consecutive classified visits, counting back from the latest, whose class is not stable."""
+    return _streak(_classified(_ordered(history)))
+
+
+def _streak(classified: list[Contact]) -> int:
     streak = 0
-    for c in reversed(_classified(_ordered(history))):
+    for c in reversed(classified):
         if c.condition == "stable":
             break
         streak += 1
@@ -115,21 +133,31 @@ def not_stable_streak(history: Sequence[Contact]) -> int:
 def is_lost(profile: Profile, history: Sequence[Contact]) -> bool:
     """Lost to follow-up (失访): the profile's number of failed attempts in a row since the patient was
     last seen (national form: "连续3次未到访")."""
+    return _is_lost(profile, _ordered(history))
+
+
+def _is_lost(profile: Profile, contacts: list[Contact]) -> bool:
+    """``is_lost`` of contacts already in date order."""
     failed = 0
-    for c in _ordered(history):
+    for c in contacts:
         failed = 0 if c.seen else failed + 1
     return failed >= profile.followup.lost_after_failed
 
 
 def match_rule(profile: Profile, state: PatientState, history: Sequence[Contact]) -> FollowupRule | None:
     """The follow-up rule for the latest classified visit, or None when there is none yet."""
-    classified = _classified(_ordered(history))
+    return _match_rule(profile, state, _ordered(history))
+
+
+def _match_rule(profile: Profile, state: PatientState, contacts: list[Contact]) -> FollowupRule | None:
+    """``match_rule`` of contacts already in date order."""
+    classified = _classified(contacts)
     if not classified:
         return None
     latest = classified[-1]
-    for rule in profile.followup.ordered_rules():
-        if rule.when.matches(condition=latest.condition, risk=latest.risk_level,
-                             streak=not_stable_streak(classified),
+    streak = _streak(classified)
+    for rule in _ordered_rules(profile.followup):
+        if rule.when.matches(condition=latest.condition, risk=latest.risk_level, streak=streak,
                              guardian_refuses=latest.guardian_refuses_hospital, key_person=state.key_person):
             return rule
     return None  # unreachable for a validated profile: every class has a fallback rule
@@ -161,16 +189,20 @@ def next_followup(profile: Profile, state: PatientState, history: Sequence[Conta
                   on: date | None = None) -> Due | None:
     """The follow-up item alone (what the registry caches as next_due_date); None when the patient is
     not followed up in this status. Its `state` is relative to `on` ("upcoming" when on is None)."""
+    return _next_followup(profile, state, _ordered(history), on)
+
+
+def _next_followup(profile: Profile, state: PatientState, contacts: list[Contact], on: date | None) -> Due | None:
+    """``next_followup`` of contacts already in date order."""
     if not followup_open(profile, state):
         return None
     fu = profile.followup
-    contacts = _ordered(history)
     f2f_only = (fu.key_person_face_to_face and state.key_person and state.status in COMMUNITY
                 and not state.pending_transfer)
     counted = [c for c in contacts if c.seen and not (f2f_only and c.mode == "phone")]
     anchor = counted[-1].date if counted else state.registered_on
 
-    rule = match_rule(profile, state, contacts)
+    rule = _match_rule(profile, state, contacts)
     basis: FollowupRule | Cited = rule or fu.first_visit
     interval, text = basis.interval, basis.label
     rule_id = profile.rule_id(rule.id if rule else "first_visit")
@@ -194,13 +226,13 @@ def next_followup(profile: Profile, state: PatientState, history: Sequence[Conta
             mode = "joint"
     if state.status == "missing" and fu.missing_note:
         escalations.append(fu.missing_note)
-    if is_lost(profile, contacts):
+    if _is_lost(profile, contacts):
         escalations.append(fu.lost_note or f"连续{fu.lost_after_failed}次未随访到患者：按失访处理")
 
     due = interval.after(anchor)
     if fu.min_per_year:
         due = min(due, _max_gap(fu.min_per_year).after(anchor))
-    start = max(anchor, due - timedelta(days=profile.window_days(interval)))
+    start = max(anchor, due - timedelta(days=_window_days(profile, interval)))
     last_seen = next((c for c in reversed(contacts) if c.seen), None)
     if (f2f_only and last_seen is not None and last_seen.mode == "phone"
             and (not counted or last_seen.date > counted[-1].date)):
@@ -248,7 +280,7 @@ def schedule(profile: Profile, state: PatientState, history: Sequence[Contact], 
     declared one covering `on` (key persons then get a daily roll call where the profile says so)."""
     contacts = [c for c in _ordered(history) if c.date <= on]
     items: list[Due] = []
-    followup = next_followup(profile, state, contacts, on)
+    followup = _next_followup(profile, state, contacts, on)
     if followup:
         items.append(followup)
     items += _checks(profile, state, contacts, on)

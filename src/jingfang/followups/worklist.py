@@ -68,36 +68,83 @@ class Item:
 # depending on them: a provider is called as provider(user, lo, hi, on) and returns Items whose rows
 # it has scoped to the village-code range lo..hi (already within the user's jurisdiction).
 PROVIDERS: list = []
-# Probes of a provider: (model, region field) pairs such that the provider has no work unless one of
-# those tables has a row whose region lies in lo..hi. Most regions have no open report card, lead or
-# transfer on most days; one query asks all probes at once and the idle providers are not called.
+# Probes of a provider: the provider has no work unless one of its probes finds a row. Most regions
+# have no open report card, lead, transfer or roll call gone wrong on most days; one query asks all
+# probes at once and the idle providers are not called.
 PROBES: dict = {}
 
 
+@dataclass(frozen=True)
+class Probe:
+    """Whether ``model`` has a row whose region lies in lo..hi. ``region``: the field holding the
+    village code, or ``"fk__field"`` for the region of the row a foreign key points to. With ``dated``,
+    only rows whose date field lies within ``days`` days up to the worklist's date count; ``only``:
+    (field, allowed values) pairs a row must also meet."""
+
+    model: type
+    region: str
+    dated: str = ""
+    days: int = 0
+    only: tuple = ()
+
+    def sql(self) -> str:
+        quote = connection.ops.quote_name
+        meta = self.model._meta
+        table = quote(meta.db_table)
+        tables = f"{table} AS p0"
+        if "__" in self.region:
+            link, name = self.region.split("__")
+            fk = meta.get_field(link)
+            target = fk.related_model._meta
+            tables += (f" JOIN {quote(target.db_table)} AS p1 ON p1.{quote(fk.target_field.column)}"
+                       f" = p0.{quote(fk.column)}")
+            where = [f"p1.{quote(target.get_field(name).column)} BETWEEN %s AND %s"]
+        else:
+            where = [f"p0.{quote(meta.get_field(self.region).column)} BETWEEN %s AND %s"]
+        if self.dated:
+            where.append(f"p0.{quote(meta.get_field(self.dated).column)} BETWEEN %s AND %s")
+        for name, values in self.only:
+            where.append(f"p0.{quote(meta.get_field(name).column)} IN ({', '.join(['%s'] * len(values))})")
+        return f"EXISTS(SELECT 1 FROM {tables} WHERE {' AND '.join(where)})"
+
+    def params(self, lo: str, hi: str, on: dt.date) -> list:
+        out: list = [lo, hi]
+        if self.dated:
+            field = self.model._meta.get_field(self.dated)
+            out += [field.get_db_prep_value(d, connection) for d in (on - dt.timedelta(days=self.days), on)]
+        for _, values in self.only:
+            out += list(values)
+        return out
+
+    @property
+    def key(self) -> tuple:
+        return (self.model._meta.db_table, self.region, self.dated, self.days, self.only)
+
+
 def register_provider(provider, *, probes: tuple = ()) -> None:
+    """``probes``: Probe objects, or (model, region field) pairs for the plain ones."""
     if provider not in PROVIDERS:
         PROVIDERS.append(provider)
-    if probes:  # kept as (table, column): the names the probing statement uses
-        PROBES[provider] = {(m._meta.db_table, m._meta.get_field(f).column) for m, f in probes}
+    if probes:
+        PROBES[provider] = {p if isinstance(p, Probe) else Probe(*p) for p in probes}
         _probe_sql.cache_clear()
 
 
 @functools.cache
 def _probe_sql() -> tuple[str, tuple]:
-    """One statement answering, for every (table, column) probed, whether a row lies in lo..hi."""
-    pairs = tuple(sorted(set().union(*PROBES.values())))
-    quote = connection.ops.quote_name
-    parts = [f"EXISTS(SELECT 1 FROM {quote(t)} WHERE {quote(c)} BETWEEN %s AND %s)" for t, c in pairs]
-    return ("SELECT " + ", ".join(parts) if parts else ""), pairs
+    """One statement answering every probe at once (each distinct probe asked once)."""
+    probes = tuple(sorted(set().union(*PROBES.values()), key=lambda p: p.key))
+    parts = [p.sql() for p in probes]
+    return ("SELECT " + ", ".join(parts) if parts else ""), probes
 
 
-def _idle_providers(lo: str, hi: str) -> set:
-    sql, pairs = _probe_sql()
+def _idle_providers(lo: str, hi: str, on: dt.date) -> set:
+    sql, probes = _probe_sql()
     if not sql:
         return set()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [lo, hi] * len(pairs))
-        found = {pair for pair, hit in zip(pairs, cursor.fetchone(), strict=True) if hit}
+        cursor.execute(sql, [v for p in probes for v in p.params(lo, hi, on)])
+        found = {probe for probe, hit in zip(probes, cursor.fetchone(), strict=True) if hit}
     return {provider for provider, probed in PROBES.items() if not probed & found}
 
 
@@ -140,8 +187,8 @@ def _kind_order():
 
 def _others(user, lo: str, hi: str, on: dt.date, horizon: int, kind: str, key_person: bool | None) -> list[Item]:
     """Roll calls and the providers' work (leads, report cards, meetings…): few, built in Python."""
-    items = _roll_calls(user, lo, hi, on) + roll_call_alerts(user, lo, hi, on)
-    idle = _idle_providers(lo, hi)
+    items = _roll_calls(user, lo, hi, on)
+    idle = _idle_providers(lo, hi, on)
     for provider in PROVIDERS:
         if provider not in idle:
             items += provider(user, lo, hi, on)
@@ -294,26 +341,41 @@ def page_for(user, on: dt.date, *, region_code: str = "", kind: str = "", key_pe
 
 
 def _recomputed(user, lo: str, hi: str, on: dt.date) -> list[Item]:
-    """What was due on a past date: each patient's schedule from the contacts recorded up to then."""
+    """What was due on a past date: each patient's schedule from the contacts recorded up to then
+    (given each patient's status, key-person flag and village today). Two statements whatever the
+    number of patients: the patients, then all their contacts up to ``on`` in one pass; the profile
+    is looked up once per village."""
+    from .models import FollowUp
     from .schedule import schedule
 
     patients = (
         patient_selectors.patients_for(user)
         .filter(region_id__gte=lo, region_id__lte=hi, registered_on__lte=on)
         .exclude(status__in=("deceased",), death_date__lt=on)
-        .select_related("region")
     )
+    rows = list(patients.values_list(*_PAST_FIELDS))
+    if not rows:
+        return []
+    history = engine.contacts_by_patient(
+        FollowUp.objects.filter(patient__in=patients.values("pk"), date__lte=on)
+        .order_by("patient_id", "date", "id").values_list("patient_id", *engine.SCHEDULE_FIELDS))
+    profiles: dict[str, object] = {}
     items = []
-    for p in patients:
-        profile = engine.profile_for(p.region_id)
-        contacts = [c for c in engine.contacts_for(p) if c.date <= on]
-        for d in schedule(profile, engine.state_for(p), contacts, on):
+    for pk, name, region, region_name, key_person, grade, status, registered_on, transfer_pending in rows:
+        profile = profiles.get(region) or profiles.setdefault(region, engine.profile_for(region))
+        state = engine.patient_state(status, registered_on, key_person, transfer_pending)
+        for d in schedule(profile, state, history.get(pk, ()), on):
             if d.kind == "roll_call":
                 continue
-            items.append(Item(p.pk, p.name, p.region_id, p.region.name, p.key_person, p.grade, d.kind, d.due_date,
+            items.append(Item(pk, name, region, region_name, key_person, grade, d.kind, d.due_date,
                               d.window_start, d.state, d.rule, d.rule_id, d.mode or "", list(d.escalations),
                               list(d.notes), d.provisional))
     return items
+
+
+# What ``_recomputed`` reads of each patient, in this order.
+_PAST_FIELDS = ("pk", "name", "region_id", "region__name", "key_person", "grade", "status", "registered_on",
+                "transfer_pending")
 
 
 def active_periods(user, on: dt.date) -> list[SensitivePeriod]:
@@ -395,6 +457,12 @@ def roll_call_alerts(user, lo: str, hi: str, on: dt.date) -> list[Item]:
                           f"{why}：{action}", "sensitive_period:roll_call_alert", "",
                           escalations=[why]))
     return items
+
+
+# 点名异常 are few and rare (only roll calls gone wrong in the last ALERT_DAYS days): asked of the
+# database only when the probe finds such a roll call in the range.
+register_provider(roll_call_alerts, probes=(Probe(RollCall, "patient__region", dated="date", days=ALERT_DAYS,
+                                                  only=(("result", ("absent", "unreachable")),)),))
 
 
 def counts_by_village(items: list[Item]) -> list[dict]:

@@ -46,7 +46,8 @@ class Interval:
         if self.months:
             y, m0 = divmod(d.month - 1 + self.months, 12)
             y += d.year
-            d = date(y, m0 + 1, min(d.day, calendar.monthrange(y, m0 + 1)[1]))
+            # every month has 28 days: the month's length is looked up only for the days after
+            d = date(y, m0 + 1, d.day if d.day <= 28 else min(d.day, calendar.monthrange(y, m0 + 1)[1]))
         return d + timedelta(days=self.days)
 
     @property

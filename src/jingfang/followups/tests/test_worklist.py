@@ -209,3 +209,37 @@ def test_overdue_work_is_grouped_by_kind_visits_before_old_health_checks(client,
     assert kinds.index("followup") < kinds.index("health_check")
     assert kinds == sorted(kinds, key=lambda k: ["roll_call_alert", "roll_call", "followup", "face_to_face",
                                                  "deadline", "assessment", "health_check"].index(k))
+
+
+def test_roll_call_alerts_are_asked_only_when_a_roll_call_went_wrong_in_the_range_lately(users, three):
+    """点名异常 is a provider like the others: its probe (a roll call found 不在控 or 联系不上 within the
+    last ALERT_DAYS days, of a patient in the range) is part of the one probing statement, and its own
+    queries run only when the probe finds one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jingfang.followups import worklist
+    from jingfang.followups.models import RollCall
+
+    def alert_statements(user, on=TODAY):
+        with CaptureQueriesContext(connection) as ctx:
+            page = worklist.page_for(user, on)
+        rollcall = [q["sql"] for q in ctx.captured_queries if "followups_rollcall" in q["sql"]]
+        probes = [sql for sql in rollcall if "EXISTS" in sql]
+        assert len(probes) == 1  # the probe rides in the one probing statement
+        return len(rollcall) - len(probes), {i.patient_name for i in page.items if i.kind == "roll_call_alert"}
+
+    doctor, doctor2 = users["doctor"], users["doctor2"]
+    p = three["甲逾期"]
+    assert alert_statements(doctor) == (0, set())
+    RollCall.objects.create(patient=p, date=TODAY - dt.timedelta(days=3), result="present")
+    assert alert_statements(doctor) == (0, set())  # 在控: nothing to ask
+    RollCall.objects.create(patient=p, date=TODAY - dt.timedelta(days=2), result="absent")
+    asked, alerted = alert_statements(doctor)
+    assert asked > 0 and alerted == {"甲逾期"}
+    assert alert_statements(doctor2) == (0, set())  # another township's range: idle
+    later = TODAY + dt.timedelta(days=worklist.ALERT_DAYS + 3)
+    assert alert_statements(doctor, later) == (0, set())  # older than the alert window: idle
+    RollCall.objects.create(patient=p, date=TODAY - dt.timedelta(days=1), result="present")
+    asked, alerted = alert_statements(doctor)
+    assert asked > 0 and alerted == set()  # found again: asked, no alert
