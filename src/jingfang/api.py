@@ -25,7 +25,13 @@ api = api_support.JingfangAPI(
         "网页登录后的会话也可使用（非GET请求须带 X-CSRFToken）。\n\n"
         "错误：422 `{\"errors\": [{\"field\", \"message\"}]}`；409 另含 current_version、changes；"
         "401/404 `{\"detail\"}`；每个操作可能返回的错误状态都已声明，结构统一为 ApiError。"
-        "辖区外的患者与不存在的患者一样返回404。\n\n"
+        "辖区外的患者与不存在的患者一样返回404。"
+        "数据库暂时无法访问时返回503，带 Retry-After（秒）；其他意外错误返回500 `{\"detail\"}`，不含内部信息。\n\n"
+        "重试与幂等：每个写入操作（POST/PUT/PATCH/DELETE）连同答复在同一事务中完成：答复为错误即未写入，"
+        "已提交的写入不会答复错误。可能重试的客户端（网络不稳的手机、离线队列）为每个写入生成一个 Idempotency-Key"
+        "（1至200个可见ASCII字符，如UUID），重试时原样重发同一请求与同一键：只写入一次，重发得到首次的答复"
+        "（状态与内容相同，带 Idempotent-Replayed: true），不再写入也不再记审计；同一键用于不同的请求返回422。"
+        "键按用户区分；同时到达的重复请求等待首个完成后得到同一答复；只保留成功的答复。\n\n"
         f"分页：列表接口的 page 从1开始，page_size 为1至{api_support.MAX_PAGE_SIZE}，超出范围返回422。"
     ),
     urls_namespace="api",

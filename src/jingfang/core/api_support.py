@@ -385,6 +385,8 @@ def guard_writes(run):
 
     @functools.wraps(run)
     def guarded(request, *args, **kwargs):
+        if request.method.lower() not in WRITE_METHODS:
+            return run(request, *args, **kwargs)
         refused = authenticate(request)
         if refused is not None:
             return refused
