@@ -266,7 +266,7 @@ ERROR_ANSWERS = {
     409: "与当前状态冲突（如版本已变、重复登记、状态不允许）",
     422: "输入有误：逐字段的中文说明",
     429: "请求过于频繁，稍后再试",
-    503: "数据库暂时无法访问：请按 Retry-After 头（秒）稍后重试；写入操作未生效",
+    503: "数据库暂时无法访问：请按 Retry-After 头（秒）稍后重试（写入请带同一 Idempotency-Key 原样重发）",
 }
 WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
 

@@ -48,6 +48,7 @@ from .models import IdempotentRequest
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 200
+MAX_PATH_LENGTH = 500  # IdempotentRequest.path
 KEY_PATTERN = rf"^[\x21-\x7e]{{1,{MAX_KEY_LENGTH}}}$"
 _KEY = re.compile(KEY_PATTERN)
 BAD_KEY = f"{HEADER}：应为1至{MAX_KEY_LENGTH}个可见的ASCII字符（字母、数字、标点，不含空格），例如一个UUID"
@@ -118,7 +119,7 @@ def run_once(user, key: str, *, method: str, path: str, body_hash: str, execute:
     Raises ``errors.Invalid`` for a bad key and ``KeyReused`` for a key used for another request.
     """
     key_hash = digest(check_key(key))
-    method = method.upper()
+    method, path = method.upper(), path[:MAX_PATH_LENGTH]
     row = _kept(user, key_hash)
     if row is not None:
         return _replay(row, method, path, body_hash)

@@ -32,7 +32,7 @@ def healthz(request):
 
 
 # Answers to an unhandled exception (``handler500``, jingfang.urls) -------------------------------
-OUTAGE = "数据库暂时无法访问，请稍后重试。本次操作未完成，稍后可原样重试。"
+OUTAGE = "数据库暂时无法访问，请稍后重试。"
 SERVER_ERROR = "服务器处理请求时出错，请稍后重试；如反复出现，请联系系统管理员"
 JSON = "application/json; charset=utf-8"
 

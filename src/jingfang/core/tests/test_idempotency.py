@@ -15,7 +15,7 @@ from django.utils import timezone
 from jingfang.accounts.services import issue_token
 from jingfang.api import api
 from jingfang.audit.models import AuditEvent
-from jingfang.core import idempotency
+from jingfang.core import errors, idempotency
 from jingfang.core.models import IdempotentRequest
 from jingfang.followups.models import FollowUp
 from jingfang.registry import serializers
@@ -343,3 +343,25 @@ def test_an_outage_answers_pages_503_in_chinese(client, users, patient, settings
     assert r.status_code == 503 and r["Retry-After"] == "30"
     text = r.content.decode()
     assert "暂时无法服务" in text and "数据库暂时无法访问" in text and "gone" not in text
+
+
+def test_run_once_as_a_service_for_other_callers(db, users):
+    calls = []
+
+    def execute():
+        calls.append(1)
+        return idempotency.Answer(201, '{"id": 7}')
+
+    args = {"method": "post", "path": "/offline/queue", "body_hash": idempotency.body_digest('{"a": 1}', "json")}
+    first = idempotency.run_once(users["vdoc"], "q-1", execute=execute, **args)
+    again = idempotency.run_once(users["vdoc"], "q-1", execute=execute, **args)
+    assert calls == [1] and not first.replayed
+    assert again == idempotency.Answer(201, '{"id": 7}', replayed=True)
+    with pytest.raises(idempotency.KeyReused):
+        idempotency.run_once(users["vdoc"], "q-1", execute=execute, **{**args, "body_hash": "other"})
+    with pytest.raises(errors.Invalid):
+        idempotency.run_once(users["vdoc"], "bad key", execute=execute, **args)
+    # A result not kept (here: a refusal) leaves the key free.
+    refused = idempotency.run_once(users["vdoc"], "q-2", execute=lambda: idempotency.Answer(422, "{}"), **args)
+    assert refused.status == 422
+    assert not IdempotentRequest.objects.filter(key_digest=idempotency.digest("q-2")).exists()
