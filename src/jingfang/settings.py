@@ -164,6 +164,11 @@ JINGFANG_JOB_STALE_SECONDS = int(os.environ.get("JINGFANG_JOB_STALE_SECONDS", "1
 JINGFANG_NIGHTLY_AT = os.environ.get("JINGFANG_NIGHTLY_AT", "02:30")
 # Files of finished jobs (uploads, reports, exports) are deleted after this many days.
 JINGFANG_JOB_FILE_DAYS = int(os.environ.get("JINGFANG_JOB_FILE_DAYS", "7"))
+# Answers to API writes sent with an Idempotency-Key are kept this many days (a phone offline for days
+# retries with the same key and gets the first answer); the worker's nightly run deletes older ones.
+JINGFANG_IDEMPOTENCY_DAYS = int(os.environ.get("JINGFANG_IDEMPOTENCY_DAYS", "30"))
+# While the database cannot be reached, pages and the API answer 503 with this Retry-After (seconds).
+JINGFANG_RETRY_AFTER_SECONDS = int(os.environ.get("JINGFANG_RETRY_AFTER_SECONDS", "30"))
 # A page export of more rows than this is produced by the worker and downloaded from the job's page.
 JINGFANG_EXPORT_BACKGROUND_ROWS = int(os.environ.get("JINGFANG_EXPORT_BACKGROUND_ROWS", "2000"))
 # A patient ledger (imports) may be bigger than other uploads: a county's, in one file.

@@ -22,3 +22,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]
+
+# A database outage answers 503 with Retry-After; errors under /api/ answer the API's JSON body.
+handler500 = "jingfang.core.views.server_error"

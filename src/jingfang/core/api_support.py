@@ -9,10 +9,15 @@ The OpenAPI document declares every one of them, on every operation that can giv
 shared schema ``ApiError`` (``JingfangAPI.get_openapi_schema``).
 """
 
+import functools
+import hashlib
+import json
 from typing import Annotated, Any
 
 from django.conf import settings
-from django.http import Http404, HttpRequest
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.request import RawPostDataException
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
@@ -22,7 +27,7 @@ from ninja.utils import check_csrf
 from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from jingfang.accounts import services as accounts
-from jingfang.core import errors
+from jingfang.core import errors, idempotency
 
 UNAUTHENTICATED = "未认证：请提供有效的令牌（Authorization: Bearer …）或先登录"
 CSRF_FAILED = "CSRF校验失败，请刷新页面后重试"
@@ -261,6 +266,7 @@ ERROR_ANSWERS = {
     409: "与当前状态冲突（如版本已变、重复登记、状态不允许）",
     422: "输入有误：逐字段的中文说明",
     429: "请求过于频繁，稍后再试",
+    503: "数据库暂时无法访问：请按 Retry-After 头（秒）稍后重试（写入请带同一 Idempotency-Key 原样重发）",
 }
 WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
 
@@ -277,12 +283,28 @@ def _error_statuses(method: str, operation: dict) -> set[int]:
         statuses |= {401, 403, 404}
         if method in WRITE_METHODS:
             statuses.add(409)
-    return statuses
+    return statuses | {503}
+
+
+IDEMPOTENCY_PARAMETER = {
+    "name": idempotency.HEADER,
+    "in": "header",
+    "required": False,
+    "description": (
+        "幂等键（可选）：客户端为每个写入请求生成一个键（如UUID），重试时原样重发同一请求与同一键。"
+        "同一用户以同一键、同一请求重发时不再写入，返回首次的答复（状态与内容相同），并带 Idempotent-Replayed: true；"
+        "同一键用于内容不同的请求返回422。同时到达的重复请求等待首个请求完成后得到同一答复。"
+        f"只保留成功的答复，保留{settings.JINGFANG_IDEMPOTENCY_DAYS}天；被拒绝（4xx）的请求可用同一键再发。"
+        f"键为1至{idempotency.MAX_KEY_LENGTH}个可见ASCII字符，按用户区分。"),
+    "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.MAX_KEY_LENGTH,
+               "pattern": idempotency.KEY_PATTERN},
+}
 
 
 def declare_errors(schema: dict) -> None:
     """Every error status each operation can give, all with the shared ``ApiError`` body (L9: the
-    document says what the answers are, so clients and schemathesis can rely on it)."""
+    document says what the answers are, so clients and schemathesis can rely on it); and the
+    ``Idempotency-Key`` header every signed-in write accepts (``guard_writes``)."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     error_schema = ApiError.model_json_schema(ref_template="#/components/schemas/{model}")
     components.update(error_schema.pop("$defs", {}))
@@ -290,11 +312,16 @@ def declare_errors(schema: dict) -> None:
     ref = {"$ref": "#/components/schemas/ApiError"}
     for path in schema.get("paths", {}).values():
         for method, operation in path.items():
+            if method in WRITE_METHODS and operation.get("security"):
+                operation.setdefault("parameters", []).append(dict(IDEMPOTENCY_PARAMETER))
             responses = {str(code): answer for code, answer in operation.get("responses", {}).items()}
             declared = {int(code) for code in responses if code.isdigit()}
             for status in _error_statuses(method, operation) | (declared & ERROR_ANSWERS.keys()):
                 responses[str(status)] = {"description": ERROR_ANSWERS[status],
                                           "content": {"application/json": {"schema": ref}}}
+                if status == 503:
+                    responses["503"]["headers"] = {"Retry-After": {
+                        "description": "稍后重试前应等待的秒数", "schema": {"type": "integer", "minimum": 0}}}
             operation["responses"] = dict(sorted(responses.items()))
 
 
@@ -305,7 +332,8 @@ def invalid(field: str, message: str) -> errors.Invalid:
 
 # Exception handlers ----------------------------------------------------------------------------
 def install(api: NinjaAPI) -> None:
-    """Register the Chinese error bodies on ``api``."""
+    """Register the Chinese error bodies on ``api``, and the transaction and key of every write."""
+    api.add_decorator(guard_writes, mode="view")
 
     @api.exception_handler(errors.ServiceError)
     def service_error(request, exc: errors.ServiceError):
@@ -329,6 +357,86 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def not_found(request, exc):
         return api.create_response(request, {"detail": str(exc) or "未找到"}, status=404)
+
+
+# Writes: one transaction each, idempotent with a key ----------------------------------------------
+def guard_writes(run):
+    """Ninja "view" decorator (``api.add_decorator(guard_writes, mode="view")``) for every write operation.
+
+    - The whole operation, building and rendering its answer included, runs in one transaction: an
+      answer is complete before anything is committed, so a database failure after the commit cannot
+      turn a committed write into an error (and a failure before it leaves nothing behind). An answer
+      5xx rolls the transaction back; refusals (4xx) commit, keeping their audit rows.
+    - A signed-in write sent with an ``Idempotency-Key`` is done once per user and key (core.idempotency):
+      a repeat gets the first answer with ``Idempotent-Replayed: true``.
+    """
+    operation = getattr(run, "__self__", None)
+    if operation is None or not {m.lower() for m in operation.methods} & WRITE_METHODS:
+        return run
+    authenticate = operation._run_checks
+
+    def checks_once(request):
+        # Authentication ran in ``guarded`` (the key is the signed-in user's); not again inside ``run``.
+        if getattr(request, "_jingfang_checked", False):
+            return None
+        return authenticate(request)
+
+    operation._run_checks = checks_once
+
+    @functools.wraps(run)
+    def guarded(request, *args, **kwargs):
+        if request.method.lower() not in WRITE_METHODS:
+            return run(request, *args, **kwargs)
+        refused = authenticate(request)
+        if refused is not None:
+            return refused
+        request._jingfang_checked = True
+        user = getattr(request, "auth", None)
+        key = request.headers.get(idempotency.HEADER)
+        if key is None or not getattr(user, "is_authenticated", False):
+            with transaction.atomic():
+                response = run(request, *args, **kwargs)
+                if response.status_code >= 500:
+                    transaction.set_rollback(True)
+            return response
+        try:
+            result = idempotency.run_once(
+                user, key, method=request.method, path=request.get_full_path(), body_hash=_body_hash(request),
+                execute=lambda: run(request, *args, **kwargs), keep=_kept_answer,
+                failed=lambda response: response.status_code >= 500)
+        except errors.ServiceError as exc:
+            return operation.api.create_response(request, exc.as_payload(), status=exc.status)
+        if isinstance(result, idempotency.Answer):
+            response = HttpResponse(result.body, status=result.status, content_type=result.content_type)
+            response[idempotency.REPLAYED_HEADER] = "true"
+            return response
+        return result
+
+    return guarded
+
+
+def _kept_answer(response) -> idempotency.Answer | None:
+    if response.streaming or not 200 <= response.status_code < 300:
+        return None
+    return idempotency.Answer(response.status_code, response.content.decode("utf-8"),
+                              response.get("Content-Type", idempotency.Answer.content_type))
+
+
+def _body_hash(request) -> str:
+    kind = request.META.get("CONTENT_TYPE", "")
+    try:
+        return idempotency.body_digest(request.body, kind)
+    except RawPostDataException:
+        # A form or upload already parsed (core.middleware): its fields and the files' contents.
+        parts = [[name, request.POST.getlist(name)] for name in sorted(request.POST)]
+        for name in sorted(request.FILES):
+            for upload in request.FILES.getlist(name):
+                sha = hashlib.sha256()
+                for chunk in upload.chunks():
+                    sha.update(chunk)
+                upload.seek(0)
+                parts.append([name, upload.name, sha.hexdigest()])
+        return idempotency.digest(json.dumps(parts, ensure_ascii=False))
 
 
 # Pagination ------------------------------------------------------------------------------------

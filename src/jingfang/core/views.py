@@ -1,5 +1,10 @@
+import sys
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseRedirect
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponseRedirect, HttpResponseServerError, JsonResponse
+from django.template import loader
 from django.urls import reverse
 
 from jingfang.accounts import roles
@@ -24,3 +29,33 @@ def healthz(request):
     from jingfang.ops.health import healthz as check
 
     return check(request)
+
+
+# Answers to an unhandled exception (``handler500``, jingfang.urls) -------------------------------
+OUTAGE = "数据库暂时无法访问，请稍后重试。"
+SERVER_ERROR = "服务器处理请求时出错，请稍后重试；如反复出现，请联系系统管理员"
+JSON = "application/json; charset=utf-8"
+
+
+def server_error(request):
+    """Django's error handler: a database outage answers 503 with ``Retry-After`` (a page in Chinese, or
+    the API's JSON error body); anything else 500, as JSON without internals under /api/.
+
+    Runs after the exception (``sys.exc_info``) and must not touch the database (it may be down): the
+    templates are rendered without the request (no context processors, no session, no user).
+    """
+    exc = sys.exc_info()[1]
+    outage = isinstance(exc, OperationalError | InterfaceError)
+    api = request.path.startswith("/api/")
+    if outage:
+        if api:
+            response = JsonResponse({"detail": OUTAGE}, status=503, json_dumps_params={"ensure_ascii": False},
+                                    content_type=JSON)
+        else:
+            response = HttpResponse(loader.get_template("503.html").render({"message": OUTAGE}), status=503)
+        response["Retry-After"] = str(settings.JINGFANG_RETRY_AFTER_SECONDS)
+        return response
+    if api:
+        return JsonResponse({"detail": SERVER_ERROR}, status=500, json_dumps_params={"ensure_ascii": False},
+                            content_type=JSON)
+    return HttpResponseServerError(loader.get_template("500.html").render())

@@ -3,7 +3,8 @@
 ``tick()`` runs every minute in a thread of `jingfang worker`: it gives up on dead runs
 (``services.reap_stale``) and, once a day after ``JINGFANG_NIGHTLY_AT`` (local time, within the
 following hours, so that a worker started at noon does not recompute at noon), queues the nightly
-recomputation and purges old job files and the task queue's old finished rows. Each day's run has
+recomputation and purges old job files, the task queue's old finished rows and the answers kept
+for idempotent API writes (``JINGFANG_IDEMPOTENCY_DAYS``). Each day's run has
 a unique ``schedule_key``, so several workers queue it once. It also writes a checkpoint of the
 audit chain heads to the audit checkpoint file when the file's last line is older than
 ``JINGFANG_AUDIT_CHECKPOINT_MINUTES`` (audit/checkpoints.py; logged, not in the returned list).
@@ -55,6 +56,7 @@ def tick(now: dt.datetime | None = None) -> list[str]:
             done.append(f"queued job {job.pk}")
             services.purge_files(now=now)
             _prune_task_results()
+            _purge_idempotency_keys(now)
         # After the schedules: the KPI counts per township that county-and-above KPI tables add up.
         stats = services.submit_scheduled("stats_snapshot", f"{key}:stats", title="夜间汇总工作指标")
         if stats is not None:
@@ -72,6 +74,15 @@ def _audit_checkpoint() -> None:
             log.info("schedule: audit checkpoint written to %s", checkpoints.path())
     except Exception:  # noqa: BLE001 - e.g. the file or the key is missing: logged, retried next minute
         log.exception("audit checkpoint failed")
+
+
+def _purge_idempotency_keys(now: dt.datetime) -> None:
+    """Answers kept for retried API writes, older than ``JINGFANG_IDEMPOTENCY_DAYS`` (core.idempotency)."""
+    from jingfang.core import idempotency
+
+    deleted = idempotency.purge(now=now)
+    if deleted:
+        log.info("schedule: %d idempotency keys purged", deleted)
 
 
 def _prune_task_results() -> None:
