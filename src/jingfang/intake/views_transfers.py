@@ -122,8 +122,8 @@ def transfer_create(request):
     return render(request, "intake/transfer_form.html", context, status=status_for(problem))
 
 
-@perms.required(perms.SEND_TRANSFER)
 @require_GET
+@perms.required(perms.SEND_TRANSFER)
 def destination_pick(request):
     """htmx: the options of the transfer form's destination picker (regions are not personal data)."""
     options, hint = destination_options(request.GET.get("destination_code_q", ""), "")
