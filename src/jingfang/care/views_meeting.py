@@ -101,7 +101,7 @@ def owner_options(actor, region_code: str, patient_ids, raw_q: str = "") -> tupl
     if not region_code:
         return [], "请先选择所属区划"
     found = selectors.owner_candidates(actor, region_code, patient_ids, q.text) if not q.problem else []
-    options = [picker.Option(str(u.pk), f"{user_label(u)}{' · 帮扶小组成员' if team else ''}") for u, team in found]
+    options = [picker.Option(str(u.pk), f"{'【帮扶小组】' if team else ''}{user_label(u)}") for u, team in found]
     more = False
     if q.text:
         options, more = picker.limited(options)

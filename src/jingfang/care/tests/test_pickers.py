@@ -65,12 +65,12 @@ def test_owners_team_first_then_the_region_and_above(client, users, make_user, p
     client.force_login(users["vdoc"])
     html = owners(client, "990102001001", [patient.pk])
     got = values(html)
-    assert set(got[:2]) == {str(users["doctor"].pk), str(users["police"].pk)} and "帮扶小组成员" in html
+    assert set(got[:2]) == {str(users["doctor"].pk), str(users["police"].pk)} and "【帮扶小组】" in html
     assert str(users["vdoc"].pk) in got and str(users["county"].pk) in got  # the village and above it
     for outside in (other_village, users["doctor2"], users["outsider"], users["admin"], users["auditor"]):
         assert str(outside.pk) not in got
     # without the patient, nobody comes first as a team member
-    assert "帮扶小组成员" not in owners(client, "990102001001")
+    assert "【帮扶小组】" not in owners(client, "990102001001")
 
 
 def test_owners_of_a_township_meeting_never_include_another_township(client, users, make_user, patient):
