@@ -4,7 +4,7 @@ audit row per GET on each of them, inside the jurisdiction and out."""
 
 AUDITED_PAGES = frozenset({
     "registry:patient_list", "registry:patient_export", "registry:patient_detail", "registry:patient_edit",
-    "registry:patient_status",
+    "registry:patient_status", "registry:patient_pick",
     "followups:create", "followups:list", "followups:worklist", "followups:worklist_export",
     "followups:keypersons", "followups:keypersons_export", "followups:plan", "followups:lost",
     "followups:lost_export", "followups:search", "followups:medication", "followups:medication_export",

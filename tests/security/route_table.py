@@ -154,6 +154,7 @@ PAGES: dict[str, Rule] = {
     # registry
     "registry:patient_list": page(VIEW),
     "registry:patient_export": page(EXPORT),
+    "registry:patient_pick": page(VIEW, post=None, query="?field=patient&patient_q=患者"),
     "registry:patient_create": page(can(roles.CREATE_PATIENT)),
     "registry:patient_detail": page(VIEW, "patient"),
     "registry:patient_edit": page(can(roles.EDIT_PATIENT), "patient"),
@@ -215,7 +216,8 @@ PAGES: dict[str, Rule] = {
     "intake:release_takeover": action(of(intake_perms, "TAKE_OVER_RELEASE"), "release"),
     "intake:transfer_list": page(of(intake_perms, "VIEW_TRANSFERS")),
     "intake:transfer_create": page(of(intake_perms, "SEND_TRANSFER")),
-    "intake:township_lookup": page(of(intake_perms, "SEND_TRANSFER")),
+    "intake:destination_pick": page(of(intake_perms, "SEND_TRANSFER"), post=None,
+                                    query="?field=destination_code&destination_code_q=镇"),
     "intake:transfer_inbox": page(of(intake_perms, "VIEW_TRANSFERS")),
     "intake:transfer_detail": page(of(intake_perms, "VIEW_TRANSFERS"), "transfer"),
     "intake:transfer_accept": action(of(intake_perms, "ACCEPT_TRANSFER"), "incoming"),
@@ -229,6 +231,9 @@ PAGES: dict[str, Rule] = {
     "care:directory_reveal": action(VIEW & can(roles.REVEAL_IDENTIFIERS)),
     "care:meetings": page(VIEW),
     "care:meeting_create": page(care("RECORD_MEETING")),
+    # A picker's options: a region outside the jurisdiction answers like one where nobody matches (no options).
+    "care:meeting_owners": page(care("RECORD_MEETING"), post=None, outside="allow",
+                                query="?field=t-0-owner_id&region_code={township}"),
     "care:meeting": page(VIEW, "meeting"),
     "care:meeting_edit": page(care("RECORD_MEETING"), "meeting"),
     "care:task_done": action(care("RECORD_MEETING"), {"pk": "meeting", "task_pk": "task"}),

@@ -218,3 +218,35 @@ def patient_choices(user, region_code: str = "") -> QuerySet[Patient]:
         lo, hi = _narrow("0" * 12, "9" * 12, region_code)
         qs = qs.filter(region_id__gte=lo, region_id__lte=hi)
     return qs.select_related("region").order_by("region_id", "name", "id")
+
+
+# Meeting task owners -------------------------------------------------------------------------------------
+MAX_OWNERS = 200  # a township's staff and the county's above it; more would say the query is too broad
+def owner_candidates(actor, region_code: str, patient_ids=(), q: str = "") -> list[tuple[object, bool]]:
+    """Who may own a task of a meeting held in ``region_code``, as (user, on a discussed patient's care
+    team), in the order a picker offers them: the care-team members with an account of the patients
+    discussed (those the actor sees, within the meeting's region), then the other staff of the meeting's
+    region and of the regions above it. These are exactly the users services_meeting accepts (active,
+    may see patients, region within or above the meeting's): never a user of another township or
+    village. A region outside the actor's jurisdiction has no candidates. ``q``: part of a name or
+    username."""
+    from jingfang.accounts import roles
+    from jingfang.accounts.models import User
+
+    scope = patient_selectors.jurisdiction_range(actor)
+    if scope is None or not codes.is_valid_code(region_code) or not scope[0] <= region_code <= scope[1]:
+        return []
+    lo, hi = codes.code_range(region_code)
+    allowed = [r for r in roles.ROLES if roles.can(r, roles.VIEW_PATIENTS)]
+    users = User.objects.filter(is_active=True, role__in=allowed).filter(
+        Q(region_id__gte=lo, region_id__lte=hi) | Q(region_id__in=codes.ancestor_codes(region_code)))
+    if q:
+        users = users.filter(Q(first_name__icontains=q) | Q(last_name__icontains=q) | Q(username__icontains=q))
+    ids = [int(p) for p in patient_ids if str(p).isdigit() and len(str(p)) < 16][:50]
+    patients = patient_selectors.patients_for(actor).filter(pk__in=ids, region_id__gte=lo, region_id__lte=hi)
+    team = set(TeamMember.objects.filter(team__patient__in=patients, user__isnull=False)
+               .values_list("user_id", flat=True)) if ids else set()
+    users = users.select_related("region").order_by("region_id", "role", "username")
+    members = list(users.filter(pk__in=team)) if team else []
+    others = list(users.exclude(pk__in=[u.pk for u in members])[:MAX_OWNERS])
+    return [(u, True) for u in members] + [(u, False) for u in others]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("directory/reveal/", views_team.directory_reveal, name="directory_reveal"),
     # Meetings and their tasks
     path("meetings/", views_meeting.meeting_list, name="meetings"),
+    path("meetings/owners/", views_meeting.meeting_owners, name="meeting_owners"),
     path("meetings/new/", views_meeting.meeting_create, name="meeting_create"),
     path("meetings/<int:pk>/", views_meeting.meeting_detail, name="meeting"),
     path("meetings/<int:pk>/edit/", views_meeting.meeting_edit, name="meeting_edit"),

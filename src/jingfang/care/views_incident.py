@@ -8,10 +8,10 @@ from django.urls import reverse
 
 from jingfang.accounts import roles
 from jingfang.accounts.decorators import permission_required
-from jingfang.audit import log as audit
-from jingfang.core import errors
+from jingfang.core import errors, picker
 from jingfang.core.paging import paginate
 from jingfang.followups import engine
+from jingfang.registry import picker as patient_picker
 from jingfang.registry import selectors as patient_selectors
 from jingfang.registry.vocab import DANGEROUS_ACTS
 
@@ -39,14 +39,17 @@ def incident_list(request):
 def incident_create(request):
     require_page(request, permissions.RECORD_INCIDENT, "create")
     posting = request.method == "POST"
+    finding = posting and picker.finding(request.POST) == "patient"  # the 查找 button without JavaScript
     chosen = int_or_none(request.POST.get("patient") if posting else request.GET.get("patient"))
     patient = None
     if chosen:
-        patient = patient_selectors.get_patient_for(request, chosen, action="create" if posting else "view",
-                                                    audit_success=not posting)
+        patient = patient_selectors.get_patient_for(request, chosen, action="create" if posting and not finding else "view",
+                                                    audit_success=not posting or finding)
     form = IncidentForm(initial={"date": engine.today()})
     problem = None
-    if posting:
+    if finding:
+        form = IncidentForm(initial=request.POST.dict())
+    elif posting:
         form = IncidentForm(data=request.POST)
         if patient is None:
             problem = errors.Invalid([errors.FieldError("patient", "请选择患者")])
@@ -60,11 +63,15 @@ def incident_create(request):
             else:
                 messages.success(request, "事件已登记，患者既往危险行为已累加")
                 return HttpResponseRedirect(reverse("care:incident", args=[incident.pk]))
-    patients = [] if patient else list(selectors.patient_choices(request.user))
-    if patients:
-        audit.record_request(request, "list", target="incident_form", detail={"count": len(patients)})
+    q = request.POST.get("patient_q", "") if posting else ""
+    options, hint = patient_picker.chosen_option(patient), ""
+    if q:  # the search typed before submitting, answered again (or for the first time without JavaScript)
+        found, hint = patient_picker.options(request, q, target="incident_form")
+        options += [o for o in found if patient is None or o.value != str(patient.pk)]
     return render(request, "care/incident_form.html", {
-        **base_context(request), "form": form, "p": patient, "problem": problem, "patients": patients,
+        **base_context(request), "form": form, "p": None if finding else patient,
+        "problem": problem, "picked": patient, "options": options, "hint": hint, "q": q,
+        "pick_invalid": posting and not finding and patient is None,
         "definitions": vocab.INCIDENT_DEFINITIONS, "cite": vocab.INCIDENT_CITE,
     }, status=status_for(problem))
 

@@ -6,12 +6,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from jingfang.accounts import roles
 from jingfang.accounts.decorators import permission_required
 from jingfang.audit import log as audit
-from jingfang.core import errors
+from jingfang.core import errors, picker
 from jingfang.core.paging import paginate
 from jingfang.followups import engine
 from jingfang.regions import codes
@@ -84,7 +84,31 @@ def _initial(meeting) -> dict:
     }
 
 
-def _form_context(request, data: dict, *, meeting=None, problem=None) -> dict:
+def _meeting_region(user, data: dict) -> str:
+    """The region whose staff may own the tasks: the meeting's, or before one is chosen the user's own
+    township or village (where the meetings they record are held)."""
+    code = str(data.get("region_code") or "")
+    if code:
+        return code
+    return user.region_id if user.region.level in (codes.TOWNSHIP, codes.VILLAGE) else ""
+
+
+def owner_options(actor, region_code: str, patient_ids, raw_q: str = "") -> tuple[list[picker.Option], str]:
+    """The task owner picker's options: the discussed patients' care-team members first, then the staff
+    of the meeting's region and above it (care.selectors.owner_candidates). An empty query lists them all
+    (the options of the form without JavaScript); a query narrows them."""
+    q = picker.query(raw_q, required=False)
+    if not region_code:
+        return [], "请先选择所属区划"
+    found = selectors.owner_candidates(actor, region_code, patient_ids, q.text) if not q.problem else []
+    options = [picker.Option(str(u.pk), f"{'【帮扶小组】' if team else ''}{user_label(u)}") for u, team in found]
+    more = False
+    if q.text:
+        options, more = picker.limited(options)
+    return options, picker.hint(options, more, q, empty="请选择责任人")
+
+
+def _form_context(request, data: dict, *, meeting=None, problem=None, post=None) -> dict:
     user = request.user
     form = MeetingForm(initial={k: data.get(k, "") for k in MeetingForm.base_fields})
     users = [(u.pk, user_label(u)) for u in colleagues(user)]
@@ -93,12 +117,36 @@ def _form_context(request, data: dict, *, meeting=None, problem=None) -> dict:
     chosen = {str(p) for p in data.get("patient_ids") or []}
     attendees = [*data.get("attendees", []), *({} for _ in range(BLANK_ATTENDEES))]
     tasks = [*data.get("tasks", []), *({} for _ in range(BLANK_TASKS))]
+    owners, owner_hint = owner_options(user, _meeting_region(user, data), data.get("patient_ids") or [])
+    if meeting is not None:  # owners already given keep their place, even if no longer a candidate
+        known = {o.value for o in owners}
+        owners += [picker.Option(str(t.owner_id), user_label(t.owner))
+                   for t in meeting.tasks.select_related("owner__region") if str(t.owner_id) not in known]
+    finding = picker.finding(post) if post is not None else ""
+    for i, t in enumerate(tasks):
+        t["owner_field"], t["owner_chosen"] = f"t-{i}-owner_id", str(t.get("owner_id") or "")
+        t["owner_options"], t["owner_hint"], t["owner_q"] = owners, owner_hint, ""
+        if finding == t["owner_field"]:  # the row's 查找 without JavaScript
+            t["owner_q"] = post.get(f"{finding}_q", "")
+            t["owner_options"], t["owner_hint"] = owner_options(
+                user, _meeting_region(user, data), data.get("patient_ids") or [], t["owner_q"])
     return {
         **base_context(request), "form": form, "data": data, "meeting": meeting, "problem": problem,
         "kinds": vocab.MEETING_KINDS, "levels": vocab.MEETING_LEVEL, "region_choices": _region_choices(user),
         "patients": [(p.pk, f"{p.name}（{p.region.name}）", str(p.pk) in chosen) for p in patients],
         "users": users, "attendee_rows": attendees, "task_rows": tasks, "cite": vocab.MEETING_CITE,
     }
+
+
+@require_GET
+@permission_required(roles.VIEW_PATIENTS)
+def meeting_owners(request):
+    """htmx: the options of a task owner picker for the meeting's region and discussed patients."""
+    require_page(request, permissions.RECORD_MEETING, "view")
+    name = picker.field_name(request.GET.get("field"))
+    options, hint = owner_options(request.user, request.GET.get("region_code", "").strip()[:12],
+                                  request.GET.getlist("patient_ids")[:MAX_ROWS], request.GET.get(f"{name}_q", ""))
+    return picker.options_response(request, options, chosen=request.GET.get(name, ""), hint_text=hint)
 
 
 def _save(request, meeting=None):
@@ -117,13 +165,16 @@ def meeting_create(request):
     kind = request.GET.get("kind", "team_monthly")
     data = {"kind": kind if kind in vocab.MEETING_KINDS else "team_monthly", "region_code": region_param(request),
             "date": engine.today().isoformat()}
-    if request.method == "POST":
+    finding = request.method == "POST" and picker.finding(request.POST)
+    if finding:  # a picker's 查找 without JavaScript: the same form again, nothing saved
+        data = _posted(request.POST)
+    elif request.method == "POST":
         saved, data, problem = _save(request)
         if saved is not None:
             messages.success(request, "会议记录已保存")
             return HttpResponseRedirect(reverse("care:meeting", args=[saved.pk]))
-    return render(request, "care/meeting_form.html", _form_context(request, data, problem=problem),
-                  status=status_for(problem))
+    context = _form_context(request, data, problem=problem, post=request.POST if finding else None)
+    return render(request, "care/meeting_form.html", context, status=status_for(problem))
 
 
 @permission_required(roles.VIEW_PATIENTS)
@@ -134,13 +185,16 @@ def meeting_edit(request, pk):
     if not selectors.in_meeting_region(request.user, meeting):
         deny(request, "update")  # a task owner elsewhere may read the meeting but not change it
     problem, data = None, _initial(meeting)
-    if posting:
+    finding = posting and picker.finding(request.POST)
+    if finding:  # a picker's 查找 without JavaScript: the same form again, nothing saved
+        data = _posted(request.POST)
+    elif posting:
         saved, data, problem = _save(request, meeting)
         if saved is not None:
             messages.success(request, "会议记录已保存")
             return HttpResponseRedirect(reverse("care:meeting", args=[saved.pk]))
-    return render(request, "care/meeting_form.html", _form_context(request, data, meeting=meeting, problem=problem),
-                  status=status_for(problem))
+    context = _form_context(request, data, meeting=meeting, problem=problem, post=request.POST if finding else None)
+    return render(request, "care/meeting_form.html", context, status=status_for(problem))
 
 
 @permission_required(roles.VIEW_PATIENTS)

@@ -159,8 +159,8 @@ class ReleaseForm(forms.ModelForm):
 
 
 class TransferForm(forms.Form):
-    patient = forms.CharField(label="患者（患者编号或完整身份证号）", max_length=30)
-    destination_code = forms.CharField(label="转入乡镇（12位区划代码）", max_length=12)
+    patient = forms.CharField(label="患者", max_length=30)
+    destination_code = forms.CharField(label="转入乡镇（街道）", max_length=12)
     reason = forms.CharField(label="转移原因", max_length=200)
     new_address = forms.CharField(label="新住址（已知时）", max_length=200, required=False)
     sent_on = forms.DateField(label="转出日期", required=False, widget=DateInput())

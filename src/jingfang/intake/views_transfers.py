@@ -1,15 +1,15 @@
 """Transfer pages (转移, 齐云山镇2024 三（五）3 and 中梁乡2022 三6): send, inbox, accept or return, history."""
 
-from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.html import format_html
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from jingfang.audit import log as audit
-from jingfang.core import errors, idnumber
+from jingfang.core import errors, idnumber, picker
 from jingfang.core.paging import paginate, querystring_without_page
 from jingfang.regions import codes
+from jingfang.regions import selectors as region_selectors
 from jingfang.regions.models import Region
+from jingfang.registry import picker as patient_picker
 from jingfang.registry.selectors import patients_for
 
 from . import permissions as perms
@@ -61,19 +61,40 @@ def _patient_from(request, raw: str):
     return patient
 
 
+def destination_options(raw_q: str, chosen: str = "") -> tuple[list[picker.Option], str]:
+    """The region picker's options: townships named like ``raw_q`` or holding a village so named (any
+    township of the tree may receive a transfer; the service refuses the patient's own)."""
+    q = picker.query(raw_q)
+    found, more = region_selectors.townships_named(q.text, limit=picker.MAX_RESULTS) if q.text else ([], False)
+    options = [picker.Option(r.code, _destination_label(r, q.text)) for r in found]
+    if chosen and chosen not in {o.value for o in options}:
+        region = Region.objects.filter(code=chosen, level=codes.TOWNSHIP).first() if codes.is_valid_code(chosen) else None
+        options = [picker.Option(region.code, _destination_label(region, "")), *options] if region else options
+    return options, picker.hint(options, more, q)
+
+
+def _destination_label(region, q: str) -> str:
+    label = region.full_name()
+    return f"{label}（下辖村含“{q}”）" if getattr(region, "via_village", False) else label
+
+
 @perms.required(perms.SEND_TRANSFER, audit_action="create")
 def transfer_create(request):
-    source = request.POST if request.method == "POST" else request.GET
+    posting = request.method == "POST"
+    finding = picker.finding(request.POST) if posting else ""  # a 查找 button without JavaScript
+    source = request.POST if posting else request.GET
     patient = _patient_from(request, source.get("patient", ""))
-    if patient is not None and request.method == "GET":
+    if patient is not None and (not posting or finding):
         audit.record_request(request, "view", patient_id=patient.pk, target=f"patient:{patient.pk}")
     form = TransferForm(initial={"patient": source.get("patient", "")})
     problem = None
-    if request.method == "POST":
+    if finding:
+        form = TransferForm(data=request.POST)
+    elif posting:
         form = TransferForm(data=request.POST)
         data = {k: request.POST.get(k, "").strip() for k in ("destination_code", "reason", "new_address", "sent_on")}
         if patient is None:
-            problem = errors.Invalid([errors.FieldError("patient", "患者不存在或不在您的辖区内（请填写患者编号或完整身份证号）")])
+            problem = errors.Invalid([errors.FieldError("patient", "请选择患者（在本辖区内按姓名或身份证号后4位查找）")])
         else:
             try:
                 transfer = services_movement.send_transfer(request.user, patient, data, request=request)
@@ -83,19 +104,30 @@ def transfer_create(request):
                 return done(request, f"已转出：{patient.name}，待对方接收；接收前请继续电话随访",
                             "intake:transfer_detail", transfer.pk)
     open_transfer = patient.transfers.filter(status="sent").first() if patient is not None else None
+    patient_q = request.POST.get("patient_q", "") if posting else ""
+    patient_options, patient_hint = patient_picker.chosen_option(patient), ""
+    if patient_q:
+        found, patient_hint = patient_picker.options(request, patient_q, target="transfer_form")
+        patient_options += [o for o in found if patient is None or o.value != str(patient.pk)]
+    destination_q = request.POST.get("destination_code_q", "") if posting else ""
+    chosen_destination = source.get("destination_code", "").strip()
+    destination, destination_hint = destination_options(destination_q, chosen_destination)
+    fields = {e.field for e in problem.errors} if problem is not None else set()
     context = {**base_context(request, "transfers"), "form": form, "problem": problem, "patient": patient,
-               "open_transfer": open_transfer}
+               "open_transfer": open_transfer,
+               "patient_options": patient_options, "patient_hint": patient_hint, "patient_q": patient_q,
+               "destination_options": destination, "destination_hint": destination_hint,
+               "destination_q": destination_q, "destination_code": chosen_destination,
+               "patient_invalid": "patient" in fields, "destination_invalid": "destination_code" in fields}
     return render(request, "intake/transfer_form.html", context, status=status_for(problem))
 
 
+@require_GET
 @perms.required(perms.SEND_TRANSFER)
-def township_lookup(request):
-    """htmx: the township a 12-digit code names (regions are not personal data)."""
-    code = request.GET.get("destination_code", "").strip()
-    region = Region.objects.filter(code=code).first() if codes.is_valid_code(code) else None
-    if region is None or region.level != codes.TOWNSHIP:
-        return HttpResponse('<span class="muted">未找到该乡镇（街道）</span>')
-    return HttpResponse(format_html('<span class="tag stable">{}</span>', region.full_name()))
+def destination_pick(request):
+    """htmx: the options of the transfer form's destination picker (regions are not personal data)."""
+    options, hint = destination_options(request.GET.get("destination_code_q", ""), "")
+    return picker.options_response(request, options, chosen=request.GET.get("destination_code", ""), hint_text=hint)
 
 
 @perms.required(perms.VIEW_TRANSFERS)

@@ -1,3 +1,5 @@
+from django.db.models import Case, IntegerField, Q, Value, When
+
 from jingfang.regions import codes
 
 from .models import Region
@@ -12,3 +14,18 @@ def subregions_for(user) -> list:
         Region.objects.filter(code__gte=lo, code__lte=hi, level__gte=codes.TOWNSHIP).order_by("code")
         .values_list("code", "name", "level", named=True)
     )
+
+
+def townships_named(q: str, *, limit: int) -> tuple[list, bool]:
+    """Townships (乡镇/街道) anywhere in the tree whose name, or the name of one of whose villages, holds
+    ``q`` (a transfer's destinations; regions are not personal data): at most ``limit``, names beginning
+    with ``q`` first, and whether there were more. Each row carries ``via_village`` (matched by a village)."""
+    villages = Region.objects.filter(level=codes.VILLAGE, name__icontains=q).values("parent_id")
+    qs = (Region.objects.filter(level=codes.TOWNSHIP).filter(Q(name__icontains=q) | Q(code__in=villages))
+          .annotate(starts=Case(When(name__startswith=q, then=Value(0)),
+                                When(name__icontains=q, then=Value(1)), default=Value(2), output_field=IntegerField()))
+          .order_by("starts", "code"))
+    found = list(qs[: limit + 1])
+    for region in found:
+        region.via_village = region.starts == 2
+    return found[:limit], len(found) > limit

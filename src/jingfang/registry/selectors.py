@@ -4,7 +4,9 @@ A patient outside the user's region is indistinguishable from one that does not 
 the attempt is audited.
 """
 
-from django.db.models import Q, QuerySet
+import re
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
 from jingfang.accounts import roles
@@ -130,6 +132,33 @@ def search(
     if diagnosis and roles.sees_clinical(user.role):
         qs = qs.filter(diagnosis=diagnosis)
     return qs.select_related("region")
+
+
+_ID_TAIL = re.compile(r"^\d{3}[\dX]$")  # the last four characters of an ID number
+_MASKED_ID = re.compile(r"^(\d{3})\*{4,}(\d{3}[\dX])$")  # as core.masking shows it: 990***********1234
+
+
+def pick(user, q: str, *, limit: int) -> tuple[list[Patient], bool]:
+    """Patients a form may pick (search-as-you-type): those of the user's jurisdiction under management
+    whose name holds ``q``, or whose ID number ends with ``q`` (its last four characters) or matches the
+    masked ID ``q``. At most ``limit`` of them, names beginning with ``q`` first, and whether there were
+    more. ``q`` is already cleaned by core.picker (never a whole ID or phone number)."""
+    qs = patients_for(user).exclude(status="deceased")
+    number = idnumber.normalize(q)
+    masked = _MASKED_ID.match(number)
+    if masked or _ID_TAIL.match(number):
+        # Encrypted at rest: the tail cannot be compared in SQL; the jurisdiction's numbers are read
+        # (a county's few thousand at most) and compared here.
+        head, tail = (masked.group(1), masked.group(2)) if masked else ("", number)
+        ids = [pk for pk, value in qs.values_list("pk", "id_number").iterator()
+               if value and value.endswith(tail) and value.startswith(head)]
+        qs, first = qs.filter(pk__in=ids), ()
+    else:
+        qs = qs.filter(name__icontains=q).annotate(
+            starts=Case(When(name__startswith=q, then=Value(0)), default=Value(1), output_field=IntegerField()))
+        first = ("starts",)
+    found = list(qs.select_related("region__parent").order_by(*first, "name", "region_id", "id")[:limit + 1])
+    return found[:limit], len(found) > limit
 
 
 # "Is this ID number registered anywhere?" is answered only by registry.disclosure (the one gate).

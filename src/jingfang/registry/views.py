@@ -9,15 +9,16 @@ from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jingfang.accounts import roles
 from jingfang.accounts.decorators import permission_required
 from jingfang.audit import log as audit
-from jingfang.core import errors, idnumber, xlsx
+from jingfang.core import errors, idnumber, picker, xlsx
 from jingfang.exports import guard
 from jingfang.regions import selectors as region_selectors
 
+from . import picker as patient_picker
 from . import selectors, serializers, services, vocab
 from .forms import GuardianForm, GuardianFormSet, PatientForm, StatusForm
 
@@ -131,6 +132,15 @@ def patient_detail(request, pk):
     if grant is not None:
         context.update(emergency_grant=grant, can_edit=False, can_status=False)
     return render(request, "registry/patient_detail.html", context)
+
+
+@require_GET
+@permission_required(roles.VIEW_PATIENTS)
+def patient_pick(request):
+    """htmx: the options of a patient picker (core/_picker.html) for what was typed in it."""
+    name = picker.field_name(request.GET.get("field")) or "patient"
+    found, hint = patient_picker.options(request, request.GET.get(f"{name}_q", ""), target="patient_picker")
+    return picker.options_response(request, found, chosen=request.GET.get(name, ""), hint_text=hint)
 
 
 @require_POST

@@ -193,7 +193,6 @@ NOT_WRITES = {
     "jingfang.care.services_team:reveal_team_phones": "reads phones (a deliberate act, audited); writes nothing",
     "jingfang.care.services_team:reveal_directory_phones": "reads phones (audited); writes nothing",
     "jingfang.registry.services:reveal_identifiers": "reads identifiers (audited); writes nothing",
-    "jingfang.care.views_incident:incident_create": "the page's read is audited; the write is record_incident's",
     "jingfang.emergency.views:request_page": "the page's read is audited; the write is request_access's",
     "jingfang.emergency.views:grant_review": "the page's read is audited; the write is review's",
     "jingfang.exchange.views_tables:table_list": "a listing (audited); writes nothing",

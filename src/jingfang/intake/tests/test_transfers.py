@@ -159,7 +159,8 @@ def test_pages_send_accept_and_return(client, users, patient, make_patient):
     client.force_login(users["doctor"])
     form = client.get(f"/intake/transfers/new/?patient={patient.pk}")
     assert form.status_code == 200 and "韩转移" in form.content.decode()
-    assert "西镇" in client.get("/intake/transfers/township/?destination_code=990102002000").content.decode()
+    picked = client.get("/intake/transfers/destinations/", {"field": "destination_code", "destination_code_q": "丙村"})
+    assert 'value="990102002000"' in picked.content.decode()
     r = client.post("/intake/transfers/new/", {"patient": patient.pk, "destination_code": "990102001000",
                                                "reason": "迁居"})
     assert r.status_code == 422 and "不能转移到本乡镇" in r.content.decode()
