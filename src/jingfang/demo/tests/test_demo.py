@@ -174,7 +174,7 @@ def test_print_logins_to_a_plain_stream():
     out = StringIO()
     print_logins(out)
     lines = out.getvalue().splitlines()
-    assert len(lines) == 3 + len(DEMO_USERS)
+    assert len(lines) == 4 + len(demo_regions.TOWNSHIPS) + 1 + len(DEMO_USERS)  # intro, header, a heading each
     assert lines[-1].split()[0] == DEMO_USERS[-1][0]
 
 
