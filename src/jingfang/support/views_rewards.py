@@ -139,6 +139,7 @@ def reward_roster(request, pk):
 
 def _insurance(request, action: str):
     user = request.user
+    require(request, permissions.INSURANCE_VIEW, action)  # a role without the roster: 403, whatever it asks
     code = request.GET.get("township", "")
     if not code:
         default = selectors.default_township(user)
@@ -147,7 +148,6 @@ def _insurance(request, action: str):
             raise Http404("乡镇不存在")
         code = default.code
     township = selectors.get_township_for(request, code, action=action)
-    require(request, permissions.INSURANCE_VIEW, action)
     year = int_param(request, "year", engine.today().year, 2000, 2100)
     return township, reward_services.insurance_roster(user, township.code, year)
 
