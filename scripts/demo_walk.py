@@ -24,7 +24,7 @@ STEPS = [
     (4, "doctor3", "/care/teams/", [], ["康复协调员", "民政干部"], []),
     (5, "doctor4", "/care/teams/", [], ["乡镇包村干部"], []),
     (6, "vdoc2", "/care/teams/", ["tr:not(:has-text('不完整')) a[href$='/team/']", "a:has-text('监护协议')"],
-     ["监护人", "已签订"], []),
+     ["监护责任", "有效"], ["未签订"]),
     (7, "office1", "/care/meetings/", [], ["乡镇综合管理小组例会", "联合会商调度", "关爱帮扶小组例会"], []),
     (8, "vdoc1", "/worklist/?kind=deadline", [], ["会议任务"], []),
     (9, "civil2", "/support/benefits/gaps/", [], ["未纳入低保"], []),

@@ -146,16 +146,24 @@ def login_rows() -> list[tuple[str, str, str, str]]:
     return [(u, roles.label(role), names.get(code, code), DEMO_PASSWORD) for u, role, code, _ in DEMO_USERS]
 
 
+def users_by_township() -> list[tuple[str, list[str]]]:
+    """(region code, usernames): the county's users, then each township's, in DEMO_USERS order."""
+    groups = [(_COUNTY, [u for u, _, c, _ in DEMO_USERS if township_of(c) is None])]
+    for code, _, _ in demo_regions.TOWNSHIPS:
+        groups.append((code, [u for u, _, c, _ in DEMO_USERS if township_of(c) == code]))
+    return groups
+
+
 def login_groups() -> list[tuple[str, list[tuple[str, str, str, str]]]]:
     """The login rows by township: (heading with the region and its profile, rows), the county first."""
     rows = dict(zip([u[0] for u in DEMO_USERS], login_rows(), strict=True))
-    county = demo_regions.COUNTY
-    groups = [(f"{county[1]}（县级） 政策配置：{profile_label(county[0])}",
-               [rows[u] for u, _, c, _ in DEMO_USERS if township_of(c) is None])]
-    for n, (code, name, _) in enumerate(demo_regions.TOWNSHIPS, start=1):
-        groups.append((f"{n} {name} 政策配置：{profile_label(code)}",
-                       [rows[u] for u, _, c, _ in DEMO_USERS if township_of(c) == code]))
-    return groups
+    numbers = {code: n for n, (code, _, _) in enumerate(demo_regions.TOWNSHIPS, start=1)}
+    names = {code: name for code, name, _ in demo_regions.TOWNSHIPS}
+    out = []
+    for code, usernames in users_by_township():
+        where = f"{numbers[code]} {names[code]}" if code in numbers else f"{demo_regions.COUNTY[1]}（县级）"
+        out.append((f"{where} 政策配置：{profile_label(code)}", [rows[u] for u in usernames]))
+    return out
 
 
 def print_logins(stdout) -> None:

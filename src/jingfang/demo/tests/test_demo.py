@@ -106,6 +106,7 @@ def test_demo_builds_a_consistent_county():
     assert User.objects.get(username="doctor2").region_id == "990102002000"
 
     assert "患者120人" in output
+    assert "关爱帮扶小组" in output and "住院救助申请" in output
     for username, role, _, _ in DEMO_USERS:
         assert username in output
         assert roles.label(role) in output
