@@ -3,8 +3,11 @@ township, and each township has signed guardianship agreements, benefits, comple
 meetings and plans; the relief fund's budget is the profile's and relief amounts follow the approved
 option."""
 
+import importlib.util
+import re
 from decimal import Decimal
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -147,3 +150,37 @@ def check_reward_runs():
     runs = RewardRun.objects.all()
     assert {r.township_id for r in runs} == {"990102002000", "990102004000"}  # xuecheng-2016, pingqiao-2025
     assert runs.filter(paid_at__isnull=False).exists() and runs.filter(eligible_count__gt=0).exists()
+
+
+def _readme_demo_section() -> str:
+    text = (Path(__file__).resolve().parents[4] / "README.md").read_text(encoding="utf-8")
+    return text[text.index("## Demo logins"):text.index("## Roles and what they may do")]
+
+
+def _walk_steps():
+    path = Path(__file__).resolve().parents[4] / "scripts" / "demo_walk.py"
+    spec = importlib.util.spec_from_file_location("demo_walk", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.STEPS
+
+
+def test_readme_tables_every_login_by_township_with_its_profile():
+    section = _readme_demo_section()
+    for name, *_ in DEMO_USERS:
+        assert f"`{name}`" in section, name
+    for n, code, name in TOWNSHIPS:
+        row = next(line for line in section.splitlines() if line.startswith(f"| {n} {name} "))
+        profile = demo_regions.POLICIES.get(code, demo_regions.POLICIES[demo_regions.COUNTY[0]])
+        assert f"`{profile}`" in row and load_profile(profile).title in row
+        assert all(f"`{username(prefix, n)}`" in row for prefix, _, _ in TOWNSHIP_ROLES)
+    assert DEMO_PASSWORD in section
+
+
+def test_readme_star_list_is_the_walk_script():
+    """Each ★ step in the README names the user the walk signs in as, in the same order."""
+    section = _readme_demo_section()
+    items = re.findall(r"^(\d+)\. `(\w+)` ", section[section.index("### ★"):], flags=re.M)
+    assert [(int(n), user) for n, user in items] == [(s[0], s[1]) for s in _walk_steps()]
+    known = {u[0] for u in DEMO_USERS}
+    assert {user for _, user in items} <= known
