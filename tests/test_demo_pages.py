@@ -5,10 +5,14 @@ from django.core.management import call_command
 
 from jingfang.accounts import roles
 from jingfang.accounts.models import User
-from jingfang.demo.accounts import DEMO_USERS
+from jingfang.demo.accounts import users_by_township
 from jingfang.registry import selectors
 
 pytestmark = pytest.mark.django_db
+
+
+# Every demo user, a township's (or the county's) users on one demo load: loading is the slow part.
+GROUPS = [pytest.param(usernames, id=code) for code, usernames in users_by_township()]
 
 
 @pytest.fixture
@@ -16,9 +20,13 @@ def demo(db):
     call_command("demo", patients=80, seed=7, verbosity=0)
 
 
-@pytest.mark.parametrize("username", [u[0] for u in DEMO_USERS])
-def test_each_demo_user_opens_their_pages(client, demo, username):
-    user = User.objects.get(username=username)
+@pytest.mark.parametrize("usernames", GROUPS)
+def test_each_demo_user_opens_their_pages(client, demo, usernames):
+    for username in usernames:
+        opens_their_pages(client, User.objects.get(username=username))
+
+
+def opens_their_pages(client, user):
     client.force_login(user)
     home = client.get("/")
     assert home.status_code == 302
@@ -48,14 +56,20 @@ MENU_PAGES = [
     "/worklist/", "/keypersons/", "/lost/", "/medication/", "/sensitive-periods/",
     "/screening/", "/screening/campaigns/", "/intake/", "/intake/transfers/inbox/", "/intake/dual/",
     "/care/teams/", "/care/directory/", "/care/meetings/", "/care/incidents/",
-    "/support/", "/support/relief/", "/support/benefits/gaps/",
+    "/support/", "/support/relief/", "/support/benefits/gaps/", "/support/rewards/", "/support/insurance/",
+    "/support/relief/fund/",
     "/stats/", "/stats/kpis/", "/stats/inspections/",
     "/exchange/", "/exchange/reconciliations/", "/audit/",
 ]
 
 
-@pytest.mark.parametrize("username", [u[0] for u in DEMO_USERS])
-def test_every_menu_page_opens_or_refuses_cleanly(client, demo, username):
+@pytest.mark.parametrize("usernames", GROUPS)
+def test_every_menu_page_opens_or_refuses_cleanly(client, demo, usernames):
+    for username in usernames:
+        menu_pages_open_or_refuse(client, username)
+
+
+def menu_pages_open_or_refuse(client, username):
     from django.urls import Resolver404, resolve
 
     client.force_login(User.objects.get(username=username))

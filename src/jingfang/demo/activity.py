@@ -1,6 +1,7 @@
 """Work in progress for the demo county, made through the same services the pages use: suspected-case
 leads at each stage, a screening campaign, hospital report cards (one overdue), transfers waiting in
-both townships' inboxes and a release awaiting takeover. Everything is synthetic (Faker zh_CN)."""
+both townships' inboxes, a release awaiting takeover, 一人一策 plans, and care and support (``support``:
+agreements, care teams, benefits, meetings, reward runs, relief). Everything is synthetic (Faker zh_CN)."""
 
 import datetime as dt
 import logging
@@ -13,6 +14,7 @@ from jingfang.accounts.models import User
 from jingfang.core import errors, idnumber
 from jingfang.registry.models import Patient
 
+from .accounts import township_number, username
 from .regions import AREA_CODE
 
 log = logging.getLogger(__name__)
@@ -99,6 +101,9 @@ def make_activity(seed: int, today: dt.date | None = None) -> dict:
             counts["transfers"] += 1
 
     counts["plans"] = _plans(rng, users, today)
+    from .support import make_care_and_support
+
+    counts.update(make_care_and_support(seed, users, today))
     sex = rng.choice("MF")
     number, _ = _synthetic_id(rng, fake, sex)
     if _quietly("release", movement.record_release, users["police1"], {
@@ -120,9 +125,10 @@ def _plans(rng: random.Random, users: dict, today: dt.date) -> int:
     for patient in Patient.objects.filter(key_person=True, status="at_home").order_by("pk"):
         if not (patient.condition == "unstable" or (patient.risk_level or 0) >= 3) or rng.random() > 0.8:
             continue
+        doctor = users.get(username("doctor", township_number(patient.region_id)))
         plan = IndividualPlan.objects.create(
             patient=patient, owner_name="村医及包保干部", review_date=today + dt.timedelta(days=rng.randint(-5, 40)),
-            created_by=users.get("doctor1"),
+            created_by=doctor,
         )
         PlanMeasure.objects.bulk_create([
             PlanMeasure(plan=plan, category="visit", text="村医每两周面访一次，评估危险性"),

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from jingfang.core import errors
 from jingfang.followups import engine
+from jingfang.regions import codes
 from jingfang.regions.models import Region
 
 from . import auditing, permissions, relief, reward_facts, vocab
@@ -28,6 +29,21 @@ NO_FUND = "本地区政策配置未设立住院救助基金"
 def fund_config(region_code: str):
     profile = engine.profile_for(region_code)
     return profile, profile.relief_fund
+
+
+def county_fund_config(county_code: str):
+    """(profile, [relief_fund]) that sets the budget of a county's fund: the county's own profile's, or,
+    where that sets no fund, the first profile set on a region within the county that does (e.g. a
+    district's scheme applied by one of its streets: 平桥区2025, 二（二）). (profile, None) when none does."""
+    profile, cfg = fund_config(county_code)
+    if cfg is not None:
+        return profile, cfg
+    lo, hi = codes.code_range(county_code)
+    for code in sorted(c for c in engine.policy_regions() if lo <= c <= hi):
+        inner, inner_cfg = fund_config(code)
+        if inner_cfg is not None:
+            return inner, inner_cfg
+    return profile, None
 
 
 def option_for(region_code: str, code: str):
@@ -46,11 +62,11 @@ def premark(patient, court_ordered: bool) -> dict:
     reasons = relief.priority_reasons(risk_level=patient.risk_level, past_acts=patient.past_dangerous_acts,
                                       incident_kinds=incident_kinds, police_listed=patient.police_listed,
                                       threshold=threshold)
-    codes = relief.full_funding(court_ordered=court_ordered,
+    funding = relief.full_funding(court_ordered=court_ordered,
                                 compulsory_status=patient.status_detail == "compulsory_treatment",
                                 benefits=benefits, guardian_relations=relations)
     return {
-        "full_funding": codes, "full_funding_labels": [vocab.FULL_FUNDING[c] for c in codes],
+        "full_funding": funding, "full_funding_labels": [vocab.FULL_FUNDING[c] for c in funding],
         "priority": bool(reasons), "priority_reasons": reasons,
     }
 
@@ -241,9 +257,10 @@ def _rejected(actor, app, reason: str, stage: str):
 # ---- the fund ---------------------------------------------------------------------------------------
 
 def fund_for(region_code: str, year: int, *, lock: bool = False) -> ReliefFund:
-    """The fund of the county containing ``region_code`` for ``year``; created with the profile's budget."""
+    """The fund of the county containing ``region_code`` for ``year``; created with the budget of the
+    profile's [relief_fund] (``county_fund_config``)."""
     county = county_code_of(region_code)
-    _, cfg = fund_config(county)
+    _, cfg = county_fund_config(county)
     budget = Decimal(str(cfg.annual_budget_yuan)) if cfg else Decimal("0")
     fund, _ = ReliefFund.objects.get_or_create(county=Region.objects.get(code=county), year=year,
                                                defaults={"budget_yuan": budget})

@@ -225,7 +225,8 @@ def relief_fund(request):
     entries = [{"e": e, "shown": e.application_id in visible}
                for e in fund.entries.select_related("application__patient", "by")]
     audit.record_request(request, "list", target=f"fund:{fund.pk}", detail={"count": len(entries)})
-    profile, cfg = relief_services.fund_config(county.code)
+    profile = relief_services.fund_config(county.code)[0]  # the county's own targets
+    _, cfg = relief_services.county_fund_config(county.code)  # the scheme that sets the budget
     context = {"county": county, "year": year, "fund": fund, "t": relief_services.fund_totals(fund),
                "target": profile.targets.poor_self_paid_max_percent if profile.targets else None,
                "entries": entries, "problem": problem, "cfg": cfg,

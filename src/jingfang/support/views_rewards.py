@@ -142,11 +142,12 @@ def _insurance(request, action: str):
     code = request.GET.get("township", "")
     if not code:
         default = selectors.default_township(user)
-        if default is None:  # audited like every other refusal here
+        if default is None:  # no township of their own (an administrator): refused as a role first
+            require(request, permissions.INSURANCE_VIEW, action)
             audit.record_request(request, action, outcome="not_found", target="insurance")
             raise Http404("乡镇不存在")
         code = default.code
-    township = selectors.get_township_for(request, code, action=action)
+    township = selectors.get_township_for(request, code, action=action)  # outside: 404 like missing
     require(request, permissions.INSURANCE_VIEW, action)
     year = int_param(request, "year", engine.today().year, 2000, 2100)
     return township, reward_services.insurance_roster(user, township.code, year)

@@ -106,6 +106,7 @@ def test_demo_builds_a_consistent_county():
     assert User.objects.get(username="doctor2").region_id == "990102002000"
 
     assert "患者120人" in output
+    assert "关爱帮扶小组" in output and "住院救助申请" in output
     for username, role, _, _ in DEMO_USERS:
         assert username in output
         assert roles.label(role) in output
@@ -174,7 +175,7 @@ def test_print_logins_to_a_plain_stream():
     out = StringIO()
     print_logins(out)
     lines = out.getvalue().splitlines()
-    assert len(lines) == 3 + len(DEMO_USERS)
+    assert len(lines) == 4 + len(demo_regions.TOWNSHIPS) + 1 + len(DEMO_USERS)  # intro, header, a heading each
     assert lines[-1].split()[0] == DEMO_USERS[-1][0]
 
 

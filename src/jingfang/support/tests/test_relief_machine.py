@@ -185,3 +185,23 @@ def test_filing_needs_a_relief_fund_in_the_profile(users, tree, make_patient):
     with pytest.raises(errors.Invalid) as exc:
         relief_services.create(users["vdoc"], p, {"applicant_name": "王", "insurance_type": "resident", "facts": "x"})
     assert NO_FUND in str(exc.value)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("county_policy,township_policy,budget", [
+    ("pingqiao-2025", "", Decimal("1400000.00")),  # the county's own scheme
+    ("xuecheng-2016", "pingqiao-2025", Decimal("1400000.00")),  # a township runs the district's scheme
+    ("xuecheng-2016", "", Decimal("0.00")),  # no profile in force sets a fund
+])
+def test_a_new_fund_takes_its_budget_from_the_profile_that_sets_the_fund(tree, county_policy, township_policy,
+                                                                         budget):
+    from jingfang.followups import engine
+
+    tree["county"].policy = county_policy
+    tree["county"].save()
+    tree["t2"].policy = township_policy
+    tree["t2"].save()
+    engine.clear_caches()
+    fund = relief_services.fund_for("990102000000", 2026)  # the county's page, opened before any approval
+    assert fund.budget_yuan == budget
+    assert relief_services.fund_for("990102001001", 2026).pk == fund.pk  # one fund for the whole county

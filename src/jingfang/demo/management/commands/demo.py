@@ -56,6 +56,13 @@ class Command(BaseCommand):
                 f"报告患病率{summary.patients * 1000 / summary.population:.2f}‰），随访记录{summary.followups}条。"
             )
         )
+        a = summary.activity
+        if a.get("care_teams") is not None:
+            self.stdout.write(
+                f"关爱帮扶小组{a['care_teams']}个，已签订监护协议{a['agreements_signed']}份，待遇{a['benefits']}条，"
+                f"会议{a['meetings']}次，一人一策{a.get('plans', 0)}份，以奖代补批次{a['reward_runs']}个，"
+                f"住院救助申请{a['relief_applications']}件。"
+            )
         if summary.users_skipped:
             self.stdout.write(
                 self.style.WARNING(
