@@ -121,7 +121,7 @@ def put_team(request, id: int, payload: TeamIn):
 
 
 @router.post("/patients/{id}/care-team/reveal", response={200: list[RevealedPhone], 403: Problem},
-             summary="查看小组成员完整电话")
+             summary="查看小组成员完整电话", openapi_extra=api_support.READ_BY_POST)
 def reveal_team(request, id: int):
     """有意为之，逐次审计；无权角色返回403。"""
     patient = patient_selectors.get_patient_for(request, id, action="reveal", audit_success=False)

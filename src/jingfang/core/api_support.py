@@ -269,6 +269,14 @@ ERROR_ANSWERS = {
     503: "数据库暂时无法访问：请按 Retry-After 头（秒）稍后重试（写入请带同一 Idempotency-Key 原样重发）",
 }
 WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
+# ``openapi_extra`` of an operation that reads although sent by POST (a search with its query in the
+# body, a reveal of full identifiers): not a write, so ``guard_writes`` keeps no answer for it and
+# ignores an Idempotency-Key; a repeat runs again, through the jurisdiction gate, and is audited again.
+READ_BY_POST = {"x-jingfang-read": True}
+
+
+def reads(operation_extra: dict | None) -> bool:
+    return bool((operation_extra or {}).get("x-jingfang-read"))
 
 
 def _error_statuses(method: str, operation: dict) -> set[int]:
@@ -312,7 +320,7 @@ def declare_errors(schema: dict) -> None:
     ref = {"$ref": "#/components/schemas/ApiError"}
     for path in schema.get("paths", {}).values():
         for method, operation in path.items():
-            if method in WRITE_METHODS and operation.get("security"):
+            if method in WRITE_METHODS and operation.get("security") and not reads(operation):
                 operation.setdefault("parameters", []).append(dict(IDEMPOTENCY_PARAMETER))
             responses = {str(code): answer for code, answer in operation.get("responses", {}).items()}
             declared = {int(code) for code in responses if code.isdigit()}
@@ -368,10 +376,14 @@ def guard_writes(run):
       turn a committed write into an error (and a failure before it leaves nothing behind). An answer
       5xx rolls the transaction back; refusals (4xx) commit, keeping their audit rows.
     - A signed-in write sent with an ``Idempotency-Key`` is done once per user and key (core.idempotency):
-      a repeat gets the first answer with ``Idempotent-Replayed: true``.
+      a repeat gets the first answer with ``Idempotent-Replayed: true``, if the user may still see it
+      (``idempotency.may_replay``).
+    - Reads sent by POST (``READ_BY_POST``) are left alone: no answer is kept, a key is ignored.
     """
     operation = getattr(run, "__self__", None)
     if operation is None or not {m.lower() for m in operation.methods} & WRITE_METHODS:
+        return run
+    if reads(operation.openapi_extra):
         return run
     authenticate = operation._run_checks
 
@@ -402,6 +414,7 @@ def guard_writes(run):
         try:
             result = idempotency.run_once(
                 user, key, method=request.method, path=request.get_full_path(), body_hash=_body_hash(request),
+                request=request,
                 execute=lambda: run(request, *args, **kwargs), keep=_kept_answer,
                 failed=lambda response: response.status_code >= 500)
         except errors.ServiceError as exc:

@@ -18,7 +18,13 @@ its own choosing (``Idempotency-Key``, e.g. a UUID) and sends it again unchanged
   one's kept answer. If the first one kept nothing (a refusal, an error: nothing was written) the
   second one runs as if it came first;
 - refusals (4xx) and errors are not kept: the request did not take effect, and the same key may be
-  sent again, with the same or a corrected body.
+  sent again, with the same or a corrected body;
+- a kept answer is shown again only to the access it was made for: the row holds the user's role and
+  region when it was kept (``scope_of``), and a repeat after either changed is refused (409, the write
+  is not done again); the apps that own the objects a path names check again that the user may still
+  see them (``register_replay_check``: registry sends a patient's path through its jurisdiction gate,
+  404 and audited like any other look-up). Reads sent by POST (searches, reveals) are never kept
+  (``api_support.READ_BY_POST``): they run again and are audited again.
 
 Keys are per user (another user's same key is another key), bounded (1 to ``MAX_KEY_LENGTH`` visible
 ASCII characters) and stored only as their SHA-256, as is the request body. Kept answers are deleted
@@ -55,6 +61,26 @@ BAD_KEY = f"{HEADER}：应为1至{MAX_KEY_LENGTH}个可见的ASCII字符（字�
 REUSED = (f"{HEADER}：此键已用于另一个请求（方法、路径或内容不同）。重试时请原样重发同一请求；"
           "新的请求请使用新的键")
 IN_PROGRESS = "请求正在处理，请稍后用同一键重试"
+
+
+PERMISSION_CHANGED = ("此请求此前已经完成，不会重复执行；但您的角色或辖区已变更，不再显示当时的答复。"
+                      "如需查看结果，请重新查询")
+
+# Checks a replay must pass besides the user and the request: ``check(user, path, request)`` raises
+# (e.g. Http404 for an object the user may no longer see) or returns None.
+_REPLAY_CHECKS: list[Callable[[Any, str, Any], None]] = []
+
+
+def register_replay_check(check: Callable[[Any, str, Any], None]) -> Callable[[Any, str, Any], None]:
+    """Called by the app that owns the objects some paths name (in its ``AppConfig.ready``)."""
+    if check not in _REPLAY_CHECKS:
+        _REPLAY_CHECKS.append(check)
+    return check
+
+
+def scope_of(user) -> str:
+    """The access a kept answer was made for: the user's role and region."""
+    return f"{getattr(user, 'role', '')}|{getattr(user, 'region_id', '') or ''}"
 
 
 class KeyReused(errors.Invalid):
@@ -96,9 +122,13 @@ def _kept(user, key_digest: str) -> IdempotentRequest | None:
     return IdempotentRequest.objects.filter(user=user, key_digest=key_digest).first()
 
 
-def _replay(row: IdempotentRequest, method: str, path: str, body_hash: str) -> Answer:
+def _replay(row: IdempotentRequest, method: str, path: str, body_hash: str, user, request) -> Answer:
     if (row.method, row.path, row.body_digest) != (method, path, body_hash):
         raise KeyReused([errors.FieldError(HEADER, REUSED)])
+    if row.scope != scope_of(user):
+        raise errors.Conflict([errors.FieldError(HEADER, PERMISSION_CHANGED)])
+    for check in _REPLAY_CHECKS:
+        check(user, path, request)
     answer = row.answer or {}
     return Answer(row.status, answer.get("body", ""), answer.get("content_type", Answer.content_type), replayed=True)
 
@@ -110,30 +140,33 @@ def _keep_success(result: Any) -> Answer | None:
 
 
 def run_once(user, key: str, *, method: str, path: str, body_hash: str, execute: Callable[[], Any],
-             keep: Callable[[Any], Answer | None] = _keep_success, failed: Callable[[Any], bool] = lambda r: False):
+             keep: Callable[[Any], Answer | None] = _keep_success, failed: Callable[[Any], bool] = lambda r: False,
+             request=None):
     """Run ``execute`` once for (user, key); a repeat gets the kept ``Answer`` (``replayed``) instead.
 
     ``execute`` runs inside the transaction that stores the key; its result goes back to the caller.
     ``keep(result)``: the Answer to keep for repeats, or None (nothing kept, the key may be used again).
     ``failed(result)``: roll the whole transaction back (e.g. an answer 500), the key included.
-    Raises ``errors.Invalid`` for a bad key and ``KeyReused`` for a key used for another request.
+    Raises ``errors.Invalid`` for a bad key, ``KeyReused`` for a key used for another request and
+    ``errors.Conflict`` for a repeat after the user's role or region changed; a replay check registered
+    by an app may raise too (``request``, when given, is passed to those checks).
     """
     key_hash = digest(check_key(key))
     method, path = method.upper(), path[:MAX_PATH_LENGTH]
     row = _kept(user, key_hash)
     if row is not None:
-        return _replay(row, method, path, body_hash)
+        return _replay(row, method, path, body_hash, user, request)
     with transaction.atomic():
         try:
             with transaction.atomic():
                 row = IdempotentRequest.objects.create(user=user, key_digest=key_hash, method=method, path=path,
-                                                       body_digest=body_hash)
+                                                       body_digest=body_hash, scope=scope_of(user))
         except IntegrityError:
             # A duplicate sent at the same time committed first (this insert waited for it): its answer.
             row = _kept(user, key_hash)
             if row is None or row.status is None:
                 raise errors.Conflict(IN_PROGRESS) from None
-            return _replay(row, method, path, body_hash)
+            return _replay(row, method, path, body_hash, user, request)
         result = execute()
         if failed(result):
             transaction.set_rollback(True)

@@ -42,6 +42,7 @@ class IdempotentRequest(models.Model):
     method = models.CharField("方法", max_length=10)
     path = models.CharField("路径", max_length=500)
     body_digest = models.CharField("请求内容（SHA-256）", max_length=64)
+    scope = models.CharField("当时的角色与辖区", max_length=80, default="")
     status = models.PositiveSmallIntegerField("答复状态", null=True, blank=True)
     answer = EncryptedJSONField("答复（加密）", null=True, blank=True)
     created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)

@@ -321,7 +321,8 @@ def list_patients(request, filters: Query[PatientFilters]):
     return _search(request, filters)
 
 
-@router.post("/patients/search", response=PatientPage, exclude_unset=True, summary="患者搜索（按身份证号/电话查找用此接口）")
+@router.post("/patients/search", response=PatientPage, exclude_unset=True, summary="患者搜索（按身份证号/电话查找用此接口）",
+             openapi_extra=api_support.READ_BY_POST)
 def search_patients(request, payload: PatientSearch):
     """与 GET /api/v1/patients 相同的筛选与分页，但条件放在请求体中，不出现在网址里。
     按完整身份证号或电话查找患者时必须用此接口。只返回调用者辖区内的患者；审计记录只记筛选项名称与条数。"""
@@ -407,7 +408,8 @@ def _status_differs(patient, part: dict) -> bool:
     return any((value or None) != (getattr(patient, key) or None) for key, value in part.items())
 
 
-@router.post("/patients/{id}/reveal", response={200: RevealOut, 403: Problem}, summary="查看完整证件号与电话")
+@router.post("/patients/{id}/reveal", response={200: RevealOut, 403: Problem}, summary="查看完整证件号与电话",
+             openapi_extra=api_support.READ_BY_POST)
 def reveal(request, id: int):
     """返回完整身份证号、本人及监护人电话；有意为之，逐次审计。无权角色返回403。"""
     patient = selectors.get_patient_for(request, id, action="reveal", audit_success=False, emergency=True)

@@ -218,13 +218,18 @@ def test_the_document_declares_the_key_on_signed_in_writes_and_503_everywhere(db
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             names = [p["name"] for p in operation.get("parameters", [])]
-            signed_in_write = method in ("post", "put", "patch", "delete") and operation.get("security")
+            signed_in_write = (method in ("post", "put", "patch", "delete") and operation.get("security")
+                               and not operation.get("x-jingfang-read"))
             assert ("Idempotency-Key" in names) == bool(signed_in_write), (method, path)
             writes += bool(signed_in_write)
             assert "Retry-After" in operation["responses"]["503"]["headers"]
             if signed_in_write:
                 assert "422" in operation["responses"]
     assert writes > 50
+    # Reads sent by POST take no key: their answers are never kept.
+    reads = {path for path, ops in schema["paths"].items() if ops.get("post", {}).get("x-jingfang-read")}
+    assert reads == {"/api/v1/patients/search", "/api/v1/patients/{id}/reveal",
+                     "/api/v1/patients/{id}/care-team/reveal"}
 
 
 # A committed write is never answered with an error ---------------------------------------------
@@ -365,3 +370,64 @@ def test_run_once_as_a_service_for_other_callers(db, users):
     refused = idempotency.run_once(users["vdoc"], "q-2", execute=lambda: idempotency.Answer(422, "{}"), **args)
     assert refused.status == 422
     assert not IdempotentRequest.objects.filter(key_digest=idempotency.digest("q-2")).exists()
+
+
+# A kept answer goes only to the access it was made for ------------------------------------------
+@pytest.mark.django_db
+def test_a_replay_after_the_patient_left_the_jurisdiction_answers_404_and_is_audited(client, users, patient):
+    url = f"/api/v1/patients/{patient.pk}"
+    body = {"version": patient.version, "address": "新地址2号"}
+    assert send(client, users["doctor"], "patch", url, body, key="moved-1").status_code == 200
+    Patient.objects.filter(pk=patient.pk).update(region_id="990102002001")  # transferred to another township
+    again = send(client, users["doctor"], "patch", url, body, key="moved-1")
+    assert again.status_code == 404 and "Idempotent-Replayed" not in again
+    assert "新地址2号" not in again.content.decode() and patient.name not in again.content.decode()
+    assert AuditEvent.objects.filter(user_id=users["doctor"].pk, patient_id=patient.pk, outcome="denied").exists()
+    assert Revision.objects.filter(patient=patient).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_replay_after_a_role_change_is_refused_and_writes_nothing(client, users, patient):
+    url = f"/api/v1/patients/{patient.pk}/followups"
+    user = users["doctor"]
+    assert send(client, user, "post", url, VISIT, key="role-1").status_code == 201
+    user.role = "judicial"
+    user.save(update_fields=["role"])
+    again = send(client, user, "post", url, VISIT, key="role-1")
+    assert again.status_code == 409 and "Idempotent-Replayed" not in again
+    assert again.json()["errors"] == [{"field": "Idempotency-Key", "message": idempotency.PERMISSION_CHANGED}]
+    assert "hallucination" not in again.content.decode() and "幻觉" not in again.content.decode()
+    assert FollowUp.objects.filter(patient=patient).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_replay_after_a_region_change_is_refused(client, users, patient):
+    url = f"/api/v1/patients/{patient.pk}/followups"
+    user = users["doctor"]
+    assert send(client, user, "post", url, VISIT, key="region-1").status_code == 201
+    user.region_id = "990102002000"
+    user.save(update_fields=["region"])
+    assert send(client, user, "post", url, VISIT, key="region-1").status_code == 409
+    assert FollowUp.objects.filter(patient=patient).count() == 1
+
+
+@pytest.mark.django_db
+def test_reads_sent_by_post_are_never_kept_and_run_again(client, users, patient):
+    url = f"/api/v1/patients/{patient.pk}/reveal"
+    for _ in range(2):
+        answer = send(client, users["doctor"], "post", url, {}, key="reveal-k")
+        assert answer.status_code == 200 and "Idempotent-Replayed" not in answer
+    assert AuditEvent.objects.filter(action="reveal", patient_id=patient.pk, outcome="ok").count() == 2
+    assert not IdempotentRequest.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_once_without_a_request_still_checks_the_patient(db, users, make_patient):
+    from django.http import Http404
+
+    patient = make_patient("990102001001", name="乙患者")
+    args = {"method": "post", "path": f"/api/v1/patients/{patient.pk}/followups", "body_hash": "b"}
+    idempotency.run_once(users["doctor"], "q-9", execute=lambda: idempotency.Answer(201, "{}"), **args)
+    Patient.objects.filter(pk=patient.pk).update(region_id="990102002001")
+    with pytest.raises(Http404):
+        idempotency.run_once(users["doctor"], "q-9", execute=lambda: idempotency.Answer(201, "{}"), **args)
