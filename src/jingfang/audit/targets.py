@@ -83,6 +83,8 @@ WORDS: dict[str, str] = {
     "transfers": "转移列表",
     "transfer": "患者转移",
     "transfer_inbox": "待接收转移",
+    "transfer_form": "患者转移登记",
+    "patient_picker": "患者查找（表单选择患者）",
     "care_team": "关爱帮扶小组",
     "meetings": "会议列表",
     "meeting_form": "会议登记",

@@ -59,6 +59,8 @@ def audit_list(request):
             "f": request.GET,
             "actions": AuditEvent.ACTION_LABELS,
             "outcomes": AuditEvent.OUTCOME_LABELS,
+            # The export needs the export right too (the audit administrator reads, does not take out).
+            "can_export": roles.can(request.user.role, roles.EXPORT),
         },
     )
 

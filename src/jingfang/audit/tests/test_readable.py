@@ -112,3 +112,13 @@ def test_the_django_admin_list_shows_words(client, users, make_patient):
     html = response.content.decode()
     assert ">乡镇卫生院精防人员<" in html and f"患者档案 #{p.pk}" in html
     assert ">township_doctor<" not in html and f"patient:{p.pk}" not in html
+
+
+@pytest.mark.django_db
+def test_the_export_link_is_offered_only_to_readers_who_may_export(client, users):
+    for role, offered in (("auditor", False), ("county", True)):
+        client.force_login(users[role])
+        page = client.get("/audit/").content.decode()
+        assert ("export.xlsx" in page) == offered, role
+        answer = client.get("/audit/export.xlsx")
+        assert (answer.status_code == 200) == offered, (role, answer.status_code)
