@@ -98,7 +98,8 @@ def dashboard(request):
     rows = ranked(board.ranking, rank_key)
     ctx = _context(request, region, period, warning)
     ctx.update({
-        "board": board, "kpis": board.kpis, "by": by, "window": window, "windows": WINDOWS, "rank_key": rank_key,
+        "board": board, "kpis": board.kpis, "by": by, "columns": [k for k in board.kpis if not k.withheld],
+        "withheld": "、".join(k.name for k in board.kpis if k.withheld), "window": window, "windows": WINDOWS, "rank_key": rank_key,
         "rank_name": SPECS[rank_key].name, "specs": {k: SPECS[k] for k in ranks}, "ranking": rows,
         "trend_chart": charts.both(charts.trend_chart, board.trend, trend_keys),
         "trend_legend": charts.trend_legend(board.trend, trend_keys),
