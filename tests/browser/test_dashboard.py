@@ -64,3 +64,34 @@ def test_county_dashboard(live_server, page, shot, users, make_patient):
     shot(page, "31-stats-kpi-table")
     page.set_viewport_size({"width": 1280, "height": 900})
     shot(page, "31-stats-kpi-table-desktop")
+
+
+def test_township_office_sees_no_clinical_figure(live_server, page, shot, users, make_patient):
+    """The township office reads the figures of management but not those of medication or condition."""
+    today = timezone.localdate()
+    p = make_patient("990102001001", name="李统计")
+    Patient.objects.filter(pk=p.pk).update(registered_on=today - dt.timedelta(days=400))
+    p.refresh_from_db()
+    visit(users["doctor"], p, 5)
+    base = live_server.url
+    login(page, base, users["office"].username)
+    page.goto(f"{base}/stats/")
+    headline = page.inner_text("#headline")
+    assert "管理率" in headline and "100.0%" in headline
+    for name in ("服药率", "规律服药率", "病情稳定率", "病情不稳定患者个案管理率"):
+        card = page.locator("#headline .kpi-card", has=page.locator(f".name:text-is('{name}')"))
+        assert "仅卫生健康人员可见" in card.inner_text(), name
+    tabs = page.inner_text("#ranking .tabs")
+    assert "管理率" in tabs and "服药率" not in tabs and "病情稳定率" not in tabs
+    assert "服药率" not in page.inner_text("#trend ul.legend")
+    assert "服药率" not in page.inner_text("#trend thead") and "服药率" not in page.inner_text("#ranking thead")
+    assert "仅卫生健康人员可见" in page.inner_text("#trend .withheld-note")
+    shot(page, "32-stats-dashboard-office")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    shot(page, "32-stats-dashboard-office-desktop")
+    page.goto(f"{base}/stats/kpis/")
+    row = page.inner_text("#kpi-medication")
+    assert "仅卫生健康人员可见" in row and "暂无数据" not in row
+    shot(page, "33-stats-kpi-table-office-desktop")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "33-stats-kpi-table-office")

@@ -30,8 +30,8 @@ class KPIOut(Schema):
     numerator_text: str = Field(..., description="分子的完整定义：计入分子的患者（或金额）")
     denominator_text: str = Field(..., description="分母的完整定义")
     basis: str = Field(..., description="定义依据的文件")
-    numerator: float
-    denominator: float
+    numerator: float | None = Field(..., description="null：该指标按病情或服药统计，仅卫生健康人员可见（withheld）")
+    denominator: float | None
     value: float | None
     display: str
     unit: str
@@ -41,6 +41,7 @@ class KPIOut(Schema):
     target_cite: str
     met: bool | None
     available: bool
+    withheld: bool = Field(False, description="true：分子、分母、指标值不提供给本角色（仅卫生健康人员可见）")
 
 
 class KPIsOut(Schema):
@@ -116,7 +117,7 @@ def get_kpis(request, q: Query[PeriodQuery]):
     period = _period(q)
     kpis = compute.kpis_for(region, period)
     return {"region_code": region.code, "region_name": region.name, "start": period.start, "end": period.end,
-            "items": [k.as_dict() for k in kpis]}
+            "items": [k.as_dict() for k in permissions.visible_kpis(request.user, kpis)]}
 
 
 @router.get("/kpis/trend", response=TrendOut, summary="指标趋势（按月）")
@@ -128,7 +129,8 @@ def get_trend(request, q: Query[TrendQuery]):
     end = q.end or engine.today()
     trend = compute.trend_for(region, end, q.months, q.window)
     return {"region_code": region.code, "region_name": region.name, "months": q.months, "window": q.window,
-            "points": [{"start": p.start, "end": p.end, "items": [k.as_dict() for k in ks]} for p, ks in trend]}
+            "points": [{"start": p.start, "end": p.end, "items": [k.as_dict() for k in permissions.visible_kpis(request.user, ks)]}
+                       for p, ks in trend]}
 
 
 @router.get("/kpis/ranking", response=RankingOut, summary="下级区划指标排名")
@@ -138,7 +140,7 @@ def get_ranking(request, q: Query[PeriodQuery]):
     period = _period(q)
     rows = compute.ranking_for(region, period)
     return {"region_code": region.code, "region_name": region.name, "start": period.start, "end": period.end,
-            "items": [{"region_code": r.code, "region_name": r.name, "items": [k.as_dict() for k in ks]}
+            "items": [{"region_code": r.code, "region_name": r.name, "items": [k.as_dict() for k in permissions.visible_kpis(request.user, ks)]}
                       for r, ks in rows]}
 
 
@@ -205,8 +207,8 @@ def _summary(r) -> dict:
             "open_items": sum(1 for i in items if i.status == "open")}
 
 
-def _detail(r) -> dict:
-    return {**_summary(r), "findings": r.findings, "snapshot": r.snapshot,
+def _detail(r, user) -> dict:
+    return {**_summary(r), "findings": r.findings, "snapshot": permissions.visible_snapshot(user, r.snapshot),
             "items": [_item(i) for i in r.items.select_related("closed_by")]}
 
 
@@ -238,7 +240,7 @@ def create_report(request, body: ReportIn):
     report = inspections.create_report(request.user, body.township_code, body.year, body.quarter, request=request)
     if body.findings:
         inspections.save_findings(request.user, report, body.findings, request=request)
-    return Status(201, _detail(report))
+    return Status(201, _detail(report, request.user))
 
 
 @router.get("/inspections/{id}", response=ReportOut, summary="督导检查报告详情")
@@ -246,14 +248,14 @@ def get_report(request, id: int):
     _guard(request)
     report = _report(request, id)
     audit.record_request(request, "view", target=f"inspection:{report.pk}")
-    return _detail(report)
+    return _detail(report, request.user)
 
 
 @router.patch("/inspections/{id}", response={200: ReportOut, 403: api_support.Problem}, summary="填写督导发现的问题")
 def patch_report(request, id: int, body: FindingsIn):
     _guard(request)
     report = inspections.save_findings(request.user, _report(request, id), body.findings, request=request)
-    return _detail(report)
+    return _detail(report, request.user)
 
 
 @router.post("/inspections/{id}/items", response={201: ItemOut, 403: api_support.Problem, 422: api_support.Problem},

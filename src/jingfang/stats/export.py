@@ -13,7 +13,7 @@ from openpyxl.styles import Font
 from jingfang.core.xlsx import safe_cell, sheet_title
 
 from .compute import Board
-from .kpis import KPI
+from .kpis import KPI, WITHHELD_TEXT
 
 KPI_HEADERS = ["指标", "定义", "分子名称", "分子", "分母名称", "分母", "指标值", "单位", "目标", "是否达标", "目标依据",
                "分子定义", "分母定义", "定义依据"]
@@ -23,14 +23,22 @@ def met_text(k: KPI) -> str:
     return "" if k.met is None else ("达标" if k.met else "未达标")
 
 
-def _number(value: float):
+def _number(value: float | None):
+    if value is None:  # withheld (stats.permissions.visible_kpis)
+        return WITHHELD_TEXT
     return int(value) if float(value).is_integer() else round(value, 2)
 
 
+def _value(k: KPI):
+    if k.withheld:
+        return WITHHELD_TEXT
+    return "" if k.value is None else round(k.value, 2)
+
+
 def kpi_row(k: KPI) -> list:
-    value = None if k.value is None else round(k.value, 2)
+    value = None if k.value is None or k.withheld else round(k.value, 2)
     return [k.name, k.definition, k.numerator_label, _number(k.numerator), k.denominator_label, _number(k.denominator),
-            value, k.unit, k.target_text, met_text(k), k.target_cite, k.numerator_text, k.denominator_text, k.basis]
+            WITHHELD_TEXT if k.withheld else value, k.unit, k.target_text, met_text(k), k.target_cite, k.numerator_text, k.denominator_text, k.basis]
 
 
 def workbook(sheets: list[tuple[str, str, list[str], list[list]]], exported_by: str) -> bytes:
@@ -64,9 +72,9 @@ def kpi_sheets(title: str, kpis: list[KPI]) -> list:
 
 def board_sheets(board: Board, title: str) -> list:
     keys = [k for k in board.kpis]
-    trend_rows = [[p.start.isoformat(), p.end.isoformat(), *[("" if k.value is None else round(k.value, 2)) for k in ks]]
+    trend_rows = [[p.start.isoformat(), p.end.isoformat(), *[_value(k) for k in ks]]
                   for p, ks in board.trend]
-    rank_rows = [[r.code, r.name, *[("" if k.value is None else round(k.value, 2)) for k in ks],
+    rank_rows = [[r.code, r.name, *[_value(k) for k in ks],
                   *[_number(k.numerator) for k in ks]]
                  for r, ks in board.ranking]
     names = [f"{k.name}（{k.unit}）" for k in keys]

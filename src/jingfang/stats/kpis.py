@@ -52,7 +52,7 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import pairwise
@@ -62,6 +62,7 @@ OUT_OF_REGISTER = frozenset({"deceased", "moved_out"})
 MEDICATED = frozenset({"regular", "intermittent"})
 FACE_TO_FACE_MODES = frozenset({"clinic", "home_visit"})
 NATIONAL_NORM = "《严重精神障碍管理治疗工作规范（2018年版）》"
+WITHHELD_TEXT = "仅卫生健康人员可见"  # shown in place of a figure withheld from a role (stats.permissions)
 
 
 class Gap(Protocol):
@@ -152,8 +153,8 @@ class KPI:
     definition: str
     numerator_label: str
     denominator_label: str
-    numerator: float
-    denominator: float
+    numerator: float | None  # None only when withheld
+    denominator: float | None
     unit: str  # "‰" or "%"
     value: float | None  # None when the denominator is zero or the data does not exist
     target: float | None = None
@@ -167,6 +168,12 @@ class KPI:
     numerator_text: str = ""  # who (or what) the numerator counts, in full
     denominator_text: str = ""
     basis: str = ""  # the documents the definition follows
+    withheld: bool = False  # the figures are not for this reader (stats.permissions.visible_kpis)
+
+    def without_figures(self) -> KPI:
+        """The same KPI with its definition and target but no numerator, denominator, value or patients."""
+        return replace(self, numerator=None, denominator=None, value=None, met=None, numerator_ids=frozenset(),
+                       denominator_ids=frozenset(), available=False, withheld=True)
 
     @property
     def target_text(self) -> str:
@@ -176,6 +183,8 @@ class KPI:
 
     @property
     def display(self) -> str:
+        if self.withheld:
+            return WITHHELD_TEXT
         if self.value is None:
             return "—"
         return f"{self.value:.2f}{self.unit}" if self.unit == "‰" else f"{self.value:.1f}{self.unit}"
@@ -190,6 +199,7 @@ class KPI:
             "value": None if self.value is None else round(self.value, 4), "display": self.display,
             "unit": self.unit, "target": self.target, "target_op": self.target_op, "target_text": self.target_text,
             "target_cite": self.target_cite, "met": self.met, "available": self.available,
+            "withheld": self.withheld,
         }
 
 

@@ -5,11 +5,16 @@
   registry.selectors.patients_for and show each patient as registry.serializers.patient_summary for the
   role, so the township office (not a health role) sees counts but no clinical field; lists whose very
   membership is clinical (stable, on medication, unstable) are for health roles only (CLINICAL_LISTS).
+- The figures of the KPIs counted from clinical fields (condition class, adherence: CLINICAL_KPIS) are
+  withheld from the other roles wherever KPIs are shown -- API, dashboard, KPI table, exports, drill-down
+  pages, inspection reports -- by ``visible_kpis`` (and ``visible_snapshot`` for a stored report): a
+  figure of a small region over a short period would tell one patient's medication or condition.
 - Inspection reports: county supervisors create reports, write findings and add rectification items;
   users of the township (office and doctor) and the county supervisor see the reports and close items.
 - A region outside the user's is answered exactly like an unknown one (404), and the attempt is audited.
 """
 
+from dataclasses import replace
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
@@ -21,6 +26,8 @@ from jingfang.audit import log as audit
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 
+from .kpis import KPI, SPECS, WITHHELD_TEXT
+
 STATS_ROLES = frozenset({roles.COUNTY_SUPERVISOR, roles.TOWNSHIP_OFFICE, roles.TOWNSHIP_DOCTOR,
                          roles.VILLAGE_DOCTOR})
 INSPECTOR_ROLES = frozenset({roles.COUNTY_SUPERVISOR})
@@ -29,6 +36,8 @@ REGION_NOT_FOUND = "区划不存在"
 # Lists whose very membership tells a clinical fact (condition class, medication): health roles only.
 CLINICAL_LISTS = frozenset({("stable", "numerator"), ("medication", "numerator"), ("regular_medication", "numerator"),
                             ("unstable_case_management", "numerator"), ("unstable_case_management", "denominator")})
+# KPIs counted from clinical fields (condition class, adherence): their figures are for health roles only.
+CLINICAL_KPIS = frozenset(key for key, _ in CLINICAL_LISTS)
 
 
 def can_view(user) -> bool:
@@ -55,6 +64,42 @@ def may_list(user, key: str, which: str) -> bool:
 
 def listable(user, keys) -> dict[str, tuple[bool, bool]]:
     return {k: (may_list(user, k, "numerator"), may_list(user, k, "denominator")) for k in keys}
+
+
+def sees_kpi(user, key: str) -> bool:
+    """May the user read this KPI's numerator, denominator and value?"""
+    return key not in CLINICAL_KPIS or bool(user and roles.sees_clinical(user.role))
+
+
+def visible_kpis(user, kpis) -> list[KPI]:
+    """The KPIs as the user may see them: every output of KPIs (API, pages, exports) goes through here. For a
+    role without clinical rights the clinical KPIs keep their name and definition but lose their figures
+    (numerator, denominator, value, target met, patients; ``withheld``, shown as WITHHELD_TEXT)."""
+    return [k if sees_kpi(user, k.key) else k.without_figures() for k in kpis]
+
+
+def visible_board(user, board):
+    """A dashboard (stats.compute.Board) with visible_kpis applied to its KPIs, its trend and its ranking."""
+    return replace(board, kpis=visible_kpis(user, board.kpis),
+                   trend=[(p, visible_kpis(user, ks)) for p, ks in board.trend],
+                   ranking=[(r, visible_kpis(user, ks)) for r, ks in board.ranking])
+
+
+def visible_snapshot(user, snap: dict) -> dict:
+    """A stored inspection report's figures (stats.inspections.snapshot) as the user may see them: the
+    same rule as visible_kpis, on the KPIs as stored (dicts) and on the villages' figures."""
+    if not snap or roles.sees_clinical(user.role):
+        return snap
+    hidden = {"numerator": None, "denominator": None, "value": None, "display": WITHHELD_TEXT, "met": None,
+              "available": False, "withheld": True}
+    names = {SPECS[key].name for key in CLINICAL_KPIS}
+    out = dict(snap)
+    out["kpis"] = [{**k, **hidden} if k.get("key") in CLINICAL_KPIS else k for k in snap.get("kpis") or []]
+    out["villages"] = [{**v, "kpis": {key: WITHHELD_TEXT if key in CLINICAL_KPIS else d
+                                      for key, d in (v.get("kpis") or {}).items()},
+                        "below_target": [n for n in v.get("below_target") or [] if n not in names]}
+                       for v in snap.get("villages") or []]
+    return out
 
 
 def can_export(user) -> bool:

@@ -90,15 +90,19 @@ def dashboard(request):
     region = permissions.region_for(request, request.GET.get("region"))
     period, warning = period_from(request)
     window = _int(request.GET.get("window"), WINDOWS, 1)
-    rank_key = request.GET.get("rank") if request.GET.get("rank") in KEYS else "management"
-    board = compute.board(region, period, window=window)
+    ranks = [k for k in KEYS if permissions.sees_kpi(request.user, k)]
+    rank_key = request.GET.get("rank") if request.GET.get("rank") in ranks else "management"
+    board = permissions.visible_board(request.user, compute.board(region, period, window=window))
+    trend_keys = [k for k in charts.TREND_KEYS if permissions.sees_kpi(request.user, k)]
     by = compute.by_key(board.kpis)
     rows = ranked(board.ranking, rank_key)
     ctx = _context(request, region, period, warning)
     ctx.update({
-        "board": board, "kpis": board.kpis, "by": by, "window": window, "windows": WINDOWS, "rank_key": rank_key,
-        "rank_name": SPECS[rank_key].name, "specs": SPECS, "ranking": rows,
-        "trend_chart": charts.both(charts.trend_chart, board.trend), "trend_legend": charts.trend_legend(board.trend),
+        "board": board, "kpis": board.kpis, "by": by, "columns": [k for k in board.kpis if not k.withheld],
+        "withheld": "、".join(k.name for k in board.kpis if k.withheld), "window": window, "windows": WINDOWS, "rank_key": rank_key,
+        "rank_name": SPECS[rank_key].name, "specs": {k: SPECS[k] for k in ranks}, "ranking": rows,
+        "trend_chart": charts.both(charts.trend_chart, board.trend, trend_keys),
+        "trend_legend": charts.trend_legend(board.trend, trend_keys),
         "prevalence_chart": charts.both(charts.prevalence_chart, board.trend, by["prevalence"].target),
         "prevalence_legend": charts.prevalence_legend(by["prevalence"].target),
         "ranking_chart": charts.both(charts.ranking_chart, [(r.name, k) for r, k, _ in rows]) if rows else None,
@@ -115,7 +119,7 @@ def dashboard_export(request):
     region = permissions.region_for(request, request.GET.get("region"), action="export")
     period, _ = period_from(request)
     window = _int(request.GET.get("window"), WINDOWS, 1)
-    board = compute.board(region, period, window=window)
+    board = permissions.visible_board(request.user, compute.board(region, period, window=window))
     title = f"{region.name}工作指标 {period.label}"
     sheets = export.board_sheets(board, title)
     return guard.send(request, count=sum(len(s[3]) for s in sheets), personal=False, target="stats:dashboard.xlsx",
@@ -132,7 +136,7 @@ def kpi_table(request):
         warning = f"所选统计期尚未汇总，显示{answer.period.label}的数据" + (f"；{warning}" if warning else "")
     ctx = _context(request, region, answer.period, warning)
     profile = engine.profile_for(region.code)
-    ctx.update({"kpis": answer.kpis, "profile": profile, "targets": profile.targets, "snapshot": answer.notice,
+    ctx.update({"kpis": permissions.visible_kpis(request.user, answer.kpis), "profile": profile, "targets": profile.targets, "snapshot": answer.notice,
                 "listable": permissions.listable(request.user, KEYS)})
     return render(request, "stats/kpis.html", ctx)
 
@@ -143,7 +147,7 @@ def kpi_export(request):
     _require_export(request)
     region = permissions.region_for(request, request.GET.get("region"), action="export")
     period, _ = period_from(request)
-    kpis = compute.kpis_for(region, period)
+    kpis = permissions.visible_kpis(request.user, compute.kpis_for(region, period))
     title = f"{region.name}工作指标 {period.label}"
     sheets = export.kpi_sheets(title, kpis)
     return guard.send(request, count=sum(len(s[3]) for s in sheets), personal=False, target="stats:kpis.xlsx",
@@ -165,7 +169,7 @@ def kpi_patients(request, key: str):
     which = "denominator" if request.GET.get("which") == "denominator" else "numerator"
     region = permissions.region_for(request, request.GET.get("region"), action="list")
     period, warning = period_from(request)
-    kpi = next(k for k in compute.kpis_for(region, period) if k.key == key)
+    kpi = next(k for k in compute.kpis_for(region, period) if k.key == key)  # ids: checked by may_list below
     if which == "denominator" and not kpi.lists_denominator:
         raise Http404("该指标的分母不是患者")
     if not permissions.may_list(request.user, key, which):
@@ -179,7 +183,7 @@ def kpi_patients(request, key: str):
     audit.record_request(request, "list", target=f"kpi:{key}:{which}",
                          detail={"count": page.paginator.count, "region": region.code})
     ctx = _context(request, region, period, warning)
-    ctx.update({"kpi": kpi, "which": which, "page": page, "rows": rows, "qs": querystring_without_page(request),
+    ctx.update({"kpi": permissions.visible_kpis(request.user, [kpi])[0], "which": which, "page": page, "rows": rows, "qs": querystring_without_page(request),
                 "label": kpi.numerator_label if which == "numerator" else kpi.denominator_label,
                 "sees_clinical": roles.sees_clinical(role),
                 "other_ok": permissions.may_list(request.user, key, "denominator" if which == "numerator" else "numerator")})

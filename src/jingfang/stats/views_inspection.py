@@ -83,7 +83,7 @@ def report_list(request):
 def report_detail(request, pk):
     _require_reports(request)
     report = _report_for(request, pk)
-    snap = report.snapshot or {}
+    snap = permissions.visible_snapshot(request.user, report.snapshot or {})
     lost_ids = (snap.get("lost") or {}).get("patient_ids") or []
     lost = list(selectors.patients_for(request.user).filter(pk__in=lost_ids).select_related("region")
                 .order_by("region_id", "name"))

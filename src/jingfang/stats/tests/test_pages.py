@@ -7,6 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from jingfang.audit.models import AuditEvent
+from jingfang.stats import permissions
 
 pytestmark = pytest.mark.django_db
 T1, T2 = "990102001000", "990102002000"
@@ -86,13 +87,15 @@ def test_drill_down_hides_clinical_fields_from_the_township_office(client, users
     assert r.status_code == 200 and {s["name"] for _, s in r.context["rows"]} == {"张甲", "李乙"}
     assert all("condition" not in s for _, s in r.context["rows"])
     assert "<th>病情分类</th>" not in r.content.decode()
-    # who is stable or on medication is itself clinical: counts only, no list, no link
+    # who is stable or on medication is itself clinical: no list, and no figure either (stats.permissions)
     assert client.get(f"/stats/kpis/stable/patients/?{qs}").status_code == 403
     assert client.get(f"/stats/kpis/medication/patients/?{qs}").status_code == 403
     assert client.get(f"/stats/kpis/stable/patients/?{qs}&which=denominator").status_code == 200  # at home
     table = client.get(f"/stats/kpis/?{qs}").content.decode()
     links = re.findall(r'/stats/kpis/(\w+)/patients/\?[^"]*which=(\w+)', table)
-    assert ("management", "numerator") in links and ("stable", "denominator") in links
+    assert ("management", "numerator") in links and ("lost", "denominator") in links
+    assert not any(key in permissions.CLINICAL_KPIS for key, _ in links)  # their figures are withheld
+    assert table.count("仅卫生健康人员可见") == len(permissions.CLINICAL_KPIS)
     assert ("stable", "numerator") not in links and ("medication", "numerator") not in links
     client.force_login(users["doctor"])
     r = client.get(f"/stats/kpis/stable/patients/?{qs}")
