@@ -28,7 +28,9 @@ def _files():
         paths = [top] if top.is_file() else sorted(top.rglob("*")) if top.is_dir() else []
         for path in paths:
             if (path.is_file() and path.suffix in SUFFIXES and path.resolve() not in SKIPPED
-                    and "__pycache__" not in path.parts and "node_modules" not in path.parts):
+                    and "__pycache__" not in path.parts and "node_modules" not in path.parts
+                    # pip's generated package metadata (a copy of an older README until reinstalled)
+                    and not any(part.endswith(".egg-info") for part in path.parts)):
                 yield path
 
 
