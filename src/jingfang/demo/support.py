@@ -9,7 +9,10 @@
   quarter's joint consultation), with tasks on their owners' worklists, some done;
 * guardian-reward runs in the townships whose profile pays one (one period marked paid);
 * hospitalisation relief applications at every stage in the township whose profile sets a relief fund,
-  the approved and paid amounts derived from the approved option (``relief.relief_cap``).
+  the approved and paid amounts derived from the approved option (``relief.relief_cap``);
+* a sensitive period around today set by the county, and the last days' daily roll calls of the key
+  persons in the townships whose profile asks for them (中梁乡2022, 三、2), one found 不在控 and one
+  unreachable again and again, so that 点名异常 reaches the police and township office worklists.
 
 Mass rows (agreements, teams, benefits) are bulk-inserted for speed; the workflows (meetings, reward
 runs, relief steps) go through the same services the pages use. Every name and phone is synthetic
@@ -25,6 +28,7 @@ from faker import Faker
 from jingfang.care.models import CareTeam, GuardianshipAgreement, TeamMember
 from jingfang.core import errors
 from jingfang.followups import engine
+from jingfang.regions import codes
 from jingfang.registry.models import Guardian, Patient
 
 from . import regions as demo_regions
@@ -317,6 +321,37 @@ def make_relief(rng: random.Random, township_users: dict, today: dt.date) -> int
     return made
 
 
+def make_roll_calls(users: dict, township_users: dict, today: dt.date) -> dict:
+    from jingfang.followups import services as followups
+
+    county = users.get("county")
+    if county is None:
+        return {"sensitive_periods": 0, "roll_calls": 0}
+    period = _quietly("sensitive period", followups.add_sensitive_period, county, "重大活动安保期间（演示）",
+                      today - dt.timedelta(days=3), today + dt.timedelta(days=4))
+    calls = 0
+    for code, people in township_users.items():
+        profile = engine.profile_for(code)
+        caller = people.get("doctor")
+        if not (profile.roll_call and profile.roll_call.sensitive_period_daily) or caller is None:
+            continue
+        streak = max(2, profile.followup.lost_after_failed)
+        days = [today - dt.timedelta(days=n) for n in range(streak - 1, -1, -1)]
+        lo, hi = codes.code_range(code)
+        key_persons = list(Patient.objects.filter(key_person=True, status="at_home", region_id__gte=lo,
+                                                  region_id__lte=hi).order_by("pk")[:12])
+        for n, patient in enumerate(key_persons):
+            for day in days:
+                result, note = "present", ""
+                if n == 0 and day == today:
+                    result, note = "absent", "家属称其昨晚离家未归"
+                elif n == 1:
+                    result, note = "unreachable", "本人及监护人电话均未接通"
+                if _quietly("roll call", followups.record_roll_call, caller, patient, day, result, note):
+                    calls += 1
+    return {"sensitive_periods": int(period is not None), "roll_calls": calls}
+
+
 def make_care_and_support(seed: int, users: dict, today: dt.date) -> dict:
     rng, fake = random.Random(f"{seed}:support"), Faker("zh_CN")
     fake.seed_instance(seed + 1)
@@ -332,4 +367,5 @@ def make_care_and_support(seed: int, users: dict, today: dt.date) -> dict:
     counts.update(make_meetings(rng, township_users, today))
     counts["reward_runs"] = make_reward_runs(township_users, today)
     counts["relief_applications"] = make_relief(rng, township_users, today)
+    counts.update(make_roll_calls(users, township_users, today))
     return counts

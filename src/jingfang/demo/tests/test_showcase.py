@@ -90,6 +90,7 @@ def test_demo_county_shows_every_capability(client, demo):
     check_relief()
     check_fund_page_made_first(client)
     check_reward_runs()
+    check_roll_calls(client)
 
 
 def check_township_work():
@@ -184,3 +185,23 @@ def test_readme_star_list_is_the_walk_script():
     assert [(int(n), user) for n, user in items] == [(s[0], s[1]) for s in _walk_steps()]
     known = {u[0] for u in DEMO_USERS}
     assert {user for _, user in items} <= known
+
+
+def check_roll_calls(client):
+    """A sensitive period around today; where the profile asks for daily roll calls (中梁乡2022, 三、2) the
+    key persons were called, and one found 不在控 reaches the township police's worklist as 点名异常."""
+    from jingfang.followups.models import RollCall, SensitivePeriod
+
+    today = timezone.localdate()
+    assert SensitivePeriod.objects.filter(start__lte=today, end__gte=today).exists()
+    daily = [(n, code) for n, code, _ in TOWNSHIPS
+             if (rule := load_profile(demo_regions.POLICIES.get(code, "xuecheng-2016")).roll_call)
+             and rule.sensitive_period_daily]
+    assert daily
+    for n, code in daily:
+        lo, hi = codes.code_range(code)
+        calls = RollCall.objects.filter(patient__region_id__gte=lo, patient__region_id__lte=hi)
+        assert {"present", "absent", "unreachable"} <= set(calls.values_list("result", flat=True)), code
+        client.force_login(User.objects.get(username=username("police", n)))
+        page = client.get("/worklist/").content.decode()
+        assert "点名：不在控" in page and "连续" in page and "次点名联系不上" in page, code
