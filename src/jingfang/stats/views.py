@@ -180,8 +180,11 @@ def kpi_patients(request, key: str):
     page = paginate(request, qs.order_by("region_id", "name", "id"))
     role = request.user.role
     rows = [(p, patient_summary(p, role)) for p in page.object_list]
+    # Who was shown, and for which period: the rows of this page, as the patient picker records them.
     audit.record_request(request, "list", target=f"kpi:{key}:{which}",
-                         detail={"count": page.paginator.count, "region": region.code})
+                         detail={"count": page.paginator.count, "region": region.code,
+                                 "start": period.start.isoformat(), "end": period.end.isoformat(),
+                                 "page": page.number, "patients": [p.pk for p, _ in rows]})
     ctx = _context(request, region, period, warning)
     ctx.update({"kpi": permissions.visible_kpis(request.user, [kpi])[0], "which": which, "page": page, "rows": rows, "qs": querystring_without_page(request),
                 "label": kpi.numerator_label if which == "numerator" else kpi.denominator_label,

@@ -70,6 +70,10 @@ def test_drill_down_is_scoped_and_audited(client, users, three, county_period):
     assert [s["name"] for _, s in r.context["rows"]] == ["张甲"]
     assert AuditEvent.objects.filter(action="list", target="kpi:face_to_face:numerator", username=users["county"].username,
                                      detail__count=1).exists()
+    event = AuditEvent.objects.filter(target="kpi:face_to_face:numerator").latest("seq")
+    shown = [p.pk for p, _ in r.context["rows"]]
+    assert event.detail["patients"] == shown and event.detail["page"] == 1
+    assert (event.detail["start"], event.detail["end"]) == (str(county_period.start), str(county_period.end))
     # doctor2 (西镇) sees nothing of 东镇: its region is a 404, and its own lists hold only 西镇's patients
     client.force_login(users["doctor2"])
     assert client.get(f"/stats/kpis/prevalence/patients/?{qs}&region={T1}").status_code == 404
