@@ -3,8 +3,10 @@
 Visits run from registration (or 18 months back) to today at the dates the schedule engine gives
 under each patient's policy profile; the class of each visit comes from the real classifier, so the
 data obeys the rules. About one patient in eight has missed the latest due visit (so the worklist has
-overdue work), about one in fifty had three failed attempts (lost to follow-up), and a few have a
-not-taking-medication visit. Visits are dated up to the day the demo is loaded.
+overdue work), about one in ten was once visited one to two months late earlier on (so 规范管理, which
+allows no gap over the profile's longest, is not met over a span in which 管理 is), about one in fifty
+had three failed attempts (lost to follow-up), and a few have a not-taking-medication visit. Visits are
+dated up to the day the demo is loaded.
 """
 
 import datetime as dt
@@ -52,6 +54,9 @@ def history_for(spec, patient, as_of: dt.date, recorder) -> list[FollowUp]:
     target = patient.condition or "stable"
     day = max(patient.registered_on, as_of - dt.timedelta(days=540)) + dt.timedelta(days=rng.randint(3, 14))
     skip_last = chance(rng, 0.12)  # the latest due visit was missed: overdue work for the worklist
+    # Once visited late (a stream of its own, so the other patients' histories stay as they were).
+    late_rng = spec.rng("late visit")
+    late_after = late_rng.randint(2, 4) if chance(late_rng, 0.1) else None
     visits, contacts = [], []
     while day <= end and len(visits) < 200:
         cls = target if chance(rng, 0.9) else pick(rng, {"stable": 3, "basically_stable": 2, "unstable": 1})
@@ -65,6 +70,8 @@ def history_for(spec, patient, as_of: dt.date, recorder) -> list[FollowUp]:
         if due is None:
             break
         day = max(day + dt.timedelta(days=1), due.due_date - dt.timedelta(days=rng.randint(0, 5)))
+        if late_after is not None and len(visits) == late_after and day + dt.timedelta(days=120) < end:
+            day += dt.timedelta(days=late_rng.randint(35, 65))
         if skip_last and day + dt.timedelta(days=30) > end:
             break
     if chance(rng, 0.02) and patient.status == "at_home" and visits:
