@@ -16,13 +16,14 @@ from jingfang.core.paging import paginate
 from jingfang.followups import engine
 from jingfang.regions import codes
 from jingfang.regions import selectors as region_selectors
+from jingfang.registry import picker as patient_picker
+from jingfang.registry import selectors as patient_selectors
 
 from . import permissions, selectors, services, vocab
 from .forms import MeetingForm
 from .models import MeetingTask
 from .views_common import (
     base_context,
-    colleagues,
     deny,
     int_or_none,
     list_audit,
@@ -61,9 +62,25 @@ def _region_choices(user) -> list[tuple[str, str, int]]:
     return [(r.code, r.name, r.level) for r in regions if r.level in (codes.TOWNSHIP, codes.VILLAGE)]
 
 
+PATIENT_PICK = "patient_pick"  # the picker that adds a patient to the list of patients discussed
+
+
+def _chosen_patients(post) -> list[str]:
+    """The patients discussed as posted: those already listed (hidden ``patient_ids``), without the one
+    whose 移除 button was pressed without JavaScript (``unpick``), and the one just chosen in the patient
+    picker (added by the form without JavaScript; with it, the script has already moved it to the list)."""
+    ids = [p.strip() for p in post.getlist("patient_ids")[:MAX_ROWS] if p.strip()]
+    removed = post.get("unpick", "").strip()
+    ids = [p for p in ids if p != removed]
+    picked = post.get(PATIENT_PICK, "").strip()
+    if picked and picked not in ids:
+        ids.append(picked)
+    return list(dict.fromkeys(ids))
+
+
 def _posted(post) -> dict:
     data = {k: post.get(k, "").strip() for k in ("kind", "region_code", "date", "place", "minutes", "decisions")}
-    data["patient_ids"] = post.getlist("patient_ids")
+    data["patient_ids"] = _chosen_patients(post)
     attendees = rows_from_post(post, "a", ("name", "unit", "user_id"), min(int_or_none(post.get("a_rows")) or 0, MAX_ROWS))
     data["attendees"] = [{**a, "user_id": int_or_none(a["user_id"])} for a in attendees]
     tasks = rows_from_post(post, "t", ("id", "text", "owner_id", "due_date"),
@@ -93,10 +110,15 @@ def _meeting_region(user, data: dict) -> str:
     return user.region_id if user.region.level in (codes.TOWNSHIP, codes.VILLAGE) else ""
 
 
-def owner_options(actor, region_code: str, patient_ids, raw_q: str = "") -> tuple[list[picker.Option], str]:
-    """The task owner picker's options: the discussed patients' care-team members first, then the staff
-    of the meeting's region and above it (care.selectors.owner_candidates). An empty query lists them all
-    (the options of the form without JavaScript); a query narrows them."""
+NO_ACCOUNT = "（无系统账号）"
+
+
+def owner_options(actor, region_code: str, patient_ids, raw_q: str = "", *,
+                  empty: str = "请选择责任人") -> tuple[list[picker.Option], str]:
+    """The options of a task owner's or an attendee's account picker: the discussed patients' care-team
+    members first, then the staff of the meeting's region and above it (care.selectors.owner_candidates,
+    the users services_meeting accepts). An empty query lists them all (the options of the form without
+    JavaScript); a query narrows them. ``empty``: the first option's text when nothing is chosen."""
     q = picker.query(raw_q, required=False)
     if not region_code:
         return [], "请先选择所属区划"
@@ -105,48 +127,92 @@ def owner_options(actor, region_code: str, patient_ids, raw_q: str = "") -> tupl
     more = False
     if q.text:
         options, more = picker.limited(options)
-    return options, picker.hint(options, more, q, empty="请选择责任人")
+    return options, picker.hint(options, more, q, empty=empty)
+
+
+def _empty_text(field: str) -> str:
+    """An attendee's account is optional; a task's owner is not."""
+    return NO_ACCOUNT if field.startswith("a-") else "请选择责任人"
+
+
+def _chosen_options(request, ids) -> list[picker.Option]:
+    """The patients already in the list, labelled as the picker labels them, in the order chosen: only
+    those of the user's jurisdiction (an id posted by hand from outside shows nothing; the service refuses
+    it). One audit row (a list of patients) when any is shown."""
+    wanted = [int(p) for p in ids if str(p).isdigit() and len(str(p)) < 16][:MAX_ROWS]
+    if not wanted:
+        return []
+    found = {p.pk: p for p in patient_selectors.patients_for(request.user).filter(pk__in=wanted)
+             .select_related("region__parent")}
+    shown = [found[p] for p in dict.fromkeys(wanted) if p in found]
+    audit.record_request(request, "list", target="meeting_form",
+                         detail={"count": len(shown), "patients": [p.pk for p in shown]})
+    return [picker.Option(str(p.pk), patient_picker.label(p)) for p in shown]
+
+
+def _account_rows(rows: list[dict], key: str, field: str, options, hint: str, finding: str, post, user, data) -> None:
+    """Give each row its account picker: the shared options, or for the row whose 查找 was pressed
+    without JavaScript the matches of what was typed."""
+    for i, row in enumerate(rows):
+        name = f"{field}-{i}-{key}"
+        row["pick_field"], row["pick_chosen"] = name, str(row.get(key) or "")
+        row["pick_options"], row["pick_hint"], row["pick_q"] = options, hint, ""
+        if finding == name:
+            row["pick_q"] = post.get(f"{name}_q", "")
+            row["pick_options"], row["pick_hint"] = owner_options(
+                user, _meeting_region(user, data), data.get("patient_ids") or [], row["pick_q"],
+                empty=_empty_text(name))
 
 
 def _form_context(request, data: dict, *, meeting=None, problem=None, post=None) -> dict:
     user = request.user
     form = MeetingForm(initial={k: data.get(k, "") for k in MeetingForm.base_fields})
-    users = [(u.pk, user_label(u)) for u in colleagues(user)]
-    patients = list(selectors.patient_choices(user))
-    audit.record_request(request, "list", target="meeting_form", detail={"count": len(patients)})
-    chosen = {str(p) for p in data.get("patient_ids") or []}
+    chosen = _chosen_options(request, data.get("patient_ids") or [])
     attendees = [*data.get("attendees", []), *({} for _ in range(BLANK_ATTENDEES))]
     tasks = [*data.get("tasks", []), *({} for _ in range(BLANK_TASKS))]
-    owners, owner_hint = owner_options(user, _meeting_region(user, data), data.get("patient_ids") or [])
-    if meeting is not None:  # owners already given keep their place, even if no longer a candidate
+    region, patient_ids = _meeting_region(user, data), data.get("patient_ids") or []
+    owners, owner_hint = owner_options(user, region, patient_ids)
+    accounts, account_hint = owner_options(user, region, patient_ids, empty=NO_ACCOUNT)
+    if meeting is not None:  # owners and attendees already given keep their place, even if no longer candidates
         known = {o.value for o in owners}
         owners += [picker.Option(str(t.owner_id), user_label(t.owner))
                    for t in meeting.tasks.select_related("owner__region") if str(t.owner_id) not in known]
+        known = {o.value for o in accounts}
+        accounts += [picker.Option(str(a.user_id), user_label(a.user))
+                     for a in meeting.attendees.filter(user__isnull=False).select_related("user__region")
+                     if str(a.user_id) not in known]
     finding = picker.finding(post) if post is not None else ""
-    for i, t in enumerate(tasks):
-        t["owner_field"], t["owner_chosen"] = f"t-{i}-owner_id", str(t.get("owner_id") or "")
-        t["owner_options"], t["owner_hint"], t["owner_q"] = owners, owner_hint, ""
-        if finding == t["owner_field"]:  # the row's 查找 without JavaScript
-            t["owner_q"] = post.get(f"{finding}_q", "")
-            t["owner_options"], t["owner_hint"] = owner_options(
-                user, _meeting_region(user, data), data.get("patient_ids") or [], t["owner_q"])
+    _account_rows(attendees, "user_id", "a", accounts, account_hint, finding, post, user, data)
+    _account_rows(tasks, "owner_id", "t", owners, owner_hint, finding, post, user, data)
+    patient_q = post.get(f"{PATIENT_PICK}_q", "") if finding == PATIENT_PICK else ""
+    found, patient_hint = [], "选中后加入上方列表"
+    if patient_q:  # the patient picker's 查找 without JavaScript
+        found, patient_hint = patient_picker.options(request, patient_q, target="meeting_form")
     return {
         **base_context(request), "form": form, "data": data, "meeting": meeting, "problem": problem,
         "kinds": vocab.MEETING_KINDS, "levels": vocab.MEETING_LEVEL, "region_choices": _region_choices(user),
-        "patients": [(p.pk, f"{p.name}（{p.region.name}）", str(p.pk) in chosen) for p in patients],
-        "users": users, "attendee_rows": attendees, "task_rows": tasks, "cite": vocab.MEETING_CITE,
+        "chosen_patients": chosen, "patient_pick": PATIENT_PICK, "patient_options": found,
+        "patient_hint": patient_hint, "patient_q": patient_q,
+        "attendee_rows": attendees, "task_rows": tasks, "cite": vocab.MEETING_CITE,
     }
 
 
 @require_GET
 @permission_required(roles.VIEW_PATIENTS)
 def meeting_owners(request):
-    """htmx: the options of a task owner picker for the meeting's region and discussed patients."""
+    """htmx: the options of a task owner's or an attendee's account picker for the meeting's region and
+    discussed patients."""
     require_page(request, permissions.RECORD_MEETING, "view")
     name = picker.field_name(request.GET.get("field"))
     options, hint = owner_options(request.user, request.GET.get("region_code", "").strip()[:12],
-                                  request.GET.getlist("patient_ids")[:MAX_ROWS], request.GET.get(f"{name}_q", ""))
+                                  request.GET.getlist("patient_ids")[:MAX_ROWS], request.GET.get(f"{name}_q", ""),
+                                  empty=_empty_text(name))
     return picker.options_response(request, options, chosen=request.GET.get(name, ""), hint_text=hint)
+
+
+def _finding(post) -> bool:
+    """A picker's 查找 or a chosen patient's 移除 pressed without JavaScript: the form comes back, unsaved."""
+    return bool(picker.finding(post) or post.get("unpick"))
 
 
 def _save(request, meeting=None):
@@ -165,7 +231,7 @@ def meeting_create(request):
     kind = request.GET.get("kind", "team_monthly")
     data = {"kind": kind if kind in vocab.MEETING_KINDS else "team_monthly", "region_code": region_param(request),
             "date": engine.today().isoformat()}
-    finding = request.method == "POST" and picker.finding(request.POST)
+    finding = request.method == "POST" and _finding(request.POST)
     if finding:  # a picker's 查找 without JavaScript: the same form again, nothing saved
         data = _posted(request.POST)
     elif request.method == "POST":
@@ -185,7 +251,7 @@ def meeting_edit(request, pk):
     if not selectors.in_meeting_region(request.user, meeting):
         deny(request, "update")  # a task owner elsewhere may read the meeting but not change it
     problem, data = None, _initial(meeting)
-    finding = posting and picker.finding(request.POST)
+    finding = posting and _finding(request.POST)
     if finding:  # a picker's 查找 without JavaScript: the same form again, nothing saved
         data = _posted(request.POST)
     elif posting:

@@ -8,7 +8,7 @@ import pytest
 
 from jingfang.audit.models import AuditEvent
 from jingfang.care import services
-from jingfang.care.models import Incident, MeetingTask
+from jingfang.care.models import Incident, Meeting, MeetingTask
 
 from .conftest import full_team
 from .test_incidents import incident_data
@@ -118,3 +118,89 @@ def test_meeting_form_lists_scoped_owners_and_saves_a_picked_one(client, users, 
     assert "督促服药" in r.content.decode()
     r = client.post("/care/meetings/new/", post)
     assert r.status_code == 302 and MeetingTask.objects.get().owner == users["vdoc"]
+
+
+MEETING = "/care/meetings/new/"
+
+
+def chosen(html) -> list[str]:
+    """The patients in the meeting form's list of patients discussed (hidden inputs), in order."""
+    return re.findall(r'<input type="hidden" name="patient_ids" value="(\d+)">', html)
+
+
+def picker_select(html, name) -> str:
+    select = html[html.index(f'<select id="{name}"'):]
+    return select[:select.index("</select>")]
+
+
+def meeting_post(**more) -> dict:
+    return {"kind": "team_monthly", "region_code": "990102001001", "date": TODAY.isoformat(), "a_rows": "1",
+            "a-0-name": "李组长", "t_rows": "0", **more}
+
+
+def test_meeting_form_offers_a_patient_picker_not_every_patient(client, users, patient, other):
+    client.force_login(users["vdoc"])
+    html = client.get(f"{MEETING}?region=990102001001").content.decode()
+    assert 'name="patient_pick_q"' in html and 'hx-get="/patients/pick/"' in html
+    assert "甲患者" not in html and "乙患者" not in html and chosen(html) == []
+    assert not AuditEvent.objects.filter(target="meeting_form").exists()  # nothing listed, nothing read
+
+
+def test_meeting_patients_picked_without_javascript_two_then_saved(client, users, make_patient, patient):
+    second = make_patient("990102001001", name="甲患者二")
+    client.force_login(users["vdoc"])
+    find = {"pick": "patient_pick", "patient_pick_q": "甲患者"}
+    r = client.post(MEETING, meeting_post(**find))
+    html = r.content.decode()
+    assert r.status_code == 200 and set(values(picker_select(html, "patient_pick"))) == {str(patient.pk), str(second.pk)}
+    assert chosen(html) == [] and not Meeting.objects.exists()
+    html = client.post(MEETING, meeting_post(**find, patient_pick=str(patient.pk))).content.decode()
+    assert chosen(html) == [str(patient.pk)] and "李组长" in html  # added, the rest of the form kept
+    html = client.post(MEETING, meeting_post(**find, patient_ids=[str(patient.pk)],
+                                             patient_pick=str(second.pk))).content.decode()
+    assert chosen(html) == [str(patient.pk), str(second.pk)] and 'name="unpick"' in html
+    assert AuditEvent.objects.filter(target="meeting_form", action="list").latest("id").detail == {
+        "count": 2, "patients": [patient.pk, second.pk]}
+    html = client.post(MEETING, meeting_post(patient_ids=[str(patient.pk), str(second.pk)],
+                                             unpick=str(patient.pk))).content.decode()
+    assert chosen(html) == [str(second.pk)] and not Meeting.objects.exists()  # 移除 saves nothing
+    # the one chosen in the picker but not yet added joins on 保存
+    r = client.post(MEETING, meeting_post(patient_ids=[str(second.pk)], patient_pick=str(patient.pk)))
+    assert r.status_code == 302
+    assert set(Meeting.objects.get().patients.all()) == {patient, second}
+
+
+def test_meeting_patients_survive_a_validation_error(client, users, make_patient, patient):
+    second = make_patient("990102001001", name="甲患者二")
+    client.force_login(users["vdoc"])
+    r = client.post(MEETING, meeting_post(patient_ids=[str(patient.pk), str(second.pk)], **{"a-0-name": ""}))
+    html = r.content.decode()
+    assert r.status_code == 422 and "请填写参加人员" in html
+    assert chosen(html) == [str(patient.pk), str(second.pk)] and "甲患者二" in html
+
+
+@pytest.mark.parametrize("field", ["patient_ids", "patient_pick"])
+def test_meeting_patient_outside_posted_by_hand_is_refused(client, users, patient, other, field):
+    client.force_login(users["vdoc"])  # 乙患者 lies in another village
+    r = client.post(MEETING, meeting_post(**{field: str(other.pk)}))
+    html = r.content.decode()
+    assert r.status_code == 422 and f"患者{other.pk}不存在或不在本会议所属区划内" in html
+    assert not Meeting.objects.exists() and "乙患者" not in html and chosen(html) == []
+
+
+def test_meeting_attendee_accounts_are_the_region_and_above(client, users, make_user, patient):
+    far = make_user("township_doctor", "t2", username="far_doctor")
+    other_village = make_user("village_doctor", "v12")
+    client.force_login(users["vdoc"])
+    html = client.get(f"{MEETING}?region=990102001001").content.decode()
+    got = values(picker_select(html, "a-0-user_id"))
+    assert str(users["vdoc"].pk) in got and str(users["doctor"].pk) in got and str(users["county"].pk) in got
+    for outside in (far, other_village, users["doctor2"], users["outsider"]):
+        assert str(outside.pk) not in got
+    assert "（无系统账号）" in picker_select(html, "a-0-user_id")
+    r = client.get(OWNERS, {"field": "a-0-user_id", "region_code": "990102001001", "a-0-user_id_q": ""})
+    assert "（无系统账号）" in r.content.decode() and str(far.pk) not in values(r.content.decode())
+    r = client.post(MEETING, meeting_post(**{"a-0-user_id": str(users["doctor"].pk)}))
+    assert r.status_code == 302 and Meeting.objects.get().attendees.get().user == users["doctor"]
+    r = client.post(MEETING, meeting_post(**{"a-0-user_id": str(far.pk)}))  # posted by hand: refused
+    assert r.status_code == 422 and Meeting.objects.count() == 1

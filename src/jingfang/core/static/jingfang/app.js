@@ -5,6 +5,12 @@
    <button data-confirm="问题？">            asks before the click goes ahead (e.g. a submit button)
    <form data-confirm="问题？">              asks before the form is submitted
    <button data-menu-toggle>                opens and closes the menus of the phone header
+   <fieldset data-multipick="field">        a multi-pick: the option chosen in the picker inside
+                                            (core/_picker.html) joins the list [data-picked] as a hidden
+                                            input "field" with a 移除 button [data-unpick]; the list fires
+                                            "change" when it changes. Without this script the same
+                                            buttons submit the form (pick=..., unpick=...) and the page
+                                            answers with the list changed.
 
    htmx requests use hx-confirm instead (htmx asks itself). */
 (function () {
@@ -32,6 +38,66 @@
       event.stopImmediatePropagation();
     }
   }, true);
+
+  function pickedChanged(box) {
+    var list = box.querySelector("[data-picked]");
+    var none = box.querySelector("[data-picked-none]");
+    if (none) none.hidden = list.children.length > 0;
+    list.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target instanceof Element ? event.target : null;
+    var remove = target && target.closest("[data-multipick] [data-unpick]");
+    if (!remove) return;
+    event.preventDefault();
+    var box = remove.closest("[data-multipick]");
+    remove.closest("li").remove();
+    pickedChanged(box);
+  });
+
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!(select instanceof HTMLSelectElement)) return;
+    var box = select.closest("[data-multipick]");
+    if (!box || !select.closest(".picker") || !select.value) return;
+    var field = box.getAttribute("data-multipick");
+    var list = box.querySelector("[data-picked]");
+    var option = select.options[select.selectedIndex];
+    var known = Array.prototype.some.call(list.querySelectorAll("input[type=hidden]"), function (input) {
+      return input.value === select.value;
+    });
+    if (!known) {
+      var item = document.createElement("li");
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = field;
+      input.value = select.value;
+      var text = document.createElement("span");
+      text.textContent = option.textContent;
+      var button = document.createElement("button");
+      button.type = "submit";
+      button.className = "btn secondary";
+      button.name = "unpick";
+      button.value = select.value;
+      button.formNoValidate = true;
+      button.setAttribute("aria-label", "移除" + option.textContent);
+      button.setAttribute("data-unpick", "");
+      button.textContent = "移除";
+      item.append(input, text, " ", button);
+      list.appendChild(item);
+    }
+    select.value = "";  // the picker is free for the next one
+    pickedChanged(box);
+  });
+
+  function hideAddButtons() {  // with this script a choice joins the list at once
+    document.querySelectorAll("[data-multipick] [data-picked-add]").forEach(function (button) {
+      button.hidden = true;
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", hideAddButtons);
+  else hideAddButtons();
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
