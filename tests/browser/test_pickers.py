@@ -1,6 +1,7 @@
 """Search-as-you-type pickers in a browser, on a desktop and on a 390 px phone: police record an
 incident by typing two characters of a name and picking the patient (a patient of another township
-never shows); a township doctor picks a transfer's destination by a village's name."""
+never shows); a township doctor picks a transfer's destination by a village's name; a village doctor adds
+two patients to a meeting one after the other (and removes a third)."""
 
 import re
 
@@ -78,7 +79,9 @@ def test_meeting_task_owner_from_the_team_first(live_server, sized, shot, users,
     login(page, live_server.url, users["vdoc"].username)
     page.goto(f"{live_server.url}/care/meetings/new/?region=990102001001")
     page.fill("input[name=a-0-name]", "李组长")
-    page.select_option("#patient_ids", str(patient.pk))  # the care team's members move to the top
+    page.fill("#patient_pick_q", "柏会")
+    page.wait_for_selector(f"#patient_pick option[value='{patient.pk}']", state="attached")
+    page.select_option("#patient_pick", str(patient.pk))  # the care team's members move to the top
     page.wait_for_selector("#t-0-owner_id option:has-text('【帮扶小组】')", state="attached")
     first = page.locator("#t-0-owner_id option").nth(1).inner_text()
     assert "【帮扶小组】" in first, first
@@ -92,3 +95,36 @@ def test_meeting_task_owner_from_the_team_first(live_server, sized, shot, users,
     page.click("button:has-text('保存')")
     page.wait_for_url(re.compile(r".*/care/meetings/\d+/$"))
     assert MeetingTask.objects.get().owner == users["police"]
+
+
+def test_meeting_patients_picked_one_after_the_other(live_server, sized, shot, users, make_patient):
+    from jingfang.care.models import Meeting
+
+    size, page = sized
+    first = make_patient("990102001001", name="柏例会一")
+    second = make_patient("990102001001", name="柏例会二")
+    third = make_patient("990102001001", name="柏例会三")
+    make_patient("990102002001", name="柏例会外")  # another township: never offered
+    login(page, live_server.url, users["vdoc"].username)
+    page.goto(f"{live_server.url}/care/meetings/new/?region=990102001001")
+    page.fill("input[name=a-0-name]", "李组长")
+    assert page.locator("[data-picked-add]").is_hidden()  # with JavaScript a choice joins the list at once
+    for patient in (first, second, third):
+        page.fill("#patient_pick_q", "柏例会")
+        page.wait_for_selector("#patient_pick option:has-text('找到3项')", state="attached")
+        assert not any("柏例会外" in x for x in page.locator("#patient_pick option").all_inner_texts())
+        page.select_option("#patient_pick", str(patient.pk))
+        page.wait_for_selector(f"#patient_ids_chosen input[value='{patient.pk}']", state="attached")
+        assert page.input_value("#patient_pick") == ""
+    page.select_option("#patient_pick", str(first.pk))  # twice is once
+    assert page.locator("#patient_ids_chosen li").count() == 3
+    page.click("#patient_ids_chosen li:has-text('柏例会三') button:has-text('移除')")
+    assert page.locator("#patient_ids_chosen li").all_inner_texts()[0].startswith("柏例会一")
+    assert page.locator("#patient_ids_chosen li").count() == 2 and first.id_number not in page.content()
+    page.wait_for_selector("#t-0-owner_id option", state="attached")
+    assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size][0]
+    page.locator("fieldset.multipick").scroll_into_view_if_needed()
+    shot(page, f"picker-04-meeting-patients-{size}")
+    page.click("button:has-text('保存')")
+    page.wait_for_url(re.compile(r".*/care/meetings/\d+/$"))
+    assert set(Meeting.objects.get().patients.all()) == {first, second}
