@@ -86,3 +86,14 @@ def test_two_patients_differing_only_in_condition_read_alike_to_non_health_roles
     items = {i.patient_id: i for i in worklist.items_for(users[who], TODAY, kind="followup", horizon=92)}
     a, b = items[stable.pk], items[unstable.pk]
     assert (a.reason, a.due_date, a.mode) == (b.reason, b.due_date, b.mode)
+
+
+@pytest.mark.xfail(strict=True, reason="record_roll_call checks neither key person nor sensitive period: a cadre's "
+                   "'absent' on any patient puts 点名异常 (不在控) on the police's and office's worklists")
+def test_a_roll_call_of_a_patient_who_is_not_a_key_person_outside_any_period_is_refused(users, make_patient):
+    p = make_patient("990102001001", name="非重点者")
+    assert not p.key_person
+    with pytest.raises(errors.Invalid):
+        services.record_roll_call(users["cadre"], p, TODAY, "absent")
+    alerts = [i for i in worklist.items_for(users["police"], TODAY, kind="roll_call_alert") if i.patient_id == p.pk]
+    assert alerts == []
