@@ -1,0 +1,60 @@
+"""Odd input that answers 500 (each test fails until it is fixed): never a 500 on bad input.
+
+- "²" (and the other superscript and circled digits) passes ``str.isdigit()`` but ``int()`` refuses it:
+  audit/views.py ``?patient=``, care/selectors.py and care/services_meeting.py ``patient_ids``,
+  intake/views_transfers.py ``_patient_from``.
+- A patient id beyond 64 bits in ``patient_ids`` reaches ``pk__in`` (OverflowError on SQLite).
+- ``/api/v1/kpis/trend?end=0001-01-01`` counts months back past year 1 (stats.periods.add_months).
+"""
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user):
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.xfail(strict=True, reason="audit ?patient=²: isdigit() is true, int('²') raises ValueError")
+def test_the_audit_log_filtered_by_a_superscript_patient_number(users):
+    assert _client(users["auditor"]).get("/audit/", {"patient": "²"}).status_code < 500
+
+
+@pytest.mark.xfail(strict=True, reason="meeting owners ?patient_ids=²: int('²') in care.selectors.owner_options")
+def test_the_meeting_owner_picker_with_a_superscript_patient_id(users):
+    response = _client(users["doctor"]).get("/care/meetings/owners/", {
+        "patient_ids": "²", "region_code": "990102001001", "field": "owner"})
+    assert response.status_code < 500
+
+
+@pytest.mark.xfail(strict=True, reason="transfer form ?patient=²: int('²') in intake.views_transfers._patient_from")
+def test_the_transfer_form_with_a_superscript_patient_number(users):
+    assert _client(users["doctor"]).get("/intake/transfers/new/", {"patient": "²"}).status_code < 500
+
+
+@pytest.mark.xfail(strict=True, reason="meeting patient_ids=[2**70]: pk__in overflows the database integer")
+def test_a_meeting_naming_a_patient_id_beyond_64_bits(users):
+    response = _client(users["doctor"]).post("/api/v1/meetings", {
+        "kind": "team_monthly", "region_code": "990102001001", "date": "2026-12-01",
+        "attendees": [{"name": "张三"}], "patient_ids": [2 ** 70]}, content_type="application/json")
+    assert response.status_code == 422
+
+
+@pytest.mark.xfail(strict=True, reason="kpis/trend end=0001-01-01: add_months steps before year 1 (ValueError)")
+@pytest.mark.parametrize("end", ["0001-01-01", "9999-12-31"])
+def test_the_kpi_trend_ending_at_the_edges_of_the_calendar(users, end):
+    response = _client(users["doctor"]).get("/api/v1/kpis/trend", {"region_code": "990102001000", "end": end})
+    assert response.status_code < 500
+
+
+@pytest.mark.xfail(strict=True, reason="exchange.matching.risk_of: '²'.isdigit() is true and int('²') raises, so a "
+                   "department's list with such a 危险性 cell fails reconciliation instead of reading no level")
+@pytest.mark.parametrize("cell", ["²", "②级"])
+def test_a_risk_level_cell_in_superscript_reads_as_no_level(cell):
+    from jingfang.exchange import matching
+
+    assert matching.risk_of(cell) is None
