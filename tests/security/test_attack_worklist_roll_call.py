@@ -49,14 +49,11 @@ def key_person(make_patient):
     return p
 
 
-@pytest.mark.xfail(strict=True, reason="record_roll_call only refuses future dates: a cadre can date a roll "
-                   "call in year 1, before the patient was registered, outside any sensitive period")
 def test_a_roll_call_before_the_patient_was_registered_is_refused(users, key_person):
     with pytest.raises(errors.Invalid):
         services.record_roll_call(users["cadre"], key_person, dt.date(1, 1, 1), "absent", "家属称其昨晚离家未归")
 
 
-@pytest.mark.xfail(strict=True, reason="POST /worklist/rollcall/<pk>/ with on=0001-01-01 is stored (200 已点名)")
 def test_the_roll_call_page_refuses_a_day_in_year_one(client, users, key_person):
     client.force_login(users["cadre"])
     response = client.post(f"/worklist/rollcall/{key_person.pk}/", {"on": "0001-01-01", "result": "absent"})
@@ -88,8 +85,6 @@ def test_two_patients_differing_only_in_condition_read_alike_to_non_health_roles
     assert (a.reason, a.due_date, a.mode) == (b.reason, b.due_date, b.mode)
 
 
-@pytest.mark.xfail(strict=True, reason="record_roll_call checks neither key person nor sensitive period: a cadre's "
-                   "'absent' on any patient puts 点名异常 (不在控) on the police's and office's worklists")
 def test_a_roll_call_of_a_patient_who_is_not_a_key_person_outside_any_period_is_refused(users, make_patient):
     p = make_patient("990102001001", name="非重点者")
     assert not p.key_person

@@ -106,6 +106,12 @@ def record_roll_call(actor, patient: Patient, date, result: str = "present", not
         raise errors.Invalid([errors.FieldError("result", "点名结果无效")])
     if date > engine.today():
         raise errors.Invalid([errors.FieldError("date", "点名日期不能晚于今天")])
+    if date < patient.registered_on:
+        raise errors.Invalid([errors.FieldError("date", "点名日期不能早于建档日期")])
+    # The daily roll call is for key persons during a sensitive period (中梁乡2022，三、2): nobody can put
+    # 点名异常 on the police's and office's worklists for any other patient or day.
+    if not patient.key_person or not engine.sensitive_period_on(patient.region_id, date):
+        raise errors.Invalid([errors.FieldError("date", "只在敏感时期内对重点人员点名：该患者在这一天无须点名")])
     with transaction.atomic():  # the roll call and its audit row together or not at all
         call, created = RollCall.objects.update_or_create(
             patient=patient, date=date, defaults={"result": result, "note": note[:200], "recorded_by": actor}

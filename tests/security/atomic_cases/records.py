@@ -20,8 +20,15 @@ def c_record_followup(w):
 
 def c_record_roll_call(w):
     from jingfang.followups import services
+    from jingfang.followups.models import SensitivePeriod
+    from jingfang.registry.models import Patient
 
-    return lambda: services.record_roll_call(u(w, roles.VILLAGE_DOCTOR), inside(w, "patient"), TODAY - D(1))
+    patient = inside(w, "patient")  # roll calls are for key persons during a sensitive period
+    Patient.objects.filter(pk=patient.pk).update(key_person=True)
+    patient.refresh_from_db()
+    SensitivePeriod.objects.create(region_id=patient.region_id[:6] + "000000", name="敏感时期", start=TODAY - D(3),
+                                   end=TODAY + D(3))
+    return lambda: services.record_roll_call(u(w, roles.VILLAGE_DOCTOR), patient, TODAY - D(1))
 
 
 def c_log_search(w):
