@@ -66,7 +66,7 @@ def worklist_page(request):
         "can_roll_call": roles.can(request.user.role, roles.ROLL_CALL),
         "today": engine.today(),
         "qs": request.GET.urlencode(),
-        "problem": problem,
+        "problem": problem, "earliest": days.EARLIEST, "latest": days.LATEST,
     }, status=422 if problem else 200)
 
 
