@@ -51,3 +51,19 @@ def test_record_followup_and_leave_the_overdue_list(live_server, page, shot, use
     page.goto(f"{base}/worklist/")
     assert "钱随访" not in page.locator("#overdue").inner_text()
     shot(page, "13-worklist-after")
+
+
+def test_the_worklist_refuses_a_day_at_the_edge_of_the_calendar(live_server, page, shot, users):
+    base = live_server.url
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", users["doctor"].username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/worklist/")
+    for width, name in ((1280, "desktop"), (390, "phone")):
+        page.set_viewport_size({"width": width, "height": 900})
+        response = page.goto(f"{base}/worklist/?on=9999-12-31")
+        assert response.status == 422
+        assert page.locator("[role=alert]").inner_text().startswith("日期：应在1900-01-01至2100-12-31之间")
+        assert page.get_attribute("input[name=on]", "max") == "2100-12-31"
+        shot(page, f"worklist-day-refused-{name}")

@@ -15,6 +15,7 @@ from django.apps import apps
 from django.urls import NoReverseMatch, reverse
 
 from jingfang.accounts import roles
+from jingfang.core import ids
 
 # kind -> (noun, URL name of the object's page taking the object's id, or None)
 KINDS: dict[str, tuple[str, str | None]] = {
@@ -170,7 +171,7 @@ def describe(target: str, patient_id: int | None = None, *, links: bool = False)
     if target in WORDS:
         return Shown(WORDS[target])
     kind, sep, rest = target.partition(":")
-    if kind == "patients" and rest.isdigit():
+    if kind == "patients" and ids.is_digits(rest):
         return Shown(f"患者档案 {rest} 份（批量导入）")
     if kind == "emergency_grants":
         return Shown(EMERGENCY_SCOPES.get(rest, WORDS["emergency_grants"]))
@@ -180,7 +181,7 @@ def describe(target: str, patient_id: int | None = None, *, links: bool = False)
             return Shown(f"{noun} {rest}")
         if rest == "lookup":
             return Shown(f"{noun}（按证件号查找）")
-        if not rest.isdigit() or kind in CODES:
+        if not ids.is_digits(rest) or kind in CODES:
             # Not an id: a user name, a date, a KPI key, a region code…
             return Shown(f"{noun} {rest}" if rest else noun)
         url = ""
@@ -195,7 +196,7 @@ def describe(target: str, patient_id: int | None = None, *, links: bool = False)
         return Shown(f"导出：{target.removesuffix('.xlsx')}")
     if not _LATIN.search(target):
         return Shown(target)  # already Chinese (a file name, a heading)
-    if sep and rest.isdigit():
+    if sep and ids.is_digits(rest):
         return Shown(f"其他对象 #{rest}")
     return Shown("其他")
 

@@ -4,7 +4,7 @@ from django.shortcuts import render
 
 from jingfang.accounts import roles
 from jingfang.accounts.decorators import permission_required
-from jingfang.core import xlsx
+from jingfang.core import ids, xlsx
 from jingfang.core.paging import paginate, querystring_without_page
 from jingfang.exports import guard
 
@@ -25,7 +25,7 @@ def _filters(request) -> dict:
     patient = request.GET.get("patient", "").strip()
     return {
         "username": request.GET.get("user", "").strip()[:150],
-        "patient_id": int(patient) if patient.isdigit() else None,
+        "patient_id": ids.parse(patient),
         "date_from": _date(request.GET.get("from", "")),
         "date_to": _date(request.GET.get("to", "")),
         "action": request.GET.get("action", "") if request.GET.get("action", "") in AuditEvent.ACTION_LABELS else "",

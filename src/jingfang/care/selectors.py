@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from jingfang.audit import log as audit
+from jingfang.core import ids as core_ids
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 from jingfang.registry import selectors as patient_selectors
@@ -242,7 +243,7 @@ def owner_candidates(actor, region_code: str, patient_ids=(), q: str = "") -> li
         Q(region_id__gte=lo, region_id__lte=hi) | Q(region_id__in=codes.ancestor_codes(region_code)))
     if q:
         users = users.filter(Q(first_name__icontains=q) | Q(last_name__icontains=q) | Q(username__icontains=q))
-    ids = [int(p) for p in patient_ids if str(p).isdigit() and len(str(p)) < 16][:50]
+    ids = [pk for pk in map(core_ids.parse, patient_ids) if pk is not None][:50]
     patients = patient_selectors.patients_for(actor).filter(pk__in=ids, region_id__gte=lo, region_id__lte=hi)
     team = set(TeamMember.objects.filter(team__patient__in=patients, user__isnull=False)
                .values_list("user_id", flat=True)) if ids else set()

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
-from jingfang.core import errors
+from jingfang.core import errors, ids
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 from jingfang.registry import selectors as patient_selectors
@@ -64,9 +64,9 @@ def _validate(actor, data: dict, meeting: Meeting | None):
     problems += more
     tasks, more = _rows(data.get("tasks") or [], TaskForm, "任务", "tasks")
     problems += more
-    patient_ids = [int(p) for p in data.get("patient_ids") or [] if str(p).isdigit()]
+    patient_ids = [pk for pk in map(ids.parse, data.get("patient_ids") or []) if pk is not None]
     if len(patient_ids) != len(data.get("patient_ids") or []):
-        problems.append(errors.FieldError("patient_ids", "患者编号应为整数"))
+        problems.append(errors.FieldError("patient_ids", "患者编号应为正整数（不超过15位）"))
     if region is not None:
         problems += _check_people(actor, region.code, cd, attendees, tasks, patient_ids, meeting)
     return cd, region, attendees, tasks, patient_ids, problems

@@ -12,6 +12,7 @@ from jingfang.accounts import roles
 from jingfang.accounts.decorators import permission_required
 from jingfang.audit import log as audit
 from jingfang.core import errors, picker
+from jingfang.core import ids as core_ids
 from jingfang.core.paging import paginate
 from jingfang.followups import engine
 from jingfang.regions import codes
@@ -139,7 +140,7 @@ def _chosen_options(request, ids) -> list[picker.Option]:
     """The patients already in the list, labelled as the picker labels them, in the order chosen: only
     those of the user's jurisdiction (an id posted by hand from outside shows nothing; the service refuses
     it). One audit row (a list of patients) when any is shown."""
-    wanted = [int(p) for p in ids if str(p).isdigit() and len(str(p)) < 16][:MAX_ROWS]
+    wanted = [pk for pk in map(core_ids.parse, ids) if pk is not None][:MAX_ROWS]
     if not wanted:
         return []
     found = {p.pk: p for p in patient_selectors.patients_for(request.user).filter(pk__in=wanted)

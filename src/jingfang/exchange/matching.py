@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from jingfang.core import idnumber
+from jingfang.core import idnumber, ids
 from jingfang.core.masking import mask_id_number
 from jingfang.registry.vocab import STATUSES
 
@@ -177,7 +177,7 @@ def risk_of(value) -> int | None:
     text = text_of(value).replace("级", "").replace("等", "").strip()
     if not text:
         return None
-    if text.isdigit() and 0 <= int(text) <= 5:
+    if ids.is_digits(text) and 0 <= int(text) <= 5:
         return int(text)
     if len(text) == 1 and text in CN_DIGITS:
         return CN_DIGITS[text]

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from jingfang.accounts import roles
 from jingfang.accounts.decorators import permission_required
 from jingfang.audit import log as audit
-from jingfang.core import errors, xlsx
+from jingfang.core import days, errors, xlsx
 from jingfang.exports import guard
 from jingfang.regions import selectors as region_selectors
 from jingfang.registry import selectors
@@ -17,11 +17,18 @@ from jingfang.registry import selectors
 from . import engine, services, worklist
 
 
-def _params(request) -> dict:
+def _params(request) -> tuple[dict, str]:
+    """The worklist's filters and the error refusing the asked day: an unreadable one means today; one
+    outside ``core.days`` is refused (today's list is shown with the error)."""
+    problem = ""
     try:
         on = dt.date.fromisoformat(request.GET.get("on", ""))
     except ValueError:
         on = engine.today()
+    try:
+        days.check(on, "on", "日期")
+    except errors.Invalid as exc:
+        on, problem = engine.today(), exc.errors[0].message
     kp = request.GET.get("key_person", "")
     kind = request.GET.get("kind", "")
     try:
@@ -34,12 +41,12 @@ def _params(request) -> dict:
         "kind": kind if kind in worklist.KIND_LABELS else "",
         "key_person": True if kp == "1" else (False if kp == "0" else None),
         "horizon": horizon,
-    }
+    }, problem
 
 
 @permission_required(roles.VIEW_WORKLIST)
 def worklist_page(request):
-    params = _params(request)
+    params, problem = _params(request)
     try:
         number = int(request.GET.get("page", "1"))
     except ValueError:
@@ -59,7 +66,8 @@ def worklist_page(request):
         "can_roll_call": roles.can(request.user.role, roles.ROLL_CALL),
         "today": engine.today(),
         "qs": request.GET.urlencode(),
-    })
+        "problem": problem, "earliest": days.EARLIEST, "latest": days.LATEST,
+    }, status=422 if problem else 200)
 
 
 @permission_required(roles.EXPORT, audit_action="export")
@@ -68,7 +76,9 @@ def worklist_export(request):
     if not roles.can(request.user.role, roles.VIEW_WORKLIST):
         audit.record_request(request, "export", outcome="denied", target="worklist.xlsx")
         raise errors_permission()
-    params = _params(request)
+    params, problem = _params(request)
+    if problem:
+        return HttpResponse(problem, status=422, content_type="text/plain; charset=utf-8")
     items = worklist.items_for(request.user, **params)
     headers = ["状态", "应办日期", "事项", "患者", "村（社区）", "重点人员", "依据", "处置建议"]
     rows = [[worklist.STATE_LABELS[i.state], i.due_date.isoformat(), i.kind_label, i.label or i.patient_name, i.region_name,

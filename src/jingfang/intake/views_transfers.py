@@ -4,7 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from jingfang.audit import log as audit
-from jingfang.core import errors, idnumber, picker
+from jingfang.core import errors, idnumber, ids, picker
 from jingfang.core.paging import paginate, querystring_without_page
 from jingfang.regions import codes
 from jingfang.regions import selectors as region_selectors
@@ -54,8 +54,8 @@ def _patient_from(request, raw: str):
     patient = None
     if len(number) == 18:
         patient = selectors.patient_by_id_number(request.user, number)
-    elif raw.isdigit() and len(raw) <= 12:
-        patient = patients_for(request.user).filter(pk=int(raw)).first()
+    elif ids.parse(raw) is not None:
+        patient = patients_for(request.user).filter(pk=ids.parse(raw)).first()
     if patient is None and raw:
         audit.record_request(request, "view", outcome="not_found", target="patient:lookup")
     return patient

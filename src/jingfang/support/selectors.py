@@ -5,6 +5,7 @@ jurisdiction is a 404 identical to a missing row, audited "denied" (missing: "no
 from django.http import Http404
 
 from jingfang.audit import log as audit
+from jingfang.core import ids
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 from jingfang.registry import selectors as patient_selectors
@@ -68,9 +69,9 @@ def runs_for(user):
 
 
 def get_run_for(request, pk, *, action: str = "view") -> RewardRun:
-    run = runs_for(request.user).filter(pk=pk).first() if str(pk).isdigit() else None
+    run = runs_for(request.user).filter(pk=ids.parse(pk)).first() if ids.parse(pk) else None
     if run is None:
-        _deny(request, "run", pk, exists=str(pk).isdigit() and RewardRun.objects.filter(pk=pk).exists(),
+        _deny(request, "run", pk, exists=bool(ids.parse(pk)) and RewardRun.objects.filter(pk=ids.parse(pk)).exists(),
               action=action)
     return run
 
@@ -86,9 +87,9 @@ def applications_for(user):
 
 
 def get_application_for(request, pk, *, action: str = "view", audit_success: bool = True) -> ReliefApplication:
-    app = applications_for(request.user).filter(pk=pk).first() if str(pk).isdigit() else None
+    app = applications_for(request.user).filter(pk=ids.parse(pk)).first() if ids.parse(pk) else None
     if app is None:
-        other = ReliefApplication.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+        other = ReliefApplication.objects.filter(pk=ids.parse(pk)).first() if ids.parse(pk) else None
         _deny(request, "application", pk, exists=other is not None, action=action,
               patient_id=other.patient_id if other else None)
     if audit_success:
@@ -130,7 +131,7 @@ def county_for(request, code: str = "", *, action: str = "view") -> Region:
 # ---- benefits ---------------------------------------------------------------------------------------
 
 def get_benefit_for(request, patient, pk, *, action: str = "update") -> Benefit:
-    benefit = Benefit.objects.filter(pk=pk, patient=patient).first() if str(pk).isdigit() else None
+    benefit = Benefit.objects.filter(pk=ids.parse(pk), patient=patient).first() if ids.parse(pk) else None
     if benefit is None:
         _deny(request, "benefit", pk, exists=False, action=action)
     return benefit
@@ -138,7 +139,7 @@ def get_benefit_for(request, patient, pk, *, action: str = "update") -> Benefit:
 
 def get_benefit_by_id(request, pk, *, action: str = "update") -> Benefit:
     """API: a benefit by its own id, through its patient's jurisdiction."""
-    benefit = Benefit.objects.filter(pk=pk).select_related("patient").first() if str(pk).isdigit() else None
+    benefit = Benefit.objects.filter(pk=ids.parse(pk)).select_related("patient").first() if ids.parse(pk) else None
     if benefit is None or not in_scope(request.user, benefit.patient.region_id):
         _deny(request, "benefit", pk, exists=benefit is not None, action=action,
               patient_id=benefit.patient_id if benefit else None)
