@@ -59,6 +59,11 @@ DATA_DEPENDENT = {
     # Dates: the phases of a campaign must all be given and in order; a table only for a month that ended.
     "POST /api/v1/campaigns": "phase dates given, in order",
     "POST /api/v1/exchange-tables": "only a month that has ended",
+    # Days from 1900-01-01 to 2100-12-31 (core.days); JSON Schema cannot bound a date.
+    "GET /api/v1/worklist": "on within 1900-2100",
+    "GET /api/v1/kpis": "start and end within 1900-2100, end not before start",
+    "GET /api/v1/kpis/ranking": "start and end within 1900-2100, end not before start",
+    "GET /api/v1/kpis/trend": "end within 1900-2100",
     # Money (yuan): at most 12 digits with 2 decimals, which JSON Schema cannot state for a decimal that
     # may be sent as a number or a string.
     "POST /api/v1/incidents": "money amount digits",
