@@ -20,7 +20,7 @@ from .regions import AREA_CODE
 log = logging.getLogger(__name__)
 
 
-def _quietly(step: str, fn, *args, **kwargs):
+def quietly(step: str, fn, *args, **kwargs):
     """Demo activity is a garnish: a step that the rules refuse is logged and skipped."""
     try:
         return fn(*args, **kwargs)
@@ -51,7 +51,7 @@ def make_activity(seed: int, today: dt.date | None = None) -> dict:
         sex = rng.choice("MF")
         number, _ = _synthetic_id(rng, fake, sex)
         reporter = users["cadre1" if i < 3 else "police1"]
-        lead = _quietly("lead", leads.create_lead, reporter, {
+        lead = quietly("lead", leads.create_lead, reporter, {
             "name": fake.name_male() if sex == "M" else fake.name_female(), "sex": sex, "id_number": number,
             "region_code": "990102001001" if i < 3 else village, "address": f"{rng.randint(1, 9)}组{rng.randint(1, 80)}号",
             "signs": [str(s) for s in rng.sample(range(2, 10), 2)],
@@ -62,12 +62,12 @@ def make_activity(seed: int, today: dt.date | None = None) -> dict:
             continue
         counts["leads"] += 1
         if i >= 3:
-            _quietly("refer", leads.refer, users["doctor1"], lead,
+            quietly("refer", leads.refer, users["doctor1"], lead,
                      {"referred_to": "示范县精神卫生中心", "referred_on": (today - dt.timedelta(days=i)).isoformat()})
         if i == 5:
-            _quietly("exclude", leads.exclude, users["doctor1"], lead, {"exclusion_reason": "经专科诊断，不符合严重精神障碍诊断"})
+            quietly("exclude", leads.exclude, users["doctor1"], lead, {"exclusion_reason": "经专科诊断，不符合严重精神障碍诊断"})
 
-    camp = _quietly("campaign", campaigns.create_campaign, users["office1"], {
+    camp = quietly("campaign", campaigns.create_campaign, users["office1"], {
         "name": f"{today.year}年度严重精神障碍患者全覆盖摸排", "risk_since": dt.date(today.year, 1, 1).isoformat(),
         **{f"{p}_{k}": (today + dt.timedelta(days=offset + (0 if k == "start" else 13))).isoformat()
            for p, offset in (("plan", -30), ("implement", -16), ("fill_gaps", -2), ("consolidate", 12))
@@ -75,12 +75,12 @@ def make_activity(seed: int, today: dt.date | None = None) -> dict:
     })
     if camp is not None:
         for group in ("risk3", "welfare_disability"):
-            _quietly("campaign import", campaigns.import_from_files, users["doctor1"], camp, group)
+            quietly("campaign import", campaigns.import_from_files, users["doctor1"], camp, group)
 
     for i, days in enumerate((2, 9, 16, 25)):
         sex = rng.choice("MF")
         number, _ = _synthetic_id(rng, fake, sex)
-        card = _quietly("card", cards.receive_card, users["doctor1"], {
+        card = quietly("card", cards.receive_card, users["doctor1"], {
             "kind": "onset" if i % 2 else "discharge", "hospital": "示范市第三人民医院",
             "received_on": (today - dt.timedelta(days=days)).isoformat(),
             "patient_name": fake.name_male() if sex == "M" else fake.name_female(), "id_number": number,
@@ -89,13 +89,13 @@ def make_activity(seed: int, today: dt.date | None = None) -> dict:
         if card is not None:
             counts["cards"] += 1
             if i == 2:
-                _quietly("accept card", cards.accept_card, users["doctor1"], card,
+                quietly("accept card", cards.accept_card, users["doctor1"], card,
                          {"accepted_on": (today - dt.timedelta(days=days - 3)).isoformat()})
 
     for sender, dest, prefix in (("doctor1", "990102002000", "990102001"), ("doctor2", "990102001000", "990102002")):
         patient = (Patient.objects.filter(region_id__gte=prefix + "001", region_id__lte=prefix + "999",
                                           status="at_home", transfer_pending=False).order_by("?").first())
-        if patient and _quietly("transfer", movement.send_transfer, users[sender], patient, {
+        if patient and quietly("transfer", movement.send_transfer, users[sender], patient, {
             "destination_code": dest, "reason": "随家人迁居", "sent_on": (today - dt.timedelta(days=4)).isoformat(),
         }):
             counts["transfers"] += 1
@@ -106,7 +106,7 @@ def make_activity(seed: int, today: dt.date | None = None) -> dict:
     counts.update(make_care_and_support(seed, users, today))
     sex = rng.choice("MF")
     number, _ = _synthetic_id(rng, fake, sex)
-    if _quietly("release", movement.record_release, users["police1"], {
+    if quietly("release", movement.record_release, users["police1"], {
         "kind": "custody", "released_on": (today - dt.timedelta(days=6)).isoformat(), "notifying_unit": "示范县看守所",
         "notified_on": (today - dt.timedelta(days=5)).isoformat(),
         "person_name": fake.name_male() if sex == "M" else fake.name_female(), "id_number": number,

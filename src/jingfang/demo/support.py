@@ -19,35 +19,23 @@ runs, relief steps) go through the same services the pages use. Every name and p
 (Faker zh_CN)."""
 
 import datetime as dt
-import logging
 import random
 from decimal import Decimal
 
 from faker import Faker
 
 from jingfang.care.models import CareTeam, GuardianshipAgreement, TeamMember
-from jingfang.core import errors
 from jingfang.followups import engine
 from jingfang.regions import codes
 from jingfang.registry.models import Guardian, Patient
 
 from . import regions as demo_regions
 from .accounts import first_village, username
-
-log = logging.getLogger(__name__)
+from .activity import quietly
 
 SIGNED_SHARE = 0.9  # of at-home patients with a guardian: a signed agreement (the rest: none or unsigned)
 INCOMPLETE_SHARE = 0.08  # of teams: one required member still missing
 HOSPITAL = "示范县精神卫生中心"
-
-
-def _quietly(step: str, fn, *args, **kwargs):
-    """A step that the rules refuse is logged and skipped: the demo is a garnish, not a test."""
-    try:
-        return fn(*args, **kwargs)
-    except errors.ServiceError as exc:
-        log.warning("demo %s skipped: %s", step, exc)
-        return None
 
 
 def _township_users(users: dict) -> dict[str, dict[str, object]]:
@@ -220,12 +208,12 @@ def make_meetings(rng: random.Random, township_users: dict, today: dt.date) -> d
             data["date"] = data["date"].isoformat()
             for t in data["tasks"]:
                 t["due_date"] = t["due_date"].isoformat()
-            meeting = _quietly("meeting", services.save_meeting, actor, data)
+            meeting = quietly("meeting", services.save_meeting, actor, data)
             if meeting is None:
                 continue
             held += 1
             for task in MeetingTask.objects.filter(meeting=meeting, due_date__lt=today):
-                if _quietly("meeting task", services.complete_task, task.owner, task):
+                if quietly("meeting task", services.complete_task, task.owner, task):
                     done += 1
     return {"meetings": held, "meeting_tasks_done": done}
 
@@ -247,13 +235,13 @@ def make_reward_runs(township_users: dict, today: dt.date) -> int:
         else:
             periods = [(today.year - 1, None, True), (today.year, None, False)]
         for year, month, paid in periods:
-            run = _quietly("reward run", reward_services.compute_run, office,
+            run = quietly("reward run", reward_services.compute_run, office,
                            {"township": code, "year": year, "month": month or ""})
             if run is None:
                 continue
             made += 1
             if paid:
-                _quietly("reward paid", reward_services.mark_paid, office, run)
+                quietly("reward paid", reward_services.mark_paid, office, run)
     return made
 
 
@@ -292,7 +280,7 @@ def make_relief(rng: random.Random, township_users: dict, today: dt.date) -> int
         for n, (patient, stage) in enumerate(zip(candidates, RELIEF_STAGES, strict=False)):
             guardian = patient.guardians.filter(is_primary=True).first()
             option = cfg.options[n % len(cfg.options)]
-            app = _quietly("relief", relief_services.create, doctor, patient, {
+            app = quietly("relief", relief_services.create, doctor, patient, {
                 "guardian": guardian.pk, "insurance_type": "resident", "court_ordered": "",
                 "facts": "患者病情反复，需住院治疗；家庭收入低，无力承担住院期间费用，申请住院救助。"})
             if app is None:
@@ -316,7 +304,7 @@ def make_relief(rng: random.Random, township_users: dict, today: dt.date) -> int
             order = ("draft", "submitted", "village_reviewed", "township_approved", "admitted", "closed")
             wanted = len(steps) if stage == "rejected" else order.index(stage)
             for action, actor, data in steps[:wanted]:
-                if _quietly(f"relief {action}", relief_services.step, actor, app, action, data) is None:
+                if quietly(f"relief {action}", relief_services.step, actor, app, action, data) is None:
                     break
     return made
 
@@ -327,7 +315,7 @@ def make_roll_calls(users: dict, township_users: dict, today: dt.date) -> dict:
     county = users.get("county")
     if county is None:
         return {"sensitive_periods": 0, "roll_calls": 0}
-    period = _quietly("sensitive period", followups.add_sensitive_period, county, "重大活动安保期间（演示）",
+    period = quietly("sensitive period", followups.add_sensitive_period, county, "重大活动安保期间（演示）",
                       today - dt.timedelta(days=3), today + dt.timedelta(days=4))
     calls = 0
     for code, people in township_users.items():
@@ -347,7 +335,7 @@ def make_roll_calls(users: dict, township_users: dict, today: dt.date) -> dict:
                     result, note = "absent", "家属称其昨晚离家未归"
                 elif n == 1:
                     result, note = "unreachable", "本人及监护人电话均未接通"
-                if _quietly("roll call", followups.record_roll_call, caller, patient, day, result, note):
+                if quietly("roll call", followups.record_roll_call, caller, patient, day, result, note):
                     calls += 1
     return {"sensitive_periods": int(period is not None), "roll_calls": calls}
 
