@@ -361,7 +361,7 @@ def summary(request, q: Query[SummaryQuery]):
     """按乡镇：本季度提交、审批同意（件数、金额、各救助方式）、不予救助、定点医院办理与基金支付。"""
     year, quarter = q.year, q.quarter
     need(request, permissions.SUMMARY_VIEW, "relief_summary")
-    _, cfg = relief_services.fund_config(request.user.region_id)
+    _, cfg = relief_services.fund_config_of_region(request.user.region_id)
     rows = relief_services.quarterly(selectors.applications_for(request.user), year, quarter,
                                      cfg.options if cfg else ())
     audit.record_request(request, "list", target="relief_summary", detail={"count": len(rows)})

@@ -46,6 +46,15 @@ def county_fund_config(county_code: str):
     return profile, None
 
 
+def fund_config_of_region(region_code: str):
+    """(profile, [relief_fund]) for a user's region: its own profile's fund, else the one that sets its
+    county's fund (``county_fund_config``), so a county supervisor sees the options the fund runs on."""
+    profile, cfg = fund_config(region_code)
+    if cfg is not None:
+        return profile, cfg
+    return county_fund_config(region_code[:6] + "000000")
+
+
 def option_for(region_code: str, code: str):
     _, cfg = fund_config(region_code)
     return next((o for o in (cfg.options if cfg else ()) if o.code == code), None)

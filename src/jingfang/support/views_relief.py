@@ -243,7 +243,7 @@ def relief_quarterly(request):
     quarter = int_param(request, "quarter", (today.month - 1) // 3 + 1, 1, 4)
     start, end = relief_services.quarter_bounds(year, quarter)
     towns = {t.code: t.name for t in sel.townships_for(user)}
-    _, cfg = relief_services.fund_config(user.region_id)
+    _, cfg = relief_services.fund_config_of_region(user.region_id)
     options = cfg.options if cfg else ()
     rows = relief_services.quarterly(sel.applications_for(user), year, quarter, options)
     headers = ["乡镇（街道）", "申请（件）", "审批同意（件）", "审批金额（元）"]

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from jingfang.audit.models import AuditEvent
-from jingfang.followups import worklist
+from jingfang.followups import engine, worklist
 from jingfang.support.models import ReliefApplication, ReliefFund
 
 from .conftest import STEP_DATA, workbook_rows
@@ -197,3 +197,19 @@ def test_print_ends_each_opinion_with_one_full_stop(client, users, patient, walk
     html = as_user(client, users["office"]).get(f"/support/relief/{app.pk}/print/").content.decode()
     assert "同意推荐。" in html and "同意推荐。。" not in html
     assert "同意救助。" in html
+
+
+def test_the_county_summary_has_the_columns_of_the_scheme_that_sets_its_fund(client, users, tree, walk, make_patient):
+    """A county whose own profile sets no fund (薛城区2016) and a township that runs 平桥区2025: the county
+    supervisor's quarterly summary has a column per option of the fund, as the fund itself runs."""
+    tree["county"].policy = "xuecheng-2016"
+    tree["county"].save()
+    tree["t1"].policy = "pingqiao-2025"
+    tree["t1"].save()
+    engine.clear_caches()
+    walk(make_patient("990102001001", name="钱救助"), "township_approved")
+    today = timezone.localdate()
+    rows = workbook_rows(as_user(client, users["county"]).get(
+        f"/support/relief/quarterly.xlsx?year={today.year}&quarter={(today.month - 1) // 3 + 1}"))
+    row = dict(zip(rows[2], rows[3], strict=True))
+    assert row["住院饮食餐费和医疗费各救助50%（件）"] == 1 and row["住院饮食餐费和医疗费各救助50%（元）"] == 3000
