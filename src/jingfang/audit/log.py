@@ -103,6 +103,23 @@ def _networks(proxies: tuple) -> list:
     return found
 
 
+# The patients named by the audit rows written inside ``patients_named()``: core.idempotency keeps them
+# with a kept answer, so that a replay shows that answer only to someone who may still see each of them.
+_named_patients: contextvars.ContextVar[set | None] = contextvars.ContextVar("jingfang_named_patients",
+                                                                            default=None)
+
+
+@contextlib.contextmanager
+def patients_named():
+    """Collect the ids of the patients the audit rows written in the block name (their outcome ok)."""
+    named: set[int] = set()
+    token = _named_patients.set(named)
+    try:
+        yield named
+    finally:
+        _named_patients.reset(token)
+
+
 def record(
     user,
     action: str,
@@ -140,6 +157,9 @@ def record(
         path=path,
     )
     event.save(force_insert=True)  # appends to the hash chain under the chain head's row lock
+    named = _named_patients.get()
+    if named is not None and event.patient_id is not None and outcome == "ok":
+        named.add(event.patient_id)
     return event
 
 

@@ -417,8 +417,8 @@ def guard_writes(run):
                 request=request,
                 execute=lambda: run(request, *args, **kwargs), keep=_kept_answer,
                 failed=lambda response: response.status_code >= 500)
-        except errors.ServiceError as exc:
-            return operation.api.create_response(request, exc.as_payload(), status=exc.status)
+        except Exception as exc:  # a refused key or replay (422, 409, 404): the API's own error answers
+            return operation.api.on_exception(request, exc)
         if isinstance(result, idempotency.Answer):
             response = HttpResponse(result.body, status=result.status, content_type=result.content_type)
             response[idempotency.REPLAYED_HEADER] = "true"

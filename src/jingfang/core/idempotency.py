@@ -9,7 +9,7 @@ its own choosing (``Idempotency-Key``, e.g. a UUID) and sends it again unchanged
   is stored in that row, encrypted, in the same transaction as the write and its audit row. So either
   the write, its audit row and the kept answer are all committed, or none of them;
 - a repeat by the same user with the same key, method, path and body gets the kept answer back
-  (``Answer.replayed``) and runs nothing: no second write, no second audit row;
+  (``Answer.replayed``) and runs nothing: no second write, no second audit row of it;
 - a repeat with another method, path or body is refused (``KeyReused``, 422): the client reused a key
   for another request;
 - a concurrent duplicate (the same key while the first is still running) waits for the first one's
@@ -21,10 +21,12 @@ its own choosing (``Idempotency-Key``, e.g. a UUID) and sends it again unchanged
   sent again, with the same or a corrected body;
 - a kept answer is shown again only to the access it was made for: the row holds the user's role and
   region when it was kept (``scope_of``), and a repeat after either changed is refused (409, the write
-  is not done again); the apps that own the objects a path names check again that the user may still
-  see them (``register_replay_check``: registry sends a patient's path through its jurisdiction gate,
-  404 and audited like any other look-up). Reads sent by POST (searches, reveals) are never kept
-  (``api_support.READ_BY_POST``): they run again and are audited again.
+  is not done again). The row also holds the patients the request's own audit rows named
+  (``audit.patients_named``); a replay sends each through the check the registry registers
+  (``register_replay_check``: its jurisdiction gate, 404 and audited like any other look-up, an audited
+  view when it passes), so a patient transferred away is not shown again, whatever the path. Reads sent
+  by POST (searches, reveals) are never kept (``api_support.READ_BY_POST``): they run again and are
+  audited again.
 
 Keys are per user (another user's same key is another key), bounded (1 to ``MAX_KEY_LENGTH`` visible
 ASCII characters) and stored only as their SHA-256, as is the request body. Kept answers are deleted
@@ -48,6 +50,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from jingfang.audit import log as audit
+
 from . import errors
 from .models import IdempotentRequest
 
@@ -66,12 +70,12 @@ IN_PROGRESS = "请求正在处理，请稍后用同一键重试"
 PERMISSION_CHANGED = ("此请求此前已经完成，不会重复执行；但您的角色或辖区已变更，不再显示当时的答复。"
                       "如需查看结果，请重新查询")
 
-# Checks a replay must pass besides the user and the request: ``check(user, path, request)`` raises
-# (e.g. Http404 for an object the user may no longer see) or returns None.
-_REPLAY_CHECKS: list[Callable[[Any, str, Any], None]] = []
+# Checks a replay must pass besides the user and the request: ``check(user, patient_ids, request)`` raises
+# (e.g. Http404 for a patient the user may no longer see) or returns None.
+_REPLAY_CHECKS: list[Callable[[Any, list[int], Any], None]] = []
 
 
-def register_replay_check(check: Callable[[Any, str, Any], None]) -> Callable[[Any, str, Any], None]:
+def register_replay_check(check: Callable[[Any, list[int], Any], None]) -> Callable[[Any, list[int], Any], None]:
     """Called by the app that owns the objects some paths name (in its ``AppConfig.ready``)."""
     if check not in _REPLAY_CHECKS:
         _REPLAY_CHECKS.append(check)
@@ -128,7 +132,7 @@ def _replay(row: IdempotentRequest, method: str, path: str, body_hash: str, user
     if row.scope != scope_of(user):
         raise errors.Conflict([errors.FieldError(HEADER, PERMISSION_CHANGED)])
     for check in _REPLAY_CHECKS:
-        check(user, path, request)
+        check(user, row.patients, request)
     answer = row.answer or {}
     return Answer(row.status, answer.get("body", ""), answer.get("content_type", Answer.content_type), replayed=True)
 
@@ -167,7 +171,8 @@ def run_once(user, key: str, *, method: str, path: str, body_hash: str, execute:
             if row is None or row.status is None:
                 raise errors.Conflict(IN_PROGRESS) from None
             return _replay(row, method, path, body_hash, user, request)
-        result = execute()
+        with audit.patients_named() as named:
+            result = execute()
         if failed(result):
             transaction.set_rollback(True)
             return result
@@ -175,9 +180,9 @@ def run_once(user, key: str, *, method: str, path: str, body_hash: str, execute:
         if answer is None:
             row.delete()
         else:
-            row.status = answer.status
+            row.status, row.patients = answer.status, sorted(named)
             row.answer = {"body": answer.body, "content_type": answer.content_type}
-            row.save(update_fields=["status", "answer"])
+            row.save(update_fields=["status", "answer", "patients"])
     return result
 
 

@@ -43,6 +43,7 @@ class IdempotentRequest(models.Model):
     path = models.CharField("路径", max_length=500)
     body_digest = models.CharField("请求内容（SHA-256）", max_length=64)
     scope = models.CharField("当时的角色与辖区", max_length=80, default="")
+    patients = models.JSONField("答复涉及的患者", default=list, blank=True)
     status = models.PositiveSmallIntegerField("答复状态", null=True, blank=True)
     answer = EncryptedJSONField("答复（加密）", null=True, blank=True)
     created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)

@@ -10,4 +10,4 @@ class RegistryConfig(AppConfig):
 
         from . import replay
 
-        idempotency.register_replay_check(replay.patient_still_visible)
+        idempotency.register_replay_check(replay.patients_still_visible)

@@ -24,6 +24,7 @@ class Migration(migrations.Migration):
                 ('path', models.CharField(max_length=500, verbose_name='路径')),
                 ('body_digest', models.CharField(max_length=64, verbose_name='请求内容（SHA-256）')),
                 ('scope', models.CharField(default='', max_length=80, verbose_name='当时的角色与辖区')),
+                ('patients', models.JSONField(blank=True, default=list, verbose_name='答复涉及的患者')),
                 ('status', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='答复状态')),
                 ('answer', jingfang.core.fields.EncryptedJSONField(blank=True, null=True, verbose_name='答复（加密）')),
                 ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='时间')),

@@ -381,6 +381,7 @@ def test_a_replay_after_the_patient_left_the_jurisdiction_answers_404_and_is_aud
     Patient.objects.filter(pk=patient.pk).update(region_id="990102002001")  # transferred to another township
     again = send(client, users["doctor"], "patch", url, body, key="moved-1")
     assert again.status_code == 404 and "Idempotent-Replayed" not in again
+    assert again.json() == {"detail": "患者不存在"}  # the API's JSON answer, not a page
     assert "新地址2号" not in again.content.decode() and patient.name not in again.content.decode()
     assert AuditEvent.objects.filter(user_id=users["doctor"].pk, patient_id=patient.pk, outcome="denied").exists()
     assert Revision.objects.filter(patient=patient).count() == 1
@@ -411,13 +412,42 @@ def test_reads_sent_by_post_are_never_kept_and_run_again(client, users, patient)
     assert not IdempotentRequest.objects.exists()
 
 
+@pytest.mark.django_db
+def test_a_replay_of_a_created_patient_moved_away_since_shows_nothing(client, users):
+    """Not a patient's path: the patients the write's audit rows named are what the replay checks."""
+    from conftest import id_for, patient_data
+
+    body = patient_data("990102001001", name="丙新建", id_number=id_for(dt.date(1980, 5, 5), "M"))
+    first = send(client, users["doctor"], "post", "/api/v1/patients", body, key="new-1")
+    assert first.status_code == 201, first.content
+    pk = first.json()["id"]
+    assert IdempotentRequest.objects.get().patients == [pk]
+    again = send(client, users["doctor"], "post", "/api/v1/patients", body, key="new-1")
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert AuditEvent.objects.filter(action="view", patient_id=pk, outcome="ok").exists()  # shown again: audited
+    Patient.objects.filter(pk=pk).update(region_id="990102002001")
+    moved = send(client, users["doctor"], "post", "/api/v1/patients", body, key="new-1")
+    assert moved.status_code == 404 and moved.json() == {"detail": "患者不存在"}
+    assert "丙新建" not in moved.content.decode()
+    assert Patient.objects.filter(name="丙新建").count() == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_run_once_without_a_request_still_checks_the_patient(db, users, make_patient):
     from django.http import Http404
 
+    from jingfang.audit import log as audit
+
     patient = make_patient("990102001001", name="乙患者")
-    args = {"method": "post", "path": f"/api/v1/patients/{patient.pk}/followups", "body_hash": "b"}
-    idempotency.run_once(users["doctor"], "q-9", execute=lambda: idempotency.Answer(201, "{}"), **args)
+    user = users["doctor"]
+
+    def write():
+        audit.record(user, "create", patient_id=patient.pk, target=f"followup:{patient.pk}")
+        return idempotency.Answer(201, "{}")
+
+    args = {"method": "post", "path": "/offline/queue", "body_hash": "b"}
+    idempotency.run_once(user, "q-9", execute=write, **args)
+    assert idempotency.run_once(user, "q-9", execute=write, **args).replayed
     Patient.objects.filter(pk=patient.pk).update(region_id="990102002001")
     with pytest.raises(Http404):
-        idempotency.run_once(users["doctor"], "q-9", execute=lambda: idempotency.Answer(201, "{}"), **args)
+        idempotency.run_once(user, "q-9", execute=write, **args)
