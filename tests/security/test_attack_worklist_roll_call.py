@@ -48,9 +48,23 @@ def key_person(make_patient):
     return p
 
 
-def test_a_roll_call_before_the_patient_was_registered_is_refused(users, key_person):
-    with pytest.raises(errors.Invalid):
-        services.record_roll_call(users["cadre"], key_person, dt.date(1, 1, 1), "absent", "家属称其昨晚离家未归")
+@pytest.fixture
+def sensitive_period(db):
+    """A county-wide sensitive period from before the key person's registration to today."""
+    from jingfang.followups.models import SensitivePeriod
+
+    return SensitivePeriod.objects.create(region_id="990102000000", name="敏感时期",
+                                          start=TODAY - dt.timedelta(days=60), end=TODAY)
+
+
+def test_a_roll_call_before_the_patient_was_registered_is_refused(users, key_person, sensitive_period):
+    before = key_person.registered_on - dt.timedelta(days=1)  # inside the period: only registration refuses it
+    with pytest.raises(errors.Invalid) as refused:
+        services.record_roll_call(users["cadre"], key_person, before, "absent", "家属称其昨晚离家未归")
+    assert [(e.field, e.message) for e in refused.value.errors] == [("date", "点名日期不能早于建档日期")]
+    # The same key person on a day of the period after registration is called.
+    call = services.record_roll_call(users["cadre"], key_person, key_person.registered_on, "absent")
+    assert call.result == "absent"
 
 
 def test_the_roll_call_page_refuses_a_day_in_year_one(client, users, key_person):
@@ -69,7 +83,7 @@ def _visit(user, patient, days_ago, **extra):
         "adverse_reaction": "none", "physical_illness": "none", **extra})
 
 
-@pytest.mark.xfail(strict=True, reason="for_role rewrites the reason to '定期随访：每季度1次' / '每2周1次': the "
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="for_role rewrites the reason to '定期随访：每季度1次' / '每2周1次': the "
                    "interval (and the due date it gives) names the condition class of the last visit")
 @pytest.mark.parametrize("who", ["police", "cadre", "office"])
 def test_two_patients_differing_only_in_condition_read_alike_to_non_health_roles(users, make_patient, who):
@@ -91,3 +105,11 @@ def test_a_roll_call_of_a_patient_who_is_not_a_key_person_outside_any_period_is_
         services.record_roll_call(users["cadre"], p, TODAY, "absent")
     alerts = [i for i in worklist.items_for(users["police"], TODAY, kind="roll_call_alert") if i.patient_id == p.pk]
     assert alerts == []
+
+
+def test_inside_a_sensitive_period_only_key_persons_are_called(users, make_patient, key_person, sensitive_period):
+    ordinary = make_patient("990102001001", name="非重点者")
+    with pytest.raises(errors.Invalid) as refused:
+        services.record_roll_call(users["cadre"], ordinary, TODAY, "absent")
+    assert refused.value.errors[0].field == "date" and "重点人员" in refused.value.errors[0].message
+    assert services.record_roll_call(users["cadre"], key_person, TODAY, "present").result == "present"
