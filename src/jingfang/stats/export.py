@@ -29,16 +29,15 @@ def _number(value: float | None):
     return int(value) if float(value).is_integer() else round(value, 2)
 
 
-def _value(k: KPI):
+def _value(k: KPI, blank=""):
     if k.withheld:
         return WITHHELD_TEXT
-    return "" if k.value is None else round(k.value, 2)
+    return blank if k.value is None else round(k.value, 2)
 
 
 def kpi_row(k: KPI) -> list:
-    value = None if k.value is None or k.withheld else round(k.value, 2)
     return [k.name, k.definition, k.numerator_label, _number(k.numerator), k.denominator_label, _number(k.denominator),
-            WITHHELD_TEXT if k.withheld else value, k.unit, k.target_text, met_text(k), k.target_cite, k.numerator_text, k.denominator_text, k.basis]
+            _value(k, None), k.unit, k.target_text, met_text(k), k.target_cite, k.numerator_text, k.denominator_text, k.basis]
 
 
 def workbook(sheets: list[tuple[str, str, list[str], list[list]]], exported_by: str) -> bytes:

@@ -88,7 +88,7 @@ class Rules:
     @classmethod
     def of(cls, profile) -> Rules:
         ind, f2f = profile.indicators, profile.face_to_face
-        in_standard = ind.standard_face_to_face and f2f is not None and f2f.enabled
+        in_standard = ind.standard_face_to_face  # only with face-to-face enabled (policies.profiles._check)
         return cls(ind.standard_visits_per_year, ind.standard_max_gap, profile.followup.lost_after_failed, ind.cite,
                    f2f.interval if in_standard else None,
                    (ind.face_to_face_cite or f2f.cite) if in_standard else "")
@@ -244,7 +244,7 @@ class Text(NamedTuple):
 def texts(rules: Rules) -> dict[str, Text]:
     """Each KPI's definition, numerator and denominator in words, with the numbers of ``rules``: what the
     pages, the API and the exports show beside the figure, and exactly what ``Dataset.kpis`` counts."""
-    norm = rules.cite or NATIONAL_NORM
+    norm = rules.cite
     f2f = ""
     if rules.face_to_face_gap is not None:
         f2f = (f"；其间面访（门诊或入户且见到患者）同样须满足间隔不超过{rules.face_to_face_gap.label}"

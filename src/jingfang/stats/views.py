@@ -90,15 +90,17 @@ def dashboard(request):
     region = permissions.region_for(request, request.GET.get("region"))
     period, warning = period_from(request)
     window = _int(request.GET.get("window"), WINDOWS, 1)
-    ranks = [k for k in KEYS if permissions.sees_kpi(request.user, k)]
-    rank_key = request.GET.get("rank") if request.GET.get("rank") in ranks else "management"
     board = permissions.visible_board(request.user, compute.board(region, period, window=window))
-    trend_keys = [k for k in charts.TREND_KEYS if permissions.sees_kpi(request.user, k)]
+    columns = [k for k in board.kpis if not k.withheld]
+    shown = {k.key for k in columns}
+    ranks = [k for k in KEYS if k in shown]
+    rank_key = request.GET.get("rank") if request.GET.get("rank") in ranks else "management"
+    trend_keys = [k for k in charts.TREND_KEYS if k in shown]
     by = compute.by_key(board.kpis)
     rows = ranked(board.ranking, rank_key)
     ctx = _context(request, region, period, warning)
     ctx.update({
-        "board": board, "kpis": board.kpis, "by": by, "columns": [k for k in board.kpis if not k.withheld],
+        "board": board, "kpis": board.kpis, "by": by, "columns": columns,
         "withheld": "、".join(k.name for k in board.kpis if k.withheld), "window": window, "windows": WINDOWS, "rank_key": rank_key,
         "rank_name": SPECS[rank_key].name, "specs": {k: SPECS[k] for k in ranks}, "ranking": rows,
         "trend_chart": charts.both(charts.trend_chart, board.trend, trend_keys),

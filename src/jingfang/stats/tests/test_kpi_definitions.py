@@ -99,6 +99,7 @@ def test_the_numbers_in_the_words_are_the_profiles():
     assert "每年6次" in texts(strict)["standard_management"].definition
     assert "不超过2个月" in texts(strict)["standard_management"].definition
     assert compute(PATIENTS, VISITS, NOV, 1000, strict)["standard_management"].numerator_ids == {5}
+    assert compute(PATIENTS, VISITS, NOV, 1000, strict)["standard_management"].numerator_ids == {5}
     assert "连续3次" in texts(NATIONAL)["lost"].numerator
 
 
