@@ -212,17 +212,20 @@ def incidents_for(user, *, region_code: str = "", kind: str = "", patient_id: in
     return qs.select_related("patient", "patient__region", "recorded_by").order_by("-date", "-id")
 
 
-def patient_choices(user, region_code: str = "") -> QuerySet[Patient]:
-    """Patients a form may pick (within the jurisdiction and, if given, the region), under management."""
-    qs = patient_selectors.patients_for(user).exclude(status="deceased")
-    if region_code:
-        lo, hi = _narrow("0" * 12, "9" * 12, region_code)
-        qs = qs.filter(region_id__gte=lo, region_id__lte=hi)
-    return qs.select_related("region").order_by("region_id", "name", "id")
-
-
 # Meeting task owners -------------------------------------------------------------------------------------
 MAX_OWNERS = 200  # a township's staff and the county's above it; more would say the query is too broad
+def eligible_users(region_code: str) -> QuerySet:
+    """The users a meeting held in ``region_code`` may name (attendee accounts, task owners): active, may
+    see patients, their region within or above the meeting's. ``region_code`` is a valid code."""
+    from jingfang.accounts import roles
+    from jingfang.accounts.models import User
+
+    lo, hi = codes.code_range(region_code)
+    allowed = [r for r in roles.ROLES if roles.can(r, roles.VIEW_PATIENTS)]
+    return User.objects.filter(is_active=True, role__in=allowed).filter(
+        Q(region_id__gte=lo, region_id__lte=hi) | Q(region_id__in=codes.ancestor_codes(region_code)))
+
+
 def owner_candidates(actor, region_code: str, patient_ids=(), q: str = "") -> list[tuple[object, bool]]:
     """Who may own a task of a meeting held in ``region_code``, as (user, on a discussed patient's care
     team), in the order a picker offers them: the care-team members with an account of the patients
@@ -231,16 +234,11 @@ def owner_candidates(actor, region_code: str, patient_ids=(), q: str = "") -> li
     may see patients, region within or above the meeting's): never a user of another township or
     village. A region outside the actor's jurisdiction has no candidates. ``q``: part of a name or
     username."""
-    from jingfang.accounts import roles
-    from jingfang.accounts.models import User
-
     scope = patient_selectors.jurisdiction_range(actor)
     if scope is None or not codes.is_valid_code(region_code) or not scope[0] <= region_code <= scope[1]:
         return []
     lo, hi = codes.code_range(region_code)
-    allowed = [r for r in roles.ROLES if roles.can(r, roles.VIEW_PATIENTS)]
-    users = User.objects.filter(is_active=True, role__in=allowed).filter(
-        Q(region_id__gte=lo, region_id__lte=hi) | Q(region_id__in=codes.ancestor_codes(region_code)))
+    users = eligible_users(region_code)
     if q:
         users = users.filter(Q(first_name__icontains=q) | Q(last_name__icontains=q) | Q(username__icontains=q))
     ids = [pk for pk in map(core_ids.parse, patient_ids) if pk is not None][:50]

@@ -1,11 +1,9 @@
 """Writes of meetings and their tasks (齐云山镇2024 三（一）1, 四、2; 中梁乡2022 三、1): one function per
 action; each validates fully, writes in one transaction and audits (counts only in the detail)."""
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from jingfang.accounts import roles
 from jingfang.audit import log as audit
 from jingfang.core import errors, ids
 from jingfang.regions import codes
@@ -15,7 +13,7 @@ from jingfang.registry import selectors as patient_selectors
 from . import permissions, vocab
 from .forms import AttendeeForm, MeetingForm, TaskForm
 from .models import Meeting, MeetingAttendee, MeetingTask
-from .selectors import in_meeting_region, overlaps
+from .selectors import eligible_users, in_meeting_region
 from .services_team import require
 
 LEVELS = {"village": codes.VILLAGE, "township": codes.TOWNSHIP}
@@ -24,10 +22,7 @@ MAX_ROWS = 50
 
 def _user_for(user_id, region_code: str):
     """An active user who may see patients and whose region lies within or above the meeting's."""
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if user is None or not roles.can(user.role, roles.VIEW_PATIENTS) or not overlaps(user.region_id, region_code):
-        return None
-    return user
+    return eligible_users(region_code).filter(pk=user_id).first()
 
 
 def _rows(items, form_class, label: str, key: str) -> tuple[list[dict], list]:

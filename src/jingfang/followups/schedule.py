@@ -144,13 +144,9 @@ def _is_lost(profile: Profile, contacts: list[Contact]) -> bool:
     return failed >= profile.followup.lost_after_failed
 
 
-def match_rule(profile: Profile, state: PatientState, history: Sequence[Contact]) -> FollowupRule | None:
-    """The follow-up rule for the latest classified visit, or None when there is none yet."""
-    return _match_rule(profile, state, _ordered(history))
-
-
 def _match_rule(profile: Profile, state: PatientState, contacts: list[Contact]) -> FollowupRule | None:
-    """``match_rule`` of contacts already in date order."""
+    """The follow-up rule for the latest classified visit (contacts in date order), or None when there is
+    none yet."""
     classified = _classified(contacts)
     if not classified:
         return None
