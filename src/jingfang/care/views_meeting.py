@@ -173,7 +173,9 @@ def _form_context(request, data: dict, *, meeting=None, problem=None, post=None)
     tasks = [*data.get("tasks", []), *({} for _ in range(BLANK_TASKS))]
     region, patient_ids = _meeting_region(user, data), data.get("patient_ids") or []
     owners, owner_hint = owner_options(user, region, patient_ids)
-    accounts, account_hint = owner_options(user, region, patient_ids, empty=NO_ACCOUNT)
+    accounts = list(owners)  # the same people (owner_candidates runs once); only the empty choice differs
+    account_hint = (picker.hint(accounts, False, picker.query("", required=False), empty=NO_ACCOUNT) if region
+                    else owner_hint)
     if meeting is not None:  # owners and attendees already given keep their place, even if no longer candidates
         known = {o.value for o in owners}
         owners += [picker.Option(str(t.owner_id), user_label(t.owner))
