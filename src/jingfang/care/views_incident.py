@@ -64,10 +64,8 @@ def incident_create(request):
                 messages.success(request, "事件已登记，患者既往危险行为已累加")
                 return HttpResponseRedirect(reverse("care:incident", args=[incident.pk]))
     q = request.POST.get("patient_q", "") if posting else ""
-    options, hint = patient_picker.chosen_option(patient), ""
-    if q:  # the search typed before submitting, answered again (or for the first time without JavaScript)
-        found, hint = patient_picker.options(request, q, target="incident_form")
-        options += [o for o in found if patient is None or o.value != str(patient.pk)]
+    # the search typed before submitting, answered again (or for the first time without JavaScript)
+    options, hint = patient_picker.options_with_chosen(request, patient, q, target="incident_form")
     return render(request, "care/incident_form.html", {
         **base_context(request), "form": form, "p": None if finding else patient,
         "problem": problem, "picked": patient, "options": options, "hint": hint, "q": q,

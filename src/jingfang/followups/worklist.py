@@ -408,6 +408,7 @@ def _roll_calls(user, lo: str, hi: str, on: dt.date) -> list[Item]:
 
 
 ALERT_DAYS = 30  # how far back a roll call that went wrong is looked for (operational, not policy)
+ALERT_RESULTS = ("absent", "unreachable")  # roll-call results that call for action (点名异常)
 UNPROFILED_ALERT = "请立即核实患者去向，报告乡镇综治中心和派出所，协助做好送医治疗或应急处置"
 
 
@@ -432,7 +433,7 @@ def roll_call_alerts(user, lo: str, hi: str, on: dt.date) -> list[Item]:
     who covers them (police and the township office included) at once, until a roll call finds them
     在控 or a visit sees them."""
     since = on - dt.timedelta(days=ALERT_DAYS)
-    flagged = set(RollCall.objects.filter(date__gte=since, date__lte=on, result__in=("absent", "unreachable"),
+    flagged = set(RollCall.objects.filter(date__gte=since, date__lte=on, result__in=ALERT_RESULTS,
                                           patient__region_id__gte=lo, patient__region_id__lte=hi)
                   .values_list("patient_id", flat=True))
     if not flagged:
@@ -462,7 +463,7 @@ def roll_call_alerts(user, lo: str, hi: str, on: dt.date) -> list[Item]:
 # 点名异常 are few and rare (only roll calls gone wrong in the last ALERT_DAYS days): asked of the
 # database only when the probe finds such a roll call in the range.
 register_provider(roll_call_alerts, probes=(Probe(RollCall, "patient__region", dated="date", days=ALERT_DAYS,
-                                                  only=(("result", ("absent", "unreachable")),)),))
+                                                  only=(("result", ALERT_RESULTS),)),))
 
 
 def counts_by_village(items: list[Item]) -> list[dict]:

@@ -105,10 +105,8 @@ def transfer_create(request):
                             "intake:transfer_detail", transfer.pk)
     open_transfer = patient.transfers.filter(status="sent").first() if patient is not None else None
     patient_q = request.POST.get("patient_q", "") if posting else ""
-    patient_options, patient_hint = patient_picker.chosen_option(patient), ""
-    if patient_q:
-        found, patient_hint = patient_picker.options(request, patient_q, target="transfer_form")
-        patient_options += [o for o in found if patient is None or o.value != str(patient.pk)]
+    patient_options, patient_hint = patient_picker.options_with_chosen(request, patient, patient_q,
+                                                                        target="transfer_form")
     destination_q = request.POST.get("destination_code_q", "") if posting else ""
     chosen_destination = source.get("destination_code", "").strip()
     destination, destination_hint = destination_options(destination_q, chosen_destination)

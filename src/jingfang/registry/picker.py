@@ -35,3 +35,13 @@ def options(request: HttpRequest, raw_q: str, *, target: str) -> tuple[list[pick
     audit.record_request(request, "list", outcome="invalid" if q.problem else "ok", target=target, detail=detail)
     found_options = [picker.Option(str(p.pk), label(p)) for p in found]
     return found_options, picker.hint(found_options, more, q)
+
+
+def options_with_chosen(request: HttpRequest, patient, raw_q: str, *, target: str) -> tuple[list[picker.Option], str]:
+    """A form's patient picker as it is shown again: the patient chosen (if any), then the matches of the
+    search typed before submitting (``options``, audited) when there was one, the chosen one not twice."""
+    chosen, hint = chosen_option(patient), ""
+    if raw_q:
+        found, hint = options(request, raw_q, target=target)
+        chosen += [o for o in found if patient is None or o.value != str(patient.pk)]
+    return chosen, hint
