@@ -20,6 +20,15 @@ class InvalidIdNumber(ValueError):
     """Raised with a Chinese message that says what is wrong."""
 
 
+_IDENTIFIER_RUN = re.compile(r"\d{7,}")
+
+
+def holds_identifier(text: str) -> bool:
+    """A run of 7 digits or more once spaces and full-width digits are folded: a whole ID or phone
+    number, which is never searched for through a URL or a picker (it would stay in logs)."""
+    return bool(_IDENTIFIER_RUN.search(normalize(text)))
+
+
 def normalize(raw: str) -> str:
     """Strip spaces, fold full-width digits and a lower-case x."""
     if raw and raw.isascii() and raw.isalnum():  # the usual case: nothing to strip or fold

@@ -21,7 +21,6 @@ from . import idnumber
 MAX_RESULTS = 20  # options offered at once: a longer list is a reason to type more, not to scroll
 MAX_QUERY = 30
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_LONG_NUMBER = re.compile(r"\d{7,}")
 _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,39}$")
 
 NUMBER_REFUSED = "为保护隐私，不能按完整身份证号或电话号码查找；请输入姓名、身份证号后4位或脱敏身份证号"
@@ -47,7 +46,7 @@ def query(raw: str | None, *, required: bool = True) -> Query:
     text = " ".join((raw or "").split())[:MAX_QUERY]
     if not text:
         return Query("", TOO_SHORT if required else "")
-    if _LONG_NUMBER.search(idnumber.normalize(text)):
+    if idnumber.holds_identifier(text):
         return Query("", NUMBER_REFUSED)
     if not _CJK.search(text) and len(text) < 2:
         return Query("", TOO_SHORT)

@@ -1,6 +1,5 @@
 """Patient pages. Thin: read through registry.selectors, write through registry.services."""
 
-import re
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -27,7 +26,6 @@ from .forms import GuardianForm, GuardianFormSet, PatientForm, StatusForm
 # and the export button all POST it (with the CSRF token); a GET reads only the other filters and
 # the page number. A GET that still carries an ID or phone number in ?q= (an old bookmark, a
 # hand-typed URL) is not searched, and the page says why; a name there is still searched.
-_NUMBER_IN_QUERY = re.compile(r"\d{7,}")
 URL_QUERY_NOTICE = "为保护隐私，身份证号、电话号码不能放在网址中查询，已忽略网址中的查询条件。请在上方搜索框中输入后查询。"
 
 
@@ -37,7 +35,7 @@ def _filters(request) -> tuple[dict, str]:
     kp = data.get("key_person", "")
     q = data.get("q", "").strip()[:50]
     notice = ""
-    if request.method != "POST" and q and _NUMBER_IN_QUERY.search(idnumber.normalize(q)):
+    if request.method != "POST" and q and idnumber.holds_identifier(q):
         q, notice = "", URL_QUERY_NOTICE
     return {
         "q": q,

@@ -37,3 +37,10 @@ def test_parse():
 ])
 def test_normalize(raw, expected):
     assert idnumber.normalize(raw) == expected
+
+
+@pytest.mark.parametrize("text, holds", [
+    ("王", False), ("1234", False), ("123456", False), ("1234567", True), ("138 0013 8000", True),
+    ("１３８００１３８０００", True), ("990102199001011234", True), ("王1234", False), ("990***********1234", False)])
+def test_holds_identifier_finds_a_whole_id_or_phone_number(text, holds):
+    assert idnumber.holds_identifier(text) is holds
