@@ -1,5 +1,6 @@
 from django.db.models import Case, IntegerField, Q, Value, When
 
+from jingfang.core import picker
 from jingfang.regions import codes
 
 from .models import Region
@@ -25,7 +26,7 @@ def townships_named(q: str, *, limit: int) -> tuple[list, bool]:
           .annotate(starts=Case(When(name__startswith=q, then=Value(0)),
                                 When(name__icontains=q, then=Value(1)), default=Value(2), output_field=IntegerField()))
           .order_by("starts", "code"))
-    found = list(qs[: limit + 1])
+    found, more = picker.limited(qs, limit)
     for region in found:
         region.via_village = region.starts == 2
-    return found[:limit], len(found) > limit
+    return found, more

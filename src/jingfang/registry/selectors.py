@@ -11,7 +11,7 @@ from django.http import Http404
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
-from jingfang.core import idnumber
+from jingfang.core import idnumber, picker
 from jingfang.core.middleware import MAX_ID_DIGITS
 from jingfang.regions import codes
 
@@ -157,8 +157,7 @@ def pick(user, q: str, *, limit: int) -> tuple[list[Patient], bool]:
         qs = qs.filter(name__icontains=q).annotate(
             starts=Case(When(name__startswith=q, then=Value(0)), default=Value(1), output_field=IntegerField()))
         first = ("starts",)
-    found = list(qs.select_related("region__parent").order_by(*first, "name", "region_id", "id")[:limit + 1])
-    return found[:limit], len(found) > limit
+    return picker.limited(qs.select_related("region__parent").order_by(*first, "name", "region_id", "id"), limit)
 
 
 # "Is this ID number registered anywhere?" is answered only by registry.disclosure (the one gate).
