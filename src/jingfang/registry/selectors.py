@@ -12,6 +12,7 @@ from django.http import Http404
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
 from jingfang.core import idnumber, picker
+from jingfang.core import ids as core_ids
 from jingfang.core.middleware import MAX_ID_DIGITS
 from jingfang.regions import codes
 
@@ -67,16 +68,13 @@ def get_patient_for(request, pk, *, action: str = "view", audit_success: bool = 
     ``emergency=True`` (read-only views only): a patient outside the jurisdiction also opens under the
     user's active emergency grant, audited as ``emergency_view`` with the grant's id."""
     user = request.user
-    try:
-        pk = int(pk)
-        # Beyond any id (SQLite cannot even compare 2**63: OverflowError); 16 digits and more may be an
-        # ID number, which the audit must not hold (core.middleware refuses them in paths and URLs).
-        if not 0 < pk < 10**MAX_ID_DIGITS:
-            raise ValueError(pk)
-    except (TypeError, ValueError):
-        shown = str(pk)[:40] if len(str(pk)) <= MAX_ID_DIGITS else "out_of_range"
+    # Beyond any id (SQLite cannot even compare 2**63: OverflowError); 16 digits and more may be an ID
+    # number, which the audit must not hold (core.middleware refuses them in paths and URLs).
+    given, pk = pk, core_ids.parse(pk)
+    if pk is None:
+        shown = str(given)[:40] if len(str(given)) <= MAX_ID_DIGITS else "out_of_range"
         audit.record_request(request, action, outcome="not_found", target=f"patient:{shown}")
-        raise Http404("患者不存在") from None
+        raise Http404("患者不存在")
     patient = patients_for(user).select_related("region", "household_region").filter(pk=pk).first()
     if patient is None and emergency:
         patient = _emergency_patient(request, pk, action)
