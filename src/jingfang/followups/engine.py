@@ -12,7 +12,7 @@ from jingfang.policies import profiles as policy
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 
-from .schedule import Contact, PatientState
+from .schedule import Contact, PatientState, needed
 from .workdays import WorkCalendar
 
 log = logging.getLogger(__name__)
@@ -99,18 +99,20 @@ def contacts_for(patient, rows=None) -> list:
     ]
 
 
-def contacts_by_patient(rows) -> dict[int, list]:
-    """Contacts per patient from rows of (patient id, *SCHEDULE_FIELDS) in date order: one pass,
-    no intermediate rows (a county's worklist for a past date builds ~90,000)."""
-    out: dict[int, list] = {}
-    for pk, date, mode, seen, condition, risk_level, assessment, health_check, members, refuses in rows:
-        contact = Contact(date, mode, seen, condition or None, risk_level, assessment, health_check, members, refuses)
-        got = out.get(pk)
+def needed_contacts_by_patient(rows) -> dict[int, list]:
+    """The contacts the schedule reads (``schedule.needed``) per patient, from rows of (patient id,
+    *SCHEDULE_FIELDS) in patient and date order, all dated on or before the schedule's date. A county's
+    worklist for a past date reads ~90,000 rows: they are grouped as they come and a Contact is built
+    only for the third or so that the schedule needs."""
+    grouped: dict[int, list] = {}
+    for row in rows:
+        got = grouped.get(row[0])
         if got is None:
-            out[pk] = [contact]
+            grouped[row[0]] = [row]
         else:
-            got.append(contact)
-    return out
+            got.append(row)
+    return {pk: [Contact(r[1], r[2], r[3], r[4] or None, r[5], r[6], r[7], r[8], r[9]) for r in needed(history, at=1)]
+            for pk, history in grouped.items()}
 
 
 def state_for(patient, *, key_person: bool | None = None):

@@ -175,6 +175,46 @@ def face_to_face_owed(due: date) -> str:
     return f"需面访：电话随访不能代替重点管理对象的面访，请于{due:%Y-%m-%d}前面访"
 
 
+def needed(rows: Sequence, at: int = 0) -> list:
+    """The contacts ``schedule()`` reads, of a history in date order (all dated on or before the date it
+    is asked for): every contact from the latest stable classified visit on, and before it only the
+    latest seen visit not by phone, the latest seen one with an assessment and the latest seen one with
+    a health check, when the contacts from that visit on hold none. Earlier contacts cannot change the
+    result: the class streak stops at the stable visit, failed attempts count from the latest seen
+    contact, which is that visit or a later one. A worklist for a past date recomputes every patient of
+    a county and keeps about a third of the history this way (same items: tested on random histories).
+
+    ``rows`` are Contacts, or rows holding a Contact's fields in order from position ``at`` on (a
+    database row with the patient id first: ``at=1``); the chosen rows are returned as given."""
+    mode, seen, condition, assessment, health_check = at + 1, at + 2, at + 3, at + 5, at + 6
+    in_person = assessed = checked = False  # met from the latest stable visit on
+    start = len(rows) - 1
+    while start >= 0:
+        r = rows[start]
+        if r[seen]:
+            in_person = in_person or r[mode] != "phone"
+            assessed = assessed or bool(r[assessment])
+            checked = checked or bool(r[health_check])
+            if r[condition] == "stable":
+                break
+        start -= 1
+    if start <= 0:
+        return list(rows)
+    earlier = []
+    for i in range(start - 1, -1, -1):
+        if in_person and assessed and checked:
+            break
+        r = rows[i]
+        if r[seen] and ((not in_person and r[mode] != "phone") or (not assessed and r[assessment])
+                        or (not checked and r[health_check])):
+            earlier.append(r)
+            in_person = in_person or r[mode] != "phone"
+            assessed = assessed or bool(r[assessment])
+            checked = checked or bool(r[health_check])
+    earlier.reverse()
+    return earlier + list(rows[start:])
+
+
 def _max_gap(per_year: int) -> Interval:
     if 12 % per_year == 0:
         return Interval(months=12 // per_year, text=f"{12 // per_year}m")

@@ -14,14 +14,15 @@ from django.db import connection
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 
 from jingfang.accounts import roles
+from jingfang.core import gcpause
 from jingfang.policies import profiles as policy
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 from jingfang.registry import selectors as patient_selectors
 
 from . import engine, wording
-from .models import DueItem, RollCall, SensitivePeriod
-from .schedule import item_state
+from .models import DueItem, FollowUp, RollCall, SensitivePeriod
+from .schedule import item_state, schedule
 
 KIND_LABELS = {
     "followup": "随访",
@@ -149,11 +150,19 @@ def _idle_providers(lo: str, hi: str, on: dt.date) -> set:
 
 
 def _matches(item: Item, on: dt.date, horizon: int, kind: str, key_person: bool | None) -> bool:
-    if kind and item.kind != kind:
+    return _wanted(item.kind, item.key_person, item.state, item.due_date, on + dt.timedelta(days=horizon),
+                   kind, key_person)
+
+
+def _wanted(item_kind: str, item_key_person: bool, state: str, due_date: dt.date, last_upcoming: dt.date,
+            kind: str, key_person: bool | None) -> bool:
+    """Whether an item is listed: of the kind and key-person filter asked for (if any), and not an
+    upcoming one due after the horizon's last day."""
+    if kind and item_kind != kind:
         return False
-    if key_person is not None and item.key_person != key_person:
+    if key_person is not None and item_key_person != key_person:
         return False
-    return item.state != "upcoming" or item.due_date <= on + dt.timedelta(days=horizon)
+    return state != "upcoming" or due_date <= last_upcoming
 
 
 def _scope(user, region_code: str) -> tuple[str, str] | None:
@@ -236,7 +245,8 @@ def items_for(user, on: dt.date, *, region_code: str = "", kind: str = "", key_p
     if on >= engine.today():
         items = _items(_stored_rows(lo, hi, on, horizon, kind, key_person), on)
     else:
-        items = [i for i in _recomputed(user, lo, hi, on) if _matches(i, on, horizon, kind, key_person)]
+        last_upcoming = on + dt.timedelta(days=horizon)
+        items = _recomputed(user, lo, hi, on, lambda *item: _wanted(*item, last_upcoming, kind, key_person))
     items += _others(user, lo, hi, on, horizon, kind, key_person)
     items.sort(key=_sort_key)
     return for_role(user.role, items)
@@ -340,23 +350,27 @@ def page_for(user, on: dt.date, *, region_code: str = "", kind: str = "", key_pe
     return Page(page, number, max(1, -(-total // size)), total, counts, villages)
 
 
-def _recomputed(user, lo: str, hi: str, on: dt.date) -> list[Item]:
-    """What was due on a past date: each patient's schedule from the contacts recorded up to then
-    (given each patient's status, key-person flag and village today). Two statements whatever the
-    number of patients: the patients, then all their contacts up to ``on`` in one pass; the profile
-    is looked up once per village."""
-    from .models import FollowUp
-    from .schedule import schedule
-
+def _recomputed(user, lo: str, hi: str, on: dt.date, listed=None) -> list[Item]:
+    """What was due on a past date (of it, what ``listed(kind, key_person, state, due_date)`` keeps, if
+    given): each patient's schedule from the contacts recorded up to then (given each patient's status,
+    key-person flag and village today). Two statements whatever the number of patients: the patients,
+    then all their contacts up to ``on`` in one pass, of which the schedule reads only those it needs
+    (``schedule.needed``); the profile is looked up once per village, an Item built only for what is
+    listed, and the garbage collector paused meanwhile (``core.gcpause``)."""
     patients = (
         patient_selectors.patients_for(user)
         .filter(region_id__gte=lo, region_id__lte=hi, registered_on__lte=on)
         .exclude(status__in=("deceased",), death_date__lt=on)
     )
+    with gcpause.paused():
+        return _schedules_on(patients, on, listed)
+
+
+def _schedules_on(patients, on: dt.date, listed) -> list[Item]:
     rows = list(patients.values_list(*_PAST_FIELDS))
     if not rows:
         return []
-    history = engine.contacts_by_patient(
+    history = engine.needed_contacts_by_patient(
         FollowUp.objects.filter(patient__in=patients.values("pk"), date__lte=on)
         .order_by("patient_id", "date", "id").values_list("patient_id", *engine.SCHEDULE_FIELDS))
     profiles: dict[str, object] = {}
@@ -365,7 +379,7 @@ def _recomputed(user, lo: str, hi: str, on: dt.date) -> list[Item]:
         profile = profiles.get(region) or profiles.setdefault(region, engine.profile_for(region))
         state = engine.patient_state(status, registered_on, key_person, transfer_pending)
         for d in schedule(profile, state, history.get(pk, ()), on):
-            if d.kind == "roll_call":
+            if d.kind == "roll_call" or (listed and not listed(d.kind, key_person, d.state, d.due_date)):
                 continue
             items.append(Item(pk, name, region, region_name, key_person, grade, d.kind, d.due_date,
                               d.window_start, d.state, d.rule, d.rule_id, d.mode or "", list(d.escalations),

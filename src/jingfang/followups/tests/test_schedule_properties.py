@@ -18,6 +18,7 @@ from jingfang.followups.schedule import (
     grade,
     is_lost,
     item_state,
+    needed,
     next_followup,
     schedule,
 )
@@ -138,3 +139,40 @@ def test_next_followup_without_date(profile, state, history):
 @settings(max_examples=200, deadline=None, database=None)
 def test_interval_moves_forward(text, start):
     assert Interval.parse(text).after(start) > start
+
+
+NEAR_DATES = st.dates(min_value=date(2024, 1, 1), max_value=date(2024, 12, 31))  # same-day contacts happen
+near_contacts = st.builds(
+    Contact, date=NEAR_DATES, mode=st.sampled_from(CONTACT_MODES), seen=st.booleans(),
+    condition=st.none() | st.sampled_from(sorted(CONDITIONS)), risk_level=st.none() | st.integers(0, 5),
+    assessment=st.booleans(), health_check=st.booleans(), members=st.integers(1, 6),
+    guardian_refuses_hospital=st.booleans())
+
+
+@settings(max_examples=600, deadline=None, database=None)
+@given(profile=profiles(), state=states, history=st.lists(near_contacts, max_size=16), on=NEAR_DATES,
+       sensitive=st.booleans())
+def test_the_contacts_needed_give_the_same_schedule_as_the_whole_history(profile, state, history, on, sensitive):
+    """The worklist of a past date runs the engine on ``needed()`` of each history: same items."""
+    known = sorted((c for c in history if c.date <= on), key=lambda c: c.date)
+    chosen = needed(known)
+    assert all(c in known for c in chosen) and len(chosen) <= len(known)
+    assert (schedule(profile, state, chosen, on, sensitive_period=sensitive)
+            == schedule(profile, state, known, on, sensitive_period=sensitive))
+    rows = [(7, *c) for c in known]  # a database row with the patient id first
+    assert [Contact(*r[1:]) for r in needed(rows, at=1)] == chosen
+
+
+def test_needed_keeps_the_visits_before_the_latest_stable_one_that_the_checks_read():
+    d = date(2024, 1, 1).replace
+    history = [
+        Contact(d(month=1), "home_visit", True, "unstable", 1, assessment=True, health_check=True),
+        Contact(d(month=2), "clinic", True, "basically_stable", 1),
+        Contact(d(month=3), "phone", False),
+        Contact(d(month=4), "phone", True, "stable", 0),
+        Contact(d(month=4, day=2), "phone", False),
+    ]
+    # from the stable visit on, plus the latest visit in person (Feb) and the latest assessment and
+    # health check (Jan); the failed call of March cannot matter
+    assert needed(history) == [history[0], history[1], history[3], history[4]]
+    assert needed(history[:2]) == history[:2]  # no stable visit: everything
