@@ -3,9 +3,10 @@ import sys
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, HttpResponseRedirect, HttpResponseServerError, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template import loader
 from django.urls import reverse
+from django.views import defaults
 
 from jingfang.accounts import roles
 
@@ -58,4 +59,4 @@ def server_error(request):
     if api:
         return JsonResponse({"detail": SERVER_ERROR}, status=500, json_dumps_params={"ensure_ascii": False},
                             content_type=JSON)
-    return HttpResponseServerError(loader.get_template("500.html").render())
+    return defaults.server_error(request)  # 500.html, rendered without the request
