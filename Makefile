@@ -1,5 +1,7 @@
 # jingfang: `make run` serves the app with the demo county; `make test` runs every test on SQLite and PostgreSQL.
 PYTHON ?= python3.11
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
@@ -31,7 +33,10 @@ run: $(STAMP)
 browser:
 	@bash scripts/ensure-browser.sh
 
-test: $(STAMP) browser lint audit-deps test-sqlite test-postgres
+# The two halves run side by side (one per core), each with its own state folder; every line of their
+# output is prefixed with the database it comes from. A failure of either fails `make test`.
+test: $(STAMP) browser lint audit-deps
+	@$(MAKE) --no-print-directory -j2 --output-sync=line test-sqlite test-postgres
 
 # Known vulnerabilities in the installed dependencies (pip-audit). Says loudly when the vulnerability
 # service cannot be reached; JINGFANG_REQUIRE_AUDIT=1 makes that an error.
@@ -43,12 +48,12 @@ lint: $(STAMP)
 
 test-sqlite: $(STAMP)
 	@echo "== tests on SQLite =="
-	env -u DATABASE_URL $(BIN)/pytest
+	env -u DATABASE_URL JINGFANG_VAR_DIR=$(CURDIR)/var/test-sqlite $(BIN)/pytest 2>&1 | sed -u 's/^/[SQLite] /'
 
 test-postgres: $(STAMP)
 	@if bash scripts/ensure-postgres.sh; then \
 	  echo "== tests on PostgreSQL =="; \
-	  DATABASE_URL=$(PG_URL) $(BIN)/pytest; \
+	  DATABASE_URL=$(PG_URL) JINGFANG_VAR_DIR=$(CURDIR)/var/test-postgres $(BIN)/pytest 2>&1 | sed -u 's/^/[PostgreSQL] /'; \
 	else \
 	  echo ""; \
 	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
