@@ -36,7 +36,7 @@ browser:
 # The two halves run side by side (one per core), each with its own state folder; every line of their
 # output is prefixed with the database it comes from. A failure of either fails `make test`.
 test: $(STAMP) browser lint audit-deps
-	@$(MAKE) --no-print-directory -j2 --output-sync=line test-sqlite test-postgres
+	@$(MAKE) --no-print-directory -j2 test-sqlite test-postgres
 
 # Known vulnerabilities in the installed dependencies (pip-audit). Says loudly when the vulnerability
 # service cannot be reached; JINGFANG_REQUIRE_AUDIT=1 makes that an error.
