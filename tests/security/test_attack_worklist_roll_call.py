@@ -261,3 +261,67 @@ def test_inside_a_sensitive_period_only_key_persons_are_called(users, make_patie
         services.record_roll_call(users["cadre"], ordinary, TODAY, "absent")
     assert refused.value.errors[0].field == "date" and "重点人员" in refused.value.errors[0].message
     assert services.record_roll_call(users["cadre"], key_person, TODAY, "present").result == "present"
+
+
+# 4. A day's roll call overwritten by anyone; its note shown nowhere --------------------------------------
+
+@pytest.fixture
+def called(users, key_person, sensitive_period):
+    """The key person called 不在控 today by the village cadre, with a note."""
+    User = type(users["cadre"])
+    User.objects.filter(pk=users["cadre"].pk).update(first_name="张网格")
+    users["cadre"].refresh_from_db()
+    return services.record_roll_call(users["cadre"], key_person, TODAY, "absent", "家属称其昨晚离家未归")
+
+
+def test_another_users_roll_call_of_the_same_day_is_refused(client, users, key_person, called):
+    from jingfang.audit.models import AuditEvent
+
+    with pytest.raises(errors.Conflict) as refused:
+        services.record_roll_call(users["police"], key_person, TODAY, "present", "已见到")
+    message = refused.value.errors[0].message
+    assert "张网格" in message and "不在控" in message and TODAY.isoformat() in message
+    client.force_login(users["police"])
+    response = client.post(f"/worklist/rollcall/{key_person.pk}/", {"on": TODAY.isoformat(), "result": "present"})
+    assert response.status_code == 409 and "张网格" in response.content.decode()
+    call = RollCall.objects.get(patient=key_person, date=TODAY)
+    assert (call.result, call.note, call.recorded_by_id) == ("absent", "家属称其昨晚离家未归", users["cadre"].pk)
+    assert AuditEvent.objects.filter(user_id=users["police"].pk, action="update", outcome="denied",
+                                     target=f"rollcall:{TODAY.isoformat()}").count() == 2
+    # The same answer again (a retried request) changes nothing and is not refused.
+    again = services.record_roll_call(users["police"], key_person, TODAY, "absent", "家属称其昨晚离家未归")
+    assert again.recorded_by_id == users["cadre"].pk
+
+
+@pytest.mark.parametrize("who", ["cadre", "doctor", "vdoc", "office"])
+def test_the_recorder_health_staff_and_the_office_correct_a_roll_call_with_before_and_after(users, key_person,
+                                                                                            called, who):
+    from jingfang.audit.models import AuditEvent
+
+    call = services.record_roll_call(users[who], key_person, TODAY, "present", "已找到，在家")
+    assert (call.result, call.note, call.recorded_by_id) == ("present", "已找到，在家", users[who].pk)
+    event = AuditEvent.objects.filter(action="update", outcome="ok", patient_id=key_person.pk).latest("pk")
+    assert event.user_id == users[who].pk and event.target == f"rollcall:{TODAY.isoformat()}"
+    assert event.detail["before"] == {"result": "absent", "note": "家属称其昨晚离家未归",
+                                      "recorded_by": users["cadre"].pk}
+    assert event.detail["after"] == {"result": "present", "note": "已找到，在家", "recorded_by": users[who].pk}
+    assert RollCall.objects.filter(patient=key_person, date=TODAY).count() == 1
+
+
+@pytest.mark.parametrize("who", ["police", "office", "cadre", "doctor"])
+def test_the_days_roll_calls_are_listed_with_result_note_and_recorder(client, users, key_person, called, who):
+    client.force_login(users[who])
+    html = client.get("/worklist/").content.decode()
+    section = html.split('id="rollcalls"', 1)[1].split("</section>", 1)[0]
+    assert "当日点名记录（1）" in section
+    for text in ("点名对象", "不在控", "家属称其昨晚离家未归", "张网格"):
+        assert text in section, text
+    (alert,) = [i for i in worklist.items_for(users[who], TODAY, kind="roll_call_alert")]
+    assert alert.notes == [f"{TODAY:%m-%d}点名记录人：张网格；说明：家属称其昨晚离家未归"]
+    (row,) = [r for r in html.split("<tr>") if '<td data-label="事项">点名异常' in r]
+    assert "家属称其昨晚离家未归" in row and "张网格" in row
+
+
+def test_a_roll_call_out_of_the_jurisdiction_is_not_listed(client, users, called):
+    client.force_login(users["doctor2"])  # the other township
+    assert 'id="rollcalls"' not in client.get("/worklist/").content.decode()

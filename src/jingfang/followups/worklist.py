@@ -460,6 +460,27 @@ def alert_for(calls: list, lost_after: int) -> str | None:
     return f"连续{streak}次点名联系不上" if streak >= lost_after else None
 
 
+def recorder(call) -> str:
+    who = call.recorded_by
+    return (who.get_full_name() or who.username) if who else "已停用的账号"
+
+
+def day_roll_calls(user, on: dt.date, *, region_code: str = "") -> list[dict]:
+    """The roll calls recorded on ``on`` for patients in the user's jurisdiction: result, note and
+    who recorded them (the worklist lists them under the day's roll calls still to make)."""
+    scope = _scope(user, region_code)
+    if scope is None:
+        return []
+    lo, hi = scope
+    patients = patient_selectors.patients_for(user).filter(region_id__gte=lo, region_id__lte=hi)
+    calls = (RollCall.objects.filter(date=on, patient__in=patients.values("pk"))
+             .select_related("patient", "patient__region", "recorded_by")
+             .order_by("patient__region_id", "patient__name", "id"))
+    return [{"patient_id": c.patient_id, "patient_name": c.patient.name, "region_name": c.patient.region.name,
+             "result": c.result, "result_label": c.get_result_display(), "alert": c.result in ALERT_RESULTS,
+             "note": c.note, "recorded_by": recorder(c), "recorded_at": c.recorded_at} for c in calls]
+
+
 def roll_call_alerts(user, lo: str, hi: str, on: dt.date) -> list[Item]:
     """点名异常: a key person found 不在控, or unreachable again and again, on the worklist of everyone
     who covers them (police and the township office included) at once, until a roll call finds them
@@ -471,7 +492,8 @@ def roll_call_alerts(user, lo: str, hi: str, on: dt.date) -> list[Item]:
     if not flagged:
         return []
     calls: dict[int, list] = {}
-    for call in RollCall.objects.filter(patient_id__in=flagged, date__gte=since, date__lte=on).order_by("-date"):
+    for call in (RollCall.objects.filter(patient_id__in=flagged, date__gte=since, date__lte=on)
+                 .select_related("recorded_by").order_by("-date")):
         calls.setdefault(call.patient_id, []).append(call)
     items = []
     for p in (patient_selectors.patients_for(user).filter(pk__in=flagged, region_id__gte=lo, region_id__lte=hi)
@@ -485,10 +507,12 @@ def roll_call_alerts(user, lo: str, hi: str, on: dt.date) -> list[Item]:
             continue
         rule = profile.roll_call
         action = (f"{rule.alert_text}（{rule.cite}）" if rule and rule.alert_text else UNPROFILED_ALERT)
+        latest = mine[0]
+        said = f"{latest.date:%m-%d}点名记录人：{recorder(latest)}" + (f"；说明：{latest.note}" if latest.note else "")
         items.append(Item(p.pk, p.name, p.region_id, p.region.name, p.key_person, p.grade, "roll_call_alert",
-                          mine[0].date, mine[0].date, "due" if mine[0].date == on else "overdue",
+                          latest.date, latest.date, "due" if latest.date == on else "overdue",
                           f"{why}：{action}", "sensitive_period:roll_call_alert", "",
-                          escalations=[why]))
+                          escalations=[why], notes=[said]))
     return items
 
 
