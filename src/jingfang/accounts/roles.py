@@ -117,6 +117,9 @@ CLINICAL_FIELDS = frozenset(
         "psychiatrist_opinion",
         "clinical_notes",
         "condition",
+        # The next follow-up date follows the condition class of the last visit (2 weeks when unstable,
+        # 3 months when stable): telling it tells the class.
+        "next_due_date",
     }
 )
 

@@ -147,7 +147,8 @@ def list_followups(request, id: int):
             for field in f._meta.concrete_fields:
                 if field.name not in ("patient", "recorded_by"):
                     row[field.name] = getattr(f, field.attname)
-        row["next_due_date"] = f.next_due_date
+        if sees:  # the next due date follows the condition class
+            row["next_due_date"] = f.next_due_date
         out.append(row)
     return out
 

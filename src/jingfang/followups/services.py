@@ -112,13 +112,41 @@ def record_roll_call(actor, patient: Patient, date, result: str = "present", not
     # 点名异常 on the police's and office's worklists for any other patient or day.
     if not patient.key_person or not engine.sensitive_period_on(patient.region_id, date):
         raise errors.Invalid([errors.FieldError("date", "只在敏感时期内对重点人员点名：该患者在这一天无须点名")])
+    note = note.strip()[:200]
     with transaction.atomic():  # the roll call and its audit row together or not at all
-        call, created = RollCall.objects.update_or_create(
-            patient=patient, date=date, defaults={"result": result, "note": note[:200], "recorded_by": actor}
-        )
-        audit.record(actor, "create", request=request, patient_id=patient.pk,
-                     target=f"rollcall:{date.isoformat()}", detail={"result": result})
-    return call
+        call = RollCall.objects.select_for_update().filter(patient=patient, date=date).first()
+        if call is None:
+            call = RollCall.objects.create(patient=patient, date=date, result=result, note=note, recorded_by=actor)
+            audit.record(actor, "create", request=request, patient_id=patient.pk,
+                         target=f"rollcall:{date.isoformat()}", detail={"result": result})
+            return call
+        if (call.result, call.note) == (result, note):
+            return call  # the same answer again (a retried request): nothing changes
+        if may_correct_roll_call(actor, call):
+            before = {"result": call.result, "note": call.note, "recorded_by": call.recorded_by_id}
+            call.result, call.note, call.recorded_by = result, note, actor
+            call.save(update_fields=["result", "note", "recorded_by"])
+            audit.record(actor, "update", request=request, patient_id=patient.pk,
+                         target=f"rollcall:{date.isoformat()}",
+                         detail={"before": before, "after": {"result": result, "note": note, "recorded_by": actor.pk}})
+            return call
+    audit.record(actor, "update", request=request, outcome="denied", patient_id=patient.pk,
+                 target=f"rollcall:{date.isoformat()}")
+    raise errors.Conflict([errors.FieldError("result", roll_call_taken(call))])
+
+
+def may_correct_roll_call(actor, call: RollCall) -> bool:
+    """A day's roll call is changed by whoever recorded it, or corrected by health staff or the
+    township office (who coordinate the roll call); anyone else is told it was taken."""
+    return (call.recorded_by_id == actor.pk or roles.sees_clinical(actor.role)
+            or actor.role == roles.TOWNSHIP_OFFICE)
+
+
+def roll_call_taken(call: RollCall) -> str:
+    who = call.recorded_by
+    name = (who.get_full_name() or who.username) if who else "已停用的账号"
+    return (f"{call.date:%Y-%m-%d}的点名已由{name}记录为“{call.get_result_display()}”，"
+            "如需更正请联系记录人、精防人员或乡镇综治中心")
 
 
 def log_search(actor, patient: Patient, data: dict, *, request=None) -> SearchAttempt:

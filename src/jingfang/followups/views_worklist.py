@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.html import escape
 from django.views.decorators.http import require_POST
 
 from jingfang.accounts import roles
@@ -63,6 +64,7 @@ def worklist_page(request):
         "regions": region_selectors.subregions_for(request.user),
         "kinds": worklist.KIND_LABELS,
         "periods": worklist.active_periods(request.user, params["on"]),
+        "calls": worklist.day_roll_calls(request.user, params["on"], region_code=params["region_code"]),
         "can_roll_call": roles.can(request.user.role, roles.ROLL_CALL),
         "today": engine.today(),
         "qs": request.GET.urlencode(),
@@ -107,5 +109,6 @@ def roll_call(request, pk):
         call = services.record_roll_call(request.user, patient, on, request.POST.get("result", "present"),
                                          request.POST.get("note", ""), request=request)
     except errors.ServiceError as exc:
-        return HttpResponse(f'<span class="tag key">{exc.errors[0].message}</span>', status=exc.status)
-    return HttpResponse(f'<span class="tag stable">已点名：{call.get_result_display()}</span>')
+        return HttpResponse(f'<span class="tag key">{escape(exc.errors[0].message)}</span>', status=exc.status)
+    return HttpResponse(f'<span class="tag stable">已点名：{call.get_result_display()}</span>'
+                        f'<span class="muted">（{escape(worklist.recorder(call))}）</span>')

@@ -2,16 +2,20 @@
 
 A schedule item's rule text names the condition class ("病情稳定：…3个月时随访") and its rule id names
 the rule ("qiyunshan-2024:stable"); its escalations are the rule's clinical measures (转诊, 调整治疗).
-Police, civil affairs, the disabled persons' federation, judicial staff, village cadres and the
-township office read instead a wording that says only what is to be done and how often
-("定期随访：每季度1次"), no rule id, and only the escalations that follow from the patient's status
-(missing, lost), which they may see anyway.
+Even its interval and due date follow the condition class or risk level of the last visit. So schedule
+items (follow-up, face-to-face, assessment, health check) are the health staff's work: police, civil
+affairs, the disabled persons' federation, judicial staff, village cadres and the township office
+receive one only when the profile's follow-up rule asks for their part (mode "joint": 2018规范 "在村（居）
+委会人员、民警协助下" for an unstable patient whose guardian refuses hospital care; 齐云山镇2024 "每月开展
+联合走访" at risk level 1–2), and then it reads JOINT_WORDING with its due date: no interval, no rule
+text, no rule id, only the escalations that follow from the patient's status (missing, lost).
 
 Pure: a Profile and plain values in, words out.
 """
 
 from __future__ import annotations
 
+from jingfang.accounts import roles
 from jingfang.policies.profiles import Interval, Profile
 
 # Item kinds whose rule text comes from a patient's schedule (followups.schedule).
@@ -19,6 +23,7 @@ SCHEDULE_KINDS = ("followup", "face_to_face", "assessment", "health_check")
 HOSPITALIZED_WORDING = "定期随访：住院期间电话了解情况"
 PLAN_REVIEW_WORDING = "一人一策定期研判"
 ASSESSMENT_WORDING = "诊断复核与危险性评估：由精防人员按规定安排"
+JOINT_WORDING = "联合走访：精防人员将与您联系"
 _NAMED_MONTHS = {1: "每月", 3: "每季度", 6: "每半年", 12: "每年"}
 
 
@@ -33,6 +38,20 @@ def how_often(interval: Interval) -> str:
             return "每周1次" if d == 7 else f"每{d // 7}周1次"
         return f"每{d}天1次"
     return f"每{interval.label}1次"
+
+
+def joint_rule_ids(profiles) -> frozenset[str]:
+    """The rule ids of the profiles' follow-up rules that ask village cadres and police to join the
+    visit (mode "joint")."""
+    return frozenset(p.rule_id(local) for p in profiles for local, rule in p.followup.rules.items()
+                     if rule.enabled and rule.mode == "joint")
+
+
+def shown_to(role: str, kind: str, rule_id: str, joint_ids: frozenset[str]) -> bool:
+    """Does ``role`` receive a worklist item of ``kind`` from rule ``rule_id`` at all? Health roles
+    receive every item; the others every item but the schedule items whose rule is not a joint one
+    (``joint_ids``: joint_rule_ids of the profiles). worklist.hidden_q says the same in SQL."""
+    return roles.sees_clinical(role) or kind not in SCHEDULE_KINDS or rule_id in joint_ids
 
 
 def _followup_interval(profile: Profile, local: str) -> Interval | None:
@@ -60,6 +79,8 @@ def public_reason(profile: Profile | None, kind: str, rule_id: str, reason: str)
     if profile is None:
         return reason
     if kind == "followup":
+        if local in profile.followup.rules and profile.followup.rules[local].mode == "joint":
+            return JOINT_WORDING
         if local == "hospitalized":
             return HOSPITALIZED_WORDING
         interval = _followup_interval(profile, local)

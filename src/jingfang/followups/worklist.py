@@ -19,6 +19,7 @@ from jingfang.policies import profiles as policy
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 from jingfang.registry import selectors as patient_selectors
+from jingfang.registry.models import Patient
 
 from . import engine, wording
 from .models import DueItem, FollowUp, RollCall, SensitivePeriod
@@ -31,6 +32,7 @@ KIND_LABELS = {
     "health_check": "健康体检",
     "roll_call": "每日点名",
     "roll_call_alert": "点名异常",
+    "missing": "下落不明",
     "deadline": "时限事项",
 }
 STATE_LABELS = {"overdue": "已逾期", "due": "到期应办", "upcoming": "即将到期"}
@@ -179,8 +181,8 @@ def _scope(user, region_code: str) -> tuple[str, str] | None:
 # Within overdue, due and upcoming, work is grouped by kind, most pressing first (a roll call that found a
 # patient out of control before this week's visits, visits before a health check years overdue), key
 # persons first within a kind, then the longest waiting. The stored rows are ordered the same in SQL.
-KIND_ORDER = {"roll_call_alert": 0, "roll_call": 1, "followup": 2, "face_to_face": 3, "deadline": 4,
-              "assessment": 5, "health_check": 6}
+KIND_ORDER = {"roll_call_alert": 0, "roll_call": 1, "missing": 2, "followup": 3, "face_to_face": 4, "deadline": 5,
+              "assessment": 6, "health_check": 7}
 OTHER_KINDS = len(KIND_ORDER)
 
 
@@ -213,18 +215,44 @@ def _profile_named(name: str, cache: dict):
     return cache[name]
 
 
+def joint_rule_ids() -> frozenset[str]:
+    """The ids of every profile's joint follow-up rules (wording.joint_rule_ids)."""
+    cache: dict = {}
+    return wording.joint_rule_ids(p for n in policy.available_profiles() if (p := _profile_named(n, cache)))
+
+
+def shown_to(role: str, kind: str, rule_id: str) -> bool:
+    """Does ``role`` receive this item at all (wording.shown_to)?"""
+    return wording.shown_to(role, kind, rule_id, joint_rule_ids())
+
+
+def hidden_q(role: str) -> Q | None:
+    """The stored due items ``role`` does not receive, as a filter (``shown_to`` in SQL); None when
+    the role receives every item."""
+    if roles.sees_clinical(role):
+        return None
+    return Q(kind__in=wording.SCHEDULE_KINDS) & ~Q(rule_id__in=sorted(joint_rule_ids()))
+
+
 def for_role(role: str, items: list[Item]) -> list[Item]:
-    """The items as ``role`` may read them: unchanged for health roles; for the others, each schedule
-    item's reason in non-clinical words (followups.wording), no rule id, and none of the rule's
-    clinical escalations (《中华人民共和国精神卫生法》第四条; 《中华人民共和国个人信息保护法》第六条). Every list the worklist hands out passes through here."""
+    """The items as ``role`` may read them: unchanged for health roles. The others receive no schedule
+    item unless its rule asks for their part (``shown_to``: a joint visit), and that one in plain words
+    (followups.wording) with its due date, no rule id, no notes and none of the rule's clinical
+    escalations (《中华人民共和国精神卫生法》第四条; 《中华人民共和国个人信息保护法》第六条). Every list the worklist hands
+    out passes through here; lists counted in SQL leave the same items out there (``hidden_q``)."""
     if roles.sees_clinical(role):
         return items
+    joint = joint_rule_ids()
+    items = [i for i in items if wording.shown_to(role, i.kind, i.rule_id, joint)]
     cache: dict = {}
     for i in items:
         profile = _profile_named(i.rule_id.split(":", 1)[0], cache) if ":" in i.rule_id else None
         i.reason = wording.public_reason(profile, i.kind, i.rule_id, i.reason)
         clinical = wording.clinical_escalations(profile)
         i.escalations = [e for e in i.escalations if e not in clinical]
+        if i.kind in wording.SCHEDULE_KINDS:
+            i.notes = []  # the health staff's requirements for the visit
+        i.grade = ""  # the colour grade follows the condition class
         i.rule_id = ""
     return items
 
@@ -243,7 +271,7 @@ def items_for(user, on: dt.date, *, region_code: str = "", kind: str = "", key_p
         return []
     lo, hi = scope
     if on >= engine.today():
-        items = _items(_stored_rows(lo, hi, on, horizon, kind, key_person), on)
+        items = _items(_stored_rows(user.role, lo, hi, on, horizon, kind, key_person), on)
     else:
         last_upcoming = on + dt.timedelta(days=horizon)
         items = _recomputed(user, lo, hi, on, lambda *item: _wanted(*item, last_upcoming, kind, key_person))
@@ -252,11 +280,15 @@ def items_for(user, on: dt.date, *, region_code: str = "", kind: str = "", key_p
     return for_role(user.role, items)
 
 
-def _stored_rows(lo: str, hi: str, on: dt.date, horizon: int, kind: str, key_person: bool | None):
-    """Stored due items shown on ``on``: overdue and due ones, and upcoming ones within the horizon
-    (``_matches`` in SQL), annotated with their state as 0/1/2 in the list's order."""
+def _stored_rows(role: str, lo: str, hi: str, on: dt.date, horizon: int, kind: str, key_person: bool | None):
+    """Stored due items shown on ``on`` to ``role``: overdue and due ones, and upcoming ones within the
+    horizon (``_matches`` in SQL), without those the role does not receive (``hidden_q``), annotated
+    with their state as 0/1/2 in the list's order."""
     qs = DueItem.objects.filter(region_code__gte=lo, region_code__lte=hi).filter(
         Q(window_start__lte=on) | Q(due_date__lte=on + dt.timedelta(days=horizon)))
+    hidden = hidden_q(role)
+    if hidden is not None:
+        qs = qs.exclude(hidden)
     if kind:
         qs = qs.filter(kind=kind)
     if key_person is not None:
@@ -336,7 +368,7 @@ def page_for(user, on: dt.date, *, region_code: str = "", kind: str = "", key_pe
         number = max(1, min(number, -(-total // size) or 1))
         page = items[(number - 1) * size: number * size]
     else:
-        rows = _stored_rows(lo, hi, on, horizon, kind, key_person)
+        rows = _stored_rows(user.role, lo, hi, on, horizon, kind, key_person)
         others = sorted(_others(user, lo, hi, on, horizon, kind, key_person), key=_sort_key)
         villages = _village_counts(rows, others)
         total = sum(v["overdue"] + v["due"] + v["upcoming"] for v in villages)
@@ -442,6 +474,27 @@ def alert_for(calls: list, lost_after: int) -> str | None:
     return f"连续{streak}次点名联系不上" if streak >= lost_after else None
 
 
+def recorder(call) -> str:
+    who = call.recorded_by
+    return (who.get_full_name() or who.username) if who else "已停用的账号"
+
+
+def day_roll_calls(user, on: dt.date, *, region_code: str = "") -> list[dict]:
+    """The roll calls recorded on ``on`` for patients in the user's jurisdiction: result, note and
+    who recorded them (the worklist lists them under the day's roll calls still to make)."""
+    scope = _scope(user, region_code)
+    if scope is None:
+        return []
+    lo, hi = scope
+    patients = patient_selectors.patients_for(user).filter(region_id__gte=lo, region_id__lte=hi)
+    calls = (RollCall.objects.filter(date=on, patient__in=patients.values("pk"))
+             .select_related("patient", "patient__region", "recorded_by")
+             .order_by("patient__region_id", "patient__name", "id"))
+    return [{"patient_id": c.patient_id, "patient_name": c.patient.name, "region_name": c.patient.region.name,
+             "result": c.result, "result_label": c.get_result_display(), "alert": c.result in ALERT_RESULTS,
+             "note": c.note, "recorded_by": recorder(c), "recorded_at": c.recorded_at} for c in calls]
+
+
 def roll_call_alerts(user, lo: str, hi: str, on: dt.date) -> list[Item]:
     """点名异常: a key person found 不在控, or unreachable again and again, on the worklist of everyone
     who covers them (police and the township office included) at once, until a roll call finds them
@@ -453,7 +506,8 @@ def roll_call_alerts(user, lo: str, hi: str, on: dt.date) -> list[Item]:
     if not flagged:
         return []
     calls: dict[int, list] = {}
-    for call in RollCall.objects.filter(patient_id__in=flagged, date__gte=since, date__lte=on).order_by("-date"):
+    for call in (RollCall.objects.filter(patient_id__in=flagged, date__gte=since, date__lte=on)
+                 .select_related("recorded_by").order_by("-date")):
         calls.setdefault(call.patient_id, []).append(call)
     items = []
     for p in (patient_selectors.patients_for(user).filter(pk__in=flagged, region_id__gte=lo, region_id__lte=hi)
@@ -467,10 +521,12 @@ def roll_call_alerts(user, lo: str, hi: str, on: dt.date) -> list[Item]:
             continue
         rule = profile.roll_call
         action = (f"{rule.alert_text}（{rule.cite}）" if rule and rule.alert_text else UNPROFILED_ALERT)
+        latest = mine[0]
+        said = f"{latest.date:%m-%d}点名记录人：{recorder(latest)}" + (f"；说明：{latest.note}" if latest.note else "")
         items.append(Item(p.pk, p.name, p.region_id, p.region.name, p.key_person, p.grade, "roll_call_alert",
-                          mine[0].date, mine[0].date, "due" if mine[0].date == on else "overdue",
+                          latest.date, latest.date, "due" if latest.date == on else "overdue",
                           f"{why}：{action}", "sensitive_period:roll_call_alert", "",
-                          escalations=[why]))
+                          escalations=[why], notes=[said]))
     return items
 
 
@@ -478,6 +534,30 @@ def roll_call_alerts(user, lo: str, hi: str, on: dt.date) -> list[Item]:
 # database only when the probe finds such a roll call in the range.
 register_provider(roll_call_alerts, probes=(Probe(RollCall, "patient__region", dated="date", days=ALERT_DAYS,
                                                   only=(("result", ALERT_RESULTS),)),))
+
+
+def missing_items(user, lo: str, hi: str, on: dt.date) -> list[Item]:
+    """下落不明 for the roles that receive no follow-up item (``for_role``): the profile's missing-patient
+    measure (its follow-up rule's escalation, which health staff read on the follow-up item), dated by
+    the day the patient went missing, which says nothing of their condition."""
+    if roles.sees_clinical(user.role):
+        return []
+    items = []
+    patients = (patient_selectors.patients_for(user)
+                .filter(region_id__gte=lo, region_id__lte=hi, status="missing", registered_on__lte=on)
+                .select_related("region"))
+    for p in patients:
+        note = engine.profile_for(p.region_id).followup.missing_note
+        if not note:
+            continue
+        since = min(p.status_since or p.registered_on, on)
+        items.append(Item(p.pk, p.name, p.region_id, p.region.name, p.key_person, "", "missing", since, since,
+                          "due" if since == on else "overdue", note, "", escalations=[]))
+    return items
+
+
+# Missing patients are few: asked of the database only when the probe finds one in the range.
+register_provider(missing_items, probes=(Probe(Patient, "region", only=(("status", ("missing",)),)),))
 
 
 def counts_by_village(items: list[Item]) -> list[dict]:

@@ -149,7 +149,7 @@ class TransferPatientSummary(Schema):
     condition: str | None = Field(None, description="仅卫生健康角色可见")
     condition_label: str | None = Field(None, description="仅卫生健康角色可见")
     key_person: bool
-    next_due_date: dt.date | None
+    next_due_date: dt.date | None = Field(None, description="仅卫生健康角色可见")
     version: int
 
 

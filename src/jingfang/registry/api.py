@@ -181,7 +181,7 @@ class PatientSummary(Schema):
     condition: Literal["stable", "basically_stable", "unstable"] | None = Field(None, description=CLINICAL)
     condition_label: str | None = Field(None, description=CLINICAL)
     key_person: bool
-    next_due_date: dt.date | None
+    next_due_date: dt.date | None = Field(None, description="下次随访日期（随病情分类而定，仅卫生健康角色可见）")
     version: int
 
 

@@ -1,5 +1,6 @@
 """What the worklist and a patient's due items say to roles without clinical rights (security review M1):
-no condition class, no rule id, no clinical escalation; health roles keep the rule's own words."""
+no schedule item unless its rule asks for their part (a joint visit), then no condition class, no rule id,
+no clinical escalation; health roles keep the rule's own words."""
 
 import datetime as dt
 import io
@@ -33,6 +34,7 @@ NATIONAL = load_profile("national-2018")
 @pytest.mark.parametrize("kind,rule_id,reason,expected", [
     ("followup", "national-2018:stable", "病情稳定：维持目前治疗方案，3个月时随访", "定期随访：每季度1次"),
     ("followup", "national-2018:unstable", "病情不稳定：对症处理后立即转诊", "定期随访：每2周1次"),
+    ("followup", "national-2018:unstable_guardian_refuses", "病情不稳定、未能住院或转诊", wording.JOINT_WORDING),
     ("followup", "national-2018:first_visit", "新登记患者尚无随访分类", "定期随访：每2周1次"),
     ("followup", "national-2018:hospitalized", "住院期间：…出院后按病情分类恢复随访", wording.HOSPITALIZED_WORDING),
     ("followup", "national-2018:no_such_rule", "病情稳定", "定期随访"),
@@ -71,20 +73,47 @@ def stable_overdue(users, make_patient):
     return p
 
 
+NATIONAL_JOINT = "national-2018:unstable_guardian_refuses"
+
+
+@pytest.mark.parametrize("role,kind,rule_id,shown", [
+    ("township_doctor", "followup", "national-2018:stable", True),
+    ("village_doctor", "health_check", "national-2018:health_check", True),
+    ("police", "followup", "national-2018:stable", False),
+    ("village_cadre", "face_to_face", "pingqiao-2025:face_to_face", False),
+    ("township_office", "assessment", "national-2018:assessment_stable", False),
+    ("police", "followup", NATIONAL_JOINT, True),
+    ("village_cadre", "followup", "qiyunshan-2024:risk_1_2", True),
+    ("police", "followup", "zhongliang-2022:unstable", False),  # every visit by 3 members: not a joint rule
+    ("dpf", "deadline", "national-2018:plan_review", True),
+    ("police", "roll_call", "sensitive_period:roll_call", True),
+])
+def test_shown_to(role, kind, rule_id, shown):
+    from jingfang.followups import worklist
+
+    assert wording.shown_to(role, kind, rule_id, worklist.joint_rule_ids()) is shown
+
+
+def test_the_joint_rules_are_those_the_profiles_say_police_and_cadres_join():
+    from jingfang.followups import worklist
+
+    assert worklist.joint_rule_ids() >= {NATIONAL_JOINT, "qiyunshan-2024:risk_1_2",
+                                         "pingqiao-2025:unstable_guardian_refuses"}
+    assert "zhongliang-2022:unstable_guardian_refuses" not in worklist.joint_rule_ids()  # disabled there
+
+
 @pytest.mark.parametrize("who", NON_HEALTH)
-def test_non_health_roles_read_the_worklist_without_the_condition_or_rule_id(client, users, stable_overdue, who):
+def test_non_health_roles_receive_no_follow_up_that_is_not_joint(client, users, stable_overdue, who):
     client.force_login(users[who])
     body = client.get("/api/v1/worklist?kind=followup").json()
-    (item,) = [i for i in body["items"] if i["patient_id"] == stable_overdue.pk]
-    assert item["reason"] == "定期随访：每季度1次" and item["rule_id"] == "" and item["escalations"] == []
+    assert not [i for i in body["items"] if i["patient_id"] == stable_overdue.pk] and body["count"] == 0
     page = client.get("/worklist/?kind=followup").content.decode()
-    assert "甲患者" in page and "定期随访：每季度1次" in page
+    assert "甲患者" not in page and "定期随访" not in page and "已逾期（0）" in page
     assert not [w for w in CLINICAL_WORDS if w in page]
     if who != "cadre":  # cadres do not export
         wb = load_workbook(io.BytesIO(client.get("/worklist/export.xlsx?kind=followup").content))
         text = " ".join(str(c) for row in wb.active.iter_rows(values_only=True) for c in row if c is not None)
-        assert "甲患者" in text and "定期随访：每季度1次" in text
-        assert not [w for w in CLINICAL_WORDS if w in text]
+        assert "甲患者" not in text and "定期随访" not in text
 
 
 def test_health_roles_keep_the_rule_its_id_and_escalations(client, users, stable_overdue):
@@ -98,7 +127,8 @@ def test_clinical_escalations_are_dropped_and_status_ones_kept(users, make_patie
     from jingfang.followups import worklist
 
     p = make_patient("990102001001", name="乙患者")
-    _visit(users["doctor"], p, 0, condition_override="unstable", condition_override_reason="症状波动")
+    _visit(users["doctor"], p, 0, condition_override="unstable", condition_override_reason="症状波动",
+           guardian_refuses_hospital="on")  # 2018规范: visited with the village committee and police
     Patient.objects.filter(pk=p.pk).update(status="missing")
     p.refresh_from_db()
     from jingfang.followups import engine
@@ -108,11 +138,10 @@ def test_clinical_escalations_are_dropped_and_status_ones_kept(users, make_patie
                     if i.patient_id == p.pk]
     police_items = [i for i in worklist.items_for(users["police"], TODAY, kind="followup", horizon=30)
                     if i.patient_id == p.pk]
-    assert "建议转诊至精神专科医院" in doctor_items[0].escalations
+    assert "联系精神专科医师进行应急医疗处置" in doctor_items[0].escalations
     (item,) = police_items
-    assert "建议转诊至精神专科医院" not in item.escalations
-    assert NATIONAL.followup.missing_note in item.escalations  # the status's, which police act on
-    assert item.reason == "定期随访：每2周1次" and item.rule_id == ""
+    assert item.escalations == [NATIONAL.followup.missing_note]  # the status's, which police act on
+    assert item.reason == wording.JOINT_WORDING and item.rule_id == "" and item.mode == "joint"
 
 
 @pytest.mark.parametrize("who", NON_HEALTH)
@@ -120,7 +149,7 @@ def test_follow_up_history_says_no_rule_to_non_health_roles_and_is_audited(clien
     client.force_login(users[who])
     before = AuditEvent.objects.count()
     html = client.get(f"/patients/{stable_overdue.pk}/followups/").content.decode()
-    assert "定期随访：每季度1次" in html and not [w for w in CLINICAL_WORDS if w in html]
+    assert "甲患者" in html and "定期随访" not in html and not [w for w in CLINICAL_WORDS if w in html]
     assert AuditEvent.objects.count() == before + 1
     event = AuditEvent.objects.latest("pk")
     assert event.action == "view" and event.patient_id == stable_overdue.pk

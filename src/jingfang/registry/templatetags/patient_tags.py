@@ -35,7 +35,8 @@ def patient_rows(patients, sees_clinical: bool) -> str:
                          if p.condition else "—")
             cells.append(f'<td data-label="病情">{condition}</td>')
         cells.append(f'<td data-label="重点">{_KEY_TAG if p.key_person else ""}</td>')
-        cells.append(f'<td data-label="下次随访">{p.next_due_date.isoformat() if p.next_due_date else "—"}</td>')
+        if sees_clinical:  # the next due date follows the condition class
+            cells.append(f'<td data-label="下次随访">{p.next_due_date.isoformat() if p.next_due_date else "—"}</td>')
         out.append("<tr>" + "".join(cells) + "</tr>")
     if not out:
         out.append('<tr><td colspan="11" class="muted">没有符合条件的患者</td></tr>')

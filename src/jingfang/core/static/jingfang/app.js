@@ -12,7 +12,8 @@
                                             buttons submit the form (pick=..., unpick=...) and the page
                                             answers with the list changed.
 
-   htmx requests use hx-confirm instead (htmx asks itself). */
+   htmx requests use hx-confirm instead (htmx asks itself). A refused roll call (form.rollcall) shows
+   its reason in place of the buttons. */
 (function () {
   "use strict";
 
@@ -107,4 +108,15 @@
       event.stopImmediatePropagation();
     }
   }, true);
+
+  // A roll call refused (409: the day's roll call was taken by someone else; 422: not a day to call)
+  // answers with the reason, shown in place of the buttons like a recorded one.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    var form = event.detail.elt instanceof Element ? event.detail.elt.closest("form.rollcall") : null;
+    if (form && (status === 409 || status === 422)) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
 })();
