@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "jingfang.jobs",
     "jingfang.imports",
+    "jingfang.mobile",
 ]
 
 MIDDLEWARE = [
