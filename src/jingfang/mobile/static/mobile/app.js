@@ -467,11 +467,15 @@ function renderPatient(id) {
 function initialValues(patient) {
   const fields = S.pkg.form.fields;
   const values = {};
+  for (const [name, field] of Object.entries(fields)) {
+    if (field.default !== undefined && field.default !== null) values[name] = structuredClone(field.default);
+  }
   if (fields.date) values.date = today();
   if (fields.seen) values.seen = true;
-  if (fields.mode && patient.last_visit && patient.last_visit.mode) values.mode = patient.last_visit.mode;
-  if (fields.risk_level && patient.last_visit && patient.last_visit.risk_level !== undefined) {
-    values.risk_level = patient.last_visit.risk_level;
+  const last = patient.last_visit;
+  if (fields.mode && last && last.mode) values.mode = last.mode;
+  if (fields.risk_level && last && last.risk_level !== undefined && last.risk_level !== null) {
+    values.risk_level = last.risk_level;
   }
   if (fields.medications && patient.medications) {
     values.medications = patient.medications.map((m) => ({name: m.name, dose: m.dose || ""}));
@@ -481,10 +485,12 @@ function initialValues(patient) {
 
 /** The values the rules' messages and comparisons name ({registered_on}, the profile's numbers). */
 function paramsFor(patient) {
-  const params = {...(S.pkg.form.params || {})};
+  const params = {};
   if (patient) {
     Object.assign(params, patient.params || {});
-    if (patient.registered_on) params.registered_on = patient.registered_on;
+    for (const name of Object.keys(S.pkg.form.params || {})) {
+      if (patient[name] !== undefined && !(name in params)) params[name] = patient[name];
+    }
   }
   return params;
 }

@@ -1,12 +1,5 @@
 // The national follow-up form, rendered from the definition the server ships in the package
 // ("form": groups, fields, rules) and validated with it: nothing about the form is written here.
-export const MESSAGES = {
-  required: "必填",
-  forbidden: "不应填写此项",
-  choice: "无效的选项",
-  date: "请填写有效日期",
-  int: "请填写整数",
-};
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -104,45 +97,77 @@ export function check(rules, values, params, today, labels = {}) {
   return problems;
 }
 
-/** {field: message} for the values as they stand (field "__all__": the form as a whole): the field
- *  definitions' types and limits, then the server's rules with their messages. */
+function isDate(value) {
+  if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const [y, m, d] = value.split("-").map(Number);
+  const t = new Date(Date.UTC(y, m - 1, d));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d && y >= 1;
+}
+
+const isInt = (v) => Number.isInteger(v) && typeof v === "number";
+const keysOf = (spec) => spec.keys.map((k) => k[0]);
+
+/** One field's type and limits (offline.formdef._field_problem, mirrored: the same words). */
+export function fieldProblem(spec, value) {
+  if (value === null || value === undefined) return null;
+  const values = (spec.choices || []).map((c) => c[0]);
+  switch (spec.type) {
+    case "date": return isDate(value) ? null : "应为日期（YYYY-MM-DD）";
+    case "choice": return values.includes(value) ? null : "取值无效";
+    case "bool": return typeof value === "boolean" ? null : "应为是或否";
+    case "int":
+      if (!isInt(value)) return "应为整数";
+      return (spec.min ?? value) <= value && value <= (spec.max ?? value) ? null : "超出范围";
+    case "text": return typeof value === "string" && value.length <= spec.max_length ? null : "文字过长或无效";
+    case "multi": return Array.isArray(value) && value.every((v) => values.includes(v)) ? null : "取值无效";
+    case "list_text":
+      return Array.isArray(value) && value.every((v) => typeof v === "string") && value.length <= spec.max_rows
+        ? null : "取值无效";
+    case "medications": {
+      const ok = Array.isArray(value) && value.length <= spec.max_rows && value.every((m) =>
+        m && typeof m === "object" && !Array.isArray(m) && Object.keys(m).every((k) => k === "name" || k === "dose") &&
+        typeof m.name === "string" && m.name.length <= spec.name_max_length &&
+        typeof (m.dose ?? "") === "string" && (m.dose ?? "").length <= spec.dose_max_length);
+      return ok ? null : "用药填写无效";
+    }
+    case "dict_choice":
+    case "dict_int": {
+      if (!value || typeof value !== "object" || Array.isArray(value) ||
+          Object.keys(value).some((k) => !keysOf(spec).includes(k))) return "取值无效";
+      if (spec.type === "dict_choice") return Object.values(value).every((v) => values.includes(v)) ? null : "取值无效";
+      return Object.values(value).every((v) => isInt(v) && spec.min <= v && v <= spec.max) ? null : "应为0至99的整数";
+    }
+    default: return "未知类型";
+  }
+}
+
+/** [field, message] for a body as the phone checks it (offline.formdef.check_fields, mirrored):
+ *  unknown fields, each field's type and limits, then the rules. [] means the server will accept it. */
+export function checkFields(form, body, params, today) {
+  const fields = form.fields;
+  const problems = Object.keys(body).filter((k) => !(k in fields)).map((k) => [k, "未知字段"]);
+  const values = {};
+  for (const [name, spec] of Object.entries(fields)) {
+    const value = name in body ? body[name] : spec.default;
+    if (spec.required && !(name in body)) {
+      problems.push([name, "此项必填"]);
+      continue;
+    }
+    const problem = fieldProblem(spec, value ?? null);
+    if (problem) problems.push([name, problem]);
+    else values[name] = value ?? null;
+  }
+  if (problems.length) return problems;
+  const labels = Object.fromEntries(Object.entries(fields).map(([n, f]) => [n, f.label || n]));
+  return check(form.rules || [], derive(form.rules || [], values), params, today, labels);
+}
+
+/** {field: message} (field "__all__": the form as a whole) for the answers as they stand. */
 export function validate(form, values, params = {}, today = "") {
   const errors = {};
-  const add = (name, message) => { if (!(name in errors)) errors[name] = message; };
-  for (const [name, field] of Object.entries(form.fields)) {
-    const value = values[name];
-    if (blank(value)) continue;
-    switch (field.type) {
-      case "choice":
-        if (!choiceValues(field).includes(value)) add(name, MESSAGES.choice);
-        break;
-      case "multi":
-        if (value.some((v) => !choiceValues(field).includes(v))) add(name, MESSAGES.choice);
-        break;
-      case "int":
-        if (!Number.isInteger(value)) add(name, MESSAGES.int);
-        else if ((field.min !== undefined && field.min !== null && value < field.min) ||
-                 (field.max !== undefined && field.max !== null && value > field.max)) {
-          add(name, `应在${field.min}至${field.max}之间`);
-        }
-        break;
-      case "date":
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) add(name, MESSAGES.date);
-        break;
-      case "text":
-        if (field.max_length && value.length > field.max_length) add(name, `最多${field.max_length}个字`);
-        break;
-      case "medications":
-        if (field.max_rows && value.length > field.max_rows) add(name, `最多${field.max_rows}种药物`);
-        break;
-      default:
-        break;
-    }
-  }
-  const labels = Object.fromEntries(Object.entries(form.fields).map(([n, f]) => [n, f.label || n]));
-  const derived = derive(form.rules || [], values);
-  for (const [name, message] of check(form.rules || [], derived, params, today, labels)) {
-    add(name || "__all__", message);
+  for (const [name, message] of checkFields(form, body(form, values), params, today)) {
+    const key = name || "__all__";
+    if (!(key in errors)) errors[key] = message;
   }
   return errors;
 }
@@ -204,14 +229,18 @@ function control(name, field, value) {
         return area;
       }
       return el("input", {type: "text", name, maxlength: field.max_length, value: value || ""});
+    case "list_text":
+      return el("input", {type: "text", name, value: (value || []).join("、"), placeholder: "用顿号分隔"});
     case "medications": {
       const box = el("div", {class: "meds"});
       const rows = field.max_rows || 3;
       for (let i = 0; i < rows; i += 1) {
         const med = (value || [])[i] || {};
         box.append(el("div", {class: "med"},
-          el("input", {type: "text", name: `${name}.${i}.name`, placeholder: `药物${i + 1}`, value: med.name || ""}),
-          el("input", {type: "text", name: `${name}.${i}.dose`, placeholder: "用法用量", value: med.dose || ""})));
+          el("input", {type: "text", name: `${name}.${i}.name`, placeholder: `药物${i + 1}`, value: med.name || "",
+            maxlength: field.name_max_length}),
+          el("input", {type: "text", name: `${name}.${i}.dose`, placeholder: "用法用量", value: med.dose || "",
+            maxlength: field.dose_max_length})));
       }
       return box;
     }
@@ -291,6 +320,11 @@ export function readGroup(container, form, group, values) {
       case "multi":
         values[name] = all(`${sel}:checked`).map((i) => i.value);
         break;
+      case "list_text": {
+        const raw = (q(sel) || {}).value || "";
+        values[name] = raw.replace(/[，,]/g, "、").split("、").map((v) => v.trim()).filter(Boolean);
+        break;
+      }
       case "medications": {
         const rows = [];
         for (let i = 0; i < (field.max_rows || 3); i += 1) {
@@ -312,8 +346,10 @@ export function readGroup(container, form, group, values) {
         values[name] = out;
         break;
       }
-      default:
-        values[name] = (q(sel) || {}).value ?? null;
+      default: {
+        const raw = (q(sel) || {}).value;
+        values[name] = raw === undefined || raw === "" ? null : raw;
+      }
     }
   }
 }
