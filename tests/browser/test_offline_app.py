@@ -208,8 +208,10 @@ def download(page):
     expect(page.locator("#due-list")).to_be_visible()
 
 
-def test_wrong_pins_expiry_and_a_changed_role_wipe_the_phone(live_server, browser, shot, users, make_patient):
-    make_patient(VILLAGE, name="丁离线")
+def test_wipes_and_a_held_visit(live_server, browser, shot, users, make_patient):
+    """Five wrong PINs and the package's expiry wipe the phone; a visit to a patient transferred away
+    meanwhile is held and the phone says so; a changed role wipes the phone at the next contact."""
+    patient = make_patient(VILLAGE, name="丁离线", address=ADDRESS)
     base = live_server.url
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", timezone_id="Asia/Shanghai")
     page = context.new_page()
@@ -237,7 +239,20 @@ def test_wrong_pins_expiry_and_a_changed_role_wipe_the_phone(live_server, browse
         expect(page.locator("#notice")).to_contain_text("到期，已自动清除")
         assert page.evaluate(DUMP_IDB)["count"] == 0
 
-        download(page)  # the account's role changes: the next contact wipes the phone
+        download(page)  # a visit offline to a patient who is transferred away meanwhile: held, and said so
+        context.set_offline(True)
+        record_visit(page, shot, patient, risk=0)
+        Patient.objects.filter(pk=patient.pk).update(region_id="990102002001")  # now in another township
+        context.set_offline(False)
+        page.click("[data-tab=queue]")
+        page.click("#sync")
+        held = page.locator("#queue-held")
+        expect(held).to_contain_text(patient.name)
+        assert FollowUp.objects.filter(patient=patient).count() == 0
+        expect(page.locator("#waiting")).to_have_text("0")
+        shot(page, "offline-07-held")
+
+        # the account's role changes: the next contact wipes the phone
         type(users["vdoc"]).objects.filter(pk=users["vdoc"].pk).update(role="village_cadre")
         page.click("[data-tab=account]")
         page.click("text=重新下载离线数据包")

@@ -343,7 +343,7 @@ function render() {
 }
 
 function screen(title, ...children) {
-  app.replaceChildren(el("h2", {text: title}), ...children);
+  app.replaceChildren(el("h2", {text: title}), ...children.filter(Boolean));
   window.scrollTo(0, 0);
 }
 
@@ -431,7 +431,7 @@ function renderDue() {
         queued.length ? el("span", {class: "tag queued", text: `已录 ${queued.length} 条待同步`}) : null)));
   }
   screen(`待随访（${patients.length}）`,
-    el("p", {class: "muted", text: `数据包 ${shown(S.pkg.generated_at)} 生成，${shown(S.pkg.expires_at)} 到期`}),
+    el("p", {class: "muted", text: `离线数据 ${shown(S.pkg.expires_at)} 到期`}),
     patients.length ? list : el("p", {text: "近期没有需要随访的患者。"}));
 }
 

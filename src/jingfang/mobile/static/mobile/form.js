@@ -185,8 +185,11 @@ function label(name, field) {
   return field.label || name;
 }
 
-function radios(name, options, current) {
+/** Radio buttons; ``blank``: one more, 不填, for an answer that may stay empty. */
+function radios(name, options, current, blank = false) {
   const box = el("div", {class: "choices", role: "radiogroup"});
+  if (blank) options = [...options, ["", "不填"]];
+  if (blank && (current === undefined || current === null)) current = "";
   for (const [value, text] of options) {
     const input = el("input", {type: "radio", name, value: String(value)});
     input.checked = current !== undefined && current !== null && String(current) === String(value);
@@ -196,18 +199,20 @@ function radios(name, options, current) {
 }
 
 function control(name, field, value) {
+  const blank = !field.required && (field.default === undefined || field.default === null);
   switch (field.type) {
     case "date":
       return el("input", {type: "date", name, value: value || "", min: field.min, max: field.max});
     case "choice":
-      return radios(name, (field.choices || []).map((c) => [Array.isArray(c) ? c[0] : c, choiceLabel(c)]), value);
+      return radios(name, (field.choices || []).map((c) => [Array.isArray(c) ? c[0] : c, choiceLabel(c)]), value, blank);
     case "bool":
-      return radios(name, [["true", "是"], ["false", "否"]], value === undefined || value === null ? null : String(value));
+      return radios(name, [["true", "是"], ["false", "否"]], value === undefined || value === null ? null : String(value),
+        blank);
     case "int": {
       if (field.min !== undefined && field.max !== undefined && field.max - field.min <= 10) {
         const options = [];
         for (let i = field.min; i <= field.max; i += 1) options.push([i, String(i)]);
-        return radios(name, options, value);
+        return radios(name, options, value, blank);
       }
       return el("input", {type: "number", name, inputmode: "numeric", min: field.min, max: field.max,
         value: value ?? ""});
@@ -303,12 +308,12 @@ export function readGroup(container, form, group, values) {
     switch (field.type) {
       case "choice": {
         const picked = q(`${sel}:checked`);
-        values[name] = picked ? picked.value : null;
+        values[name] = picked && picked.value !== "" ? picked.value : null;
         break;
       }
       case "bool": {
         const picked = q(`${sel}:checked`);
-        values[name] = picked ? picked.value === "true" : null;
+        values[name] = picked && picked.value !== "" ? picked.value === "true" : null;
         break;
       }
       case "int": {
