@@ -101,7 +101,9 @@ def test_a_day_offline_then_sync_once(live_server, browser, shot, users, make_pa
         login(page, base, users["vdoc"].username)
         page.goto(f"{base}/m/")
         assert page.evaluate(SW_READY)
-        page.click("#download")
+        with page.expect_response("**/api/v1/offline/package") as answer:
+            page.click("#download")
+        assert answer.value.status == 200 and "no-store" in answer.value.headers["cache-control"]
         page.fill("#pin", PIN)
         page.fill("#pin2", PIN)
         page.click("#set-pin button[type=submit]")
