@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "jingfang.stats",
     "jingfang.exchange",
     "jingfang.emergency",
+    "jingfang.offline",
     "jingfang.exports",
     "jingfang.demo",
     "jingfang.ops",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("stats/", include("jingfang.stats.urls")),
     path("exchange/", include("jingfang.exchange.urls")),
     path("emergency/", include("jingfang.emergency.urls")),
+    path("offline/", include("jingfang.offline.urls")),
     path("exports/", include("jingfang.exports.urls")),
     path("jobs/", include("jingfang.jobs.urls")),
     path("imports/", include("jingfang.imports.urls")),
