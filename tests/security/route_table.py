@@ -151,9 +151,9 @@ PAGES: dict[str, Rule] = {
     "accounts:logout": Rule(None, EVERYONE, public=True),
     "accounts:password_change": page(EVERYONE),
     "accounts:totp_enrol": page(EVERYONE),
-    # the phone app: the shell (no data in it) for those who record follow-ups; its manifest and
+    # the phone app: the shell (no data in it) for those who work offline; its manifest and
     # service worker are code, fetched by the browser without the session
-    "mobile:shell": page(can(roles.RECORD_FOLLOWUP), post=None),
+    "mobile:shell": page(can(roles.OFFLINE_FIELD), post=None),
     "mobile:manifest": public(post=False),
     "mobile:service_worker": public(post=False),
     # registry

@@ -30,8 +30,8 @@ NOT_FOR_ROLE = "离线随访仅供村医和乡镇精防人员使用"
 
 
 def may_use(user) -> bool:
-    """Those who record follow-ups (the offline package's roles)."""
-    return roles.can(user.role, roles.RECORD_FOLLOWUP)
+    """Those who may download the offline package and sync."""
+    return roles.can(user.role, roles.OFFLINE_FIELD)
 
 
 @cache

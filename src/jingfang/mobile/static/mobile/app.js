@@ -501,7 +501,7 @@ function renderForm({patient, entry = null}) {
   const groups = form.groups;
   const values = entry ? structuredClone(entry.form) : initialValues(patient);
   let errors = {};
-  if (entry && entry.errors) for (const e of entry.errors) errors[e.field] = e.message;
+  if (entry && entry.errors) for (const e of entry.errors) errors[e.field || "__all__"] = e.message;
   let index = 0;
   if (entry) {
     const hit = groups.findIndex((g) => g.fields.some((f) => f in errors));
@@ -566,7 +566,8 @@ function entryItem(entry) {
   if (entry.message) item.append(el("p", {class: "message", text: entry.message}));
   for (const e of entry.errors || []) {
     const field = S.pkg && S.pkg.form.fields[e.field];
-    item.append(el("p", {class: "error", text: `${field ? field.label : e.field}：${e.message}`}));
+    const name = field ? field.label : e.field === "patient_id" ? "患者" : e.field;
+    item.append(el("p", {class: "error", text: name ? `${name}：${e.message}` : e.message}));
   }
   if (entry.status === "refused" && entry.kind !== "roll_call") {
     item.append(el("button", {type: "button", text: "修改后重发", disabled: !S.pkg,
