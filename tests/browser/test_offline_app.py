@@ -8,6 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from jingfang.followups.models import FollowUp
+from jingfang.offline import services as offline_services
+from jingfang.offline.models import OfflineEntry
 from jingfang.registry.models import Patient
 from tests.browser.signin import login
 
@@ -253,6 +255,13 @@ def test_wipes_and_a_held_visit(live_server, browser, shot, users, make_patient)
         assert FollowUp.objects.filter(patient=patient).count() == 0
         expect(page.locator("#waiting")).to_have_text("0")
         shot(page, "offline-07-held")
+        # the township doctor decides; the phone shows it the next time it is online
+        entry = OfflineEntry.objects.get(user=users["vdoc"], patient_id=patient.pk)
+        offline_services.dismiss_held(users["doctor"], entry, "患者已迁出，由迁入地乡镇补录")
+        page.click("[data-tab=due]")
+        page.click("[data-tab=queue]")
+        expect(page.locator("#queue-done")).to_contain_text("审核后不予录入：患者已迁出，由迁入地乡镇补录")
+        expect(page.locator("#queue-held")).to_have_count(0)
 
         # the account's role changes: the next contact wipes the phone
         type(users["vdoc"]).objects.filter(pk=users["vdoc"].pk).update(role="village_cadre")

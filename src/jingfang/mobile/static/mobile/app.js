@@ -223,6 +223,7 @@ async function sync() {
   if (!pending.length) {
     notice("没有待同步的记录。");
     render();
+    await refreshOutcomes();
     return;
   }
   notice(`正在同步 ${pending.length} 条……`);
@@ -267,6 +268,7 @@ async function sync() {
   notice(`同步完成。${refused ? `${refused} 条被退回，请修改后重发。` : ""}${held ? `${held} 条暂缓，待乡镇精防人员审核。` : ""}`,
     refused || held ? "warn" : "ok");
   show("queue");
+  await refreshOutcomes();
 }
 
 async function applyResults(results) {
@@ -294,6 +296,36 @@ async function applyResults(results) {
   S.done = S.done.slice(0, DONE_KEPT);
   await store.putSealed(S.key, "done", S.done);
   if (S.pkg) await store.putSealed(S.key, "package", S.pkg);
+}
+
+/** What became of the visits a sync held (the township doctor's review), while online. */
+async function refreshOutcomes() {
+  const held = new Map(S.queue.filter((e) => e.status === "held").map((e) => [e.client_id, e]));
+  if (!S.key || !held.size || !navigator.onLine) return;
+  let data = null;
+  try {
+    const response = await fetch(shell.outcomes, {credentials: "same-origin", cache: "no-store",
+      headers: {Accept: "application/json"}});
+    if (response.ok) data = await response.json();
+  } catch { /* no answer: try again next time */ }
+  if (!data || !Array.isArray(data.items)) return;
+  for (const item of data.items) {
+    const entry = held.get(item.client_id);
+    if (!entry) continue;
+    if (item.status === "held") {
+      entry.message = item.message || entry.message;
+      await saveEntry(entry);
+      continue;
+    }
+    await store.remove(`q:${entry.client_id}`);
+    S.queue = S.queue.filter((e) => e.client_id !== entry.client_id);
+    S.done.unshift({client_id: entry.client_id, kind: entry.kind, patient_id: entry.patient_id,
+      patient_name: entry.patient_name, date: entry.form ? entry.form.date : entry.date, next_due_date: null,
+      reviewed: item.status, message: item.message || ""});
+  }
+  S.done = S.done.slice(0, DONE_KEPT);
+  await store.putSealed(S.key, "done", S.done);
+  if (S.tab === "queue") render();
 }
 
 async function logout() {
@@ -590,7 +622,8 @@ function renderQueue() {
       ...S.done.map((d) => el("li", {class: "entry done", "data-client-id": d.client_id},
         el("strong", {text: d.patient_name || `患者 ${d.patient_id}`}),
         el("span", {text: d.kind === "roll_call" ? `点名 ${d.date}` : `随访 ${d.date}`}),
-        d.kind === "roll_call" ? null : el("span", {class: "next-due",
+        d.reviewed ? el("span", {class: "message", text: d.message}) : null,
+        d.kind === "roll_call" || d.reviewed ? null : el("span", {class: "next-due",
           text: d.next_due_date ? `下次随访：${d.next_due_date}` : "下次随访：—"})))));
   }
   screen("同步",
@@ -642,6 +675,7 @@ document.getElementById("tabs").addEventListener("click", (event) => {
   if (tab) {
     notice("");
     show(tab.dataset.tab);
+    if (tab.dataset.tab === "queue") refreshOutcomes();
   }
 });
 window.addEventListener("online", status);
