@@ -4,6 +4,8 @@ risk 3), close the page and find them still queued; back online, a sync whose re
 the retry: the server holds each visit once and the phone shows the server's next-due dates. At rest
 nothing personal is in clear; after logout nothing of the package remains."""
 
+import json
+
 import pytest
 from playwright.sync_api import expect
 
@@ -216,6 +218,7 @@ def test_wipes_and_a_held_visit(live_server, browser, shot, users, make_patient)
     """Five wrong PINs and the package's expiry wipe the phone; a visit to a patient transferred away
     meanwhile is held and the phone says so; a changed role wipes the phone at the next contact."""
     patient = make_patient(VILLAGE, name="丁离线", address=ADDRESS)
+    other = make_patient(VILLAGE, name="戊离线", address=ADDRESS)
     base = live_server.url
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", timezone_id="Asia/Shanghai")
     page = context.new_page()
@@ -243,7 +246,40 @@ def test_wipes_and_a_held_visit(live_server, browser, shot, users, make_patient)
         expect(page.locator("#notice")).to_contain_text("到期，已自动清除")
         assert page.evaluate(DUMP_IDB)["count"] == 0
 
-        download(page)  # a visit offline to a patient who is transferred away meanwhile: held, and said so
+        download(page)  # a refused visit is kept, shown in the server's words, corrected and sent again
+        context.set_offline(True)
+        record_visit(page, shot, other, risk=0)
+        context.set_offline(False)
+
+        def refuse(route):
+            client_id = route.request.post_data_json["visits"][0]["client_id"]
+            route.fulfill(status=200, content_type="application/json", body=json.dumps({
+                "synced_at": "2026-12-07T20:30:00+08:00", "results": [{
+                    "client_id": client_id, "kind": "visit", "status": "refused", "message": "随访记录有误，请修改后重发",
+                    "errors": [{"field": "risk_level", "message": "请复核危险性评估"}], "followup_id": None,
+                    "next_due_date": None, "due": []}]}, ensure_ascii=False))
+
+        page.route("**/api/v1/offline/sync", refuse)
+        page.click("[data-tab=queue]")
+        page.click("#sync")
+        refused = page.locator("#queue-refused")
+        expect(refused).to_contain_text("随访记录有误，请修改后重发")
+        expect(refused).to_contain_text("危险性评估：请复核危险性评估")
+        expect(page.locator("#waiting")).to_have_text("1")
+        shot(page, "offline-08-refused")
+        page.unroute("**/api/v1/offline/sync")
+        refused.locator("button", has_text="修改后重发").click()
+        expect(page.locator("[data-field=risk_level] .error")).to_have_text("危险性评估：请复核危险性评估")
+        page.check("input[name=risk_level][value='2']")
+        while page.locator("#next").inner_text() != "保存到本机":
+            page.click("#next")
+        page.click("#next")
+        expect(page.locator("#queue-pending")).to_contain_text(other.name)
+        page.click("#sync")
+        expect(page.locator("#queue-done")).to_contain_text(other.name)
+        assert list(FollowUp.objects.filter(patient=other).values_list("risk_level", flat=True)) == [2]
+
+        # a visit offline to a patient who is transferred away meanwhile: held, and said so
         context.set_offline(True)
         record_visit(page, shot, patient, risk=0)
         Patient.objects.filter(pk=patient.pk).update(region_id="990102002001")  # now in another township
