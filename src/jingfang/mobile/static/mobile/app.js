@@ -621,7 +621,7 @@ function renderQueue() {
     parts.push(el("h3", {text: `已同步（${S.done.length}）`}), el("ul", {class: "cards", id: "queue-done"},
       ...S.done.map((d) => el("li", {class: "entry done", "data-client-id": d.client_id},
         el("strong", {text: d.patient_name || `患者 ${d.patient_id}`}),
-        el("span", {text: d.kind === "roll_call" ? `点名 ${d.date}` : `随访 ${d.date}`}),
+        el("span", {text: d.kind === "roll_call" ? `点名 ${d.date} ${labelOf(d.result)}` : `随访 ${d.date}`}),
         d.reviewed ? el("span", {class: "message", text: d.message}) : null,
         d.kind === "roll_call" || d.reviewed ? null : el("span", {class: "next-due",
           text: d.next_due_date ? `下次随访：${d.next_due_date}` : "下次随访：—"})))));
@@ -638,15 +638,20 @@ function renderRollCall() {
   const date = today();
   for (const id of rc.patient_ids || []) {
     const p = patientById(id);
-    const done = S.queue.find((e) => e.kind === "roll_call" && e.patient_id === id && e.date === date);
-    const item = el("li", {class: "card"}, el("strong", {text: p ? p.name : `患者 ${id}`}),
-      el("span", {class: "muted", text: done ? `已点名：${labelOf(done.result)}` : "今日未点名"}));
-    const buttons = el("div", {class: "choices"});
+    const mine = (e) => e.kind === "roll_call" && e.patient_id === id && e.date === date;
+    const done = S.queue.find(mine);
+    const synced = S.done.find(mine);
+    const shownResult = done || synced;
+    const item = el("li", {class: "card", "data-patient": String(id)}, el("strong", {text: p ? p.name : `患者 ${id}`}),
+      el("span", {class: "muted", text: shownResult
+        ? `已点名：${labelOf(shownResult.result)}${done ? "（待同步）" : "（已同步）"}` : "今日未点名"}));
+    const buttons = el("div", {class: "choices three"});
     for (const [value, text] of [["present", "在控"], ["absent", "不在控"], ["unreachable", "联系不上"]]) {
-      buttons.append(el("button", {type: "button", text, onclick: async () => {
+      buttons.append(el("button", {type: "button", text, class: shownResult && shownResult.result === value ? "picked" : null,
+        disabled: Boolean(synced && !done), onclick: async () => {
         await saveEntry({client_id: done ? done.client_id : crypto.randomUUID(), kind: "roll_call", patient_id: id,
           patient_name: p ? p.name : "", date, result: value, note: "", recorded_at: nowIso(), status: "pending"});
-        renderRollCall();
+        show("rollcall");
       }}));
     }
     item.append(buttons);
