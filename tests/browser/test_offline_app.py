@@ -100,6 +100,8 @@ def test_a_day_offline_then_sync_once(live_server, browser, shot, users, make_pa
                                   timezone_id="Asia/Shanghai", service_workers="allow")
     page = context.new_page()
     page.set_default_timeout(20000)
+    violations = []
+    context.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     try:
         # 1. online: sign in, open the app, download, set the PIN
         login(page, base, users["vdoc"].username)
@@ -192,6 +194,7 @@ def test_a_day_offline_then_sync_once(live_server, browser, shot, users, make_pa
         after = page.evaluate(DUMP_IDB)
         assert after["count"] == 0
         assert Patient.objects.filter(pk__in=ids).count() == 3
+        assert violations == []
     finally:
         context.close()
 
@@ -219,6 +222,7 @@ def test_wipes_and_a_held_visit(live_server, browser, shot, users, make_patient)
     meanwhile is held and the phone says so; a changed role wipes the phone at the next contact."""
     patient = make_patient(VILLAGE, name="丁离线", address=ADDRESS)
     other = make_patient(VILLAGE, name="戊离线", address=ADDRESS)
+    third = make_patient(VILLAGE, name="己离线", address=ADDRESS)
     base = live_server.url
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", timezone_id="Asia/Shanghai")
     page = context.new_page()
@@ -298,6 +302,31 @@ def test_wipes_and_a_held_visit(live_server, browser, shot, users, make_patient)
         page.click("[data-tab=queue]")
         expect(page.locator("#queue-done")).to_contain_text("审核后不予录入：患者已迁出，由迁入地乡镇补录")
         expect(page.locator("#queue-held")).to_have_count(0)
+
+        # the session ends meanwhile (idle timeout): the sync's 401 wipes the package at once; the visit
+        # stays, sealed, until the same account signs in again and syncs it
+        context.set_offline(True)
+        record_visit(page, shot, third, risk=1)
+        context.set_offline(False)
+        context.clear_cookies()
+        page.click("[data-tab=queue]")
+        page.click("#sync")
+        expect(page.locator("#notice")).to_contain_text("登录已失效")
+        expect(page.locator("#waiting")).to_have_text("1")
+        stored = page.evaluate(DUMP_IDB)["text"].split("\n")
+        assert "package" not in stored and any(k.startswith("q:") for k in stored)
+        login(page, base, users["vdoc"].username)
+        page.goto(f"{base}/m/")
+        page.fill("#pin", PIN)
+        page.click("#unlock button[type=submit]")
+        expect(page.locator("main")).to_contain_text("没有离线数据包")
+        page.click("[data-tab=queue]")
+        page.click("#sync")
+        expect(page.locator("#queue-done")).to_contain_text(third.name)
+        assert FollowUp.objects.filter(patient=third).count() == 1
+        page.click("[data-tab=due]")
+        page.click("#download")
+        expect(page.locator("#due-list")).to_be_visible()
 
         # the account's role changes: the next contact wipes the phone
         type(users["vdoc"]).objects.filter(pk=users["vdoc"].pk).update(role="village_cadre")
