@@ -59,7 +59,7 @@ def test_unknown_patient_refused_like_a_missing_one(client, users, make_patient)
     assert a["status"] == b["status"] == "refused"
     assert a["message"] == b["message"] and a["errors"] == b["errors"]
     assert "丙" not in str(a) and not OfflineEntry.objects.exists()
-    assert AuditEvent.objects.filter(target="offline:visit", outcome="denied", patient_id=far.pk).exists()
+    assert AuditEvent.objects.filter(target="offline_visit", outcome="denied", patient_id=far.pk).exists()
 
 
 def test_repeat_writes_once_and_answers_the_same(client, users, jia):
