@@ -15,6 +15,7 @@ from jingfang.core import api_support, errors
 from jingfang.core import ids as core_ids
 from jingfang.followups import services as followup_services
 from jingfang.followups.api import FIELD_NAMES, FollowupIn, _form_data
+from jingfang.followups.forms import FollowUpForm
 from jingfang.registry import selectors
 from jingfang.registry.models import Patient
 
@@ -126,6 +127,10 @@ def sync_visit(user, visit: Visit, *, request=None) -> dict:
         return _refused(cid, kind, exc.errors, "随访内容有误，请按提示修改后重新同步")
     inside = known and selectors.patients_for(user).filter(pk=patient.pk).exists()
     held = "outside" if not inside else ("deceased" if patient.status == "deceased" else "")
+    if held:  # kept for review only if valid as the follow-up form would take it (applied: the service checks)
+        form = FollowUpForm(data=_form_data(body), patient=patient)
+        if not form.is_valid():
+            return _refused(cid, kind, errors.from_form(form), "随访内容有误，请按提示修改后重新同步")
 
     def hold(row: OfflineEntry) -> dict:
         row.status, row.held_reason, row.review_state = "held", held, "pending"

@@ -148,3 +148,12 @@ def test_roll_call_through_the_service(client, users, jia, make_patient):
 def test_other_roles_403(client, users, jia, who):
     r = sync(client, users[who], [visit(jia)])
     assert r.status_code == 403 and not FollowUp.objects.exists()
+
+
+def test_an_invalid_visit_is_refused_not_held(client, users, jia, download):
+    download(users["vdoc"])
+    move(jia, "990102002001")
+    [res] = sync(client, users["vdoc"], [visit(jia, risk_level=None)]).json()["results"]
+    assert res["status"] == "refused" and [e["field"] for e in res["errors"]] == ["risk_level"]
+    assert not OfflineEntry.objects.exists()
+    assert "丙村" not in str(res) and "西镇" not in str(res)
