@@ -116,3 +116,9 @@ def test_outcomes_only_own_and_health_roles(client, users, held, make_user):
     assert outcomes(client, other)["count"] == 0
     client.force_login(users["police"])
     assert client.get("/api/v1/offline/outcomes").status_code == 403
+
+
+def test_the_worklist_page_links_to_the_review(client, users, held):
+    client.force_login(users["doctor"])
+    page = client.get("/", follow=True).content.decode()
+    assert "离线随访待审核" in page and 'href="/offline/held/"' in page
