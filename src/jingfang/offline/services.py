@@ -15,6 +15,7 @@ from jingfang.core import api_support, errors
 from jingfang.core import ids as core_ids
 from jingfang.followups import services as followup_services
 from jingfang.followups.api import FIELD_NAMES, FollowupIn, _form_data
+from jingfang.followups.forms import FollowUpForm
 from jingfang.registry import selectors
 from jingfang.registry.models import Patient
 
@@ -75,7 +76,8 @@ def _find(user, patient_id, request, kind: str) -> tuple[Patient | None, bool]:
     packaged = pk is not None and PackagedPatient.objects.filter(user=user, patient_id=pk).exists()
     exists = pk is not None and Patient.objects.filter(pk=pk).exists()
     audit.record(user, "create", request=request, outcome="denied" if exists else "not_found",
-                 patient_id=pk if exists else None, target=f"offline:{kind}")
+                 patient_id=pk if exists else None,
+                 target="offline_visit" if kind == "visit" else "offline_roll_call")
     return (Patient.objects.filter(pk=pk).first() if packaged and exists else None), packaged and exists
 
 
@@ -125,6 +127,10 @@ def sync_visit(user, visit: Visit, *, request=None) -> dict:
         return _refused(cid, kind, exc.errors, "随访内容有误，请按提示修改后重新同步")
     inside = known and selectors.patients_for(user).filter(pk=patient.pk).exists()
     held = "outside" if not inside else ("deceased" if patient.status == "deceased" else "")
+    if held:  # kept for review only if valid as the follow-up form would take it (applied: the service checks)
+        form = FollowUpForm(data=_form_data(body), patient=patient)
+        if not form.is_valid():
+            return _refused(cid, kind, errors.from_form(form), "随访内容有误，请按提示修改后重新同步")
 
     def hold(row: OfflineEntry) -> dict:
         row.status, row.held_reason, row.review_state = "held", held, "pending"
@@ -135,7 +141,7 @@ def sync_visit(user, visit: Visit, *, request=None) -> dict:
         if held == "deceased":  # the user sees this patient: the death is on the file they may read
             words = rules.HELD_DECEASED.format(date=patient.death_date.isoformat() if patient.death_date else "日期不详") + words
         audit.record(user, "create", request=request, patient_id=patient.pk if inside else None,
-                     target=f"offline_held:{row.client_id[:64]}", detail={"reason": held})
+                     target=f"offline_entry:{row.pk}", detail={"reason": held, "status": "held"})
         return _answer(cid, kind, "held", words, due=package.due_now(user, patient.pk) if inside else ())
 
     def apply(row: OfflineEntry) -> dict:
@@ -149,7 +155,7 @@ def sync_visit(user, visit: Visit, *, request=None) -> dict:
         return _once(user, cid, kind, patient, hold if held else apply)
     except errors.Invalid as exc:
         audit.record(user, "create", request=request, outcome="invalid", patient_id=patient.pk if inside else None,
-                     target="offline:visit", detail={"fields": sorted({e.field for e in exc.errors})})
+                     target="offline_visit", detail={"fields": sorted({e.field for e in exc.errors})})
         return _refused(cid, kind, exc.errors, "随访内容有误，请按提示修改后重新同步")
     except errors.ServiceError as exc:  # a conflict: the same entry still being synced
         return _refused(cid, kind, exc.errors, exc.errors[0].message)

@@ -59,7 +59,7 @@ def test_unknown_patient_refused_like_a_missing_one(client, users, make_patient)
     assert a["status"] == b["status"] == "refused"
     assert a["message"] == b["message"] and a["errors"] == b["errors"]
     assert "丙" not in str(a) and not OfflineEntry.objects.exists()
-    assert AuditEvent.objects.filter(target="offline:visit", outcome="denied", patient_id=far.pk).exists()
+    assert AuditEvent.objects.filter(target="offline_visit", outcome="denied", patient_id=far.pk).exists()
 
 
 def test_repeat_writes_once_and_answers_the_same(client, users, jia):
@@ -148,3 +148,12 @@ def test_roll_call_through_the_service(client, users, jia, make_patient):
 def test_other_roles_403(client, users, jia, who):
     r = sync(client, users[who], [visit(jia)])
     assert r.status_code == 403 and not FollowUp.objects.exists()
+
+
+def test_an_invalid_visit_is_refused_not_held(client, users, jia, download):
+    download(users["vdoc"])
+    move(jia, "990102002001")
+    [res] = sync(client, users["vdoc"], [visit(jia, risk_level=None)]).json()["results"]
+    assert res["status"] == "refused" and [e["field"] for e in res["errors"]] == ["risk_level"]
+    assert not OfflineEntry.objects.exists()
+    assert "丙村" not in str(res) and "西镇" not in str(res)
