@@ -217,7 +217,7 @@ def download(page):
     expect(page.locator("#due-list")).to_be_visible()
 
 
-def test_wipes_and_a_held_visit(live_server, browser, shot, users, make_patient):
+def test_wipes_and_a_held_visit(live_server, browser, shot, users, make_user, make_patient):
     """Five wrong PINs and the package's expiry wipe the phone; a visit to a patient transferred away
     meanwhile is held and the phone says so; a changed role wipes the phone at the next contact."""
     patient = make_patient(VILLAGE, name="丁离线", address=ADDRESS)
@@ -303,11 +303,21 @@ def test_wipes_and_a_held_visit(live_server, browser, shot, users, make_patient)
         expect(page.locator("#queue-done")).to_contain_text("审核后不予录入：患者已迁出，由迁入地乡镇补录")
         expect(page.locator("#queue-held")).to_have_count(0)
 
-        # the session ends meanwhile (idle timeout): the sync's 401 wipes the package at once; the visit
-        # stays, sealed, until the same account signs in again and syncs it
+        # another account signed in on this browser never receives this account's visits
+        make_user("village_doctor", "v11", username="vdoc_b")
         context.set_offline(True)
         record_visit(page, shot, third, risk=1)
         context.set_offline(False)
+        login(page, base, "vdoc_b", fresh=True)
+        page.goto(f"{base}/m/")
+        unlock(page)
+        page.click("[data-tab=queue]")
+        page.click("#sync")
+        expect(page.locator("#notice")).to_contain_text("现在登录的是账户 vdoc_b")
+        assert FollowUp.objects.filter(patient=third).count() == 0
+
+        # the session ends (idle timeout): the sync's 401 wipes the package at once; the visit stays,
+        # sealed, until the same account signs in again and syncs it
         context.clear_cookies()
         page.click("[data-tab=queue]")
         page.click("#sync")

@@ -17,6 +17,7 @@ const T = {
   loggedOut: "已退出，本机离线数据已清除。",
   sessionLost: "登录已失效：请重新登录后再同步。未同步的随访仍加密保存在本机；离线数据包已清除，登录后请重新下载。",
   noAnswer: "同步未收到服务器应答，所有待同步记录都已保留，稍后再试（重发不会重复记录）。",
+  otherSession: (now, mine) => `现在登录的是账户 ${now}，本机的离线数据属于账户 ${mine}。请退出后用 ${mine} 登录再同步。`,
   otherUser: (u) => `本机保存着账户 ${u} 未同步的随访。请用该账户登录并同步后再换账户。`,
   computedOnSync: "下次随访日期将在同步后由系统计算",
 };
@@ -227,6 +228,7 @@ async function sync() {
     return;
   }
   notice(`正在同步 ${pending.length} 条……`);
+  if (!(await sameAccount())) return;
   for (let start = 0; start < pending.length; start += BATCH) {
     const batch = pending.slice(start, start + BATCH);
     const payload = {visits: batch.filter((e) => e.kind !== "roll_call").map(wire),
@@ -269,6 +271,43 @@ async function sync() {
     refused || held ? "warn" : "ok");
   show("queue");
   await refreshOutcomes();
+}
+
+/** Before sending: the session must be the account the phone's data belongs to, still allowed to work
+ *  offline. Another account's session never receives these visits. */
+async function sameAccount() {
+  let response;
+  let me = null;
+  try {
+    response = await fetch(shell.me, {credentials: "same-origin", cache: "no-store", headers: {Accept: "application/json"}});
+    me = await response.json().catch(() => null);
+  } catch {
+    notice(T.noAnswer, "error");
+    render();
+    return false;
+  }
+  if (response.status === 401) {
+    await store.remove("package");
+    S.pkg = null;
+    notice(T.sessionLost, "warn");
+    render();
+    return false;
+  }
+  if (!response.ok || !me) {
+    notice(problem(me, `同步失败（${response.status}），记录都已保留，稍后再试。`), "error");
+    render();
+    return false;
+  }
+  if (!(me.permissions || []).includes("offline_field")) {
+    await wipeAll(T.revoked);
+    return false;
+  }
+  if (S.state.username && me.username !== S.state.username) {
+    notice(T.otherSession(me.username, S.state.username), "error");
+    render();
+    return false;
+  }
+  return true;
 }
 
 async function applyResults(results) {
