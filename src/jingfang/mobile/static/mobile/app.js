@@ -112,6 +112,12 @@ async function setPin(pin, pkg) {
 
 async function unlock(pin) {
   const lock = await store.getMeta("lock");
+  S.lock = lock || null;
+  if (!lock) {  // wiped meanwhile (another tab)
+    render();
+    return false;
+  }
+  if (await expiredWipe()) return false;
   const key = await deriveKey(pin, lock.salt, lock.iterations);
   try {
     if (await open(key, lock.check) !== CHECK) throw new Error("check");
