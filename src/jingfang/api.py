@@ -10,6 +10,7 @@ from jingfang.followups.api import router as followups_router
 from jingfang.imports.api import router as imports_router
 from jingfang.intake.api import router as intake_router
 from jingfang.jobs.api import router as jobs_router
+from jingfang.offline.api import router as offline_router
 from jingfang.regions.api import router as regions_router
 from jingfang.registry.api import router as registry_router
 from jingfang.screening.api import router as screening_router
@@ -57,3 +58,4 @@ api.add_router("/v1/", jobs_router)
 api.add_router("/v1/", imports_router)
 api.add_router("/v1/emergency", emergency_router)
 api.add_router("/v1/exports", exports_router)
+api.add_router("/v1/offline", offline_router)

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "jingfang.stats",
     "jingfang.exchange",
     "jingfang.emergency",
+    "jingfang.offline",
     "jingfang.exports",
     "jingfang.demo",
     "jingfang.ops",
@@ -90,6 +91,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "jingfang.jobs",
     "jingfang.imports",
+    "jingfang.mobile",
 ]
 
 MIDDLEWARE = [

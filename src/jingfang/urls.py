@@ -16,9 +16,11 @@ urlpatterns = [
     path("stats/", include("jingfang.stats.urls")),
     path("exchange/", include("jingfang.exchange.urls")),
     path("emergency/", include("jingfang.emergency.urls")),
+    path("offline/", include("jingfang.offline.urls")),
     path("exports/", include("jingfang.exports.urls")),
     path("jobs/", include("jingfang.jobs.urls")),
     path("imports/", include("jingfang.imports.urls")),
+    path("m/", include("jingfang.mobile.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

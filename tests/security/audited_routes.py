@@ -21,6 +21,7 @@ AUDITED_PAGES = frozenset({
     "stats:kpi_patients",
     "exchange:table", "exchange:table_xlsx", "exchange:run", "exchange:run_mapping", "exchange:line_resolve",
     "emergency:queue", "emergency:queue_export", "emergency:review",
+    "offline:held", "offline:held_detail",
 })
 AUDITED_API = frozenset({
     "registry_api_list_patients", "registry_api_search_patients", "registry_api_get_patient",
@@ -38,4 +39,5 @@ AUDITED_API = frozenset({
     "support_api_rewards_benefit_gaps", "support_api_relief_list_applications", "support_api_relief_get_application",
     "exchange_api_get_table", "exchange_api_recon_get_run",
     "emergency_api_list_grants",
+    "offline_api_get_package", "offline_api_outcomes",
 })

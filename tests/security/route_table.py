@@ -151,6 +151,11 @@ PAGES: dict[str, Rule] = {
     "accounts:logout": Rule(None, EVERYONE, public=True),
     "accounts:password_change": page(EVERYONE),
     "accounts:totp_enrol": page(EVERYONE),
+    # the phone app: the shell (no data in it) for those who work offline; its manifest and
+    # service worker are code, fetched by the browser without the session
+    "mobile:shell": page(can(roles.OFFLINE_FIELD), post=None),
+    "mobile:manifest": public(post=False),
+    "mobile:service_worker": public(post=False),
     # registry
     "registry:patient_list": page(VIEW),
     "registry:patient_export": page(EXPORT),
@@ -300,6 +305,9 @@ PAGES: dict[str, Rule] = {
     "emergency:queue": page(can(roles.REVIEW_EMERGENCY), post=None),
     "emergency:queue_export": page(can(roles.REVIEW_EMERGENCY) & EXPORT, post=None),
     "emergency:review": page(can(roles.REVIEW_EMERGENCY), "grant"),
+    # the township doctor's review of visits an offline sync held (the place's held visit)
+    "offline:held": page(can(roles.REVIEW_OFFLINE), post=None),
+    "offline:held_detail": page(can(roles.REVIEW_OFFLINE), "held"),
     # export approval: a pending request in each place by a village doctor who is not a matrix user;
     # the place's township office and its county supervisor see and decide it, only the requester submits
     "exports:mine": page(EVERYONE, post=None),
@@ -454,6 +462,10 @@ API: dict[str, Rule] = {
                                     | can(roles.REVIEW_EMERGENCY)),
     "emergency_api_acknowledge": op(can(roles.ACKNOWLEDGE_EMERGENCY), "grant"),
     "emergency_api_review": op(can(roles.REVIEW_EMERGENCY), "grant", body={"outcome": "reasonable", "note": ""}),
+    # the offline field app: the user's own package, sync and outcomes
+    "offline_api_get_package": op(can(roles.OFFLINE_FIELD)),
+    "offline_api_sync": op(can(roles.OFFLINE_FIELD)),
+    "offline_api_outcomes": op(can(roles.OFFLINE_FIELD)),
     "exports_api_own_requests": op(EVERYONE),
     "exports_api_approval_queue": op({TO, CS}),
     "exports_api_get_request": op({TO, CS}, {"id": "export_request"}),

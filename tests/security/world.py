@@ -219,7 +219,29 @@ def build() -> dict:
     _grants(world, staff)
     _export_requests(world)
     _jobs(world, staff)
+    _offline(world, staff)
     return world
+
+
+def _offline(world: dict, staff: dict) -> None:
+    """A visit held for review in each place: the place's village doctor recorded it offline for a patient
+    whose death was recorded meanwhile; the place's township doctors review it."""
+    from jingfang.followups import services as followups
+    from jingfang.offline import services as offline
+    from jingfang.offline.models import OfflineEntry
+
+    for place, (_county, _township, village, _destination) in PLACES.items():
+        vdoc = staff[place][roles.VILLAGE_DOCTOR]
+        patient = _patient(staff[place][roles.TOWNSHIP_DOCTOR], village, f"{place}离线")
+        followups.record_followup(vdoc, patient, {
+            "date": (TODAY - dt.timedelta(days=3)).isoformat(), "mode": "home_visit", "died": "on",
+            "death_date": (TODAY - dt.timedelta(days=3)).isoformat(), "death_cause": "accident"})
+        form = {"date": TODAY.isoformat(), "mode": "home_visit", "seen": True, "risk_level": 1, "insight": "full",
+                "social_function": "good", "adherence": "regular", "adverse_reaction": "none",
+                "physical_illness": "none"}
+        patient.refresh_from_db()
+        offline.sync_visit(vdoc, offline.Visit(f"world-{place}", patient.pk, form))
+        world[place]["held"] = OfflineEntry.objects.get(user=vdoc, client_id=f"world-{place}", status="held")
 
 
 def _incoming(world: dict, staff: dict) -> None:

@@ -22,6 +22,8 @@ def role(request):
         "is_system_admin": roles.is_admin_role(r),  # the link to the Django admin
         "can_record_followup": roles.can(r, roles.RECORD_FOLLOWUP),
         "can_view_worklist": roles.can(r, roles.VIEW_WORKLIST),
+        "can_review_offline": roles.can(r, roles.REVIEW_OFFLINE),
+        "can_work_offline": roles.can(r, roles.OFFLINE_FIELD),  # the phone app (/m/)
         "sees_clinical_role": roles.sees_clinical(r),
         # menu items follow the permission each page checks (tests/test_menus.py opens them all)
         "can_view_transfers": intake_perms.can(r, intake_perms.VIEW_TRANSFERS),

@@ -71,6 +71,10 @@ SET_SENSITIVE_PERIODS = "set_sensitive_periods"
 BREAK_GLASS = "break_glass"
 ACKNOWLEDGE_EMERGENCY = "acknowledge_emergency"
 REVIEW_EMERGENCY = "review_emergency"
+# The offline field app (offline app): download one's own due work and sync visits recorded without
+# signal; the township doctor reviews the visits a sync held (patient gone elsewhere, died, file closed).
+OFFLINE_FIELD = "offline_field"
+REVIEW_OFFLINE = "review_offline"
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     COUNTY_SUPERVISOR: frozenset(
@@ -83,11 +87,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     TOWNSHIP_DOCTOR: frozenset(
         {VIEW_PATIENTS, CREATE_PATIENT, EDIT_PATIENT, CHANGE_STATUS, REVEAL_IDENTIFIERS, EXPORT, RECORD_FOLLOWUP,
-         VIEW_WORKLIST, MANAGE_PLANS, ROLL_CALL, LOG_SEARCH, BREAK_GLASS}
+         VIEW_WORKLIST, MANAGE_PLANS, ROLL_CALL, LOG_SEARCH, BREAK_GLASS, OFFLINE_FIELD, REVIEW_OFFLINE}
     ),
     VILLAGE_DOCTOR: frozenset(
         {VIEW_PATIENTS, CREATE_PATIENT, EDIT_PATIENT, CHANGE_STATUS, REVEAL_IDENTIFIERS, EXPORT, RECORD_FOLLOWUP,
-         VIEW_WORKLIST, MANAGE_PLANS, ROLL_CALL, LOG_SEARCH, BREAK_GLASS}
+         VIEW_WORKLIST, MANAGE_PLANS, ROLL_CALL, LOG_SEARCH, BREAK_GLASS, OFFLINE_FIELD}
     ),
     VILLAGE_CADRE: frozenset({VIEW_PATIENTS, CHANGE_STATUS, VIEW_WORKLIST, ROLL_CALL, LOG_SEARCH}),
     POLICE: frozenset(

@@ -8,6 +8,7 @@ from django.utils import timezone
 from jingfang.core.widgets import DateInput
 from jingfang.registry import vocab
 
+from . import formrules
 from .models import FollowUp
 
 ASSESSMENT_FIELDS = [
@@ -15,14 +16,15 @@ ASSESSMENT_FIELDS = [
     "hospital", "discharge_date", "lab_tests", "adherence", "adherence_cause", "adverse_reaction",
     "adverse_note", "physical_illness", "physical_note", "treatment_effect", "rehab_measures",
 ]
-REQUIRED_WHEN_SEEN = ["risk_level", "insight", "social_function", "adherence", "adverse_reaction", "physical_illness"]
 MED_ROWS = 3
-ORDER = {"good": 0, "fair": 1, "poor": 2}
 
 
-def worst(values) -> str:
-    values = [v for v in values if v in ORDER]
-    return max(values, key=ORDER.get) if values else ""
+def rule_params(patient) -> dict:
+    """The values the rules compare with that depend on the patient (formrules ``param``)."""
+    from . import engine
+
+    return {"registered_on": patient.registered_on.isoformat(),
+            "joint_min_members": engine.profile_for(patient.region_id).followup.min_members}
 
 
 class FollowUpForm(forms.ModelForm):
@@ -73,6 +75,7 @@ class FollowUpForm(forms.ModelForm):
     def __init__(self, *args, patient, **kwargs):
         super().__init__(*args, **kwargs)
         self.patient = patient
+        self.params = rule_params(patient) if patient is not None else {}
         for key, label in vocab.SOCIAL_FUNCTIONS.items():
             self.fields[f"social_{key}"] = forms.ChoiceField(
                 label=label, choices=[("", "—"), *vocab.choices(vocab.GOOD_FAIR_POOR)], required=False
@@ -88,21 +91,10 @@ class FollowUpForm(forms.ModelForm):
             if isinstance(field.widget, forms.RadioSelect) and hasattr(field, "choices"):
                 field.choices = [c for c in field.choices if c[0] not in ("", None)]
 
-    def clean_date(self):
-        date = self.cleaned_data["date"]
-        if date > timezone.localdate():
-            raise forms.ValidationError("随访日期不能晚于今天")
-        if date < self.patient.registered_on:
-            raise forms.ValidationError(f"随访日期不能早于建档日期（{self.patient.registered_on.isoformat()}）")
-        return date
-
     def clean(self):
         data = super().clean()
-        seen = bool(data.get("seen"))
         social = {k: data.get(f"social_{k}") for k in vocab.SOCIAL_FUNCTIONS if data.get(f"social_{k}")}
         data["social_detail"] = social
-        if social and not data.get("social_function"):
-            data["social_function"] = worst(social.values())
         data["dangerous_acts"] = {
             a: data.get(f"acts_{a}") for a in vocab.DANGEROUS_ACTS if data.get(f"acts_{a}")
         }
@@ -113,44 +105,23 @@ class FollowUpForm(forms.ModelForm):
         ]
         names = (data.get("attendee_names") or "").replace("，", "、").replace(",", "、")
         data["attendees"] = [n.strip() for n in names.split("、") if n.strip()]
-        if seen:
-            for name in REQUIRED_WHEN_SEEN:
-                if data.get(name) in (None, ""):
-                    self.add_error(name if name in self.fields else None, "见到患者时必须填写此项")
-            if data.get("not_seen_reason"):
-                self.add_error("not_seen_reason", "已见到患者，不应填写未见原因")
-            if data.get("adherence") in ("intermittent", "none") and not data.get("adherence_cause"):
-                self.add_error("adherence_cause", "服药不规律或不服药时请选择原因，以便给出对应措施")
-        else:
-            if not data.get("not_seen_reason") and not data.get("died"):
-                self.add_error("not_seen_reason", "未见到患者时请选择原因")
-            filled = [
-                self.fields[n].label for n in ASSESSMENT_FIELDS
-                if data.get(n) not in (None, "", [], {}) and n in self.fields
-            ]
-            if social:
-                filled.append("社会功能")
-            if data["dangerous_acts"]:
-                filled.append("危险行为")
-            if filled:
-                self.add_error(None, f"未见到患者，不能填写评估内容：{'、'.join(str(f) for f in filled)}")
-            if data.get("condition_override"):
-                self.add_error("condition_override", "未见到患者时不能判定随访分类")
-        if data.get("condition_override") and not (data.get("condition_override_reason") or "").strip():
-            self.add_error("condition_override_reason", "调整系统判定的分类时必须写明理由")
-        if data.get("referral") and not (data.get("referral_to") or "").strip():
-            self.add_error("referral_to", "转诊时请填写转诊机构及科室")
-        discharge = data.get("discharge_date")
-        if discharge and data.get("date") and discharge > data["date"]:
-            self.add_error("discharge_date", "出院日期不能晚于随访日期")
-        if data.get("died"):
-            if not data.get("death_date"):
-                self.add_error("death_date", "请填写死亡日期")
-            elif data["death_date"] > timezone.localdate():
-                self.add_error("death_date", "死亡日期不能晚于今天")
-            if not data.get("death_cause"):
-                self.add_error("death_cause", "请填写死亡原因")
+        # The rules (formrules.RULES, shipped to the offline app as they are) read the API's names.
+        values = formrules.derive(formrules.RULES, {**{api: data.get(name) for api, name in API_TO_FORM.items()},
+                                                    **{k: v for k, v in data.items() if k not in FORM_TO_API},
+                                                    "seen": bool(data.get("seen"))})
+        data["social_function"] = values.get("social_function") or data.get("social_function")
+        for field, message in formrules.check(formrules.RULES, values, self.params, timezone.localdate()):
+            name = RULE_FIELD_TO_FORM.get(field, field)
+            if name in self.errors:
+                continue  # already refused by the field itself (missing, wrong type)
+            self.add_error(name if name in self.fields else None, message)
         return data
+
+
+# The rules' (API) names of the form fields named otherwise.
+API_TO_FORM = {"condition": "condition_override", "condition_reason": "condition_override_reason"}
+FORM_TO_API = {v: k for k, v in API_TO_FORM.items()}
+RULE_FIELD_TO_FORM = {**API_TO_FORM, "attendees": "attendee_names"}
 
 
 def defaults_from(last: FollowUp | None, today: dt.date) -> dict:

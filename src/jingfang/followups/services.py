@@ -56,11 +56,7 @@ def record_followup(actor, patient: Patient, data: dict, *, request=None) -> Fol
     fu.recorded_by = actor
     fu.social_detail, fu.dangerous_acts = cd["social_detail"], cd["dangerous_acts"]
     fu.medications, fu.attendees = cd["medications"], cd["attendees"]
-    fu.attendee_count = max(1, len(fu.attendees))
-    minimum = engine.profile_for(patient.region_id).followup.min_members
-    if fu.joint and fu.attendee_count < minimum:
-        raise errors.Invalid([errors.FieldError(
-            "attendee_names", f"联合随访至少应有{minimum}名小组成员参加，请填写全部参加人员（当前{fu.attendee_count}人）")])
+    fu.attendee_count = max(1, len(fu.attendees))  # a joint visit's minimum: formrules.RULES
     reasons: list[str] = []
     if fu.seen:
         verdict = engine.classify_followup(fu)

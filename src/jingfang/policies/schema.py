@@ -329,6 +329,19 @@ class EmergencyAccess:
     cite: str | None = None
 
 
+OFFLINE_DAYS = {"min": 1, "max": 92, "what": "天数"}
+
+
+@dataclass(frozen=True)
+class Offline:
+    """The offline field app: the package of due work a phone downloads, and how long it may be kept."""
+
+    package_days: int = field(metadata=OFFLINE_DAYS)  # the default window
+    max_package_days: int = field(metadata=OFFLINE_DAYS)  # the longest a user may ask (longer: cut to it)
+    expire_days: int = field(metadata={"min": 1, "max": 30, "what": "天数"})  # kept on the phone without a sync
+    cite: str | None = None
+
+
 @dataclass(frozen=True, eq=False)  # holds dicts: compared and hashed by identity
 class Profile:
     name: str = field(metadata={"pattern": NAME_RE, "pattern_text": "小写字母、数字和连字符"})
@@ -356,6 +369,7 @@ class Profile:
     benefits: Benefits | None = None
     medication_measures: tuple[MedicationMeasure, ...] = ()
     emergency_access: EmergencyAccess = EmergencyAccess()
+    offline: Offline | None = None
 
     def rule_id(self, local: str) -> str:
         return f"{self.name}:{local}"

@@ -47,6 +47,13 @@ from .care import (  # noqa: F401
     c_submit,
     c_upload,
 )
+from .offline import (  # noqa: F401
+    c_apply_held,
+    c_build_package,
+    c_dismiss_held,
+    c_forward_held,
+    c_sync_visit_held,
+)
 from .records import (  # noqa: F401
     c_accept_transfer,
     c_add_listing,
@@ -131,6 +138,11 @@ CASES = {
     "jingfang.emergency.services:_open": (c_request_access_outside, c_request_access_inside),
     "jingfang.emergency.services:review": (c_review,),
     "jingfang.exchange.services:generate": (c_generate,),
+    "jingfang.offline.package:build": (c_build_package,),
+    "jingfang.offline.services:sync_visit": (c_sync_visit_held,),
+    "jingfang.offline.services:apply_held": (c_apply_held,),
+    "jingfang.offline.services:forward_held": (c_forward_held,),
+    "jingfang.offline.services:dismiss_held": (c_dismiss_held,),
     "jingfang.exchange.services:record_receipt": (c_record_receipt,),
     "jingfang.exchange.services_recon:apply_mapping": (c_apply_mapping,),
     "jingfang.exchange.services_recon:resolve": (c_resolve_note, c_resolve_lead),
@@ -195,6 +207,8 @@ NOT_WRITES = {
     "jingfang.registry.services:reveal_identifiers": "reads identifiers (audited); writes nothing",
     "jingfang.emergency.views:request_page": "the page's read is audited; the write is request_access's",
     "jingfang.emergency.views:grant_review": "the page's read is audited; the write is review's",
+    "jingfang.offline.views:held_detail": "the page's read is audited; the writes are apply_held's, forward_held's "
+                                          "and dismiss_held's",
     "jingfang.exchange.views_tables:table_list": "a listing (audited); writes nothing",
     "jingfang.exchange.views_recon:line_resolve": "the page's read is audited; the write is services_recon.resolve's",
     "jingfang.intake.views_transfers:transfer_create": "the page's read is audited; the write is send_transfer's",

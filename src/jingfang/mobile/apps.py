@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MobileConfig(AppConfig):
+    name = "jingfang.mobile"
+    verbose_name = "离线随访"
