@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "jingfang.jobs",
     "jingfang.imports",
+    # workforce (薛城区2016 一（二）4)
+    "jingfang.workforce",
 ]
 
 MIDDLEWARE = [

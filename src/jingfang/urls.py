@@ -19,6 +19,7 @@ urlpatterns = [
     path("exports/", include("jingfang.exports.urls")),
     path("jobs/", include("jingfang.jobs.urls")),
     path("imports/", include("jingfang.imports.urls")),
+    path("workforce/", include("jingfang.workforce.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]
