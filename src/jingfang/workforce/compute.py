@@ -26,7 +26,9 @@ class Board:
 def board(region: Region, on=None) -> Board:
     on = on or engine.today()
     lo, hi = region.code_range
-    targets = engine.profile_for(region.code).targets
+    targets = engine.profile_for(region.code).targets  # None: the profile sets no target
+    per_100k = targets.psychiatrists_per_100k if targets else None
+    staffing = targets.township_staffing_percent if targets else None
     passed = Training.objects.filter(staff=OuterRef("pk"), passed=True, date__lte=on)
     rows = (StaffMember.objects.filter(institution__region_id__gte=lo, institution__region_id__lte=hi)
             .annotate(trained=Exists(passed))
@@ -43,8 +45,8 @@ def board(region: Region, on=None) -> Board:
     counts = {k: sum(1 for s in staff if s.kind == k and s.serving(on)) for k in vocab.STAFF_KINDS}
     return Board(
         region=region, on=on,
-        psychiatrists=rules.psychiatrists_per_100k(staff, residents(region), on, targets.psychiatrists_per_100k),
-        staffing=rules.township_staffing(townships, staff, on, targets.township_staffing_percent),
+        psychiatrists=rules.psychiatrists_per_100k(staff, residents(region), on, per_100k),
+        staffing=rules.township_staffing(townships, staff, on, staffing),
         counts=counts,
         institutions=Institution.objects.filter(region_id__gte=lo, region_id__lte=hi).count(),
     )

@@ -26,7 +26,7 @@ def _date(d) -> str:
 
 
 def _trainings(staff) -> str:
-    return "\n".join(f"{t.course}/{t.hours:g}学时/{t.date:%Y-%m-%d}/{t.certificate or '—'}{'' if t.passed else '（未合格）'}"
+    return "\n".join(f"{t.course}/{t.hours.normalize():f}学时/{t.date:%Y-%m-%d}/{t.certificate or '—'}{'' if t.passed else '（未合格）'}"
                      for t in staff.trainings.all())
 
 

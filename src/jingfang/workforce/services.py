@@ -20,8 +20,10 @@ def _require_writer(actor, request, target: str, action: str = "create") -> None
         raise errors.Forbidden("只有县级督导可以维护精神卫生人员名册")
 
 
-def _data(data) -> dict:
-    return {k: ("" if v is None else v) for k, v in dict(data or {}).items()}
+def _data(data, **defaults) -> dict:
+    """Plain values (a QueryDict's last value per key), None as blank, ``defaults`` for keys not given."""
+    plain = data.dict() if hasattr(data, "dict") else dict(data or {})
+    return {**defaults, **{k: ("" if v is None else v) for k, v in plain.items()}}
 
 
 def create_institution(actor, *, data: dict, request=None) -> Institution:
@@ -51,7 +53,7 @@ def create_institution(actor, *, data: dict, request=None) -> Institution:
 
 def create_staff(actor, *, institution: Institution, data: dict, request=None) -> StaffMember:
     _require_writer(actor, request, f"institution:{institution.pk}")
-    form = StaffForm(data=_data(data))
+    form = StaffForm(data=_data(data, employment="full_time"))
     if not form.is_valid():
         raise errors.Invalid(errors.from_form(form))
     staff = form.save(commit=False)
@@ -66,7 +68,7 @@ def update_staff(actor, *, staff: StaffMember, data: dict, request=None) -> Staf
     """Apply ``data`` (partial: fields not given keep their value) to the staff member."""
     _require_writer(actor, request, f"staff:{staff.pk}", "update")
     current = {f: getattr(staff, f) for f in StaffForm.Meta.fields}
-    form = StaffForm(data=_data({**current, **dict(data or {})}), instance=staff)
+    form = StaffForm(data={**_data(current), **_data(data)}, instance=staff)
     if not form.is_valid():
         raise errors.Invalid(errors.from_form(form))
     changed = sorted(f for f in form.changed_data if f in StaffForm.Meta.fields)

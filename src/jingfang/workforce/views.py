@@ -163,8 +163,10 @@ def register_export(request):
         raise PermissionDenied("您的角色无权导出")
     region = stats_permissions.region_for(request, request.GET.get("region"), action="export")
     lo, hi = region.code_range
-    staff = list(selectors.staff_for(request.user).filter(institution__region_id__gte=lo, institution__region_id__lte=hi)
-                 .prefetch_related("trainings").order_by("institution__region_id", "institution__name", "kind", "name"))
+    order = list(vocab.STAFF_KINDS)
+    staff = sorted(selectors.staff_for(request.user).filter(institution__region_id__gte=lo, institution__region_id__lte=hi)
+                   .prefetch_related("trainings"),
+                   key=lambda s: (s.institution.region_id, s.institution.name, order.index(s.kind), s.name, s.pk))
     data = compute.board(region)
     return guard.send(request, count=len(staff), target="workforce:register.xlsx",
                       filename=f"精神卫生人员名册-{region.name}-{data.on:%Y%m%d}.xlsx",
