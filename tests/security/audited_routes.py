@@ -21,6 +21,8 @@ AUDITED_PAGES = frozenset({
     "stats:kpi_patients",
     "exchange:table", "exchange:table_xlsx", "exchange:run", "exchange:run_mapping", "exchange:line_resolve",
     "emergency:queue", "emergency:queue_export", "emergency:review",
+    # staff names (personal data of employees)
+    "workforce:institution", "workforce:staff", "workforce:export",
 })
 AUDITED_API = frozenset({
     "registry_api_list_patients", "registry_api_search_patients", "registry_api_get_patient",
@@ -38,4 +40,5 @@ AUDITED_API = frozenset({
     "support_api_rewards_benefit_gaps", "support_api_relief_list_applications", "support_api_relief_get_application",
     "exchange_api_get_table", "exchange_api_recon_get_run",
     "emergency_api_list_grants",
+    "workforce_api_list_staff", "workforce_api_get_staff",
 })
