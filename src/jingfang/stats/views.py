@@ -111,7 +111,18 @@ def dashboard(request):
         "trend_rows": [(p, charts.month_label(p), compute.by_key(ks)) for p, ks in board.trend],
         "child_level": codes.LEVEL_NAMES.get(region.level + 1, "下级区划"),
     })
+    ctx["workforce"] = _workforce(request.user, region)
     return render(request, "stats/dashboard.html", ctx)
+
+
+def _workforce(user, region):
+    """The workforce KPIs (薛城区2016 一（二）4) for the roles that read the register's counts, else None."""
+    from jingfang.workforce import compute as workforce_compute
+    from jingfang.workforce import permissions as workforce_permissions
+
+    if not workforce_permissions.can_count(user) or region.level > codes.TOWNSHIP:
+        return None
+    return workforce_compute.board(region)
 
 
 @permissions.stats_required

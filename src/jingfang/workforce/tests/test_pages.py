@@ -116,3 +116,11 @@ def test_doctor_export_holds_only_own_township(client, users, register):
     assert r.status_code == 200
     values = {c.value for row in load_workbook(io.BytesIO(r.content))["精神卫生人员名册"].iter_rows() for c in row}
     assert {"钱精防", "孙全科"} <= values and not values & {"赵医师", "李精防"}
+
+
+@pytest.mark.parametrize("who, shown", [("county", True), ("office", True), ("doctor", True), ("vdoc", False)])
+def test_dashboard_shows_the_workforce_kpis(client, users, register, who, shown):
+    text = login(client, users, who).get("/stats/").content.decode()
+    assert ('id="workforce"' in text) is shown
+    if who == "county":
+        assert "每10万人口精神科执业（助理）医师数" in text and "目标≥3人" in text and "西镇（缺培训合格" in text
