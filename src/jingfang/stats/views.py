@@ -135,6 +135,11 @@ def dashboard_export(request):
     board = permissions.visible_board(request.user, compute.board(region, period, window=window))
     title = f"{region.name}工作指标 {period.label}"
     sheets = export.board_sheets(board, title)
+    workforce = _workforce(request.user, region)
+    if workforce is not None:
+        from jingfang.workforce.export import dashboard_sheet
+
+        sheets.append(dashboard_sheet(workforce, title))
     return guard.send(request, count=sum(len(s[3]) for s in sheets), personal=False, target="stats:dashboard.xlsx",
                       filename=f"工作指标-{region.name}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx",
                       build=lambda: export.workbook(sheets, _who(request.user)), detail={"region": region.code})

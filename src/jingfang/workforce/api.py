@@ -7,6 +7,7 @@ answers 404 like a missing one, audited; every read of staff names is audited.
 
 import datetime as dt
 from decimal import Decimal
+from typing import Literal
 
 from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
@@ -18,6 +19,9 @@ from jingfang.stats import permissions as stats_permissions
 from . import compute, permissions, selectors, services, vocab
 
 router = Router(tags=["精神卫生人员"])
+InstitutionKind = Literal[tuple(vocab.INSTITUTION_KINDS)]
+StaffKind = Literal[tuple(vocab.STAFF_KINDS)]
+Employment = Literal[tuple(vocab.EMPLOYMENT)]
 Closed = api_support.ClosedSchema
 Problem = api_support.Problem
 
@@ -67,7 +71,7 @@ class InstitutionOut(Schema):
 class InstitutionIn(Closed):
     region_code: str = Field(..., max_length=12, description="镇街卫生院登记在乡镇（街道），县级机构登记在县（区）")
     name: str = Field(..., min_length=1, max_length=100)
-    kind: str = Field(..., max_length=16)
+    kind: InstitutionKind
 
 
 class TrainingOut(Schema):
@@ -81,7 +85,7 @@ class TrainingOut(Schema):
 
 class TrainingIn(Closed):
     course: str = Field(..., min_length=1, max_length=100)
-    hours: Decimal = Field(..., gt=0, max_digits=6, decimal_places=1)
+    hours: Decimal = Field(..., gt=0, le=Decimal("99999.9"), description="学时（最多1位小数）")
     date: dt.date
     certificate: str = Field("", max_length=50)
     passed: bool = True
@@ -106,8 +110,8 @@ class StaffOut(Schema):
 
 class StaffIn(Closed):
     name: str = Field(..., min_length=1, max_length=50)
-    kind: str = Field(..., max_length=16)
-    employment: str = Field("full_time", max_length=10)
+    kind: StaffKind
+    employment: Employment = "full_time"
     title: str = Field("", max_length=50)
     licence_no: str = Field("", max_length=50)
     started: dt.date | None = None
@@ -117,8 +121,8 @@ class StaffIn(Closed):
 
 class StaffPatch(Closed):
     name: str | None = Field(None, min_length=1, max_length=50)
-    kind: str | None = Field(None, max_length=16)
-    employment: str | None = Field(None, max_length=10)
+    kind: StaffKind | None = None
+    employment: Employment | None = None
     title: str | None = Field(None, max_length=50)
     licence_no: str | None = Field(None, max_length=50)
     started: dt.date | None = None

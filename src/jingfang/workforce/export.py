@@ -97,3 +97,15 @@ def workbook(region, staff, board, exported_by: str) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def dashboard_sheet(board, title: str) -> tuple[str, str, list[str], list[list]]:
+    """The workforce KPIs and shortfalls as one sheet of the statistics dashboard's export (no names)."""
+    rows = []
+    for f in (board.psychiatrists, board.staffing):
+        met = "" if f.met is None else ("达标" if f.met else "未达标")
+        rows.append([f.name, f.numerator, f.denominator, f.display, f.target_text, met,
+                     f"《薛城区精神卫生综合管理试点工作实施方案》{f.cite}"])
+    rows += [[f"缺口：{name}", "；".join(lacks), "", "", "", "", ""] for _c, name, lacks in board.staffing.shortfalls]
+    return ("人才队伍", f"{title}：精神卫生人才队伍（{board.on:%Y-%m-%d}）",
+            ["指标", "分子", "分母", "指标值", "目标", "是否达标", "依据"], rows)

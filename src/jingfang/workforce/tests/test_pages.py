@@ -124,3 +124,12 @@ def test_dashboard_shows_the_workforce_kpis(client, users, register, who, shown)
     assert ('id="workforce"' in text) is shown
     if who == "county":
         assert "每10万人口精神科执业（助理）医师数" in text and "目标≥3人" in text and "西镇（缺培训合格" in text
+
+
+def test_dashboard_export_has_the_workforce_sheet(client, users, register):
+    r = login(client, users, "county").get("/stats/export.xlsx")
+    assert r.status_code == 200
+    rows = [[c.value for c in row] for row in load_workbook(io.BytesIO(r.content))["人才队伍"].iter_rows()]
+    assert any(row[0] == "每10万人口精神科执业（助理）医师数" and row[3] == "1.67" for row in rows)
+    assert ["缺口：西镇", "缺培训合格的加注精神卫生执业范围全科医生"] in [row[:2] for row in rows]
+    assert not any(name in str(rows) for name in NAMES)
