@@ -16,6 +16,7 @@ from jingfang.registry.api import router as registry_router
 from jingfang.screening.api import router as screening_router
 from jingfang.stats.api import router as stats_router
 from jingfang.support.api import router as support_router
+from jingfang.workforce.api import router as workforce_router
 
 api = api_support.JingfangAPI(
     title="jingfang API",
@@ -59,3 +60,4 @@ api.add_router("/v1/", imports_router)
 api.add_router("/v1/emergency", emergency_router)
 api.add_router("/v1/exports", exports_router)
 api.add_router("/v1/offline", offline_router)
+api.add_router("/v1/", workforce_router)

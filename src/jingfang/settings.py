@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "jingfang.jobs",
     "jingfang.imports",
     "jingfang.mobile",
+    # workforce (薛城区2016 一（二）4)
+    "jingfang.workforce",
 ]
 
 MIDDLEWARE = [

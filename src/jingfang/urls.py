@@ -21,6 +21,7 @@ urlpatterns = [
     path("jobs/", include("jingfang.jobs.urls")),
     path("imports/", include("jingfang.imports.urls")),
     path("m/", include("jingfang.mobile.urls")),
+    path("workforce/", include("jingfang.workforce.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -22,6 +22,8 @@ AUDITED_PAGES = frozenset({
     "exchange:table", "exchange:table_xlsx", "exchange:run", "exchange:run_mapping", "exchange:line_resolve",
     "emergency:queue", "emergency:queue_export", "emergency:review",
     "offline:held", "offline:held_detail",
+    # staff names (personal data of employees)
+    "workforce:institution", "workforce:staff", "workforce:export",
 })
 AUDITED_API = frozenset({
     "registry_api_list_patients", "registry_api_search_patients", "registry_api_get_patient",
@@ -40,4 +42,5 @@ AUDITED_API = frozenset({
     "exchange_api_get_table", "exchange_api_recon_get_run",
     "emergency_api_list_grants",
     "offline_api_get_package", "offline_api_outcomes",
+    "workforce_api_list_staff", "workforce_api_get_staff",
 })

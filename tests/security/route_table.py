@@ -49,6 +49,7 @@ from jingfang.screening import permissions as screening_perms
 from jingfang.stats import permissions as stats_perms
 from jingfang.support import permissions as support_perms
 from jingfang.support import vocab as support_vocab
+from jingfang.workforce import permissions as workforce_perms
 
 CS, TO, TD, VD, VC = (roles.COUNTY_SUPERVISOR, roles.TOWNSHIP_OFFICE, roles.TOWNSHIP_DOCTOR,
                       roles.VILLAGE_DOCTOR, roles.VILLAGE_CADRE)
@@ -136,6 +137,9 @@ WORK = can(roles.VIEW_WORKLIST)
 STATS = stats_perms.STATS_ROLES
 INSPECT = stats_perms.INSPECTOR_ROLES
 CLOSE = stats_perms.CLOSER_ROLES
+# workforce register: counts for the township office, names for the supervisor and the township doctor
+WF_COUNT, WF_READ, WF_WRITE = (workforce_perms.COUNT_READERS, workforce_perms.NAME_READERS,
+                               workforce_perms.WRITERS)
 # Reconciliation runs are read by the governance office and the uploading department (the world's
 # runs are the police's); other departments get 404.
 RECON_RUN = frozenset({TO, PO})
@@ -324,6 +328,13 @@ PAGES: dict[str, Rule] = {
     # ledger import: the roles that register patients
     "imports:upload": page(can(roles.CREATE_PATIENT)),
     "imports:template": page(can(roles.CREATE_PATIENT), post=None),
+    # workforce (精神卫生人员): the place's township health centre and its 精防人员
+    "workforce:overview": page(WF_COUNT, query="?region={township}"),
+    "workforce:institutions": page(WF_READ, post=WF_WRITE),
+    "workforce:institution": page(WF_READ, "institution", post=WF_WRITE),
+    "workforce:staff": page(WF_READ, "staff", post=WF_WRITE),
+    "workforce:training_add": action(WF_WRITE, "staff"),
+    "workforce:export": page(WF_READ & EXPORT, query="?region={township}"),
     # the API's own pages
     "api:openapi-json": public(schema=True),  # ninja answers any method with the document
     "api:openapi-view": public(schema=True),
@@ -478,4 +489,13 @@ API: dict[str, Rule] = {
     "jobs_api_rerun_job": op({TD}, {"id": "job"}),
     "imports_api_import_patients": op(can(roles.CREATE_PATIENT)),
     "imports_api_template": op(can(roles.CREATE_PATIENT)),
+    # workforce
+    "workforce_api_get_kpis": op(WF_COUNT, query="?region_code={township}"),
+    "workforce_api_list_institutions": op(WF_READ),
+    "workforce_api_create_institution": op(WF_WRITE),
+    "workforce_api_list_staff": op(WF_READ),
+    "workforce_api_get_staff": op(WF_READ, {"id": "staff"}),
+    "workforce_api_create_staff": op(WF_WRITE, {"id": "institution"}),
+    "workforce_api_update_staff": op(WF_WRITE, {"id": "staff"}),
+    "workforce_api_add_training": op(WF_WRITE, {"id": "staff"}),
 }

@@ -72,6 +72,13 @@ DATA_DEPENDENT = {
     "POST /api/v1/relief-applications/{id}/approve": "money amount digits",
     "POST /api/v1/relief-applications/{id}/admit": "money amount digits",
     "PUT /api/v1/relief-funds/{county_code}/{year}": "money amount digits",
+    # Workforce register: the region must lie in the caller's jurisdiction (a township for a township
+    # health centre); a training's date not in the future, its hours at most one decimal; left_on not
+    # before started.
+    "POST /api/v1/workforce/institutions": "known region code in jurisdiction, of the kind's level",
+    "POST /api/v1/workforce/staff/{id}/trainings": "date not in the future; hours with one decimal",
+    "POST /api/v1/workforce/institutions/{id}/staff": "left_on not before started",
+    "PATCH /api/v1/workforce/staff/{id}": "left_on not before started",
     # Uploads: the file must be a readable xlsx, the mapping a JSON object of our fields to their columns.
     "POST /api/v1/reconciliations": "an xlsx file and a JSON mapping",
     "POST /api/v1/imports/patients": "an xlsx file",

@@ -139,6 +139,7 @@ def _objects(place: str, u: dict, county_user) -> dict:
     from jingfang.stats import inspections
     from jingfang.support import relief_services, reward_services
     from jingfang.support.models import Benefit
+    from jingfang.workforce import services as workforce
 
     _county, township, village, destination = PLACES[place]
     doctor, office, vdoc = u[roles.TOWNSHIP_DOCTOR], u[roles.TOWNSHIP_OFFICE], u[roles.VILLAGE_DOCTOR]
@@ -198,6 +199,10 @@ def _objects(place: str, u: dict, county_user) -> dict:
     o["inspection"] = inspections.create_report(county_user, township, TODAY.year, (quarter_month - 1) // 3 + 1)
     o["item"] = inspections.add_item(county_user, o["inspection"], "补签监护协议", "乡镇卫生院", TODAY + d(30))
     o["table"], _ = exchange.generate(office, township, exchange_table.previous_month(TODAY))
+    o["institution"] = workforce.create_institution(county_user, data={
+        "region_code": township, "name": f"{place}卫生院", "kind": "township_hc"})
+    o["staff"] = workforce.create_staff(county_user, institution=o["institution"], data={
+        "name": f"{place}精防", "kind": "prevention"})
     run = recon.upload(u[roles.POLICE], sheet([[patient.name, patient.id_number], ["孙不明", "990102198001010011"]]),
                        township, mapping={"name": "姓名", "id_number": "身份证号"})
     o["recon"] = run

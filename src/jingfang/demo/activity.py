@@ -104,6 +104,9 @@ def make_activity(seed: int, today: dt.date | None = None) -> dict:
     from .support import make_care_and_support
 
     counts.update(make_care_and_support(seed, users, today))
+    from .workforce import make_workforce
+
+    counts.update(make_workforce(seed, users, today))
     sex = rng.choice("MF")
     number, _ = _synthetic_id(rng, fake, sex)
     if quietly("release", movement.record_release, users["police1"], {

@@ -304,6 +304,8 @@ class Targets:
     poor_self_paid_max_percent: float | None = field(default=None, metadata=PERCENT)
     psychiatrists_per_100k: float | None = field(default=None, metadata={"min": 0, "what": "人数"})
     community_rehab_coverage_percent: float | None = field(default=None, metadata=PERCENT)
+    # 镇街卫生院 with ≥ 1 精防人员 and ≥ 1 trained GP with psychiatric scope / all 镇街 (workforce)
+    township_staffing_percent: float | None = field(default=None, metadata=PERCENT)
 
 
 @dataclass(frozen=True)

@@ -111,7 +111,18 @@ def dashboard(request):
         "trend_rows": [(p, charts.month_label(p), compute.by_key(ks)) for p, ks in board.trend],
         "child_level": codes.LEVEL_NAMES.get(region.level + 1, "下级区划"),
     })
+    ctx["workforce"] = _workforce(request.user, region)
     return render(request, "stats/dashboard.html", ctx)
+
+
+def _workforce(user, region):
+    """The workforce KPIs (薛城区2016 一（二）4) for the roles that read the register's counts, else None."""
+    from jingfang.workforce import compute as workforce_compute
+    from jingfang.workforce import permissions as workforce_permissions
+
+    if not workforce_permissions.can_count(user) or region.level > codes.TOWNSHIP:
+        return None
+    return workforce_compute.board(region)
 
 
 @permissions.stats_required
@@ -124,6 +135,11 @@ def dashboard_export(request):
     board = permissions.visible_board(request.user, compute.board(region, period, window=window))
     title = f"{region.name}工作指标 {period.label}"
     sheets = export.board_sheets(board, title)
+    workforce = _workforce(request.user, region)
+    if workforce is not None:
+        from jingfang.workforce.export import dashboard_sheet
+
+        sheets.append(dashboard_sheet(workforce, title))
     return guard.send(request, count=sum(len(s[3]) for s in sheets), personal=False, target="stats:dashboard.xlsx",
                       filename=f"工作指标-{region.name}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx",
                       build=lambda: export.workbook(sheets, _who(request.user)), detail={"region": region.code})

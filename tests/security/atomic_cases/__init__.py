@@ -107,6 +107,12 @@ from .support import (  # noqa: F401
     c_set_budget,
     c_withhold,
 )
+from .workforce import (  # noqa: F401
+    c_add_training,
+    c_create_institution,
+    c_create_staff,
+    c_update_staff,
+)
 
 CASES = {
     "jingfang.accounts.management.commands.create_user:Command._create": (c_create_user,),
@@ -198,10 +204,16 @@ CASES = {
     "jingfang.support.reward_services:mark_paid": (c_mark_paid,),
     "jingfang.support.reward_services:restore": (c_restore,),
     "jingfang.support.reward_services:withhold": (c_withhold,),
+    "jingfang.workforce.services:add_training": (c_add_training,),
+    "jingfang.workforce.services:create_institution": (c_create_institution,),
+    "jingfang.workforce.services:create_staff": (c_create_staff,),
+    "jingfang.workforce.services:update_staff": (c_update_staff,),
 }
 
 # Found by the discovery but writing nothing of their own: the audit row is of a read or of a refusal.
 NOT_WRITES = {
+    "jingfang.workforce.views:institution": "the page's read is audited; the write is services.create_staff's",
+    "jingfang.workforce.views:staff_detail": "the page's read is audited; the write is services.update_staff's",
     "jingfang.care.services_team:reveal_team_phones": "reads phones (a deliberate act, audited); writes nothing",
     "jingfang.care.services_team:reveal_directory_phones": "reads phones (audited); writes nothing",
     "jingfang.registry.services:reveal_identifiers": "reads identifiers (audited); writes nothing",
