@@ -372,3 +372,41 @@ def test_held_after_death_is_not_applied_by_review(client, users, jia):  # noqa:
     client.force_login(users["doctor"])
     res = client.post(f"/offline/held/{entry.pk}/", {"action": "apply"})
     assert res.status_code == 422 and not FollowUp.objects.exists()
+
+
+@pytest.mark.parametrize("url", ["/offline/held/?state=<script>&page=abc", "/offline/held/?page=99999999999999999999",
+                                 "/offline/held/99999999999999999999/", "/offline/held/0/"])
+def test_review_pages_odd_input(client, users, held, url):
+    client.force_login(users["doctor"])
+    res = client.get(url)
+    assert res.status_code in (200, 404) and "<script>" not in res.content.decode()
+
+
+@pytest.mark.parametrize("action", ["", "delete", "apply\x00", "x" * 5000])
+def test_review_unknown_action(client, users, held, action):
+    client.force_login(users["doctor"])
+    res = client.post(f"/offline/held/{held.pk}/", {"action": action, "reason": "字" * 100000})
+    assert res.status_code == 422 and "请选择录入、转交或不予录入" in res.content.decode()
+    held.refresh_from_db()
+    assert held.review_state == "pending"
+
+
+@pytest.mark.parametrize("query", [{"page": "0"}, {"page": "-1"}, {"page_size": "100000"}, {"page": "9" * 40}])
+def test_outcomes_odd_paging(client, users, held, query):
+    client.force_login(users["vdoc"])
+    res = client.get(OUTCOMES, query)
+    assert res.status_code in (200, 422)
+    if res.status_code == 422:
+        assert re.search(r"[\u4e00-\u9fff]", res.content.decode())
+
+
+@pytest.mark.parametrize("who", NON_HEALTH)
+def test_phone_shell_refuses_non_field_roles(client, users, who):
+    client.force_login(users[who])
+    assert client.get("/m/").status_code == 403
+
+
+def test_phone_shell_holds_no_personal_data(client, users, jia):  # noqa: F811
+    client.force_login(users["vdoc"])
+    body = client.get("/m/").content.decode()
+    assert "甲患者" not in body and users["vdoc"].username not in body
