@@ -410,3 +410,53 @@ def test_phone_shell_holds_no_personal_data(client, users, jia):  # noqa: F811
     client.force_login(users["vdoc"])
     body = client.get("/m/").content.decode()
     assert "甲患者" not in body and users["vdoc"].username not in body
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(__import__("django.db").db.connection.vendor != "postgresql",
+                    reason="needs PostgreSQL: SQLite serialises every writer, so nothing here would overlap")
+def test_parallel_apply_and_dismiss_decide_once(client, users, jia, download):  # noqa: F811
+    import threading
+    import time
+    from unittest import mock
+
+    from django.db import connections
+
+    from jingfang.followups import services as followup_services
+
+    download(users["vdoc"])
+    move(jia, "990102002001")
+    sync(client, users["vdoc"], [visit(jia)])
+    entry = OfflineEntry.objects.get()
+    move(jia, "990102001001")
+    writing = threading.Event()
+    record = followup_services.record_followup
+
+    def slow_record(*args, **kwargs):
+        result = record(*args, **kwargs)
+        writing.set()
+        time.sleep(1.5)  # the apply's transaction is still open
+        return result
+
+    codes: dict[str, int] = {}
+
+    def send(name, data):
+        try:
+            c = Client()
+            c.force_login(users["doctor"])
+            codes[name] = c.post(f"/offline/held/{entry.pk}/", data).status_code
+        finally:
+            connections.close_all()
+
+    with mock.patch.object(followup_services, "record_followup", slow_record):
+        first = threading.Thread(target=send, args=("apply", {"action": "apply"}))
+        first.start()
+        assert writing.wait(30)
+        second = threading.Thread(target=send, args=("dismiss", {"action": "dismiss", "reason": "同时不予录入"}))
+        second.start()
+        first.join(60)
+        second.join(60)
+    entry.refresh_from_db()
+    assert codes == {"apply": 302, "dismiss": 422}
+    assert entry.review_state == "applied" and FollowUp.objects.filter(pk=entry.followup_id).exists()
+    assert FollowUp.objects.count() == 1
