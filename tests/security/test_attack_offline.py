@@ -38,6 +38,7 @@ def _strip(result: dict) -> dict:
 def test_sync_answers_the_same_for_outside_missing_and_deleted_patients(client, users, make_patient):
     west = make_patient("990102002001", name="西镇患者")
     north = make_patient("990103001001", name="北镇患者")
+    yi = make_patient("990102001002", name="乙村患者")
     gone = make_patient("990102001001", name="已删患者")
     gone_id = gone.pk
     from jingfang.registry.models import Patient
@@ -45,16 +46,17 @@ def test_sync_answers_the_same_for_outside_missing_and_deleted_patients(client, 
         Patient.objects.filter(pk=gone_id).delete()
     except Exception:  # noqa: BLE001 - protected by related rows: then it stays an outside-like id
         gone_id = 10**9 + 7
-    ids = [west.pk, north.pk, 10**9, gone_id]
+    ids = [west.pk, north.pk, yi.pk, 10**9, gone_id]
     res = sync(client, users["vdoc"], [visit(i) for i in ids],
                [{"client_id": _cid(), "patient_id": i, "date": timezone.localdate().isoformat(),
                  "result": "present", "note": ""} for i in ids])
     assert res.status_code == 200
     results = res.json()["results"]
-    visits, calls = results[:4], results[4:]
+    visits, calls = results[:5], results[5:]
     assert len({json.dumps(_strip(r), sort_keys=True) for r in visits}) == 1
     assert len({json.dumps(_strip(r), sort_keys=True) for r in calls}) == 1
     assert visits[0]["status"] == "refused" and "西镇患者" not in res.content.decode()
+    assert "乙村患者" not in res.content.decode()
     assert not OfflineEntry.objects.exists() and not FollowUp.objects.exists()
     client.force_login(users["vdoc"])
     assert client.get(OUTCOMES).json() == {"count": 0, "items": []}
@@ -460,3 +462,33 @@ def test_parallel_apply_and_dismiss_decide_once(client, users, jia, download):  
     assert codes == {"apply": 302, "dismiss": 422}
     assert entry.review_state == "applied" and FollowUp.objects.filter(pk=entry.followup_id).exists()
     assert FollowUp.objects.count() == 1
+
+
+def test_held_answer_says_nothing_of_a_death_after_the_move(client, users, make_patient, download):
+    from jingfang.registry.models import Patient
+
+    a = make_patient("990102001001", name="迁走甲")
+    b = make_patient("990102001001", name="迁走后死亡乙")
+    download(users["vdoc"])
+    move(a, "990102002001")
+    move(b, "990102002001")
+    Patient.objects.filter(pk=b.pk).update(status="deceased", death_date=timezone.localdate() - dt.timedelta(days=3))
+    ra, rb = sync(client, users["vdoc"], [visit(a), visit(b)]).json()["results"]
+    assert ra["status"] == rb["status"] == "held"
+    assert _strip(ra) == _strip(rb) and "死亡" not in rb["message"]
+    client.force_login(users["vdoc"])
+    items = client.get(OUTCOMES).json()["items"]
+    assert {i["message"] for i in items} == {"待乡镇精防人员审核"}
+
+
+def test_held_body_is_escaped_on_the_review_page(client, users, jia, download):  # noqa: F811
+    download(users["vdoc"])
+    move(jia, "990102002001")
+    [r] = sync(client, users["vdoc"], [visit(jia, notes="<script>alert(1)</script>",
+                                            medications=[{"name": "<img src=x onerror=alert(1)>", "dose": "1"}])]
+               ).json()["results"]
+    assert r["status"] == "held"
+    client.force_login(users["doctor"])
+    page = client.get(f"/offline/held/{OfflineEntry.objects.get().pk}/").content.decode()
+    assert "<script>alert(1)" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)" in page
