@@ -464,7 +464,7 @@ def test_parallel_apply_and_dismiss_decide_once(client, users, jia, download):  
     assert FollowUp.objects.count() == 1
 
 
-def test_held_answer_says_nothing_of_a_death_after_the_move(client, users, make_patient, download):
+def test_held_answer_says_nothing_of_a_death_after_the_move(client, users, make_patient, download):  # noqa: F811
     from jingfang.registry.models import Patient
 
     a = make_patient("990102001001", name="迁走甲")
