@@ -20,6 +20,7 @@ from jingfang.registry import selectors
 from jingfang.registry.models import Patient
 
 from . import package, rules
+from . import selectors as selectors_offline
 from .models import OfflineEntry, PackagedPatient
 
 IN_PROGRESS = "同一条记录正在同步，请稍后重试"
@@ -194,6 +195,16 @@ def _require_reviewer(actor, request, entry: OfflineEntry | None = None) -> None
         raise errors.Forbidden("您的角色无权审核离线随访")
 
 
+FORWARDED = "该离线随访已转交其他乡镇，由其精防人员处理"
+
+
+def _locked(actor, entry: OfflineEntry) -> tuple[OfflineEntry, bool]:
+    """The entry as stored now, locked until the transaction ends (a page opened before another
+    reviewer's decision acts on that decision), and whether the actor's township reviews it."""
+    fresh = OfflineEntry.objects.select_for_update().get(pk=entry.pk)
+    return fresh, selectors_offline.held_for(actor).filter(pk=fresh.pk).exists()
+
+
 def _decided(entry: OfflineEntry, actor, state: str, note: str = "") -> None:
     entry.review_state, entry.review_note = state, note
     entry.reviewed_by, entry.reviewed_at = actor, timezone.now()
@@ -203,18 +214,18 @@ def apply_held(actor, entry: OfflineEntry, *, request=None) -> OfflineEntry:
     """录入: record the held visit through the follow-up service, if the patient is now in the reviewer's
     jurisdiction and the visit fits (date, death). Done once: a repeat returns the entry."""
     _require_reviewer(actor, request, entry)
-    if entry.review_state == "applied":
-        return entry
-    if entry.review_state != "pending":
-        raise errors.Conflict([errors.FieldError("", "该离线随访已处理，不能再录入")])
-    patient = selectors.patients_for(actor).filter(pk=entry.patient_id).first()
-    if patient is None:
-        raise errors.Invalid([errors.FieldError("", "患者不在您的辖区内，不能录入；患者已迁往他处时请“转交”")])
-    body = _validated_form(entry.form)
     with transaction.atomic():
-        entry = OfflineEntry.objects.select_for_update().get(pk=entry.pk)
+        entry, mine = _locked(actor, entry)
         if entry.review_state == "applied":
             return entry
+        if not mine:
+            raise errors.Conflict([errors.FieldError("", FORWARDED)])
+        if entry.review_state != "pending":
+            raise errors.Conflict([errors.FieldError("", "该离线随访已处理，不能再录入")])
+        patient = selectors.patients_for(actor).filter(pk=entry.patient_id).first()
+        if patient is None:
+            raise errors.Invalid([errors.FieldError("", "患者不在您的辖区内，不能录入；患者已迁往他处时请“转交”")])
+        body = _validated_form(entry.form)
         result = followup_services.record_followup(actor, patient, _form_data(body), request=request)
         entry.followup = result.followup
         _decided(entry, actor, "applied")
@@ -228,15 +239,18 @@ def forward_held(actor, entry: OfflineEntry, *, request=None) -> OfflineEntry:
     """转交: the patient lives in another township now; its township doctors review the visit. The
     reviewer is not told where (the entry simply leaves their list)."""
     _require_reviewer(actor, request, entry)
-    if entry.forwarded_by_id == actor.pk and entry.review_region_id != actor.region_id:
-        return entry  # already forwarded by this reviewer
-    if entry.review_state != "pending":
-        raise errors.Conflict([errors.FieldError("", "该离线随访已处理，不能再转交")])
-    patient = Patient.objects.filter(pk=entry.patient_id).only("region_id", "status").first()
-    target = rules.township_of(patient.region_id) if patient else None
-    if target is None or target == entry.review_region_id:
-        raise errors.Invalid([errors.FieldError("", "患者仍在本乡镇，无须转交，请录入或不予录入")])
     with transaction.atomic():
+        entry, mine = _locked(actor, entry)
+        if entry.forwarded_by_id == actor.pk and not mine:
+            return entry  # already forwarded by this reviewer
+        if not mine:
+            raise errors.Conflict([errors.FieldError("", FORWARDED)])
+        if entry.review_state != "pending":
+            raise errors.Conflict([errors.FieldError("", "该离线随访已处理，不能再转交")])
+        patient = Patient.objects.filter(pk=entry.patient_id).only("region_id", "status").first()
+        target = rules.township_of(patient.region_id) if patient else None
+        if target is None or target == entry.review_region_id:
+            raise errors.Invalid([errors.FieldError("", "患者仍在本乡镇，无须转交，请录入或不予录入")])
         entry.review_region_id, entry.forwarded_by = target, actor
         entry.save(update_fields=["review_region", "forwarded_by"])
         audit.record(actor, "update", request=request, target=f"offline_entry:{entry.pk}",
@@ -247,15 +261,18 @@ def forward_held(actor, entry: OfflineEntry, *, request=None) -> OfflineEntry:
 def dismiss_held(actor, entry: OfflineEntry, reason: str, *, request=None) -> OfflineEntry:
     """不予录入, with a written reason. Done once: a repeat returns the entry."""
     _require_reviewer(actor, request, entry)
-    if entry.review_state == "dismissed":
-        return entry
-    if entry.review_state != "pending":
-        raise errors.Conflict([errors.FieldError("", "该离线随访已录入，不能再不予录入")])
     reason = (reason or "").strip()
-    if not rules.DISMISS_REASON_MIN <= len(reason) <= rules.DISMISS_REASON_MAX:
-        raise errors.Invalid([errors.FieldError(
-            "reason", f"不予录入的理由：请写明理由，{rules.DISMISS_REASON_MIN}至{rules.DISMISS_REASON_MAX}个字")])
     with transaction.atomic():
+        entry, mine = _locked(actor, entry)
+        if entry.review_state == "dismissed":
+            return entry
+        if not mine:
+            raise errors.Conflict([errors.FieldError("", FORWARDED)])
+        if entry.review_state != "pending":
+            raise errors.Conflict([errors.FieldError("", "该离线随访已录入，不能再不予录入")])
+        if not rules.DISMISS_REASON_MIN <= len(reason) <= rules.DISMISS_REASON_MAX:
+            raise errors.Invalid([errors.FieldError(
+                "reason", f"不予录入的理由：请写明理由，{rules.DISMISS_REASON_MIN}至{rules.DISMISS_REASON_MAX}个字")])
         _decided(entry, actor, "dismissed", reason)
         entry.save()
         audit.record(actor, "update", request=request, target=f"offline_entry:{entry.pk}",
