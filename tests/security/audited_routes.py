@@ -18,6 +18,8 @@ AUDITED_PAGES = frozenset({
     "support:reward_run", "support:reward_roster", "support:insurance", "support:insurance_export",
     "support:patient_benefits", "support:benefit_edit", "support:benefit_gaps", "support:benefit_gaps_export",
     "support:relief_list", "support:relief_detail", "support:relief_edit", "support:relief_print",
+    "support:cost_list", "support:cost_export", "support:cost_burden", "support:cost_burden_export",
+    "support:cost_edit", "support:patient_costs",
     "stats:kpi_patients",
     "exchange:table", "exchange:table_xlsx", "exchange:run", "exchange:run_mapping", "exchange:line_resolve",
     "emergency:queue", "emergency:queue_export", "emergency:review",
@@ -36,6 +38,7 @@ AUDITED_API = frozenset({
     "care_api_incident_get_timeline",
     "support_api_rewards_get_run", "support_api_rewards_insurance", "support_api_rewards_list_benefits",
     "support_api_rewards_benefit_gaps", "support_api_relief_list_applications", "support_api_relief_get_application",
+    "support_api_costs_list_episodes", "support_api_costs_get_episode", "support_api_costs_burden",
     "exchange_api_get_table", "exchange_api_recon_get_run",
     "emergency_api_list_grants",
 })

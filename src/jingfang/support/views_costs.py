@@ -102,10 +102,12 @@ def cost_export(request):
 def patient_costs(request, pk):
     writing = request.method == "POST"
     patient = patient_selectors.get_patient_for(request, pk, action="create" if writing else "view",
-                                                audit_success=not writing)
+                                                audit_success=False)
     user = request.user
     if not permissions.has(user, permissions.COSTS_VIEW):
         deny(request, "create" if writing else "view", patient.pk, "您的角色无权查看医疗费用")
+    if not writing:
+        audit.record_request(request, "view", patient_id=patient.pk, target=f"patient:{patient.pk}")
     can_edit = permissions.has(user, permissions.COSTS_EDIT)
     relief = None
     relief_id = request.POST.get("relief_id") if writing else request.GET.get("relief", "")
