@@ -4,9 +4,10 @@ outside it is a 404 like a missing one; other roles get 403."""
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Router, Schema, Status
+from pydantic import WithJsonSchema
 
 from jingfang.audit import log as audit
 from jingfang.core import api_support
@@ -114,7 +115,8 @@ def _form_data(values: dict) -> dict:
 
 @router.get("/cost-episodes", response={200: CostPage, 403: Problem, 422: Problem}, summary="医疗费用记录列表")
 def list_episodes(request, region_code: str = "", year: api_support.optional_int_within(2000, 2100) = None,
-                  kind: str = "", page: api_support.Page = None, page_size: api_support.PageSize = None):
+                  kind: Annotated[str, WithJsonSchema({"type": "string", "enum": ["", *vocab.EPISODE_KINDS]})] = "",
+                  page: api_support.Page = None, page_size: api_support.PageSize = None):
     need(request, permissions.COSTS_VIEW, "costs")
     if kind and kind not in vocab.EPISODE_KINDS:
         raise api_support.invalid("kind", f"应为 {'、'.join(vocab.EPISODE_KINDS)} 之一")
