@@ -57,7 +57,7 @@ MENU_PAGES = [
     "/screening/", "/screening/campaigns/", "/intake/", "/intake/transfers/inbox/", "/intake/dual/",
     "/care/teams/", "/care/directory/", "/care/meetings/", "/care/incidents/",
     "/support/", "/support/relief/", "/support/benefits/gaps/", "/support/rewards/", "/support/insurance/",
-    "/support/relief/fund/",
+    "/support/relief/fund/", "/support/costs/", "/support/costs/burden/",
     "/stats/", "/stats/kpis/", "/stats/inspections/",
     "/exchange/", "/exchange/reconciliations/", "/audit/",
 ]

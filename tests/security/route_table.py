@@ -276,6 +276,13 @@ PAGES: dict[str, Rule] = {
     "support:relief_print": page(support(support_perms.RELIEF_VIEW), "relief"),
     "support:relief_step": action(support(support_perms.RELIEF_STEP_ROLES["submit"]),
                                   {"pk": "relief", "action": lit("submit")}),
+    # treatment cost burden (support.permissions.COSTS_VIEW / COSTS_EDIT)
+    "support:cost_list": page(support(support_perms.COSTS_VIEW)),
+    "support:cost_export": page(support(support_perms.COSTS_VIEW) & EXPORT),
+    "support:cost_burden": page(support(support_perms.COSTS_VIEW)),
+    "support:cost_burden_export": page(support(support_perms.COSTS_VIEW) & EXPORT),
+    "support:cost_edit": page(support(support_perms.COSTS_VIEW), "cost", post=support(support_perms.COSTS_EDIT)),
+    "support:patient_costs": page(support(support_perms.COSTS_VIEW), "patient", post=support(support_perms.COSTS_EDIT)),
     # stats and oversight
     "stats:dashboard": page(STATS, query="?region={region}"),
     "stats:dashboard_export": page(STATS & EXPORT, query="?region={region}"),
@@ -446,6 +453,13 @@ API: dict[str, Rule] = {
     "support_api_relief_get_fund": op(support(support_perms.FUND_VIEW)),
     "support_api_relief_put_budget": op(support(support_perms.FUND_EDIT), {"county_code": "county", "year": lit(YEAR)}),
     "support_api_relief_summary": op(support(support_perms.SUMMARY_VIEW), query=f"?year={YEAR}&quarter=1"),
+    # treatment cost burden
+    "support_api_costs_list_episodes": op(support(support_perms.COSTS_VIEW)),
+    "support_api_costs_create_episode": op(support(support_perms.COSTS_EDIT), body={"patient_id": "{patient}"}),
+    "support_api_costs_get_episode": op(support(support_perms.COSTS_VIEW), "cost"),
+    "support_api_costs_update_episode": op(support(support_perms.COSTS_EDIT), "cost"),
+    "support_api_costs_delete_episode": op(support(support_perms.COSTS_EDIT), "cost"),
+    "support_api_costs_burden": op(support(support_perms.COSTS_VIEW)),
     "stats_api_get_kpis": op(STATS, query="?region_code={region}"),
     "stats_api_get_trend": op(STATS, query="?region_code={region}"),
     "stats_api_get_ranking": op(STATS, query="?region_code={region}"),

@@ -79,6 +79,10 @@ DATA_DEPENDENT = {
     "POST /api/v1/workforce/staff/{id}/trainings": "date not in the future; hours with one decimal",
     "POST /api/v1/workforce/institutions/{id}/staff": "left_on not before started",
     "PATCH /api/v1/workforce/staff/{id}": "left_on not before started",
+    "POST /api/v1/cost-episodes": "money amount digits; payments never beyond the total; the patient's admitted relief",
+    "PATCH /api/v1/cost-episodes/{id}": "money amount digits; payments never beyond the total",
+    "GET /api/v1/cost-episodes": "region_code a code of the region scheme (its level by its trailing zeros)",
+    "GET /api/v1/cost-burden": "region_code a code of the region scheme (its level by its trailing zeros)",
     # Uploads: the file must be a readable xlsx, the mapping a JSON object of our fields to their columns.
     "POST /api/v1/reconciliations": "an xlsx file and a JSON mapping",
     "POST /api/v1/imports/patients": "an xlsx file",

@@ -195,6 +195,11 @@ def _objects(place: str, u: dict, county_user) -> dict:
     o["relief"] = relief_services.create(vdoc, patient, {
         "applicant_name": "王监护", "applicant_relation": "parent", "applicant_phone": "13900004321",
         "insurance_type": "resident", "facts": "患者近月病情反复，需住院治疗，家庭无力承担费用。"})
+    from jingfang.support import costs as support_costs
+
+    o["cost"] = support_costs.save_episode(doctor, patient, {
+        "kind": "outpatient", "hospital": "乡镇卫生院门诊", "start": (TODAY - d(15)).isoformat(), "total_cost": "300",
+        "insurance_paid": "200"})
     quarter_month = (TODAY.month - 1) // 3 * 3 + 1
     o["inspection"] = inspections.create_report(county_user, township, TODAY.year, (quarter_month - 1) // 3 + 1)
     o["item"] = inspections.add_item(county_user, o["inspection"], "补签监护协议", "乡镇卫生院", TODAY + d(30))

@@ -10,6 +10,8 @@
 * guardian-reward runs in the townships whose profile pays one (one period marked paid);
 * hospitalisation relief applications at every stage in the township whose profile sets a relief fund,
   the approved and paid amounts derived from the approved option (``relief.relief_cap``);
+* outpatient and inpatient cost episodes of poor (and a few other) patients, most admitted relief
+  applications recorded as their episode (薛城区2016 一（二）3);
 * a sensitive period around today set by the county, and the last days' daily roll calls of the key
   persons in the townships whose profile asks for them (中梁乡2022, 三、2), one found 不在控 and one
   unreachable again and again, so that 点名异常 reaches the police and township office worklists.
@@ -340,6 +342,69 @@ def make_roll_calls(users: dict, township_users: dict, today: dt.date) -> dict:
     return {"sensitive_periods": int(period is not None), "roll_calls": calls}
 
 
+# ---- treatment cost burden ----------------------------------------------------------------------------------
+
+COST_PER_TOWNSHIP = 10  # patients with cost episodes per township (most of them poor)
+
+
+def make_costs(rng: random.Random, township_users: dict, today: dt.date) -> int:
+    """Outpatient and inpatient cost episodes this year and last (薛城区2016 一（二）3), recorded by the
+    township doctor and civil affairs through the service; most admitted relief applications are recorded
+    as their episode (linked), one is left for the 待登记 list; a few poor patients get 建档立卡."""
+    from jingfang.support import costs
+    from jingfang.support.models import Benefit, ReliefApplication
+
+    made = 0
+    start = dt.date(today.year - 1, 1, 1)
+    for code, _, _ in demo_regions.TOWNSHIPS:
+        staff = township_users[code]
+        doctor, civil = staff["doctor"], staff["civil"]
+        lo, hi = codes.code_range(code)
+        at_home = Patient.objects.filter(region_id__gte=lo, region_id__lte=hi, status="at_home").order_by("pk")
+        poor = list(at_home.filter(economic_status="poor")[:COST_PER_TOWNSHIP - 3])
+        others = list(at_home.exclude(economic_status="poor")[:3])
+        for p in poor[:2]:
+            if not Benefit.objects.filter(patient=p, kind__in=("dibao", "wubao_tekun")).exists():
+                Benefit.objects.create(patient=p, kind="poverty_registered", since=start, recorded_by=civil,
+                                       updated_by=civil, note="建档立卡贫困户")
+        for p in poor + others:
+            for _ in range(rng.randint(1, 2)):
+                day = start + dt.timedelta(days=rng.randint(0, (today - start).days - 1))
+                if rng.random() < 0.6:
+                    total = Decimal(rng.randrange(150, 1200))
+                    insurance = (total * Decimal(rng.choice(("0.5", "0.6", "0.7")))).quantize(Decimal("1"))
+                    data = {"kind": "outpatient", "hospital": f"{p.region.parent.name}卫生院" if p.region.parent_id else HOSPITAL,
+                            "start": day.isoformat(), "total_cost": str(total), "insurance_paid": str(insurance)}
+                    if p in poor and rng.random() < 0.5:
+                        data["assistance_paid"] = str(((total - insurance) * Decimal("0.6")).quantize(Decimal("1")))
+                else:
+                    total = Decimal(rng.randrange(6000, 30000))
+                    policy = (total * Decimal("0.9")).quantize(Decimal("1"))
+                    insurance = (policy * Decimal(rng.choice(("0.65", "0.7", "0.75")))).quantize(Decimal("1"))
+                    rest = total - insurance
+                    data = {"kind": "inpatient", "hospital": HOSPITAL, "start": day.isoformat(),
+                            "end": min(day + dt.timedelta(days=rng.randint(10, 40)), today).isoformat(),
+                            "total_cost": str(total), "policy_cost": str(policy), "insurance_paid": str(insurance),
+                            "serious_illness_paid": str((rest * Decimal("0.2")).quantize(Decimal("1")))}
+                    if p in poor:
+                        data["assistance_paid"] = str((rest * Decimal(rng.choice(("0.5", "0.6", "0.7"))))
+                                                      .quantize(Decimal("1")))
+                        if rng.random() < 0.3:
+                            data["dpf_paid"] = str((rest * Decimal("0.05")).quantize(Decimal("1")))
+                actor = civil if data.get("assistance_paid") and rng.random() < 0.5 else doctor
+                if quietly("cost episode", costs.save_episode, actor, p, data) is not None:
+                    made += 1
+        admitted = list(ReliefApplication.objects.filter(township_code=code, state__in=("admitted", "closed"),
+                                                         total_cost__isnull=False).order_by("pk"))
+        for app in admitted[:-1]:  # the last one is left for the 待登记 list
+            big = (app.total_cost * Decimal("0.05")).quantize(Decimal("1"))
+            if quietly("cost episode (relief)", costs.save_episode, doctor, app.patient, {
+                    "relief_id": app.pk, "policy_cost": str((app.total_cost * Decimal("0.9")).quantize(Decimal("1"))),
+                    "serious_illness_paid": str(min(big, app.self_paid or big))}) is not None:
+                made += 1
+    return made
+
+
 def make_care_and_support(seed: int, users: dict, today: dt.date) -> dict:
     rng, fake = random.Random(f"{seed}:support"), Faker("zh_CN")
     fake.seed_instance(seed + 1)
@@ -355,5 +420,6 @@ def make_care_and_support(seed: int, users: dict, today: dt.date) -> dict:
     counts.update(make_meetings(rng, township_users, today))
     counts["reward_runs"] = make_reward_runs(township_users, today)
     counts["relief_applications"] = make_relief(rng, township_users, today)
+    counts["cost_episodes"] = make_costs(random.Random(f"{seed}:costs"), township_users, today)
     counts.update(make_roll_calls(users, township_users, today))
     return counts

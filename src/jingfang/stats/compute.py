@@ -72,11 +72,27 @@ def load(lo: str, hi: str, end: dt.date) -> Dataset:
     reliefs = None
     model = relief_model()
     if model is not None:
-        reliefs = [Relief(*row) for row in (
-            model.objects.filter(**in_range, admission_date__lte=end, total_cost__isnull=False,
-                                 self_paid__isnull=False)
-            .values_list("patient_id", "admission_date", "total_cost", "self_paid"))]
+        reliefs = cost_records(in_range, end)
     return Dataset(facts, visits, reliefs)
+
+
+def cost_records(in_range: dict, end: dt.date) -> list[Relief]:
+    """The cost episodes begun by ``end`` (support.CostEpisode) and the admitted relief cases that no
+    episode records, each with whether the patient was poor on its date (support.costs.poor_on)."""
+    from jingfang.support import costs
+
+    model = relief_model()
+    rows = list(costs.episode_facts(in_range, end))
+    poor = costs.poor_days([r["patient_id"] for r in rows] + list(
+        model.objects.filter(**in_range).values_list("patient_id", flat=True).distinct()))
+    out = [Relief(r["patient_id"], r["start"], r["total"], r["self_paid"], costs.poor_on(poor, r["patient_id"], r["start"]),
+                  r["inpatient"], r["policy_cost"], r["insured"]) for r in rows]
+    for pid, day, total, self_paid in (
+            model.objects.filter(**in_range, admission_date__lte=end, total_cost__isnull=False,
+                                 self_paid__isnull=False, cost_episode__isnull=True)
+            .values_list("patient_id", "admission_date", "total_cost", "self_paid")):
+        out.append(Relief(pid, day, total, self_paid, costs.poor_on(poor, pid, day)))
+    return out
 
 
 def residents(region: Region, village_population: dict[str, int] | None = None) -> int:
@@ -92,6 +108,11 @@ def residents(region: Region, village_population: dict[str, int] | None = None) 
 
 def targets_for(region: Region):
     return engine.profile_for(region.code).targets
+
+
+def benefits_for(region: Region):
+    """The profile's ``[benefits]`` (the inpatient insurance share's target)."""
+    return engine.profile_for(region.code).benefits
 
 
 def rules_for(region: Region) -> Rules:
@@ -127,7 +148,7 @@ class Engine:
         patients = None if region is self.region else self.dataset.within(*region.code_range)
         profile = self.profile if region is self.region else engine.profile_for(region.code)
         return self.dataset.kpis(period, residents(region, self.villages), Rules.of(profile), profile.targets,
-                                 patients)
+                                 patients, benefits=profile.benefits)
 
     def trend(self, end: dt.date, months: int = 12, window: int = 1) -> list[tuple[Period, list[KPI]]]:
         return [(p, self.kpis(p)) for p in monthly_periods(end, months, window)]

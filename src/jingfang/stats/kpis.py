@@ -41,9 +41,16 @@ is a clinic or home visit that saw the patient):
 - **Unstable under case management** (个案管理): among registered patients classed unstable at their
   latest follow-up in the period, those with an individual plan (一人一策) in force on some day between
   that follow-up and the period end.
-- **Poor patients' self-paid share** (贫困患者自付比例): for registered patients whose economic status is
-  poor, the sum paid by the patient ÷ the total cost of their hospital relief cases admitted in the
-  period; only where relief data exists (otherwise no figure).
+- **Poor patients' self-paid share** (贫困患者门诊和住院平均自付比例, 薛城区2016 一（二）3): over the
+  outpatient and inpatient cost episodes (support.CostEpisode) and the admitted hospitalisation relief
+  cases not recorded as an episode, begun in the period, of registered patients who were poor -- 低保,
+  特困 or 建档立卡 in force on the episode's date, or economic status recorded as poor -- the sum paid by
+  the patients ÷ the sum of the total costs (the average weighted by cost); only where cost data exists
+  (otherwise no figure).
+- **Insurance share of in-policy inpatient costs** (政策范围内住院费用医保支付比例, 薛城区2016 二（三）1):
+  over the inpatient episodes begun in the period of registered patients (poor or not) with their
+  政策范围内费用 recorded, basic insurance plus 大病保险 paid ÷ the in-policy cost; its target is the
+  profile's ``benefits.inpatient_reimbursement_min_percent``.
 - **Reported prevalence** (报告患病率): registered ÷ resident population, in ‰.
 """
 
@@ -121,10 +128,16 @@ class Visit(NamedTuple):
 
 @dataclass(frozen=True)
 class Relief:
+    """One cost episode (or an admitted relief case): what it cost and what the patient paid."""
+
     patient_id: int
-    date: date  # admission date
+    date: date  # visit or admission date
     total: Decimal
     self_paid: Decimal
+    poor: bool = False  # 低保, 特困 or 建档立卡 in force on ``date``
+    inpatient: bool = True
+    policy_cost: Decimal | None = None  # 政策范围内费用 (inpatient), when recorded
+    insured: Decimal = Decimal(0)  # basic insurance + 大病保险 paid
 
 
 @dataclass(frozen=True)
@@ -209,8 +222,9 @@ class Spec:
     numerator_label: str
     denominator_label: str
     unit: str = "%"
-    target_attr: str = ""  # policies.schema.Targets field
+    target_attr: str = ""  # policies.schema.Targets field (or Benefits field, see target_section)
     target_op: str = ">="
+    target_section: str = "targets"  # "benefits": the target is a policies.schema.Benefits field
 
 
 SPECS: dict[str, Spec] = {
@@ -224,8 +238,10 @@ SPECS: dict[str, Spec] = {
     "lost": Spec("失访率", "失访患者数", "在册患者数", target_op="<="),
     "unstable_case_management": Spec("病情不稳定患者个案管理率", "接受个案管理患者数", "病情不稳定患者数",
                                      target_attr="unstable_case_management_percent"),
-    "poor_self_paid": Spec("贫困患者住院费用自付比例", "个人自付（元）", "住院总费用（元）",
+    "poor_self_paid": Spec("贫困患者门诊和住院平均自付比例", "个人自付（元）", "医疗总费用（元）",
                            target_attr="poor_self_paid_max_percent", target_op="<="),
+    "inpatient_insurance": Spec("政策范围内住院费用医保支付比例", "医保支付（元）", "政策范围内住院费用（元）",
+                                target_attr="inpatient_reimbursement_min_percent", target_section="benefits"),
 }
 KEYS = tuple(SPECS)
 
@@ -280,9 +296,15 @@ def texts(rules: Rules) -> dict[str, Text]:
             "其中自该次随访至统计期末有执行中的个案管理计划（一人一策）的患者数",
             f"{LATEST}病情分类为“不稳定”的在册患者数", norm),
         "poor_self_paid": Text(
-            "贫困患者统计期内入院的住院救助费用中个人自付的比例",
-            "经济状况为贫困的在册患者，统计期内入院的住院救助个人自付金额之和（元）",
-            "上述住院救助的住院总费用之和（元）", norm),
+            "贫困患者统计期内门诊和住院医疗费用中个人自付的比例（按费用加权的平均自付比例）：自付合计 ÷ 总费用合计",
+            "统计期内就诊（入院）时为贫困患者（低保、特困或建档立卡待遇有效，或经济状况为贫困）的在册患者，"
+            "其门诊和住院医疗费用登记（含未单独登记费用的已办理入院的住院救助）中个人自付金额之和（元）；"
+            "自付 = 总费用 − 基本医保 − 大病保险 − 医疗救助 − 救助基金 − 残联补助 − 其他支付",
+            "上述门诊和住院的医疗总费用之和（元）", "薛城区2016，一（二）3"),
+        "inpatient_insurance": Text(
+            "在册患者统计期内入院、已登记政策范围内费用的住院中，基本医疗保险和大病保险支付占政策范围内费用的比例",
+            "上述住院的基本医疗保险支付与大病保险支付之和（元）",
+            "统计期内入院、已登记政策范围内费用的在册患者住院的政策范围内费用之和（元）", "薛城区2016，二（三）1"),
     }
 
 
@@ -401,14 +423,15 @@ class Dataset:
         return self.visits[pid][i:j]
 
     def kpis(self, period: Period, residents: int, rules: Rules, targets=None,
-             patients: list[PatientFacts] | None = None) -> list[KPI]:
+             patients: list[PatientFacts] | None = None, benefits=None) -> list[KPI]:
         """Every KPI for ``patients`` (default: all) in ``period``, counted by ``rules`` (the region's
-        profile: ``Rules.of(profile)``); ``targets`` is a profile's Targets or None."""
+        profile: ``Rules.of(profile)``); ``targets`` is a profile's Targets or None, ``benefits`` its
+        Benefits (the target of the inpatient insurance share) or None."""
         assessed_from = assessment_start(period)
         counts: dict[str, set[int]] = {k: set() for k in ("registered", "managed", "standard", "f2f", "med",
                                                           "regular", "at_home", "stable", "lost", "unstable",
-                                                          "case_managed", "poor_relief")}
-        total = self_paid = Decimal(0)
+                                                          "case_managed", "poor_relief", "insured_stay")}
+        total = self_paid = policy_cost = insured = Decimal(0)
         for p in self.patients if patients is None else patients:
             span = in_register(p, period)
             if span is None:
@@ -440,12 +463,17 @@ class Dataset:
                 counts["unstable"].add(p.id)
                 if plan_in_force(p, latest.date, period.end):
                     counts["case_managed"].add(p.id)
-            if self.reliefs is not None and p.economic_status == "poor":
-                for r in self.reliefs.get(p.id, ()):
-                    if period.start <= r.date <= period.end:
-                        counts["poor_relief"].add(p.id)
-                        total += r.total
-                        self_paid += r.self_paid
+            for r in self.reliefs.get(p.id, ()) if self.reliefs is not None else ():
+                if not period.start <= r.date <= period.end:
+                    continue
+                if p.economic_status == "poor" or r.poor:
+                    counts["poor_relief"].add(p.id)
+                    total += r.total
+                    self_paid += r.self_paid
+                if r.inpatient and r.policy_cost:
+                    counts["insured_stay"].add(p.id)
+                    policy_cost += r.policy_cost
+                    insured += r.insured
         reg = frozenset(counts["registered"])
         words = texts(rules)
 
@@ -466,13 +494,19 @@ class Dataset:
         ids = frozenset(counts["poor_relief"])
         out.append(_kpi("poor_self_paid", words["poor_self_paid"], targets, float(self_paid), float(total), ids, ids,
                         available=self.reliefs is not None and bool(ids), lists_denominator=True))
+        stays = frozenset(counts["insured_stay"])
+        out.append(_kpi("inpatient_insurance", words["inpatient_insurance"], targets, float(insured),
+                        float(policy_cost), stays, stays, available=self.reliefs is not None and bool(stays),
+                        benefits=benefits))
         return out
 
 
 def _kpi(key: str, words: Text, targets, numerator: float, denominator: float, num_ids, den_ids, *, scale: int = 100,
-         available: bool = True, lists_denominator: bool = True) -> KPI:
+         available: bool = True, lists_denominator: bool = True, benefits=None) -> KPI:
     spec = SPECS[key]
     value = numerator / denominator * scale if denominator and available else None
+    if spec.target_section == "benefits":
+        targets = benefits
     target = getattr(targets, spec.target_attr, None) if targets is not None and spec.target_attr else None
     met = None
     if target is not None and value is not None:
@@ -487,7 +521,7 @@ def _kpi(key: str, words: Text, targets, numerator: float, denominator: float, n
 
 
 def compute(patients: Iterable[PatientFacts], visits: Iterable[Visit], period: Period, residents: int,
-            rules: Rules, targets=None, reliefs: Iterable[Relief] | None = None) -> dict[str, KPI]:
+            rules: Rules, targets=None, reliefs: Iterable[Relief] | None = None, benefits=None) -> dict[str, KPI]:
     """Every KPI of one region and period, by key (the one-shot form of ``Dataset.kpis``)."""
     data = Dataset(patients, visits, reliefs)
-    return {k.key: k for k in data.kpis(period, residents, rules, targets)}
+    return {k.key: k for k in data.kpis(period, residents, rules, targets, benefits=benefits)}

@@ -38,6 +38,10 @@ CLINICAL_LISTS = frozenset({("stable", "numerator"), ("medication", "numerator")
                             ("unstable_case_management", "numerator"), ("unstable_case_management", "denominator")})
 # KPIs counted from clinical fields (condition class, adherence): their figures are for health roles only.
 CLINICAL_KPIS = frozenset(key for key, _ in CLINICAL_LISTS)
+# Lists of the patients behind the treatment-cost KPIs (hospital stays, costs of poor patients: personal and
+# financial, 薛城区2016 一（二）3): health roles only; the figures themselves stay visible to every statistics role.
+COST_LISTS = frozenset((key, which) for key in ("poor_self_paid", "inpatient_insurance")
+                       for which in ("numerator", "denominator"))
 
 
 def can_view(user) -> bool:
@@ -59,7 +63,8 @@ def can_close(user, item) -> bool:
 
 def may_list(user, key: str, which: str) -> bool:
     """May the user open the list of patients behind this numerator or denominator?"""
-    return can_view(user) and ((key, which) not in CLINICAL_LISTS or roles.sees_clinical(user.role))
+    restricted = (key, which) in CLINICAL_LISTS or (key, which) in COST_LISTS
+    return can_view(user) and (not restricted or roles.sees_clinical(user.role))
 
 
 def listable(user, keys) -> dict[str, tuple[bool, bool]]:

@@ -60,9 +60,9 @@ def build(end: dt.date, periods: list[Period] | None = None, *, counties: list[s
         for township in Region.objects.filter(parent=county, level=codes.TOWNSHIP).order_by("code"):
             patients = engine.dataset.within(*township.code_range)  # once for all periods
             residents, targets = compute.residents(township, engine.villages), compute.targets_for(township)
-            rules = compute.rules_for(township)
+            rules, benefits = compute.rules_for(township), compute.benefits_for(township)
             for period in periods:
-                kpis = engine.dataset.kpis(period, residents, rules, targets, patients)
+                kpis = engine.dataset.kpis(period, residents, rules, targets, patients, benefits=benefits)
                 rows.append(KpiSnapshot(township_id=township.code, start=period.start, end=period.end,
                                         computed_at=now, counts=counts_of(kpis)))
         with transaction.atomic():
@@ -105,17 +105,17 @@ def _summed(region: Region, rows: list[KpiSnapshot], period: Period) -> Answer:
                 t = totals[key]
                 t[0], t[1], t[2], t[3] = t[0] + num, t[1] + den, t[2] + ids, t[3] or available
     residents = compute.residents(region)
-    targets = compute.targets_for(region)
+    targets, benefits = compute.targets_for(region), compute.benefits_for(region)
     words = texts(compute.rules_for(region))
     kpis = []
     for key in KEYS:
         num, den, ids, available = totals[key]
         if key == "prevalence":
             den = residents
-        if key == "poor_self_paid":
+        if key in ("poor_self_paid", "inpatient_insurance"):
             available = available and ids > 0
         kpis.append(_kpi(key, words[key], targets, num, den, frozenset(), frozenset(), scale=SCALE.get(key, 100),
-                         available=available, lists_denominator=key != "prevalence"))
+                         available=available, lists_denominator=key != "prevalence", benefits=benefits))
     return Answer(kpis, min(r.computed_at for r in rows), period)
 
 

@@ -10,7 +10,7 @@ from jingfang.core.widgets import DateInput
 from jingfang.registry import vocab as registry_vocab
 
 from . import vocab
-from .models import Benefit, ReliefApplication, ReliefFund
+from .models import Benefit, CostEpisode, ReliefApplication, ReliefFund
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
 
@@ -160,3 +160,49 @@ STEP_FORMS = {
     "admit": AdmitForm,
     "close": CloseForm,
 }
+
+
+class CostEpisodeForm(forms.ModelForm):
+    """One cost episode; 自付 is computed, and the payments may never exceed the total (costs.check_parts)."""
+
+    class Meta:
+        model = CostEpisode
+        fields = ["kind", "hospital", "start", "end", "total_cost", "policy_cost", "insurance_paid",
+                  "serious_illness_paid", "assistance_paid", "own_relief_paid", "dpf_paid", "other_paid", "note"]
+        widgets = {"start": DateInput(), "end": DateInput()}
+
+    def __init__(self, *args, relief=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.relief = relief
+        for name in ("insurance_paid", "serious_illness_paid", "assistance_paid", "own_relief_paid", "dpf_paid",
+                     "other_paid"):
+            self.fields[name].required = False
+        if relief is not None:
+            self.fields["own_relief_paid"].disabled = True
+
+    def clean(self):
+        from . import costs
+
+        data = super().clean()
+        for name in ("insurance_paid", "serious_illness_paid", "assistance_paid", "own_relief_paid", "dpf_paid",
+                     "other_paid"):
+            if data.get(name) is None and name not in self.errors:
+                data[name] = Decimal("0.00")
+        start, end, kind = data.get("start"), data.get("end"), data.get("kind")
+        if start and start > timezone.localdate():
+            self.add_error("start", "就诊（入院）日期不能晚于今天")
+        if start and end and end < start:
+            self.add_error("end", "出院日期不能早于入院日期")
+        if kind == "outpatient" and end:
+            self.add_error("end", "门诊无需填写出院日期")
+        total = data.get("total_cost")
+        if total is None or self.errors:
+            return data
+        payments = {"insurance_paid": data["insurance_paid"], "serious_illness_paid": data["serious_illness_paid"],
+                    "assistance_paid": data["assistance_paid"],
+                    "relief_paid": (self.relief.relief_paid or Decimal("0.00")) if self.relief is not None
+                    else data["own_relief_paid"],
+                    "dpf_paid": data["dpf_paid"], "other_paid": data["other_paid"]}
+        for name, message in costs.check_parts(total, payments, data.get("policy_cost"), kind == "inpatient"):
+            self.add_error("own_relief_paid" if name == "relief_paid" else name, message)
+        return data

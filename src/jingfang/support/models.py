@@ -231,3 +231,67 @@ class ReliefLedgerEntry(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+# ---- treatment cost burden --------------------------------------------------------------------------
+
+class CostEpisode(models.Model):
+    """One outpatient or inpatient episode of a patient's treatment and who paid what (薛城区2016 一（二）3:
+    门诊和住院医疗费用平均自付比例; 二（三）1: 医保先报、民政救助、残联（慈善）补助).
+
+    自付 is never typed: it is the total less every payment (``self_paid``). An episode that records a
+    hospitalisation relief application's stay links to it (``relief``): its 救助基金支付 is the
+    application's, read through the link."""
+
+    patient = models.ForeignKey("registry.Patient", on_delete=models.PROTECT, related_name="cost_episodes")
+    kind = models.CharField("类别", max_length=12, choices=choices(vocab.EPISODE_KINDS))
+    relief = models.OneToOneField(ReliefApplication, verbose_name="住院救助申请", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="cost_episode")
+    hospital = models.CharField("医疗机构", max_length=100)
+    start = models.DateField("就诊（入院）日期")
+    end = models.DateField("出院日期", null=True, blank=True)
+    total_cost = _money("医疗总费用（元）")
+    policy_cost = _money("其中政策范围内费用（元）", null=True, blank=True,
+                         help_text="住院：医疗保险政策范围内的费用，用于计算医保支付比例")
+    insurance_paid = _money("基本医疗保险支付（元）", default=Decimal("0.00"))
+    serious_illness_paid = _money("大病保险支付（元）", default=Decimal("0.00"))
+    assistance_paid = _money("民政医疗救助（元）", default=Decimal("0.00"))
+    own_relief_paid = _money("救助基金支付（元）", default=Decimal("0.00"),
+                             help_text="关联住院救助申请的，取该申请的救助基金支付，不在此填写")
+    dpf_paid = _money("残联补助（元）", default=Decimal("0.00"))
+    other_paid = _money("其他（慈善等）支付（元）", default=Decimal("0.00"))
+    note = models.CharField("说明", max_length=200, blank=True)
+    recorded_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    updated_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "医疗费用负担"
+        verbose_name_plural = "医疗费用负担"
+        ordering = ["-start", "-id"]
+        indexes = [models.Index(fields=["start"], name="costepisode_start")]
+
+    def __str__(self) -> str:
+        return f"医疗费用 {self.pk}"
+
+    @property
+    def relief_paid(self) -> Decimal:
+        if self.relief_id is not None:
+            return self.relief.relief_paid or Decimal("0.00")
+        return self.own_relief_paid
+
+    def payments(self) -> dict[str, Decimal]:
+        return {"insurance_paid": self.insurance_paid, "serious_illness_paid": self.serious_illness_paid,
+                "assistance_paid": self.assistance_paid, "relief_paid": self.relief_paid,
+                "dpf_paid": self.dpf_paid, "other_paid": self.other_paid}
+
+    @property
+    def self_paid(self) -> Decimal:
+        return self.total_cost - sum(self.payments().values(), Decimal("0.00"))
+
+    @property
+    def self_paid_percent(self) -> Decimal | None:
+        if not self.total_cost:
+            return None
+        return (self.self_paid * 100 / self.total_cost).quantize(Decimal("0.1"))

@@ -25,6 +25,11 @@ RELIEF_FILE = frozenset({VD, TD, VC})  # fill in the form with (or for) the guar
 FUND_VIEW = frozenset({CS, TO, TD})
 FUND_EDIT = frozenset({CS})
 SUMMARY_VIEW = frozenset({CS, TO, TD})
+# Treatment costs are personal and financial (薛城区2016 一（二）3): health staff and civil affairs within
+# their jurisdiction; the township doctor records them for the clinic and hospital, civil affairs for
+# its medical assistance. Police, cadres, judicial offices, the DPF and the township office never.
+COSTS_VIEW = frozenset({CS, TD, VD, roles.CIVIL_AFFAIRS})
+COSTS_EDIT = frozenset({TD, roles.CIVIL_AFFAIRS})
 
 # Relief: the one role set allowed to take each step.
 RELIEF_STEP_ROLES: dict[str, frozenset[str]] = {
@@ -65,3 +70,7 @@ def may_step(user, action: str) -> bool:
 
 def step_roles_text(action: str) -> str:
     return "、".join(roles.label(r) for r in sorted(RELIEF_STEP_ROLES.get(action, ())))
+
+
+def roles_text(role_set: frozenset[str]) -> str:
+    return "、".join(roles.label(r) for r in sorted(role_set))

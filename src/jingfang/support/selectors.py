@@ -10,7 +10,7 @@ from jingfang.regions import codes
 from jingfang.regions.models import Region
 from jingfang.registry import selectors as patient_selectors
 
-from .models import Benefit, ReliefApplication, ReliefFund, RewardRun
+from .models import Benefit, CostEpisode, ReliefApplication, ReliefFund, RewardRun
 
 NOT_FOUND = {
     "run": "发放批次不存在",
@@ -18,6 +18,7 @@ NOT_FOUND = {
     "benefit": "待遇记录不存在",
     "township": "乡镇不存在",
     "fund": "救助基金不存在",
+    "cost": "医疗费用记录不存在",
 }
 
 
@@ -144,3 +145,21 @@ def get_benefit_by_id(request, pk, *, action: str = "update") -> Benefit:
         _deny(request, "benefit", pk, exists=benefit is not None, action=action,
               patient_id=benefit.patient_id if benefit else None)
     return benefit
+
+
+
+# ---- cost episodes ----------------------------------------------------------------------------------
+
+def get_episode_for(request, pk, *, action: str = "view", audit_success: bool = True) -> CostEpisode:
+    """A cost episode of a patient within the user's jurisdiction (through registry.selectors), else 404
+    like a missing one (audited)."""
+    key = ids.parse(pk)
+    mine = CostEpisode.objects.filter(patient__in=patient_selectors.patients_for(request.user))
+    episode = mine.select_related("patient", "patient__region", "relief").filter(pk=key).first() if key else None
+    if episode is None:
+        other = CostEpisode.objects.filter(pk=key).first() if key else None
+        _deny(request, "cost", pk, exists=other is not None, action=action,
+              patient_id=other.patient_id if other else None)
+    if audit_success:
+        audit.record_request(request, action, patient_id=episode.patient_id, target=f"cost:{episode.pk}")
+    return episode

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_benefits, views_relief, views_rewards
+from . import views_benefits, views_costs, views_relief, views_rewards
 from .views_common import home
 
 app_name = "support"
@@ -28,4 +28,11 @@ urlpatterns = [
     path("relief/<int:pk>/edit/", views_relief.relief_edit, name="relief_edit"),
     path("relief/<int:pk>/print/", views_relief.relief_print, name="relief_print"),
     path("relief/<int:pk>/step/<slug:action>/", views_relief.relief_step, name="relief_step"),
+    # treatment cost burden
+    path("costs/", views_costs.cost_list, name="cost_list"),
+    path("costs.xlsx", views_costs.cost_export, name="cost_export"),
+    path("costs/burden/", views_costs.cost_burden, name="cost_burden"),
+    path("costs/burden.xlsx", views_costs.cost_burden_export, name="cost_burden_export"),
+    path("costs/<int:pk>/", views_costs.cost_edit, name="cost_edit"),
+    path("patients/<int:pk>/costs/", views_costs.patient_costs, name="patient_costs"),
 ]

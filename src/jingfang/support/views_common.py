@@ -98,6 +98,8 @@ def home(request):
          permissions.has(user, permissions.INSURANCE_VIEW)),
         ("support:benefit_gaps", "应享未享待遇", "医保、慢病证、低保、五保/特困、残疾人两项补贴、免费服药、监护补贴（齐云山镇2024 三（九））",
          permissions.has(user, permissions.GAPS_VIEW)),
+        ("support:cost_list", "医疗费用负担", "贫困患者门诊和住院自付比例、医保支付比例、费用负担较重名单（薛城区2016 一（二）3、二（三）1）",
+         permissions.has(user, permissions.COSTS_VIEW)),
         ("support:relief_fund", "住院救助基金", "年度预算与台账（平桥区2025 二）", permissions.has(user, permissions.FUND_VIEW)),
     ]
     shown = [(name, title, text) for name, title, text, ok in links if ok]

@@ -10,6 +10,7 @@ BENEFIT_KINDS = {
     "chronic_card": "门诊重症慢性病证",
     "dibao": "最低生活保障（低保）",
     "wubao_tekun": "五保/特困人员供养",
+    "poverty_registered": "建档立卡贫困户",
     "temporary_relief": "临时救助",
     "disability_card": "残疾人证",
     "living_subsidy": "困难残疾人生活补贴",
@@ -28,6 +29,7 @@ BENEFIT_EDITORS = {
     "chronic_card": ("township_doctor",),
     "dibao": ("civil_affairs",),
     "wubao_tekun": ("civil_affairs",),
+    "poverty_registered": ("civil_affairs", "township_office"),
     "temporary_relief": ("civil_affairs", "township_office"),
     "disability_card": ("dpf",),
     "living_subsidy": ("civil_affairs", "dpf"),
@@ -91,3 +93,20 @@ AGREEMENT_TYPES = {"management": "监护管理协议", "reward": "有奖监护�
 
 def choices(mapping: dict) -> list[tuple]:
     return list(mapping.items())
+
+
+# Treatment cost burden (薛城区2016 一（二）3, 二（三）1) ------------------------------------------------------
+# A patient is poor on a day when one of these benefits is in force then (as recorded by civil affairs).
+POOR_BENEFIT_KINDS = ("dibao", "wubao_tekun", "poverty_registered")
+EPISODE_KINDS = {"outpatient": "门诊", "inpatient": "住院"}
+# The payments that together with 自付 make up an episode's total, in the order of 薛城区2016 二（三）1
+# ("医保先报、民政救助、残联（慈善）补助"). relief_paid of an episode linked to a relief application is
+# that application's 救助基金支付 (read through the link, never typed again).
+PAYMENT_FIELDS = {
+    "insurance_paid": "基本医疗保险支付",
+    "serious_illness_paid": "大病保险支付",
+    "assistance_paid": "民政医疗救助",
+    "relief_paid": "救助基金支付",
+    "dpf_paid": "残联补助",
+    "other_paid": "其他（慈善等）支付",
+}

@@ -135,3 +135,27 @@ def c_mark_paid(w):
     from jingfang.support import reward_services
 
     return lambda: reward_services.mark_paid(u(w, roles.TOWNSHIP_OFFICE), inside(w, "reward_run"))
+
+
+# treatment cost burden
+def c_cost_create(w):
+    from jingfang.support import costs
+
+    return lambda: costs.save_episode(u(w, roles.TOWNSHIP_DOCTOR), inside(w, "patient"), {
+        "kind": "inpatient", "hospital": "县人民医院", "start": (TODAY - D(40)).isoformat(), "total_cost": "8000",
+        "policy_cost": "7000", "insurance_paid": "4900", "assistance_paid": "2000"})
+
+
+def c_cost_update(w):
+    from jingfang.support import costs
+
+    e = inside(w, "cost")
+    return lambda: costs.save_episode(u(w, roles.CIVIL_AFFAIRS), e.patient, {
+        "kind": e.kind, "hospital": e.hospital, "start": e.start.isoformat(), "total_cost": "300",
+        "insurance_paid": "200", "assistance_paid": "60"}, e)
+
+
+def c_cost_delete(w):
+    from jingfang.support import costs
+
+    return lambda: costs.delete_episode(u(w, roles.CIVIL_AFFAIRS), inside(w, "cost"))

@@ -91,6 +91,25 @@ def test_demo_county_shows_every_capability(client, demo):
     check_fund_page_made_first(client)
     check_reward_runs()
     check_roll_calls(client)
+    check_costs(client)
+
+
+def check_costs(client):
+    """Cost episodes in every township, recorded relief stays linked (one left to record), the burden list."""
+    from jingfang.support.models import CostEpisode, ReliefApplication
+
+    for _, code, name in TOWNSHIPS:
+        assert CostEpisode.objects.filter(**within(code), kind="inpatient").exists(), name
+        assert CostEpisode.objects.filter(**within(code), kind="outpatient").exists(), name
+    linked = CostEpisode.objects.filter(relief__isnull=False)
+    assert linked.exists()
+    assert all(e.relief_paid == e.relief.relief_paid and e.self_paid >= 0 for e in linked)
+    assert ReliefApplication.objects.filter(state__in=("admitted", "closed"), cost_episode__isnull=True).exists()
+    client.force_login(User.objects.get(username="civil2"))
+    year = timezone.localdate().year
+    html = client.get(f"/support/costs/burden/?year={year}").content.decode() + client.get(
+        f"/support/costs/burden/?year={year - 1}").content.decode()
+    assert "贫困患者" in html and "%" in html
 
 
 def check_township_work():

@@ -105,3 +105,40 @@ def test_poor_patients_self_paid_share_from_relief_cases(tree, three, county_per
     k = by_key(compute.kpis_for(tree["county"], county_period))["poor_self_paid"]
     # 1,500 ÷ 20,000 = 7.5%
     assert (k.numerator, k.denominator, k.value, k.numerator_ids) == (1500, 20000, 7.5, {poor.pk})
+
+
+def test_cost_episodes_and_unrecorded_relief_cases_count_once(tree, three, county_period):
+    """薛城区2016 一（二）3 and 二（三）1 from the database: an episode linked to a relief case replaces it
+    (never counted twice); poverty comes from the benefits in force on the episode's date."""
+    from decimal import Decimal
+
+    from jingfang.support.models import Benefit, CostEpisode, ReliefApplication
+
+    tree["county"].policy = "xuecheng-2016"
+    tree["county"].save()
+    from jingfang.followups import engine
+
+    engine.clear_caches()
+    day = TODAY - dt.timedelta(days=30)
+    poor, other = three["王丙"], three["张甲"]
+    Benefit.objects.create(patient=poor, kind="dibao", since=day - dt.timedelta(days=365))
+
+    def case(patient, total, self_paid, relief_paid):
+        return ReliefApplication.objects.create(
+            patient=patient, township_code=patient.region_id[:9] + "000", applicant_name="王监护",
+            insurance_type="resident", facts="住院", state="admitted", admission_date=day, total_cost=total,
+            insurance_paid=total - self_paid - relief_paid, relief_paid=relief_paid, self_paid=self_paid)
+
+    linked = case(poor, Decimal(20000), Decimal(1500), Decimal(4000))
+    case(poor, Decimal(1000), Decimal(100), Decimal(0))  # no episode: counted from the application
+    CostEpisode.objects.create(patient=poor, kind="inpatient", relief=linked, hospital="县精神卫生中心", start=day,
+                               total_cost=Decimal(20000), policy_cost=Decimal(18000), insurance_paid=Decimal(12600),
+                               serious_illness_paid=Decimal(400))  # 20000-12600-400-4000 = 3000 self-paid
+    CostEpisode.objects.create(patient=other, kind="inpatient", hospital="县精神卫生中心", start=day,
+                               total_cost=Decimal(10000), policy_cost=Decimal(10000), insurance_paid=Decimal(5000))
+    table = by_key(compute.kpis_for(tree["county"], county_period))
+    k, i = table["poor_self_paid"], table["inpatient_insurance"]
+    # poor: 3000 + 100 of 20000 + 1000; the linked application's own 1500 is not counted again
+    assert (k.numerator, k.denominator, k.numerator_ids) == (3100, 21000, {poor.pk})
+    # insured: (12600 + 400) + 5000 of 18000 + 10000 = 64.3% < 70%
+    assert (i.numerator, i.denominator, i.met, i.target) == (18000, 28000, False, 70.0)

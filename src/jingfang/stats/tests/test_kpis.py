@@ -230,3 +230,50 @@ def test_dataset_by_region_and_monthly_periods():
     rolling = monthly_periods(D(2025, 12, 31), 2, window=3)
     assert (rolling[-1].start, rolling[-1].end) == (D(2025, 10, 1), D(2025, 12, 31))
     assert quarter_period(2025, 4) == Period(D(2025, 10, 1), D(2025, 12, 31))
+
+
+# 薛城区2016 一（二）3 (贫困患者门诊和住院医疗费用平均自付比例不超过10%) and 二（三）1 (医疗保险政策范围内住院费用
+# 支付比例不低于70%), over cost episodes: poor by the benefits in force on the episode's date (Relief.poor) or
+# by economic status; outpatient episodes count for the self-paid share, only inpatient ones with their
+# in-policy cost for the insurance share (of every registered patient, poor or not).
+XUECHENG = load_profile("xuecheng-2016")
+COST_TABLE = [
+    # case, episodes, (self-paid, total, value, met), (insured, in-policy, value, met)
+    ("economic-status-poor-inpatient", [Relief(9, D(2025, 5, 1), Decimal(10000), Decimal(800), False, True,
+                                               Decimal(9000), Decimal(6300))],
+     (800, 10000, 8.0, True), (6300, 9000, 70.0, True)),
+    ("dibao-on-the-day-outpatient-counts", [Relief(1, D(2025, 6, 1), Decimal(1000), Decimal(300), True, False)],
+     (300, 1000, 30.0, False), None),
+    ("not-poor-only-in-the-insurance-share", [Relief(1, D(2025, 6, 1), Decimal(5000), Decimal(2000), False, True,
+                                                     Decimal(4000), Decimal(2400))],
+     None, (2400, 4000, 60.0, False)),
+    ("weighted-by-cost-not-averaged-per-episode", [
+        Relief(9, D(2025, 2, 1), Decimal(1000), Decimal(500), False, False),  # 50%
+        Relief(9, D(2025, 3, 1), Decimal(9000), Decimal(0), False, True)],  # 0%
+     (500, 10000, 5.0, True), None),
+    ("outside-the-period", [Relief(9, D(2024, 12, 31), Decimal(1000), Decimal(1000), True, True, Decimal(900),
+                                   Decimal(0))], None, None),
+]
+
+
+@pytest.mark.parametrize("case,episodes,share,insured", COST_TABLE, ids=[c[0] for c in COST_TABLE])
+def test_cost_burden_kpis(case, episodes, share, insured):
+    table = compute(PATIENTS, VISITS, YEAR, 2000, NATIONAL, XUECHENG.targets, reliefs=episodes,
+                    benefits=XUECHENG.benefits)
+    k, i = table["poor_self_paid"], table["inpatient_insurance"]
+    assert k.name == "贫困患者门诊和住院平均自付比例" and i.name == "政策范围内住院费用医保支付比例"
+    if share is None:
+        assert not k.available and k.value is None
+    else:
+        assert (k.numerator, k.denominator, round(k.value, 6), k.met, k.target_text) == (*share, "≤10%")
+    if insured is None:
+        assert not i.available and i.value is None
+    else:
+        assert (i.numerator, i.denominator, round(i.value, 6), i.met, i.target_text) == (*insured, "≥70%")
+        assert i.target_cite == "薛城区2016，二（三）1"
+
+
+def test_insurance_share_without_a_benefits_target_has_none():
+    episodes = [Relief(1, D(2025, 6, 1), Decimal(5000), Decimal(0), False, True, Decimal(4000), Decimal(2400))]
+    i = compute(PATIENTS, VISITS, YEAR, 2000, NATIONAL, None, reliefs=episodes)["inpatient_insurance"]
+    assert (i.value, i.target, i.met) == (60.0, None, None)
