@@ -372,7 +372,7 @@ API: dict[str, Rule] = {
     "registry_api_change_status": op(can(roles.CHANGE_STATUS), "patient"),
     "registry_api_status_history": op(VIEW, "patient"),
     "followups_api_create_followup": op(can(roles.RECORD_FOLLOWUP), "patient"),
-    "followups_api_list_followups": op(VIEW, "patient"),
+    "followups_api_list_followups": op(VIEW & HEALTH, "patient"),  # visits are health records
     "followups_api_get_worklist": op(WORK),
     "screening_api_leads_list_leads": op(of(screening_perms, "VIEW_SCREENING")),
     "screening_api_leads_create_lead": op(of(screening_perms, "REPORT_LEAD")),

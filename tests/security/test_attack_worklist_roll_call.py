@@ -325,3 +325,35 @@ def test_the_days_roll_calls_are_listed_with_result_note_and_recorder(client, us
 def test_a_roll_call_out_of_the_jurisdiction_is_not_listed(client, users, called):
     client.force_login(users["doctor2"])  # the other township
     assert 'id="rollcalls"' not in client.get("/worklist/").content.decode()
+
+
+# 4. A patient's follow-up list told the same by its dates --------------------------------------------
+
+@pytest.mark.parametrize("who", NON_HEALTH)
+def test_the_follow_up_list_gives_non_health_roles_no_visit_dates(client, users, make_patient, who):
+    """How often a patient is visited follows the condition class (stable every 3 months, unstable every
+    2 weeks): a role without clinical rights reads no visit of the file, on the page, its fragment or the API."""
+    stable, unstable = make_patient("990102001001", name="稳定者"), make_patient("990102001001", name="不稳定者")
+    Patient.objects.filter(pk__in=(stable.pk, unstable.pk)).update(registered_on=TODAY - dt.timedelta(days=400))
+    stable.refresh_from_db()
+    unstable.refresh_from_db()
+    _visit(users["doctor"], stable, 90)
+    for days_ago in (38, 24, 10):
+        _visit(users["doctor"], unstable, days_ago, condition_override="unstable", condition_override_reason="症状波动")
+    dates = [(TODAY - dt.timedelta(days=d)).isoformat() for d in (90, 38, 24, 10)]
+    client.force_login(users["doctor"])
+    page = client.get(f"/patients/{unstable.pk}/followups/").content.decode()
+    assert all(d in page for d in dates[1:])  # the health staff read them (the test would see them)
+    client.force_login(users[who])
+    for p in (stable, unstable):
+        for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+            response = client.get(f"/patients/{p.pk}/followups/", **headers)
+            if not roles.can(users[who].role, roles.VIEW_PATIENTS):
+                assert response.status_code in (403, 404)
+                continue
+            text = response.content.decode()
+            assert response.status_code == 200 and "仅卫生健康人员可以查看" in text
+            assert not [d for d in dates if d in text]
+        api = client.get(f"/api/v1/patients/{p.pk}/followups")
+        assert api.status_code == 403 and "仅卫生健康人员可以查看" in str(api.json())
+    assert client.get("/api/v1/patients/999999/followups").status_code == 403  # whatever the id

@@ -133,22 +133,25 @@ def create_followup(request, id: int, body: FollowupIn):
                  "reasons": result.reasons, "actions": result.actions})
 
 
-PUBLIC_FIELDS = ("id", "date", "mode", "seen", "not_seen_reason", "risk_level", "recorded_at")
+HEALTH_ONLY = "随访记录属于卫生健康信息，仅卫生健康人员可以查看"
 
 
-@router.get("/patients/{id}/followups", response=list[dict], summary="随访记录（新的在前）")
+@router.get("/patients/{id}/followups", response={200: list[dict], 403: api_support.Problem},
+            summary="随访记录（新的在前）",
+            description="每次随访的全部字段与当时算出的下次随访日期。随访记录属于卫生健康信息：不看临床信息的角色"
+                        "（公安、民政、残联、司法、村（居）委会、综治中心）一律得到403，不论患者编号为何。")
 def list_followups(request, id: int):
+    if not roles.sees_clinical(request.user.role):
+        # A patient's visits are health records: their dates alone tell how often the patient is seen,
+        # which follows the condition class (《中华人民共和国精神卫生法》第四条). Refused whatever the id.
+        audit.record_request(request, "view", outcome="denied", target="followups")
+        raise errors.Forbidden(HEALTH_ONLY)
     patient = selectors.get_patient_for(request, id)
-    sees = roles.sees_clinical(request.user.role)
     out = []
     for f in patient.followups.order_by("-date", "-id"):
-        row = {k: getattr(f, k) for k in PUBLIC_FIELDS}
-        if sees:
-            for field in f._meta.concrete_fields:
-                if field.name not in ("patient", "recorded_by"):
-                    row[field.name] = getattr(f, field.attname)
-        if sees:  # the next due date follows the condition class
-            row["next_due_date"] = f.next_due_date
+        row = {field.name: getattr(f, field.attname) for field in f._meta.concrete_fields
+               if field.name not in ("patient", "recorded_by")}
+        row["next_due_date"] = f.next_due_date
         out.append(row)
     return out
 

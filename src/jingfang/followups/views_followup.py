@@ -100,11 +100,14 @@ def followup_list(request, pk):
     patient = selectors.get_patient_for(request, pk)  # the page and its fragment: one audit row each
     sees = roles.sees_clinical(request.user.role)
     embedded = bool(request.htmx)
-    rows = patient.followups.select_related("recorded_by").order_by("-date", "-id")[: 10 if embedded else 500]
+    # A patient's visits are health records: to the other roles their dates alone would tell how often
+    # the patient is seen, which follows the condition class; they see the due work meant for them only.
+    rows = patient.followups.select_related("recorded_by").order_by("-date", "-id")[: 10 if embedded else 500] \
+        if sees else []
     template = "followups/_followup_rows.html" if embedded else "followups/followup_list.html"
     return render(request, template, {
         "p": patient, "rows": rows, "sees_clinical": sees, "embedded": embedded,
-        "total": patient.followups.count(),
+        "total": patient.followups.count() if sees else 0,
         "can_record": roles.can(request.user.role, roles.RECORD_FOLLOWUP) and patient.status != "deceased",
         "due_items": worklist.due_for_role(request.user.role, patient.due_items.order_by("due_date")),
     })
