@@ -343,7 +343,7 @@ def main(argv=None) -> int:
     print(f"preparing {args.patients} patients …", flush=True)
     prepared = prepare(args.patients)
     print(json.dumps(prepared), flush=True)
-    ids = _ids_from_snapshot()
+    ids = _package_patient_ids()
     if args.visits * args.runs > len(ids):
         print("not enough patients for distinct visits in every run", file=sys.stderr)
         return 2
@@ -391,7 +391,7 @@ def main(argv=None) -> int:
     return 0
 
 
-def _ids_from_snapshot() -> list[int]:
+def _package_patient_ids() -> list[int]:
     from jingfang.accounts.models import User
     from jingfang.offline import package
 
