@@ -41,6 +41,7 @@ class AuditEvent(models.Model):
         "emergency_ack": "确认紧急查阅通知",
         "emergency_review": "审核紧急查阅",
         "benefit_delete": "删除救助记录",
+        "cost_delete": "删除医疗费用记录",
         "reward_compute": "计算以奖代补",
         "reward_withhold": "停发以奖代补",
         "reward_restore": "恢复以奖代补",

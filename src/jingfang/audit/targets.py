@@ -39,6 +39,7 @@ KINDS: dict[str, tuple[str, str | None]] = {
     "benefit": ("救助帮扶待遇", None),
     "application": ("住院救助申请", "support:relief_detail"),
     "cost": ("医疗费用记录", "support:cost_edit"),
+    "staff": ("精神卫生人员", "workforce:staff"),
     "fund": ("住院救助资金", None),
     "inspection": ("督查报告", "stats:inspection"),
     "inspection_item": ("整改事项", None),
@@ -121,6 +122,8 @@ WORDS: dict[str, str] = {
     "offline_outcomes": "离线随访审核结果",
     "offline_held": "离线随访待审核",
     "offline_entry": "离线随访",
+    "workforce": "精神卫生人才队伍",
+    "workforce:staff": "精神卫生人员名册",
     "audit": "审计日志",
     "demo": "示范数据",
     "followup": "随访记录",
@@ -132,6 +135,7 @@ WORDS: dict[str, str] = {
     "emergency_grants.xlsx": "导出：紧急查阅记录",
     "stats:dashboard.xlsx": "导出：统计概览",
     "stats:kpis.xlsx": "导出：统计指标",
+    "workforce:register.xlsx": "导出：精神卫生人员名册",
 }
 
 # Patient-scoped objects whose page is reached through the patient: kind -> URL name taking the patient's id.

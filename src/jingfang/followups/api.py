@@ -144,7 +144,7 @@ def list_followups(request, id: int):
     if not roles.sees_clinical(request.user.role):
         # A patient's visits are health records: their dates alone tell how often the patient is seen,
         # which follows the condition class (《中华人民共和国精神卫生法》第四条). Refused whatever the id.
-        audit.record_request(request, "view", outcome="denied", target="followups")
+        audit.record_request(request, "view", outcome="denied", target="followup")
         raise errors.Forbidden(HEALTH_ONLY)
     patient = selectors.get_patient_for(request, id)
     out = []
