@@ -42,10 +42,6 @@ def county_of(code: str) -> str:
     return code[:6] + "000000"
 
 
-def township_of(code: str) -> str:
-    return code[:9] + "000"
-
-
 # Teams -----------------------------------------------------------------------------------------------
 def _has(role: str | None = None, leader: bool = False):
     qs = TeamMember.objects.filter(team__patient=OuterRef("pk"))

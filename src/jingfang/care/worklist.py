@@ -26,7 +26,7 @@ from jingfang.registry import selectors as patient_selectors
 
 from . import permissions, vocab
 from .models import Meeting, MeetingTask
-from .selectors import ACTIVE_STATUSES_EXCLUDED, township_of
+from .selectors import ACTIVE_STATUSES_EXCLUDED
 
 TASK_WINDOW_DAYS = 7
 
@@ -104,7 +104,7 @@ def meeting_items(user, lo: str, hi: str, on: dt.date) -> list[Item]:
     targets = [("team_monthly", code, first) for code, first in villages.items()]
     townships: dict[str, dt.date] = {}
     for code, first in villages.items():
-        t = township_of(code)
+        t = codes.township_of(code)
         if lo <= t <= hi:
             townships[t] = min(townships.get(t, first), first)
     for code, first in townships.items():

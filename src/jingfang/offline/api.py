@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
 from jingfang.core import api_support, errors
+from jingfang.core.middleware import MAX_ID_DIGITS
 from jingfang.policies.schema import OFFLINE_DAYS
 
 from . import package, rules, selectors, services
@@ -45,14 +46,14 @@ def get_package(request, q: Query[PackageQuery]):
 
 class VisitIn(Closed):
     client_id: str = Field(..., pattern=rules.CLIENT_ID_PATTERN, description="手机生成的编号（如UUID），每条记录唯一")
-    patient_id: int = Field(..., ge=1, le=10**15)
+    patient_id: int = Field(..., ge=1, le=10**MAX_ID_DIGITS)
     form: dict = Field(..., description="与 POST /api/v1/patients/{id}/followups 的请求体相同；逐条校验")
     recorded_at: dt.datetime | None = None
 
 
 class RollCallIn(Closed):
     client_id: str = Field(..., pattern=rules.CLIENT_ID_PATTERN)
-    patient_id: int = Field(..., ge=1, le=10**15)
+    patient_id: int = Field(..., ge=1, le=10**MAX_ID_DIGITS)
     date: str = Field(..., max_length=10, description="点名日期 YYYY-MM-DD")
     result: Literal["present", "absent", "unreachable"]
     note: str = Field("", max_length=200)

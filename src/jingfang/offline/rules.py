@@ -13,6 +13,3 @@ UNKNOWN_PATIENT = "患者不存在"
 ROLL_CALL_OUTSIDE = "该患者不在您当前的点名名单中，点名未录入。"
 
 
-def township_of(code: str) -> str:
-    """The township (乡镇) code of a village or township code."""
-    return code[:9] + "000"

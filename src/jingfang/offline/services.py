@@ -16,6 +16,7 @@ from jingfang.core import ids as core_ids
 from jingfang.followups import services as followup_services
 from jingfang.followups.api import FIELD_NAMES, FollowupIn, _form_data
 from jingfang.followups.forms import FollowUpForm
+from jingfang.regions import codes
 from jingfang.registry import selectors
 from jingfang.registry.models import Patient
 
@@ -137,7 +138,7 @@ def sync_visit(user, visit: Visit, *, request=None) -> dict:
         row.status, row.held_reason, row.review_state = "held", held, "pending"
         row.form, row.visit_date, row.recorded_at = visit.form, body.date, visit.recorded_at
         row.patient_name = patient.name
-        row.review_region_id = rules.township_of(user.region_id)
+        row.review_region_id = codes.township_of(user.region_id)
         words = rules.HELD_MESSAGE
         if held == "deceased":  # the user sees this patient: the death is on the file they may read
             words = rules.HELD_DECEASED.format(date=patient.death_date.isoformat() if patient.death_date else "日期不详") + words
@@ -248,7 +249,7 @@ def forward_held(actor, entry: OfflineEntry, *, request=None) -> OfflineEntry:
         if entry.review_state != "pending":
             raise errors.Conflict([errors.FieldError("", "该离线随访已处理，不能再转交")])
         patient = Patient.objects.filter(pk=entry.patient_id).only("region_id", "status").first()
-        target = rules.township_of(patient.region_id) if patient else None
+        target = codes.township_of(patient.region_id) if patient else None
         if target is None or target == entry.review_region_id:
             raise errors.Invalid([errors.FieldError("", "患者仍在本乡镇，无须转交，请录入或不予录入")])
         entry.review_region_id, entry.forwarded_by = target, actor

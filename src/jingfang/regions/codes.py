@@ -67,6 +67,11 @@ def prefix_of(code: str) -> str:
     return code[: PREFIX_LENGTH[level_of(code)]]
 
 
+def township_of(code: str) -> str:
+    """The township (乡镇/街道) code of a village or township code: its first nine digits."""
+    return code[:9] + "000"
+
+
 def ancestor_codes(code: str) -> list[str]:
     """The codes of the regions above ``code`` that its digits imply, nearest first."""
     out = []
