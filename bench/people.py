@@ -105,6 +105,7 @@ def phone(rng: random.Random) -> str:
 
 # Follow-up visits: a few assessment variants per class, classed by the real classifier -------------
 def _variants():
+    threshold = profiles.load_profile(profiles.DEFAULT_PROFILE).classification.unstable_min_risk
     out: dict[str, list[dict]] = {"stable": [], "basically_stable": [], "unstable": []}
     specs = [
         (0, (), "full", "good", "regular"), (0, (), "full", "fair", "regular"), (0, (), "full", "good", "regular"),
@@ -115,7 +116,8 @@ def _variants():
         (3, ("hallucination",), "none", "fair", "regular"),
     ]
     for i, (risk, symptoms, insight, social, adherence) in enumerate(specs):
-        verdict = classify(Assessment(risk_level=risk, symptoms=symptoms, insight=insight, social_function=social))
+        verdict = classify(Assessment(risk_level=risk, symptoms=symptoms, insight=insight, social_function=social),
+                           unstable_min_risk=threshold)
         out[verdict.condition].append({
             "risk_level": risk, "symptoms": list(symptoms), "insight": insight, "social_function": social,
             "sleep": "good", "diet": "good", "adherence": adherence,

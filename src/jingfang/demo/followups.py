@@ -21,14 +21,14 @@ RISK_BY_CONDITION = {"stable": {0: 1}, "basically_stable": {1: 5, 2: 3, 0: 2}, "
 SYMPTOMS = ["hallucination", "suspicion", "self_talk", "withdrawn", "moody", "excited"]
 
 
-def _visit(rng: random.Random, date: dt.date, target: str, mode: str, recorder) -> FollowUp:
+def _visit(rng: random.Random, date: dt.date, target: str, mode: str, recorder, *, unstable_min_risk: int) -> FollowUp:
     risk = pick(rng, RISK_BY_CONDITION[target])
     symptoms = [] if target == "stable" else rng.sample(SYMPTOMS, 1 if target == "basically_stable" else 3)
     insight = "full" if target == "stable" else pick(rng, {"partial": 3, "none": 1 if target == "unstable" else 0})
     adherence = pick(rng, {"regular": 8, "intermittent": 1, "none": 1}) if target != "stable" else "regular"
     a = Assessment(risk_level=risk, symptoms=tuple(symptoms), insight=insight,
                    social_function="good" if target == "stable" else "fair")
-    verdict = classify(a)
+    verdict = classify(a, unstable_min_risk=unstable_min_risk)
     return FollowUp(
         date=date, mode=mode, seen=True, risk_level=risk, symptoms=symptoms, insight=insight,
         sleep="good", diet="good", social_function=a.social_function, adherence=adherence,
@@ -62,7 +62,8 @@ def history_for(spec, patient, as_of: dt.date, recorder) -> list[FollowUp]:
         cls = target if chance(rng, 0.9) else pick(rng, {"stable": 3, "basically_stable": 2, "unstable": 1})
         if day + dt.timedelta(days=45) > end:
             cls = target  # the file's current class is the one of the latest visit
-        visit = _visit(rng, day, cls, pick(rng, {"home_visit": 5, "clinic": 2, "phone": 2}), recorder)
+        visit = _visit(rng, day, cls, pick(rng, {"home_visit": 5, "clinic": 2, "phone": 2}), recorder,
+                       unstable_min_risk=profile.classification.unstable_min_risk)
         visits.append(visit)
         contacts.append(Contact(date=day, mode=visit.mode, seen=True, condition=visit.condition,
                                 risk_level=visit.risk_level))

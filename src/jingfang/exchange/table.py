@@ -16,6 +16,10 @@ from jingfang.registry.vocab import STATUSES as STATUS_LABELS
 
 SCHEMA = 1
 
+# The paper table's own column 其中：升至3级及以上 (a column of the form the departments sign, not a
+# threshold a county sets: a county's key-person threshold does not rename the form's column).
+RISK_UP_LEVEL = 3
+
 # (key, label as on the paper table) in the table's order.
 CATEGORIES = [
     ("new", "新登记"),
@@ -26,7 +30,7 @@ CATEGORIES = [
     ("hospitalized", "住院"),
     ("discharged", "出院"),
     ("risk_changed", "危险性等级变化"),
-    ("risk_up3", "其中：升至3级及以上"),
+    ("risk_up3", f"其中：升至{RISK_UP_LEVEL}级及以上"),
     ("incident", "肇事肇祸"),
     ("lost", "失访"),
     ("found", "找回"),
@@ -235,7 +239,7 @@ def _risk_events(history: History, add) -> None:
             if old == new:
                 continue
             add("risk_changed", pid, after.date, f"{old}级→{new}级")
-            if new >= 3 > old:
+            if new >= RISK_UP_LEVEL > old:
                 add("risk_up3", pid, after.date, f"{old}级→{new}级")
 
 

@@ -1,6 +1,7 @@
 """Condition class of one follow-up (本次随访分类) from its assessment (《严重精神障碍管理治疗工作规范（2018年版）》).
 
-- unstable (病情不稳定): risk 3–5, or obvious psychotic symptoms, or no insight, or a serious drug
+- unstable (病情不稳定): risk from the profile's ``[classification] unstable_min_risk`` on (3–5
+  nationally), or obvious psychotic symptoms, or no insight, or a serious drug
   reaction, or a serious physical illness;
 - basically stable (病情基本稳定): otherwise, risk 1–2, or psychotic symptoms / insight / social function
   at least one poor (symptoms present but not obvious, insight partial, social function poor);
@@ -23,6 +24,8 @@ INSIGHT = {"full": "自知力基本恢复", "partial": "自知力不全", "none"
 SOCIAL = {"good": "社会功能良好", "fair": "社会功能一般", "poor": "社会功能较差"}
 ADVERSE = {"none": "无药物不良反应", "present": "有药物不良反应（非严重）", "serious": "严重药物不良反应"}
 PHYSICAL = {"none": "无躯体疾病", "stable": "躯体疾病稳定", "serious": "严重躯体疾病"}
+# Not a policy number: the norms name 精神症状明显 without counting; this reading of the form's
+# symptom list (3 or more ticked) applies only when the worker gives no level.
 OBVIOUS_SYMPTOM_COUNT = 3
 
 
@@ -53,8 +56,9 @@ def _check(value: object, allowed: dict, label: str) -> None:
         raise ValueError(f"{label}取值无效：{value!r}（应为 {'、'.join(allowed)} 之一）")
 
 
-def classify(a: Assessment) -> Classification:
-    """The condition class and, in Chinese words, why."""
+def classify(a: Assessment, *, unstable_min_risk: int) -> Classification:
+    """The condition class and, in Chinese words, why; ``unstable_min_risk`` is the profile's
+    ``classification.unstable_min_risk``."""
     risk = a.risk_level
     if isinstance(risk, bool) or not isinstance(risk, int) or not 0 <= risk <= 5:
         raise ValueError(f"危险性评估取值无效：{risk!r}（应为0—5级）")
@@ -66,7 +70,7 @@ def classify(a: Assessment) -> Classification:
     _check(a.physical_illness, PHYSICAL, "躯体疾病")
 
     unstable = []
-    if risk >= 3:
+    if risk >= unstable_min_risk:
         unstable.append(f"危险性评估{risk}级")
     if psychotic == "obvious":
         unstable.append(PSYCHOTIC["obvious"])

@@ -8,63 +8,31 @@ import logging
 import time
 
 from jingfang.core.models import CalendarDay
-from jingfang.policies import profiles as policy
-from jingfang.regions import codes
-from jingfang.regions.models import Region
+from jingfang.regions import policy as region_policy
 
 from .schedule import Contact, PatientState, needed
 from .workdays import WorkCalendar
 
 log = logging.getLogger(__name__)
 _TTL = 60.0
-# The regions that set a profile themselves (few: a province, some counties or townships), as
-# {code: profile name}, read at most once a minute per process; any region's code resolves against it.
-_policy_settings: list = [0.0, None]
 _calendar: list = [0.0, None]
 
 
 def clear_caches(*args, **kwargs) -> None:
     """Forget the cached profile settings and calendar (also connected to Region saves and deletes)."""
-    _policy_settings[0], _policy_settings[1] = 0.0, None
+    region_policy.clear_cache()
     _calendar[0], _calendar[1] = 0.0, None
-    policy.clear_cache()
 
 
-def chain_codes(code: str) -> list[str]:
-    """The code and its ancestors' codes, deepest first."""
-    out = []
-    for level in range(codes.level_of(code), codes.PROVINCE - 1, -1):
-        prefix = code[: codes.PREFIX_LENGTH[level]]
-        out.append(prefix + "0" * (12 - len(prefix)))
-    return out
-
-
-def _settings() -> dict[str, str]:
-    now = time.monotonic()
-    if _policy_settings[1] is None or now - _policy_settings[0] > _TTL:
-        _policy_settings[1] = dict(Region.objects.exclude(policy="").values_list("code", "policy"))
-        _policy_settings[0] = now
-    return _policy_settings[1]
-
-
-def policy_regions() -> list[str]:
-    """The codes of the regions that set a policy profile of their own."""
-    return list(_settings())
-
-
-def profile_name_for(region_code: str) -> str:
-    """The profile set on the region or its nearest ancestor; national-2018 when none is."""
-    found = _settings()
-    return next((found[c] for c in chain_codes(region_code) if c in found), policy.DEFAULT_PROFILE)
+# Which profile governs a region is the regions app's answer (jingfang.regions.policy); these names
+# stay here for the callers above the registry that reach the profile through the engine.
+chain_codes = region_policy.chain_codes
+policy_regions = region_policy.policy_regions
+profile_name_for = region_policy.profile_name_for
 
 
 def profile_for(region_code: str):
-    name = profile_name_for(region_code)
-    try:
-        return policy.load_profile(name)
-    except policy.PolicyError:
-        log.exception("policy profile %s failed to load; using %s", name, policy.DEFAULT_PROFILE)
-        return policy.load_profile(policy.DEFAULT_PROFILE)
+    return region_policy.profile_for(region_code)
 
 
 def calendar() -> WorkCalendar:
@@ -289,10 +257,12 @@ def assessment_from(values) -> "object":
     )
 
 
-def classify_followup(values):
+def classify_followup(values, *, region_code: str):
+    """The class of a follow-up's answers under the profile of the patient's region."""
     from .classify import classify
 
-    return classify(assessment_from(values))
+    rules = profile_for(region_code).classification
+    return classify(assessment_from(values), unstable_min_risk=rules.unstable_min_risk)
 
 
 def preview(patient, values: dict) -> dict | None:
@@ -304,7 +274,7 @@ def preview(patient, values: dict) -> dict | None:
     if values.get("risk_level") in (None, ""):
         return None
     try:
-        verdict = classify_followup(values)
+        verdict = classify_followup(values, region_code=patient.region_id)
     except (TypeError, ValueError):
         return None
     condition = values.get("condition_override") or verdict.condition

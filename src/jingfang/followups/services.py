@@ -59,7 +59,7 @@ def record_followup(actor, patient: Patient, data: dict, *, request=None) -> Fol
     fu.attendee_count = max(1, len(fu.attendees))  # a joint visit's minimum: formrules.RULES
     reasons: list[str] = []
     if fu.seen:
-        verdict = engine.classify_followup(fu)
+        verdict = engine.classify_followup(fu, region_code=patient.region_id)
         fu.condition_derived, reasons = verdict.condition, list(verdict.reasons)
         override = cd.get("condition_override")
         fu.condition = override or verdict.condition

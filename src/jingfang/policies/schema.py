@@ -145,7 +145,7 @@ class Followup:
     rules: dict[str, FollowupRule]
     first_visit: Cited
     hospitalized: Hospitalized
-    lost_after_failed: int = field(default=3, metadata={"min": 1, "max": 10, "what": "次数"})
+    lost_after_failed: int = field(metadata={"min": 1, "max": 10, "what": "次数"})
     min_per_year: int = field(default=0, metadata={"min": 0, "max": 52, "what": "次数"})
     min_members: int = field(default=1, metadata={"min": 1, "max": 20, "what": "人数"})
     key_person_face_to_face: bool = False  # key persons: phone contacts do not reset the clock
@@ -189,8 +189,17 @@ class RollCall:
 
 
 @dataclass(frozen=True)
+class ConditionClasses:
+    """The thresholds of the condition class (followups.classify): from ``unstable_min_risk`` a risk
+    level makes the follow-up 病情不稳定 (national norms: 3—5级)."""
+
+    unstable_min_risk: int = field(metadata=RISK)
+    cite: str
+
+
+@dataclass(frozen=True)
 class KeyPerson:
-    risk_threshold: int = field(default=3, metadata=RISK)
+    risk_threshold: int = field(metadata=RISK)
     cite: str | None = None
 
 
@@ -235,7 +244,7 @@ class GuardianReward:
         metadata={"choices": ("risk", "unstable", "potential_risk", "past_incident")})
     text: str
     cite: str
-    min_risk: int = field(default=3, metadata=RISK)
+    min_risk: int = field(metadata=RISK)
     requires_no_incident: bool = True
     annual_budget_yuan: float | None = field(default=None, metadata=AMOUNT)
     payer: str | None = None
@@ -327,7 +336,7 @@ class MedicationMeasure:
 class EmergencyAccess:
     """Break-the-glass access (紧急查阅) to one patient outside the user's jurisdiction: how long a grant lasts."""
 
-    hours: int = field(default=3, metadata={"min": 1, "max": 24, "what": "小时数"})
+    hours: int = field(metadata={"min": 1, "max": 24, "what": "小时数"})
     cite: str | None = None
 
 
@@ -352,8 +361,10 @@ class Profile:
     version: int = field(metadata={"min": 1, "what": "版本号"})
     followup: Followup
     indicators: Indicators
+    key_person: KeyPerson
+    classification: ConditionClasses
+    emergency_access: EmergencyAccess
     extends: str | None = None
-    key_person: KeyPerson = KeyPerson()
     face_to_face: Cited | None = None
     assessment: AssessmentCadence | None = None
     health_check: Cited | None = None
@@ -370,7 +381,6 @@ class Profile:
     targets: Targets | None = None
     benefits: Benefits | None = None
     medication_measures: tuple[MedicationMeasure, ...] = ()
-    emergency_access: EmergencyAccess = EmergencyAccess()
     offline: Offline | None = None
 
     def rule_id(self, local: str) -> str:

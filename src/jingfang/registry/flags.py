@@ -24,7 +24,7 @@ def key_person_reasons(
     status: str = "",
     has_guardian: bool = True,
     floating: bool = False,
-    key_risk_threshold: int = 3,
+    key_risk_threshold: int,
     lost: bool = False,
     refuses: bool = False,
     weak_guardianship: bool = False,
@@ -59,9 +59,11 @@ def key_person_reasons(
     return reasons
 
 
-def file_reasons(patient, has_guardian: bool) -> list[str]:
-    """The reasons that follow from the patient's file alone (before any follow-up history)."""
+def file_reasons(patient, has_guardian: bool, *, key_risk_threshold: int) -> list[str]:
+    """The reasons that follow from the patient's file alone (before any follow-up history);
+    ``key_risk_threshold`` is the profile's ``key_person.risk_threshold``."""
     return key_person_reasons(
+        key_risk_threshold=key_risk_threshold,
         risk_level=patient.risk_level,
         condition=patient.condition,
         police_listed=patient.police_listed,

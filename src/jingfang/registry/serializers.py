@@ -7,6 +7,7 @@ Values are Python values (dates as datetime.date); no web framework here.
 
 from jingfang.accounts import roles
 from jingfang.core.masking import mask_id_number, mask_phone
+from jingfang.regions import policy as region_policy
 
 from . import vocab
 from .flags import file_reasons, public_manual_reason, public_reasons
@@ -104,7 +105,9 @@ def reasons_for(patient, role: str, guardians: list) -> list[str]:
     """Key-person reasons in words (as the schedule engine last stored them, else derived from the
     file), without the clinical ones and without hand-written free text for roles that may not see
     clinical data (flags.public_reasons)."""
-    reasons = list(patient.key_reasons or []) or file_reasons(patient, bool(guardians))
+    reasons = list(patient.key_reasons or []) or file_reasons(
+        patient, bool(guardians),
+        key_risk_threshold=region_policy.profile_for(patient.region_id).key_person.risk_threshold)
     return reasons if roles.sees_clinical(role) else public_reasons(reasons)
 
 

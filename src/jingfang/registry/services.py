@@ -16,6 +16,7 @@ from jingfang.accounts import roles
 from jingfang.audit import log as audit
 from jingfang.core import errors, idnumber, masking
 from jingfang.core.formdata import to_form_data
+from jingfang.regions import policy as region_policy
 
 from . import vocab
 from .flags import file_reasons
@@ -48,7 +49,8 @@ def action_audit_name(action: str) -> str:
 def refresh_flags(patient: Patient, has_guardian: bool | None = None) -> None:
     if has_guardian is None:
         has_guardian = patient.pk is not None and patient.guardians.exists()
-    patient.key_person = bool(file_reasons(patient, has_guardian))
+    threshold = region_policy.profile_for(patient.region_id).key_person.risk_threshold
+    patient.key_person = bool(file_reasons(patient, has_guardian, key_risk_threshold=threshold))
 
 
 def _guardian_form(data: dict | None, prefix: str = "guardian."):

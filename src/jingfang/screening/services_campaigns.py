@@ -122,7 +122,8 @@ def candidates(actor, campaign: Campaign, group: str):
         return selectors.leads_for(actor).filter(state__in=vocab.OPEN_STATES, region_id__gte=lo, region_id__lte=hi)
     patients = patient_selectors.patients_for(actor).filter(region_id__gte=lo, region_id__lte=hi)
     if group == "risk3":
-        cond = Q(risk_level__gte=3) | Q(followups__risk_level__gte=3, followups__date__gte=campaign.risk_since)
+        level = vocab.RISK_GROUP_MIN_LEVEL
+        cond = Q(risk_level__gte=level) | Q(followups__risk_level__gte=level, followups__date__gte=campaign.risk_since)
     elif group == "hospitalized":
         cond = Q(status="hospitalized") | Q(status_history__status="hospitalized")
         if roles.sees_clinical(actor.role):

@@ -55,6 +55,8 @@ PHASES = {
 }
 
 # The six target groups (当阳乡2022, 四（一）), in the document's words; the first takes the campaign's date.
+# Group 1's level is part of the campaign's own definition (its words below), not a county's threshold.
+RISK_GROUP_MIN_LEVEL = 3
 GROUPS = {
     "risk3": "{since}以来危险性评估曾在3级（含）以上的",
     "hospitalized": "曾在精神卫生医疗机构（含具有医疗资质的精神卫生社会福利机构）、强制医疗所接受住院治疗、救助的",

@@ -101,14 +101,13 @@ def _run(run) -> dict:
 def _run_detail(request, run) -> dict:
     sees = roles.sees_clinical(request.user.role)
     withheld = dict(run.withholds.values_list("patient_id", "reason"))
-    rule = reward_services.rule_for(run.township_id)[1]
-    min_risk = rule.min_risk if rule else 3
+    min_risk = reward_services.min_risk_of(run.township_id)
     lines = [{"patient_id": line.patient_id, "patient_name": line.patient_name, "village_code": line.village_code,
               "guardian_id": line.guardian_id, "guardian_name": line.guardian_name,
               "guardian_relation": line.guardian_relation, "agreement_id": line.agreement_id,
               "eligible": line.eligible, "amount": line.amount, "covered_months": line.covered_months,
               "grounds": [g for g in line.grounds if sees or g != "unstable"],
-              "grounds_text": rewards.grounds_text(line.grounds, min_risk, sees_clinical=sees),
+              "grounds_text": rewards.grounds_text(line.grounds, rule_min_risk=min_risk, sees_clinical=sees),
               "problems": line.problems, "withheld_reason": withheld.get(line.patient_id)}
              for line in run.lines.all()]
     return {**_run(run), "lines": lines}

@@ -43,8 +43,8 @@ class GapFacts:
     kinds: frozenset[str]  # active benefit kinds
 
 
-def gaps(f: GapFacts, *, min_risk: int = 3) -> list[str]:
-    """Codes of GAP_RULES that apply to one patient. Pure."""
+def gaps(f: GapFacts, *, min_risk: int) -> list[str]:
+    """Codes of GAP_RULES that apply to one patient (``min_risk``: the profile's key-person threshold). Pure."""
     has, poor = f.kinds.__contains__, f.economic_status == "poor"
     out = []
     if not has("medical_insurance"):
@@ -66,7 +66,7 @@ def gaps(f: GapFacts, *, min_risk: int = 3) -> list[str]:
     return out
 
 
-def gap_text(code: str, min_risk: int = 3) -> str:
+def gap_text(code: str, *, min_risk: int) -> str:
     return GAP_RULES[code][0].format(min_risk=min_risk)
 
 
@@ -117,7 +117,7 @@ def gap_rows(user, *, region_code: str = "", gap: str = "", on: dt.date | None =
         if gap:
             codes_ = [c for c in codes_ if c == gap]
         if codes_:
-            rows.append({"p": p, "codes": codes_, "texts": [gap_text(c, min_risk) for c in codes_]})
+            rows.append({"p": p, "codes": codes_, "texts": [gap_text(c, min_risk=min_risk) for c in codes_]})
     return rows
 
 

@@ -86,7 +86,7 @@ VIOLENT_ACTS = ("trouble", "disaster", "other_harm")
 
 
 def priority_reasons(*, risk_level: int | None, past_acts: dict | None, incident_kinds=(), police_listed=False,
-                     threshold: int = 3) -> list[str]:
+                     threshold: int) -> list[str]:
     """Violent behaviour or tendency: priority relief (平桥区2025 二（二））."""
     out = []
     if risk_level is not None and risk_level >= threshold:

@@ -32,6 +32,14 @@ def rule_for(township_code: str) -> tuple[object, rewards.RewardRule | None]:
     return profile, rewards.RewardRule.from_profile(profile)
 
 
+def min_risk_of(township_code: str) -> int:
+    """The risk level named in a run's grounds: the reward rule's ``min_risk``; where the township's
+    profile no longer defines a reward (a run computed before it was dropped), the profile's key-person
+    threshold, which the profiles' reward rules follow."""
+    profile, rule = rule_for(township_code)
+    return rule.min_risk if rule else profile.key_person.risk_threshold
+
+
 def township_patients(actor, township_code: str):
     lo, hi = codes.code_range(township_code)
     return patient_selectors.patients_for(actor).filter(region_id__gte=lo, region_id__lte=hi)

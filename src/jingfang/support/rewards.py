@@ -45,7 +45,7 @@ class RewardRule:
     amount_yuan: Decimal
     per: str  # "month" | "year"
     eligibility: tuple[str, ...]
-    min_risk: int = 3
+    min_risk: int
     requires_no_incident: bool = True
     cite: str = ""
     payer: str = ""
@@ -284,8 +284,9 @@ def totals(lines) -> Totals:
     return t
 
 
-def grounds_text(codes, rule_min_risk: int = 3, *, sees_clinical: bool = True) -> str:
-    """The grounds in words; the condition class is hidden from partner roles."""
+def grounds_text(codes, *, rule_min_risk: int, sees_clinical: bool = True) -> str:
+    """The grounds in words (``rule_min_risk``: the profile's ``guardian_reward.min_risk``); the condition
+    class is hidden from partner roles."""
     words = []
     for code in codes:
         if code == "unstable" and not sees_clinical:

@@ -52,7 +52,7 @@ def patient_benefits(request, pk):
     medicated = roles.sees_clinical(user.role) and bool(benefits.on_medication([patient.pk]))
     facts = benefits.facts_of(patient, [r["b"] for r in rows], medicated, engine.today())
     allowed = benefits.visible_gap_codes(user.role)
-    gaps = [benefits.gap_text(c, min_risk) for c in benefits.gaps(facts, min_risk=min_risk) if c in allowed]
+    gaps = [benefits.gap_text(c, min_risk=min_risk) for c in benefits.gaps(facts, min_risk=min_risk) if c in allowed]
     context = {"p": patient, "rows": rows, "form": form, "problem": problem, "kinds": kinds, "gaps": gaps,
                "editable": set(kinds), "all_kinds": vocab.BENEFIT_KINDS}
     return render(request, "support/patient_benefits.html", context, status=status_of(problem))
@@ -103,11 +103,12 @@ def benefit_gaps(request):
     used = sorted(k for k, v in filters.items() if v)
     audit.record_request(request, "search" if used else "list", target="benefit_gaps",
                          detail={"count": len(rows), "filters": used})
+    min_risk = engine.profile_for(request.user.region_id).key_person.risk_threshold
     context = {
         "page": page, "filters": filters, "qs": querystring_without_page(request),
         "regions": region_selectors.subregions_for(request.user),
         "villages": benefits.counts_by_village(rows) if not filters["region_code"] else [],
-        "gap_choices": [(c, benefits.gap_text(c), benefits.GAP_RULES[c][1])
+        "gap_choices": [(c, benefits.gap_text(c, min_risk=min_risk), benefits.GAP_RULES[c][1])
                         for c in benefits.visible_gap_codes(request.user.role)],
         "total": len(rows), "can_export": request.user.can(roles.EXPORT),
     }

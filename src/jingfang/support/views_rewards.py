@@ -22,7 +22,7 @@ def _rule_context(code: str, role: str) -> dict:
     profile, rule = reward_services.rule_for(code) if code else (None, None)
     # the condition class is named to health roles only (as each line's grounds)
     sees = roles.sees_clinical(role)
-    criteria = rewards.grounds_text(rule.eligibility, rule.min_risk, sees_clinical=sees) if rule else ""
+    criteria = rewards.grounds_text(rule.eligibility, rule_min_risk=rule.min_risk, sees_clinical=sees) if rule else ""
     return {"profile": profile, "rule": rule, "criteria": criteria}
 
 
@@ -69,10 +69,9 @@ def _line_rows(run, role: str) -> list[dict]:
     sees = roles.sees_clinical(role)
     villages = reward_services.village_names(line.village_code for line in run.lines.all())
     withheld = dict(run.withholds.values_list("patient_id", "reason"))
-    rule_min = engine.profile_for(run.township_id).guardian_reward
-    min_risk = rule_min.min_risk if rule_min else 3
+    min_risk = reward_services.min_risk_of(run.township_id)
     return [{"line": line, "village": villages.get(line.village_code, line.village_code),
-             "grounds": rewards.grounds_text(line.grounds, min_risk, sees_clinical=sees),
+             "grounds": rewards.grounds_text(line.grounds, rule_min_risk=min_risk, sees_clinical=sees),
              "withheld": withheld.get(line.patient_id)} for line in run.lines.all()]
 
 

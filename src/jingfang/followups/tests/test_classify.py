@@ -8,10 +8,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jingfang.followups.classify import Assessment, classify, psychotic_level
+from jingfang.followups import classify as rules
+from jingfang.followups.classify import Assessment, psychotic_level
+from jingfang.policies import profiles
 from jingfang.registry.vocab import CONDITIONS, SYMPTOMS
 
 A = Assessment
+NATIONAL = profiles.load_profile(profiles.DEFAULT_PROFILE).classification.unstable_min_risk
+
+
+def classify(assessment, unstable_min_risk=NATIONAL):
+    return rules.classify(assessment, unstable_min_risk=unstable_min_risk)
 
 
 @pytest.mark.parametrize(
@@ -106,3 +113,13 @@ def test_always_a_class_with_reasons(risk, psychotic, symptoms, insight, social,
         assert result.condition == "unstable"
     if result.condition == "stable":
         assert risk == 0 and insight == "full" and social != "poor"
+
+
+def test_the_national_profile_sets_the_norms_threshold():
+    assert NATIONAL == 3  # 2018规范：危险性3—5级为病情不稳定
+
+
+def test_the_risk_threshold_is_the_profile_s():
+    """A profile that moved the threshold is followed: the class comes from the data, not the code."""
+    assert classify(A(3), unstable_min_risk=4).condition == "basically_stable"
+    assert classify(A(4), unstable_min_risk=4).reasons == ["危险性评估4级"]

@@ -139,5 +139,5 @@ def test_non_candidates_get_no_line_and_totals_add_up():
 
 
 def test_grounds_hide_the_condition_from_partner_roles():
-    assert rewards.grounds_text(["risk", "unstable"], 3) == "危险性评估3级以上、病情不稳定"
-    assert "不稳定" not in rewards.grounds_text(["unstable"], 3, sees_clinical=False)
+    assert rewards.grounds_text(["risk", "unstable"], rule_min_risk=3) == "危险性评估3级以上、病情不稳定"
+    assert "不稳定" not in rewards.grounds_text(["unstable"], rule_min_risk=3, sees_clinical=False)
