@@ -53,6 +53,16 @@ def card_deadlines(card: ReportCard, on: dt.date | None = None) -> list[Due]:
     )
 
 
+def card_rows(cards) -> list[dict]:
+    """Each card with what is still due, its next deadline and whether one is overdue."""
+    rows = []
+    for card in cards:
+        due = card_deadlines(card)
+        rows.append({"card": card, "deadlines": due, "next": due[0] if due else None,
+                     "overdue": any(d.state == "overdue" for d in due)})
+    return rows
+
+
 def intake_rule_numbers(region_code: str) -> dict:
     """The profile's working-day numbers, for the rule line atop the pages."""
     profile = engine.profile_for(region_code)

@@ -34,6 +34,26 @@ def report_cards_for(user) -> QuerySet[ReportCard]:
     return ReportCard.objects.filter(_within("township_id", scope)).select_related("township", "patient")
 
 
+def report_cards(user, *, status: str = "", kind: str = "", q: str = "", received_from=None,
+                 received_to=None) -> QuerySet[ReportCard]:
+    """The report-card list as filtered: the one query behind the page, its export and the API
+    (``status`` "open": neither entered nor referred to the CDC; ``q``: part of the name or hospital)."""
+    qs = report_cards_for(user)
+    if status == "open":
+        qs = qs.filter(status__in=("received", "accepted"))
+    elif status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if q:
+        qs = qs.filter(Q(patient_name__icontains=q) | Q(hospital__icontains=q))
+    if received_from:
+        qs = qs.filter(received_on__gte=received_from)
+    if received_to:
+        qs = qs.filter(received_on__lte=received_to)
+    return qs
+
+
 def releases_for(user) -> QuerySet[ReleaseNotice]:
     scope = _range(user, perms.VIEW_RELEASES)
     if scope is None:

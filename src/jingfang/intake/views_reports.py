@@ -1,6 +1,5 @@
 """Report card and discharge form pages (报告卡/出院信息单, 齐云山镇2024 三（六）3)."""
 
-from django.db.models import Q
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
@@ -38,29 +37,8 @@ def _used(filters: dict) -> list[str]:
 
 
 def _cards(user, f: dict):
-    qs = selectors.report_cards_for(user)
-    if f["status"] == "open":
-        qs = qs.filter(status__in=("received", "accepted"))
-    elif f["status"]:
-        qs = qs.filter(status=f["status"])
-    if f["kind"]:
-        qs = qs.filter(kind=f["kind"])
-    if f["q"]:
-        qs = qs.filter(Q(patient_name__icontains=f["q"]) | Q(hospital__icontains=f["q"]))
-    if f["received_from"]:
-        qs = qs.filter(received_on__gte=f["received_from"])
-    if f["received_to"]:
-        qs = qs.filter(received_on__lte=f["received_to"])
-    return qs
-
-
-def _rows(cards) -> list[dict]:
-    rows = []
-    for card in cards:
-        due = deadlines.card_deadlines(card)
-        rows.append({"card": card, "deadlines": due, "next": due[0] if due else None,
-                     "overdue": any(d.state == "overdue" for d in due)})
-    return rows
+    return selectors.report_cards(user, status=f["status"], kind=f["kind"], q=f["q"],
+                                  received_from=f["received_from"], received_to=f["received_to"])
 
 
 @perms.required(perms.VIEW_REPORTS)
@@ -68,11 +46,11 @@ def report_list(request):
     f = _filters(request)
     qs = _cards(request.user, f)
     if f["overdue"]:
-        rows = [r for r in _rows(qs) if r["overdue"]]
+        rows = [r for r in deadlines.card_rows(qs) if r["overdue"]]
         page = paginate(request, rows)
     else:
         page = paginate(request, qs)
-        page.object_list = _rows(page.object_list)
+        page.object_list = deadlines.card_rows(page.object_list)
     list_audit(request, "report_cards", page.paginator.count, _used(f))
     context = {
         **base_context(request, "reports"),
@@ -104,7 +82,7 @@ def report_export(request):
                 _iso(c.police_asked_on), _iso(c.cdc_referred_on), _iso(nxt.due_date) if nxt else "",
                 STATES[nxt.state] if nxt else "", bool(nxt and nxt.provisional)]
 
-    rows = [r for r in _rows(_cards(request.user, f)) if r["overdue"] or not f["overdue"]]
+    rows = [r for r in deadlines.card_rows(_cards(request.user, f)) if r["overdue"] or not f["overdue"]]
     return export(request, "报告卡与出院信息单", "报告卡.xlsx", headers, (row(r) for r in rows), _used(f))
 
 
