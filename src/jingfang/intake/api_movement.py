@@ -12,7 +12,6 @@ from ninja import Field, Query, Router, Schema, Status
 from jingfang.audit import log as audit
 from jingfang.core import api_support, errors
 from jingfang.exports import volume
-from jingfang.regions import codes
 from jingfang.registry import selectors as patient_selectors
 
 from . import permissions as perms
@@ -73,6 +72,7 @@ class ReleasePage(Schema):
 class ReleaseFilters(Schema):
     status: Literal["", *RELEASE_STATUSES] = ""
     kind: Literal["", *RELEASE_KINDS] = ""
+    q: str = Field("", max_length=50, description="姓名或通知单位的一部分")
     page: api_support.Page = None
     page_size: api_support.PageSize = None
 
@@ -80,14 +80,10 @@ class ReleaseFilters(Schema):
 @router.get("/releases", response=ReleasePage, summary="释放/解除人员衔接列表")
 def list_releases(request, filters: Query[ReleaseFilters]):
     forbid_unless(request, perms.VIEW_RELEASES, target="releases")
-    qs = selectors.releases_for(request.user)
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.kind:
-        qs = qs.filter(kind=filters.kind)
+    qs = selectors.releases(request.user, status=filters.status, kind=filters.kind, q=filters.q.strip())
     count, rows = api_support.paginate(qs, filters.page, filters.page_size)
     volume.check_api_page(request, len(rows), action="list", target="releases")
-    list_audit(request, "releases", count, sorted(k for k in ("status", "kind") if getattr(filters, k)))
+    list_audit(request, "releases", count, sorted(k for k in ("status", "kind", "q") if getattr(filters, k)))
     return {"count": count, "items": [serializers.release_data(n) for n in rows]}
 
 
@@ -191,14 +187,7 @@ class TransferFilters(Schema):
 def list_transfers(request, filters: Query[TransferFilters]):
     forbid_unless(request, perms.VIEW_TRANSFERS, target="transfers")
     user = request.user
-    lo, hi = codes.code_range(user.region_id)
-    qs = selectors.transfers_for(user)
-    if filters.direction == "out":
-        qs = qs.filter(origin_id__gte=lo, origin_id__lte=hi)
-    elif filters.direction == "in":
-        qs = qs.filter(destination_id__gte=lo, destination_id__lte=hi)
-    if filters.status:
-        qs = qs.filter(status=filters.status)
+    qs = selectors.transfers(user, direction=filters.direction, status=filters.status)
     count, rows = api_support.paginate(qs, filters.page, filters.page_size)
     volume.check_api_page(request, len(rows), action="list", target="transfers")
     list_audit(request, "transfers", count, sorted(k for k in ("direction", "status") if getattr(filters, k)))

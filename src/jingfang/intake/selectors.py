@@ -87,6 +87,32 @@ def outbox_for(user) -> QuerySet[Transfer]:
     return transfers_for(user).filter(_within("origin_id", scope))
 
 
+def transfers(user, *, direction: str = "", status: str = "") -> QuerySet[Transfer]:
+    """The transfer list as filtered (page and API): ``direction`` "out" (from the user's region),
+    "in" (into it) or "" (both)."""
+    scope = _range(user, perms.VIEW_TRANSFERS)
+    if scope is None:
+        return Transfer.objects.none()
+    qs = transfers_for(user)
+    if direction == "out":
+        qs = qs.filter(_within("origin_id", scope))
+    elif direction == "in":
+        qs = qs.filter(_within("destination_id", scope))
+    return qs.filter(status=status) if status else qs
+
+
+def releases(user, *, status: str = "", kind: str = "", q: str = "") -> QuerySet[ReleaseNotice]:
+    """The release-notice list as filtered (page and API); ``q``: part of the name or notifying unit."""
+    qs = releases_for(user)
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if q:
+        qs = qs.filter(Q(person_name__icontains=q) | Q(notifying_unit__icontains=q))
+    return qs
+
+
 def is_origin_side(user, transfer: Transfer) -> bool:
     return codes.is_within(transfer.origin_id, user.region_id)
 

@@ -1,6 +1,5 @@
 """Release handover pages (释放/解除衔接, 当阳乡2022 四（三）)."""
 
-from django.db.models import Q
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
@@ -24,13 +23,7 @@ def release_list(request):
     kind = request.GET.get("kind", "")
     kind = kind if kind in RELEASE_KINDS else ""
     q = request.GET.get("q", "").strip()[:50]
-    qs = selectors.releases_for(request.user)
-    if status:
-        qs = qs.filter(status=status)
-    if kind:
-        qs = qs.filter(kind=kind)
-    if q:
-        qs = qs.filter(Q(person_name__icontains=q) | Q(notifying_unit__icontains=q))
+    qs = selectors.releases(request.user, status=status, kind=kind, q=q)
     page = paginate(request, qs)
     page.object_list = [{"notice": n, "deadline": deadlines.release_deadline(n)} for n in page.object_list]
     list_audit(request, "releases", page.paginator.count,

@@ -29,13 +29,7 @@ def transfer_list(request):
     status = request.GET.get("status", "")
     status = status if status in TRANSFER_STATUSES else ""
     user = request.user
-    lo, hi = codes.code_range(user.region_id)
-    if direction == "out":
-        qs = selectors.outbox_for(user)
-    else:
-        qs = selectors.transfers_for(user).filter(destination_id__gte=lo, destination_id__lte=hi)
-    if status:
-        qs = qs.filter(status=status)
+    qs = selectors.transfers(user, direction=direction, status=status)
     page = paginate(request, qs)
     page.object_list = [serializers.transfer_data(t, user) for t in page.object_list]
     list_audit(request, f"transfers_{direction}", page.paginator.count, ["status"] if status else [])

@@ -52,3 +52,20 @@ def test_the_api_pages_in_the_database(client, users):
     assert body["count"] == 7 and [c["patient_name"] for c in body["items"]] == ["孟分页丁", "孟分页丙", "孟分页乙"]
     card_reads = [q["sql"] for q in queries.captured_queries if 'FROM "intake_reportcard"' in q["sql"]]
     assert any("LIMIT 3" in sql for sql in card_reads), card_reads
+
+
+def test_the_release_list_searches_alike(client, users, make_patient):
+    police = users["police"]
+    one = make_patient("990102001001", name="殷释放", status="drug_rehab", status_since="2024-01-02")
+    two = make_patient("990102001001", name="郝释放", status="drug_rehab", status_since="2024-01-02")
+    ids = {}
+    for p, unit in ((one, "测试戒毒所"), (two, "测试看守所")):
+        r = api(client, police, "post", "/api/v1/releases", {
+            "kind": "drug_rehab", "released_on": "2024-09-26", "notifying_unit": unit, "patient_id": p.pk})
+        assert r.status_code == 201
+        ids[unit] = r.json()["id"]
+    body = api(client, police, "get", "/api/v1/releases?q=看守").json()
+    assert [n["id"] for n in body["items"]] == [ids["测试看守所"]] and body["count"] == 1
+    client.force_login(police)
+    html = client.get("/intake/releases/?q=看守&status=").content.decode()
+    assert "郝释放" in html and "殷释放" not in html
