@@ -167,7 +167,7 @@ def test_every_audited_write_has_a_case():
 def test_discovery_finds_writes_in_and_out_of_services_modules():
     found = audited_writes()
     assert {"jingfang.registry.services:update_patient", "jingfang.stats.inspections:close_item",
-            "jingfang.jobs.views:job_rerun", "jingfang.support.reward_services:withhold"} <= found
+            "jingfang.jobs.views:job_rerun", "jingfang.support.services_rewards:withhold"} <= found
     assert "jingfang.support.auditing:record" not in found  # a wrapper, not a writer
 
 

@@ -137,7 +137,7 @@ def _objects(place: str, u: dict, county_user) -> dict:
     from jingfang.screening import services_campaigns as campaigns
     from jingfang.screening import services_leads as leads
     from jingfang.stats import inspections
-    from jingfang.support import relief_services, reward_services
+    from jingfang.support import services_relief, services_rewards
     from jingfang.support.models import Benefit
     from jingfang.workforce import services as workforce
 
@@ -189,10 +189,10 @@ def _objects(place: str, u: dict, county_user) -> dict:
         "injuries": 0, "deaths": 0, "property_loss_yuan": "100", "police_response": "到场控制",
         "onsite_handling": "疏散", "hospital": "", "aftermath": ""})
     month = TODAY.replace(day=1) - d(1)
-    o["reward_run"] = reward_services.compute_run(office, {"township": township, "year": str(month.year),
+    o["reward_run"] = services_rewards.compute_run(office, {"township": township, "year": str(month.year),
                                                           "month": str(month.month)})
     o["benefit"] = Benefit.objects.create(patient=patient, kind="dibao", since=TODAY - d(200), recorded_by=doctor)
-    o["relief"] = relief_services.create(vdoc, patient, {
+    o["relief"] = services_relief.create(vdoc, patient, {
         "applicant_name": "王监护", "applicant_relation": "parent", "applicant_phone": "13900004321",
         "insurance_type": "resident", "facts": "患者近月病情反复，需住院治疗，家庭无力承担费用。"})
     from jingfang.support import costs as support_costs

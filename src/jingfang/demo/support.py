@@ -223,7 +223,7 @@ def make_meetings(rng: random.Random, township_users: dict, today: dt.date) -> d
 # ---- guardian rewards ----------------------------------------------------------------------------------------
 
 def make_reward_runs(township_users: dict, today: dt.date) -> int:
-    from jingfang.support import reward_services
+    from jingfang.support import services_rewards
 
     made = 0
     for code, _, _ in demo_regions.TOWNSHIPS:
@@ -237,13 +237,13 @@ def make_reward_runs(township_users: dict, today: dt.date) -> int:
         else:
             periods = [(today.year - 1, None, True), (today.year, None, False)]
         for year, month, paid in periods:
-            run = quietly("reward run", reward_services.compute_run, office,
+            run = quietly("reward run", services_rewards.compute_run, office,
                            {"township": code, "year": year, "month": month or ""})
             if run is None:
                 continue
             made += 1
             if paid:
-                quietly("reward paid", reward_services.mark_paid, office, run)
+                quietly("reward paid", services_rewards.mark_paid, office, run)
     return made
 
 
@@ -268,11 +268,11 @@ def relief_amounts(option, total: Decimal, food: Decimal, insurance: Decimal) ->
 
 def make_relief(rng: random.Random, township_users: dict, today: dt.date) -> int:
     from jingfang.registry import selectors
-    from jingfang.support import relief_services
+    from jingfang.support import services_relief
 
     made = 0
     for code, _, _ in demo_regions.TOWNSHIPS:
-        _, cfg = relief_services.fund_config(code)
+        _, cfg = services_relief.fund_config(code)
         staff = township_users[code]
         if cfg is None or not cfg.options or staff["doctor"] is None:
             continue
@@ -282,7 +282,7 @@ def make_relief(rng: random.Random, township_users: dict, today: dt.date) -> int
         for n, (patient, stage) in enumerate(zip(candidates, RELIEF_STAGES, strict=False)):
             guardian = patient.guardians.filter(is_primary=True).first()
             option = cfg.options[n % len(cfg.options)]
-            app = quietly("relief", relief_services.create, doctor, patient, {
+            app = quietly("relief", services_relief.create, doctor, patient, {
                 "guardian": guardian.pk, "insurance_type": "resident", "court_ordered": "",
                 "facts": "患者病情反复，需住院治疗；家庭收入低，无力承担住院期间费用，申请住院救助。"})
             if app is None:
@@ -306,7 +306,7 @@ def make_relief(rng: random.Random, township_users: dict, today: dt.date) -> int
             order = ("draft", "submitted", "village_reviewed", "township_approved", "admitted", "closed")
             wanted = len(steps) if stage == "rejected" else order.index(stage)
             for action, actor, data in steps[:wanted]:
-                if quietly(f"relief {action}", relief_services.step, actor, app, action, data) is None:
+                if quietly(f"relief {action}", services_relief.step, actor, app, action, data) is None:
                     break
     return made
 

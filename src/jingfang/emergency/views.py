@@ -20,7 +20,7 @@ from jingfang.core.paging import paginate, querystring_without_page
 from jingfang.exports import guard
 
 from . import rules, selectors, services
-from .exports import queue_rows
+from .export import queue_rows
 
 QUEUE_STATES = {"pending": "待审核", "reviewed": "已审核"}
 EVENT_LABELS = {"emergency_request": "申请紧急查阅", "emergency_view": "紧急查阅档案", "emergency_ack": "乡镇确认知悉",

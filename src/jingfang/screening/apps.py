@@ -9,7 +9,7 @@ class ScreeningConfig(AppConfig):
         from jingfang.followups.worklist import register_provider
 
         from .models import Lead, Person
-        from .worklist_items import provider
+        from .worklist import provider
 
         # leads found in the range, campaign persons living in it: nothing else gives screening work
         register_provider(provider, probes=((Lead, "region"), (Person, "region")))

@@ -20,7 +20,7 @@ from jingfang.exports import guard
 from jingfang.registry import vocab as registry_vocab
 
 from . import selectors, services_campaigns, vocab
-from .exports import report_workbook
+from .export import report_workbook
 from .forms_campaigns import CampaignForm, ListingForm, PersonForm
 from .permissions import EXPORT, MANAGE_CAMPAIGNS, VIEW_SCREENING, require
 from .views_common import base_context, list_audit, status_for

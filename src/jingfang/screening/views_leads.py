@@ -20,7 +20,7 @@ from jingfang.exports import guard
 from jingfang.registry.forms import GuardianForm, PatientForm
 
 from . import selectors, services_leads, vocab
-from .exports import LEAD_HEADERS, lead_rows, who
+from .export import LEAD_HEADERS, lead_rows, who
 from .forms_leads import ExcludeForm, LeadForm, ReferForm
 from .permissions import CONFIRM_LEAD, EXPORT, REPORT_LEAD, VIEW_SCREENING, require
 from .views_common import base_context, bool_param, list_audit, status_for, used

@@ -17,7 +17,7 @@ from jingfang.regions import codes
 from jingfang.registry import selectors as patient_selectors
 from jingfang.registry import vocab as registry_vocab
 
-from . import permissions, relief_services, selectors, vocab
+from . import permissions, selectors, services_relief, vocab
 from .api_rewards import need
 
 router = Router(tags=["住院救助"])
@@ -205,9 +205,9 @@ def list_applications(request, state: Annotated[str, WithJsonSchema({"type": "st
 def create_application(request, body: ReliefIn):
     patient = patient_selectors.get_patient_for(request, body.patient_id, action="create", audit_success=False)
     values = body.model_dump(exclude={"patient_id", "submit"})
-    app = relief_services.create(request.user, patient, _data(values), request=request)
+    app = services_relief.create(request.user, patient, _data(values), request=request)
     if body.submit:
-        app = relief_services.step(request.user, app, "submit", request=request)
+        app = services_relief.step(request.user, app, "submit", request=request)
     return Status(201, _out(app))
 
 
@@ -224,12 +224,12 @@ def update_application(request, id: int, body: ReliefPatch):
                "applicant_relation": app.applicant_relation, "applicant_phone": app.applicant_phone,
                "insurance_type": app.insurance_type, "facts": app.facts, "court_ordered": app.court_ordered}
     current.update(body.model_dump(exclude_unset=True))
-    return _out(relief_services.update_draft(request.user, app, _data(current), request=request))
+    return _out(services_relief.update_draft(request.user, app, _data(current), request=request))
 
 
 def _step(request, id: int, action: str, data: dict | None = None) -> dict:
     app = selectors.get_application_for(request, id, action="update", audit_success=False)
-    return _out(relief_services.step(request.user, app, action, _data(data or {}), request=request))
+    return _out(services_relief.step(request.user, app, action, _data(data or {}), request=request))
 
 
 @router.post("/relief-applications/{id}/submit", response=STEP_RESPONSES, summary="提交（填报人）")
@@ -303,7 +303,7 @@ class BudgetIn(Closed):
 
 def _fund(request, fund) -> dict:
     visible = set(selectors.applications_for(request.user).values_list("pk", flat=True))
-    t = relief_services.fund_totals(fund)
+    t = services_relief.fund_totals(fund)
     entries = [{"id": e.pk, "at": e.at, "kind": e.kind, "kind_label": e.get_kind_display(), "amount": e.amount,
                 "application_id": e.application_id if e.application_id in visible else None,
                 "note": e.note if e.application_id in visible else ""} for e in fund.entries.all()]
@@ -324,7 +324,7 @@ def get_fund(request, county_code: str = "", year: api_support.optional_int_with
     """县（区）年度预算（缺省取自政策配置）、审批占用、已支出、余额与逐笔台账。"""
     need(request, permissions.FUND_VIEW, "fund")
     county = selectors.county_for(request, county_code)
-    fund = relief_services.fund_for(county.code, _fund_year(year or engine.today().year))
+    fund = services_relief.fund_for(county.code, _fund_year(year or engine.today().year))
     audit.record_request(request, "list", target=f"fund:{fund.pk}")
     return _fund(request, fund)
 
@@ -333,8 +333,8 @@ def get_fund(request, county_code: str = "", year: api_support.optional_int_with
             summary="调整年度预算（县级卫生健康部门）")
 def put_budget(request, county_code: str, year: int, body: BudgetIn):
     county = selectors.county_for(request, county_code, action="update")
-    fund = relief_services.fund_for(county.code, _fund_year(year))
-    fund = relief_services.set_budget(request.user, fund, {"budget_yuan": body.budget_yuan, "note": body.note},
+    fund = services_relief.fund_for(county.code, _fund_year(year))
+    fund = services_relief.set_budget(request.user, fund, {"budget_yuan": body.budget_yuan, "note": body.note},
                                       request=request)
     return _fund(request, fund)
 
@@ -361,8 +361,8 @@ def summary(request, q: Query[SummaryQuery]):
     """按乡镇：本季度提交、审批同意（件数、金额、各救助方式）、不予救助、定点医院办理与基金支付。"""
     year, quarter = q.year, q.quarter
     need(request, permissions.SUMMARY_VIEW, "relief_summary")
-    _, cfg = relief_services.fund_config_of_region(request.user.region_id)
-    rows = relief_services.quarterly(selectors.applications_for(request.user), year, quarter,
+    _, cfg = services_relief.fund_config_of_region(request.user.region_id)
+    rows = services_relief.quarterly(selectors.applications_for(request.user), year, quarter,
                                      cfg.options if cfg else ())
     audit.record_request(request, "list", target="relief_summary", detail={"count": len(rows)})
     return [{**{k: v for k, v in r.items() if k not in ("township", "by_option")}, "township_code": r["township"],

@@ -17,7 +17,7 @@ from jingfang.audit import log as audit
 from jingfang.core import api_support, errors
 from jingfang.registry import selectors as patient_selectors
 
-from . import benefits, permissions, reward_services, rewards, selectors, vocab
+from . import benefits, permissions, rewards, selectors, services_rewards, vocab
 
 router = Router(tags=["监护人以奖代补、责任险与救助帮扶待遇"])
 Closed, Problem = api_support.ClosedSchema, api_support.Problem
@@ -101,7 +101,7 @@ def _run(run) -> dict:
 def _run_detail(request, run) -> dict:
     sees = roles.sees_clinical(request.user.role)
     withheld = dict(run.withholds.values_list("patient_id", "reason"))
-    min_risk = reward_services.min_risk_of(run.township_id)
+    min_risk = services_rewards.min_risk_of(run.township_id)
     lines = [{"patient_id": line.patient_id, "patient_name": line.patient_name, "village_code": line.village_code,
               "guardian_id": line.guardian_id, "guardian_name": line.guardian_name,
               "guardian_relation": line.guardian_relation, "agreement_id": line.agreement_id,
@@ -140,7 +140,7 @@ def compute_run(request, body: RunIn):
     """按本地区政策配置的标准与条件计算：按月发放的为该月，按年发放的为该年度（按符合条件的月数折算）。
     已标记发放的批次返回409。仅乡镇综治中心/平安办。"""
     data = {"township": body.township_code, "year": body.year, "month": body.month or ""}
-    run = reward_services.compute_run(request.user, data, request=request)
+    run = services_rewards.compute_run(request.user, data, request=request)
     return Status(201, _run_detail(request, run))
 
 
@@ -155,7 +155,7 @@ def get_run(request, id: int):
              summary="按最新数据重算")
 def recompute_run(request, id: int):
     run = _get_run(request, id, "update")
-    return _run_detail(request, reward_services.recompute(request.user, run, request=request))
+    return _run_detail(request, services_rewards.recompute(request.user, run, request=request))
 
 
 @router.post("/reward-runs/{id}/withhold", response={200: RewardRunDetail, 403: Problem, 409: Problem, 422: Problem},
@@ -163,21 +163,21 @@ def recompute_run(request, id: int):
 def withhold(request, id: int, body: WithholdIn):
     run = _get_run(request, id, "update")
     data = {"patient": body.patient_id, "reason": body.reason}
-    return _run_detail(request, reward_services.withhold(request.user, run, data, request=request))
+    return _run_detail(request, services_rewards.withhold(request.user, run, data, request=request))
 
 
 @router.delete("/reward-runs/{id}/withhold/{patient_id}", response={200: RewardRunDetail, 403: Problem, 409: Problem},
                summary="恢复发放")
 def restore(request, id: int, patient_id: int):
     run = _get_run(request, id, "update")
-    return _run_detail(request, reward_services.restore(request.user, run, patient_id, request=request))
+    return _run_detail(request, services_rewards.restore(request.user, run, patient_id, request=request))
 
 
 @router.post("/reward-runs/{id}/paid", response={200: RewardRunDetail, 403: Problem, 409: Problem},
              summary="标记已发放（此后不再重算）")
 def mark_paid(request, id: int):
     run = _get_run(request, id, "update")
-    return _run_detail(request, reward_services.mark_paid(request.user, run, request=request))
+    return _run_detail(request, services_rewards.mark_paid(request.user, run, request=request))
 
 
 # ---- liability insurance ---------------------------------------------------------------------------
@@ -218,7 +218,7 @@ def insurance(request, q: Query[InsuranceQuery]):
     township_code, year = q.township_code, q.year
     township = selectors.get_township_for(request, township_code)
     need(request, permissions.INSURANCE_VIEW, f"insurance:{township.code}")
-    d = reward_services.insurance_roster(request.user, township.code, year)
+    d = services_rewards.insurance_roster(request.user, township.code, year)
     audit.record_request(request, "list", target=f"insurance:{township.code}", detail={"count": d["count"]})
     ins = d["insurance"]
     return {"township_code": township.code, "year": year, "profile": d["profile"].name, "defined": ins is not None,

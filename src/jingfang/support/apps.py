@@ -6,6 +6,6 @@ class SupportConfig(AppConfig):
     verbose_name = "救治救助"
 
     def ready(self):
-        from . import work
+        from . import worklist
 
-        work.register()
+        worklist.register()

@@ -1,6 +1,6 @@
 """Guardian rewards, benefits and hospitalisation relief (齐云山镇2024 三（七）; 平桥区2025 二; 薛城区2016 二（三）).
 
-Support reads care's GuardianshipAgreement and Incident through support.reward_facts only; nothing
+Support reads care's GuardianshipAgreement and Incident through support.facts_rewards only; nothing
 here has a foreign key into care, so these migrations do not depend on care's.
 """
 

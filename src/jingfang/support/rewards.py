@@ -1,6 +1,6 @@
 """Guardian rewards (监护人以奖代补): who is eligible in a period, and how much. Pure.
 
-Inputs are plain data (``PatientFacts``; the ORM adapter is support.reward_facts); the amounts and the
+Inputs are plain data (``PatientFacts``; the ORM adapter is support.facts_rewards); the amounts and the
 criteria come from the region's policy profile (``Profile.guardian_reward``), never from here.
 
 Rules, as implemented (平桥区2025 二（四）; 薛城区2016 二（三）5; 齐云山镇2024 三（七）):

@@ -18,7 +18,7 @@ from jingfang.regions import selectors as region_selectors
 from jingfang.regions.models import Region
 from jingfang.registry import selectors as patient_selectors
 
-from . import permissions, relief, relief_services, vocab, work
+from . import permissions, relief, services_relief, vocab, worklist
 from . import selectors as sel
 from .forms import STEP_FORMS, ReliefForm
 from .views_common import export, int_param, login_needed, require, roles_required, status_of
@@ -51,7 +51,7 @@ def relief_list(request):
     used = sorted(k for k, v in f.items() if v)
     audit.record_request(request, "search" if used else "list", target="relief", detail={"count": page.paginator.count,
                                                                                          "filters": used})
-    mine = [(s, vocab.RELIEF_STATES[s]) for s, (step, _) in work.WAITING.items() if permissions.may_step(user, step)]
+    mine = [(s, vocab.RELIEF_STATES[s]) for s, (step, _) in worklist.WAITING.items() if permissions.may_step(user, step)]
     today = engine.today()
     context = {"page": page, "filters": f, "qs": querystring_without_page(request), "states": vocab.RELIEF_STATES,
                "regions": region_selectors.subregions_for(user), "mine": mine,
@@ -84,9 +84,9 @@ def relief_new(request):
                                                     "insurance_type": "resident"})
     if writing:
         try:
-            app = relief_services.create(user, patient, _app_data(request.POST), request=request)
+            app = services_relief.create(user, patient, _app_data(request.POST), request=request)
             if request.POST.get("and_submit"):
-                relief_services.step(user, app, "submit", request=request)
+                services_relief.step(user, app, "submit", request=request)
         except errors.ServiceError as exc:
             problem = exc
             form = ReliefForm(data=request.POST, guardians=guardians)
@@ -94,9 +94,9 @@ def relief_new(request):
         else:
             messages.success(request, "救助申请已提交，待村委会初审" if request.POST.get("and_submit") else "已保存为草稿")
             return HttpResponseRedirect(reverse("support:relief_detail", args=[app.pk]))
-    _, cfg = relief_services.fund_config(patient.region_id)
-    context = {"p": patient, "form": form, "problem": problem, "cfg": cfg, "premark": relief_services.premark(patient, False),
-               "uninsured_note": relief_services.UNINSURED_NOTE}
+    _, cfg = services_relief.fund_config(patient.region_id)
+    context = {"p": patient, "form": form, "problem": problem, "cfg": cfg, "premark": services_relief.premark(patient, False),
+               "uninsured_note": services_relief.UNINSURED_NOTE}
     return render(request, "support/relief_form.html", context, status=status_of(problem))
 
 
@@ -116,9 +116,9 @@ def relief_edit(request, pk):
     form, problem = ReliefForm(instance=app, guardians=guardians, initial={"guardian": app.guardian_id}), None
     if writing:
         try:
-            app = relief_services.update_draft(request.user, app, _app_data(request.POST), request=request)
+            app = services_relief.update_draft(request.user, app, _app_data(request.POST), request=request)
             if request.POST.get("and_submit"):
-                relief_services.step(request.user, app, "submit", request=request)
+                services_relief.step(request.user, app, "submit", request=request)
         except errors.ServiceError as exc:
             problem = exc
             form = ReliefForm(data=request.POST, instance=app, guardians=guardians)
@@ -126,15 +126,15 @@ def relief_edit(request, pk):
         else:
             messages.success(request, "申请已保存")
             return HttpResponseRedirect(reverse("support:relief_detail", args=[app.pk]))
-    _, cfg = relief_services.fund_config(app.patient.region_id)
+    _, cfg = services_relief.fund_config(app.patient.region_id)
     context = {"p": app.patient, "app": app, "form": form, "problem": problem, "cfg": cfg,
-               "premark": relief_services.premark(app.patient, app.court_ordered),
-               "uninsured_note": relief_services.UNINSURED_NOTE}
+               "premark": services_relief.premark(app.patient, app.court_ordered),
+               "uninsured_note": services_relief.UNINSURED_NOTE}
     return render(request, "support/relief_form.html", context, status=status_of(problem))
 
 
 def _step_forms(app, user, posted_action: str = "", posted=None) -> list[dict]:
-    _, cfg = relief_services.fund_config(app.patient.region_id)
+    _, cfg = services_relief.fund_config(app.patient.region_id)
     options = cfg.options if cfg else ()
     out = []
     for action in relief.next_actions(app.state, user.role):
@@ -165,11 +165,11 @@ def relief_detail(request, pk, problem=None, posted_action=""):
         "app": app, "p": app.patient, "problem": problem,
         "steps": _step_forms(app, user, posted_action, request.POST if posted_action else None),
         "can_edit": app.state in relief.EDITABLE_STATES and permissions.has(user, permissions.RELIEF_FILE),
-        "fund_left": relief_services.remaining(fund) if fund else (
-            relief_services.remaining(relief_services.fund_for(app.patient.region_id, engine.today().year))
+        "fund_left": services_relief.remaining(fund) if fund else (
+            services_relief.remaining(services_relief.fund_for(app.patient.region_id, engine.today().year))
             if "approve" in relief.next_actions(app.state, user.role) else None),
-        "uninsured_note": relief_services.UNINSURED_NOTE,
-        "village_option_label": getattr(relief_services.option_for(app.patient.region_id, app.village_option),
+        "uninsured_note": services_relief.UNINSURED_NOTE,
+        "village_option_label": getattr(services_relief.option_for(app.patient.region_id, app.village_option),
                                         "label", app.village_option),
     }
     return render(request, "support/relief_detail.html", context, status=status_of(problem))
@@ -182,7 +182,7 @@ def relief_step(request, pk, action):
     if action not in relief.TRANSITIONS:
         return relief_detail.__wrapped__(request, pk, problem=errors.Invalid("未知操作"))
     try:
-        app = relief_services.step(request.user, app, action, request.POST.dict(), request=request)
+        app = services_relief.step(request.user, app, action, request.POST.dict(), request=request)
     except errors.ServiceError as exc:
         return relief_detail.__wrapped__(request, pk, problem=exc, posted_action=action)
     messages.success(request, f"已办理：{vocab.RELIEF_ACTIONS[action]}（{app.state_label}）")
@@ -196,7 +196,7 @@ def relief_print(request, pk):
     full = request.user.can(roles.REVEAL_IDENTIFIERS)
     audit.record_request(request, "reveal" if full else "view", patient_id=app.patient_id,
                          target=f"application:{app.pk}", detail={"print": True, "identifiers": full})
-    _, cfg = relief_services.fund_config(app.patient.region_id)
+    _, cfg = services_relief.fund_config(app.patient.region_id)
     county = Region.objects.filter(code=sel.county_code_of(app.patient.region_id)).first()
     context = {"app": app, "p": app.patient, "full": full, "options": cfg.options if cfg else (),
                "region_full": app.patient.region.full_name(), "cite": cfg.cite if cfg else "",
@@ -211,11 +211,11 @@ def relief_fund(request):
     user = request.user
     county = sel.county_for(request, request.GET.get("county", ""))
     year = int_param(request, "year", engine.today().year, 2000, 2100)
-    fund = relief_services.fund_for(county.code, year)
+    fund = services_relief.fund_for(county.code, year)
     problem = None
     if request.method == "POST":
         try:
-            fund = relief_services.set_budget(user, fund, request.POST.dict(), request=request)
+            fund = services_relief.set_budget(user, fund, request.POST.dict(), request=request)
         except errors.ServiceError as exc:
             problem = exc
         else:
@@ -225,9 +225,9 @@ def relief_fund(request):
     entries = [{"e": e, "shown": e.application_id in visible}
                for e in fund.entries.select_related("application__patient", "by")]
     audit.record_request(request, "list", target=f"fund:{fund.pk}", detail={"count": len(entries)})
-    profile = relief_services.fund_config(county.code)[0]  # the county's own targets
-    _, cfg = relief_services.county_fund_config(county.code)  # the scheme that sets the budget
-    context = {"county": county, "year": year, "fund": fund, "t": relief_services.fund_totals(fund),
+    profile = services_relief.fund_config(county.code)[0]  # the county's own targets
+    _, cfg = services_relief.county_fund_config(county.code)  # the scheme that sets the budget
+    context = {"county": county, "year": year, "fund": fund, "t": services_relief.fund_totals(fund),
                "target": profile.targets.poor_self_paid_max_percent if profile.targets else None,
                "entries": entries, "problem": problem, "cfg": cfg,
                "can_edit": permissions.has(user, permissions.FUND_EDIT)}
@@ -241,11 +241,11 @@ def relief_quarterly(request):
     today = engine.today()
     year = int_param(request, "year", today.year, 2000, 2100)
     quarter = int_param(request, "quarter", (today.month - 1) // 3 + 1, 1, 4)
-    start, end = relief_services.quarter_bounds(year, quarter)
+    start, end = services_relief.quarter_bounds(year, quarter)
     towns = {t.code: t.name for t in sel.townships_for(user)}
-    _, cfg = relief_services.fund_config_of_region(user.region_id)
+    _, cfg = services_relief.fund_config_of_region(user.region_id)
     options = cfg.options if cfg else ()
-    rows = relief_services.quarterly(sel.applications_for(user), year, quarter, options)
+    rows = services_relief.quarterly(sel.applications_for(user), year, quarter, options)
     headers = ["乡镇（街道）", "申请（件）", "审批同意（件）", "审批金额（元）"]
     for o in options:
         headers += [f"{o.label}（件）", f"{o.label}（元）"]

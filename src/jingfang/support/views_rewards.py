@@ -14,12 +14,12 @@ from jingfang.exports import guard
 from jingfang.followups import engine
 from jingfang.regions import codes
 
-from . import permissions, reward_facts, reward_services, rewards, selectors
+from . import facts_rewards, permissions, rewards, selectors, services_rewards
 from .views_common import export, int_param, login_needed, require, roles_required, status_of
 
 
 def _rule_context(code: str, role: str) -> dict:
-    profile, rule = reward_services.rule_for(code) if code else (None, None)
+    profile, rule = services_rewards.rule_for(code) if code else (None, None)
     # the condition class is named to health roles only (as each line's grounds)
     sees = roles.sees_clinical(role)
     criteria = rewards.grounds_text(rule.eligibility, rule_min_risk=rule.min_risk, sees_clinical=sees) if rule else ""
@@ -44,7 +44,7 @@ def reward_runs(request, problem=None):
         "year": int_param(request, "year", today.year, 2000, 2100),
         "month": int_param(request, "month", today.month, 1, 12),
         "can_manage": permissions.has(user, permissions.REWARD_MANAGE),
-        "care_available": reward_facts.care_available(),
+        "care_available": facts_rewards.care_available(),
         "own": own, "own_name": user.region.name if own else "",
         "chosen_name": next((t.name for t in towns if t.code == chosen), user.region.name if own else ""),
         **_rule_context(chosen, user.role),
@@ -58,7 +58,7 @@ def reward_compute(request):
     require(request, permissions.REWARD_MANAGE, "update")
     data = {k: request.POST.get(k, "") for k in ("township", "year", "month")}
     try:
-        run = reward_services.compute_run(request.user, data, request=request)
+        run = services_rewards.compute_run(request.user, data, request=request)
     except errors.ServiceError as exc:
         return reward_runs.__wrapped__(request, problem=exc)
     messages.success(request, f"已计算{run.township.name}{run.period_label}的监护人以奖代补")
@@ -67,9 +67,9 @@ def reward_compute(request):
 
 def _line_rows(run, role: str) -> list[dict]:
     sees = roles.sees_clinical(role)
-    villages = reward_services.village_names(line.village_code for line in run.lines.all())
+    villages = services_rewards.village_names(line.village_code for line in run.lines.all())
     withheld = dict(run.withholds.values_list("patient_id", "reason"))
-    min_risk = reward_services.min_risk_of(run.township_id)
+    min_risk = services_rewards.min_risk_of(run.township_id)
     return [{"line": line, "village": villages.get(line.village_code, line.village_code),
              "grounds": rewards.grounds_text(line.grounds, rule_min_risk=min_risk, sees_clinical=sees),
              "withheld": withheld.get(line.patient_id)} for line in run.lines.all()]
@@ -86,7 +86,7 @@ def reward_run(request, pk, problem=None):
         "eligible": [r for r in rows if r["line"].eligible],
         "ineligible": [r for r in rows if not r["line"].eligible],
         "can_manage": permissions.has(request.user, permissions.REWARD_MANAGE) and not run.paid,
-        "care_available": reward_facts.care_available(),
+        "care_available": facts_rewards.care_available(),
     }
     return render(request, "support/reward_run.html", context, status=status_of(problem))
 
@@ -99,16 +99,16 @@ def reward_run_action(request, pk, op):
     user = request.user
     try:
         if op == "recompute":
-            reward_services.recompute(user, run, request=request)
+            services_rewards.recompute(user, run, request=request)
             messages.success(request, "已按最新数据重新计算")
         elif op == "withhold":
-            reward_services.withhold(user, run, request.POST.dict(), request=request)
+            services_rewards.withhold(user, run, request.POST.dict(), request=request)
             messages.success(request, "已停发该监护人本期奖补")
         elif op == "restore":
-            reward_services.restore(user, run, int_or_404(request.POST.get("patient")), request=request)
+            services_rewards.restore(user, run, int_or_404(request.POST.get("patient")), request=request)
             messages.success(request, "已恢复该监护人本期奖补")
         elif op == "paid":
-            reward_services.mark_paid(user, run, request=request)
+            services_rewards.mark_paid(user, run, request=request)
             messages.success(request, "已标记为已发放，本批次不再重算")
         else:
             raise Http404("操作不存在")
@@ -129,7 +129,7 @@ def int_or_404(value) -> int:
 def reward_roster(request, pk):
     run = selectors.get_run_for(request, pk, action="export")
     require(request, permissions.REWARD_VIEW, "export")
-    title, headers, rows = reward_services.payment_roster(run)
+    title, headers, rows = services_rewards.payment_roster(run)
     return export(request, title, f"以奖代补发放花名册-{run.township.name}-{run.period_label}.xlsx", headers, rows,
                   count=run.eligible_count, detail={"run": run.pk})
 
@@ -149,7 +149,7 @@ def _insurance(request, action: str):
     township = selectors.get_township_for(request, code, action=action)  # outside: 404 like missing
     require(request, permissions.INSURANCE_VIEW, action)
     year = int_param(request, "year", engine.today().year, 2000, 2100)
-    return township, reward_services.insurance_roster(user, township.code, year)
+    return township, services_rewards.insurance_roster(user, township.code, year)
 
 
 @login_needed
@@ -167,7 +167,7 @@ def insurance(request):
 @guard.export_view
 def insurance_export(request):
     township, data = _insurance(request, "export")
-    headers, rows = reward_services.insurance_rows(data)
+    headers, rows = services_rewards.insurance_rows(data)
     ins = data["insurance"]
     title = f"{township.name}{data['year']}年度监护人责任保险参保名册"
     if ins is None:

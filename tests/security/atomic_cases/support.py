@@ -58,83 +58,83 @@ RELIEF = {"applicant_name": "王监护", "applicant_relation": "parent", "applic
 
 
 def c_relief_create(w):
-    from jingfang.support import relief_services
+    from jingfang.support import services_relief
 
-    return lambda: relief_services.create(u(w, roles.VILLAGE_DOCTOR), inside(w, "patient"), dict(RELIEF))
+    return lambda: services_relief.create(u(w, roles.VILLAGE_DOCTOR), inside(w, "patient"), dict(RELIEF))
 
 
 def c_relief_update(w):
-    from jingfang.support import relief_services
+    from jingfang.support import services_relief
 
-    return lambda: relief_services.update_draft(u(w, roles.VILLAGE_DOCTOR), inside(w, "relief"),
+    return lambda: services_relief.update_draft(u(w, roles.VILLAGE_DOCTOR), inside(w, "relief"),
                                                 {**RELIEF, "facts": "患者病情加重，家庭确实无力承担住院费用。"})
 
 
 def c_relief_step(w):
-    from jingfang.support import relief_services
+    from jingfang.support import services_relief
 
-    return lambda: relief_services.step(u(w, roles.VILLAGE_DOCTOR), inside(w, "relief"), "submit")
+    return lambda: services_relief.step(u(w, roles.VILLAGE_DOCTOR), inside(w, "relief"), "submit")
 
 
 def c_relief_approve_over_budget(w):
-    from jingfang.support import relief_services
+    from jingfang.support import services_relief
     from jingfang.support.models import ReliefFund
 
-    app = relief_services.step(u(w, roles.VILLAGE_DOCTOR), inside(w, "relief"), "submit")
-    app = relief_services.step(u(w, roles.VILLAGE_CADRE), app, "village_review",
+    app = services_relief.step(u(w, roles.VILLAGE_DOCTOR), inside(w, "relief"), "submit")
+    app = services_relief.step(u(w, roles.VILLAGE_CADRE), app, "village_review",
                                {"opinion": "该患者家庭确实困难，建议予以救助", "option": "both_half"})
-    fund = relief_services.fund_for(app.patient.region_id, TODAY.year)
+    fund = services_relief.fund_for(app.patient.region_id, TODAY.year)
     ReliefFund.objects.filter(pk=fund.pk).update(budget_yuan=100)
-    return lambda: relief_services.step(u(w, roles.TOWNSHIP_OFFICE), app, "approve", {
+    return lambda: services_relief.step(u(w, roles.TOWNSHIP_OFFICE), app, "approve", {
         "option": "both_half", "amount": "3000", "budget_override": True, "override_reason": "病情危重须立即住院"})
 
 
 def c_set_budget(w):
-    from jingfang.support import relief_services
+    from jingfang.support import services_relief
 
-    fund = relief_services.fund_for("990102001001", TODAY.year)
-    return lambda: relief_services.set_budget(u(w, roles.COUNTY_SUPERVISOR), fund, {"budget_yuan": "500000",
+    fund = services_relief.fund_for("990102001001", TODAY.year)
+    return lambda: services_relief.set_budget(u(w, roles.COUNTY_SUPERVISOR), fund, {"budget_yuan": "500000",
                                                                                      "note": "追加预算"})
 
 
 def c_recompute(w):
-    from jingfang.support import reward_services
+    from jingfang.support import services_rewards
 
-    return lambda: reward_services.recompute(u(w, roles.TOWNSHIP_OFFICE), inside(w, "reward_run"))
+    return lambda: services_rewards.recompute(u(w, roles.TOWNSHIP_OFFICE), inside(w, "reward_run"))
 
 
 def c_compute_run(w):
-    from jingfang.support import reward_services
+    from jingfang.support import services_rewards
 
     month = TODAY.replace(day=1) - D(1)
     month = month.replace(day=1) - D(1)  # a month with no run yet: the run is created
-    return lambda: reward_services.compute_run(u(w, roles.TOWNSHIP_OFFICE), {
+    return lambda: services_rewards.compute_run(u(w, roles.TOWNSHIP_OFFICE), {
         "township": "990102001000", "year": str(month.year), "month": str(month.month)})
 
 
 def c_withhold(w):
-    from jingfang.support import reward_services
+    from jingfang.support import services_rewards
 
     run = inside(w, "reward_run")
     line = run.lines.order_by("pk").first()
     assert line is not None
-    return lambda: reward_services.withhold(u(w, roles.TOWNSHIP_OFFICE), run,
+    return lambda: services_rewards.withhold(u(w, roles.TOWNSHIP_OFFICE), run,
                                             {"patient": line.patient_id, "reason": "未按时督促服药"})
 
 
 def c_restore(w):
-    from jingfang.support import reward_services
+    from jingfang.support import services_rewards
 
     run = inside(w, "reward_run")
     pid = run.lines.order_by("pk").first().patient_id
-    run = reward_services.withhold(u(w, roles.TOWNSHIP_OFFICE), run, {"patient": pid, "reason": "未按时督促服药"})
-    return lambda: reward_services.restore(u(w, roles.TOWNSHIP_OFFICE), run, pid)
+    run = services_rewards.withhold(u(w, roles.TOWNSHIP_OFFICE), run, {"patient": pid, "reason": "未按时督促服药"})
+    return lambda: services_rewards.restore(u(w, roles.TOWNSHIP_OFFICE), run, pid)
 
 
 def c_mark_paid(w):
-    from jingfang.support import reward_services
+    from jingfang.support import services_rewards
 
-    return lambda: reward_services.mark_paid(u(w, roles.TOWNSHIP_OFFICE), inside(w, "reward_run"))
+    return lambda: services_rewards.mark_paid(u(w, roles.TOWNSHIP_OFFICE), inside(w, "reward_run"))
 
 
 # treatment cost burden

@@ -32,7 +32,7 @@ from jingfang.demo.support import relief_amounts
 from jingfang.followups.models import IndividualPlan
 from jingfang.policies.profiles import load_profile
 from jingfang.regions import codes
-from jingfang.support import relief_services
+from jingfang.support import services_relief
 from jingfang.support.models import Benefit, ReliefApplication, ReliefFund, RewardRun
 
 TOWNSHIPS = [(n, code, name) for n, (code, name, _) in enumerate(demo_regions.TOWNSHIPS, start=1)]
@@ -151,7 +151,7 @@ def check_relief():
         expected = relief_amounts(option, app.total_cost, app.food_cost, app.insurance_paid)
         assert app.relief_paid == expected["relief_paid"] == app.township_amount
         assert app.insurance_paid + app.relief_paid + app.self_paid == app.total_cost
-    totals = relief_services.fund_totals(fund)
+    totals = services_relief.fund_totals(fund)
     assert totals["budget"] == Decimal("1400000.00")
     assert totals["paid"] == sum(a.relief_paid for a in admitted)
     assert totals["remaining"] == totals["budget"] - totals["held"] - totals["paid"]

@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 
 from jingfang.followups import worklist
-from jingfang.screening import services_campaigns, services_leads, worklist_items
+from jingfang.screening import services_campaigns, services_leads
+from jingfang.screening import worklist as screening_worklist
 from jingfang.screening.models import Lead
 
 from .conftest import TODAY, V11, V12, V21, current_phases
@@ -24,8 +25,8 @@ def ago(days):
 @pytest.fixture(autouse=True)
 def only_screening_provider(monkeypatch):
     """Other apps' providers are theirs to test: the worklist here carries only this app's work."""
-    assert worklist_items.provider in worklist.PROVIDERS  # registered in ScreeningConfig.ready()
-    monkeypatch.setattr(worklist, "PROVIDERS", [worklist_items.provider])
+    assert screening_worklist.provider in worklist.PROVIDERS  # registered in ScreeningConfig.ready()
+    monkeypatch.setattr(worklist, "PROVIDERS", [screening_worklist.provider])
 
 
 def test_unreferred_lead_is_due_then_overdue_after_seven_days(users, make_lead):
@@ -38,7 +39,7 @@ def test_unreferred_lead_is_due_then_overdue_after_seven_days(users, make_lead):
     assert f.label == "疑似线索：张**" and f.patient_name == "" and "7天内" in f.reason
     assert (o.state, o.due_date) == ("overdue", TODAY - dt.timedelta(days=3))
     assert o.key_person and any("公安机关制止" in e for e in o.escalations)
-    assert worklist_items.LEAD_REFERRAL_DAYS == 7 and worklist_items.LEAD_CONCLUSION_DAYS == 30
+    assert screening_worklist.LEAD_REFERRAL_DAYS == 7 and screening_worklist.LEAD_CONCLUSION_DAYS == 30
 
 
 def test_referred_lead_is_due_thirty_days_after_referral(users, make_lead):
@@ -85,7 +86,7 @@ def test_profile_cadence_overrides_the_default(users, make_lead, monkeypatch):
         def cadence(self, key):
             return Cadence(Interval.parse("3d"), "疑似患者送诊", "某县2025，一") if key == "lead_referral" else None
 
-    monkeypatch.setattr(worklist_items.engine, "profile_for", lambda code: Profile())
+    monkeypatch.setattr(screening_worklist.engine, "profile_for", lambda code: Profile())
     make_lead(found_on=ago(4))
     [item] = lead_items(users["doctor"])
     assert item.state == "overdue" and "某县2025" in item.reason

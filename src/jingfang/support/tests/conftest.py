@@ -60,12 +60,12 @@ def patient(pingqiao, make_patient):
 @pytest.fixture
 def walk(users):
     """walk(patient, state) -> an application brought to ``state`` by the right users, through the services."""
-    from jingfang.support import relief_services
+    from jingfang.support import services_relief
 
     def go(patient, state="draft", **over):
-        app = relief_services.create(users["vdoc"], patient, {**APP_DATA, **over})
+        app = services_relief.create(users["vdoc"], patient, {**APP_DATA, **over})
         for action in PATHS[state]:
-            app = relief_services.step(users[STEP_USER[action]], app, action, dict(STEP_DATA[action]))
+            app = services_relief.step(users[STEP_USER[action]], app, action, dict(STEP_DATA[action]))
         return app
 
     return go

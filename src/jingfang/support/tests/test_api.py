@@ -9,7 +9,7 @@ from django.utils import timezone
 from jingfang.accounts.services import issue_token
 from jingfang.audit.models import AuditEvent
 from jingfang.registry.models import Patient
-from jingfang.support import reward_facts
+from jingfang.support import facts_rewards
 from jingfang.support.models import ReliefApplication, ReliefFund
 from jingfang.support.rewards import Agreement
 
@@ -93,9 +93,9 @@ def test_api_budget_override(client, users, patient, walk):
 def test_reward_runs_through_the_api(client, users, pingqiao, make_patient, monkeypatch):
     p = make_patient("990102001001", name="接口奖补", risk_level=3)
     Patient.objects.filter(pk=p.pk).update(registered_on=dt.date(2024, 1, 1))
-    monkeypatch.setattr(reward_facts, "agreements_by_patient",
+    monkeypatch.setattr(facts_rewards, "agreements_by_patient",
                         lambda ids: {p.pk: [Agreement(5, None, "王监护", dt.date(2025, 1, 1))]})
-    monkeypatch.setattr(reward_facts, "incidents_by_patient", lambda ids, until: {})
+    monkeypatch.setattr(facts_rewards, "incidents_by_patient", lambda ids, until: {})
     body = {"township_code": "990102001000", "year": 2025, "month": 6}
     assert call(client, users["doctor"], "post", "/api/v1/reward-runs", body).status_code == 403
     r = call(client, users["office"], "post", "/api/v1/reward-runs", body)

@@ -9,7 +9,7 @@ import pytest
 from jingfang.accounts import roles
 from jingfang.audit.models import AuditEvent
 from jingfang.core import errors
-from jingfang.support import relief, relief_services, vocab
+from jingfang.support import relief, services_relief, vocab
 from jingfang.support.models import Benefit, ReliefApplication, ReliefFund, ReliefLedgerEntry
 
 from .conftest import PATHS, STEP_DATA, STEP_USER
@@ -51,7 +51,7 @@ def test_service_refuses_a_step_from_the_wrong_state_409_and_changes_nothing(use
     before = ReliefApplication.objects.filter(pk=app.pk).values().get()
     ledger = ReliefLedgerEntry.objects.count()
     with pytest.raises(errors.Conflict) as exc:
-        relief_services.step(users[STEP_USER[action]], app, action, dict(STEP_DATA[action]))
+        services_relief.step(users[STEP_USER[action]], app, action, dict(STEP_DATA[action]))
     assert "不能进行" in str(exc.value)
     assert ReliefApplication.objects.filter(pk=app.pk).values().get() == before
     assert ReliefLedgerEntry.objects.count() == ledger
@@ -73,7 +73,7 @@ def test_service_refuses_the_wrong_role_403_audited_and_changes_nothing(users, p
     app = walk(patient, state)
     before = ReliefApplication.objects.filter(pk=app.pk).values().get()
     with pytest.raises(errors.Forbidden) as exc:
-        relief_services.step(users[who], app, action, dict(STEP_DATA[action]))
+        services_relief.step(users[who], app, action, dict(STEP_DATA[action]))
     assert "须由" in str(exc.value) and "无权办理" in str(exc.value)
     assert ReliefApplication.objects.filter(pk=app.pk).values().get() == before
     assert AuditEvent.objects.filter(user_id=users[who].pk, outcome="denied", target=f"application:{app.pk}").exists()
@@ -91,31 +91,31 @@ def test_the_whole_path_keeps_who_and_when(users, patient, walk):
     assert fund.budget_yuan == Decimal("1400000.00")  # from the profile
     kinds = list(fund.entries.values_list("kind", "amount"))
     assert kinds == [("commit", Decimal("3000.00")), ("release", Decimal("3000.00")), ("payment", Decimal("2000.00"))]
-    assert relief_services.remaining(fund) == Decimal("1398000.00")
+    assert services_relief.remaining(fund) == Decimal("1398000.00")
 
 
 @pytest.mark.django_db
 def test_budget_refuses_beyond_remaining_unless_overridden_with_a_reason(users, patient, walk, make_patient):
     first = walk(patient, "village_reviewed")
-    fund = relief_services.fund_for(patient.region_id, first.created_at.year)
+    fund = services_relief.fund_for(patient.region_id, first.created_at.year)
     ReliefFund.objects.filter(pk=fund.pk).update(budget_yuan=Decimal("5000"))
-    relief_services.step(users["office"], first, "approve", {"option": "both_half", "amount": "3000"})
+    services_relief.step(users["office"], first, "approve", {"option": "both_half", "amount": "3000"})
     second = walk(make_patient("990102001002", name="钱超额"), "village_reviewed")
     with pytest.raises(errors.Invalid) as exc:
-        relief_services.step(users["office"], second, "approve", {"option": "both_full", "amount": "3000"})
+        services_relief.step(users["office"], second, "approve", {"option": "both_full", "amount": "3000"})
     assert "超出本年度住院救助基金余额（2000.00元）" in str(exc.value)
     with pytest.raises(errors.Invalid) as exc:
-        relief_services.step(users["office"], second, "approve",
+        services_relief.step(users["office"], second, "approve",
                              {"option": "both_full", "amount": "3000", "budget_override": "on"})
     assert "须填写理由" in str(exc.value)
     second.refresh_from_db()
     assert second.state == "village_reviewed" and not ReliefLedgerEntry.objects.filter(application=second).exists()
-    approved = relief_services.step(users["office"], second, "approve", {
+    approved = services_relief.step(users["office"], second, "approve", {
         "option": "both_full", "amount": "3000", "budget_override": "on", "override_reason": "暴力倾向，优先救助"})
     assert approved.state == "township_approved" and approved.budget_override
     assert approved.override_reason == "暴力倾向，优先救助"
     fund.refresh_from_db()
-    assert relief_services.remaining(fund) == Decimal("-1000.00")
+    assert services_relief.remaining(fund) == Decimal("-1000.00")
     assert AuditEvent.objects.filter(user_id=users["office"].pk, detail__op="relief_override",
                                      target=f"application:{second.pk}").exists()
 
@@ -130,9 +130,9 @@ def test_within_budget_needs_no_override(users, patient, walk):
 def test_uninsured_approval_needs_a_written_reason(users, patient, walk):
     app = walk(patient, "village_reviewed", insurance_type="none")
     with pytest.raises(errors.Invalid) as exc:
-        relief_services.step(users["office"], app, "approve", {"option": "both_half", "amount": "1000"})
+        services_relief.step(users["office"], app, "approve", {"option": "both_half", "amount": "1000"})
     assert "原则上自行承担" in str(exc.value)
-    app = relief_services.step(users["office"], app, "approve",
+    app = services_relief.step(users["office"], app, "approve",
                                {"option": "both_half", "amount": "1000", "opinion": "特困家庭，经研究同意救助"})
     assert app.state == "township_approved"
 
@@ -146,7 +146,7 @@ def test_uninsured_approval_needs_a_written_reason(users, patient, walk):
 def test_admission_amounts_must_add_up_and_respect_the_option(users, patient, walk, change, field):
     app = walk(patient, "township_approved")
     with pytest.raises(errors.Invalid) as exc:
-        relief_services.step(users["doctor"], app, "admit", {**STEP_DATA["admit"], **change})
+        services_relief.step(users["doctor"], app, "admit", {**STEP_DATA["admit"], **change})
     assert field in {e.field for e in exc.value.errors}
     app.refresh_from_db()
     assert app.state == "township_approved"
@@ -156,7 +156,7 @@ def test_admission_amounts_must_add_up_and_respect_the_option(users, patient, wa
 def test_an_unknown_option_is_refused(users, patient, walk):
     app = walk(patient, "village_reviewed")
     with pytest.raises(errors.Invalid):
-        relief_services.step(users["office"], app, "approve", {"option": "everything_free", "amount": "10"})
+        services_relief.step(users["office"], app, "approve", {"option": "everything_free", "amount": "10"})
 
 
 @pytest.mark.django_db
@@ -179,11 +179,11 @@ def test_a_parent_guardian_and_no_benefits_mark_nothing(patient, walk):
 
 @pytest.mark.django_db
 def test_filing_needs_a_relief_fund_in_the_profile(users, tree, make_patient):
-    from jingfang.support.relief_services import NO_FUND
+    from jingfang.support.services_relief import NO_FUND
 
     p = make_patient("990102001001")  # national-2018: no relief fund
     with pytest.raises(errors.Invalid) as exc:
-        relief_services.create(users["vdoc"], p, {"applicant_name": "王", "insurance_type": "resident", "facts": "x"})
+        services_relief.create(users["vdoc"], p, {"applicant_name": "王", "insurance_type": "resident", "facts": "x"})
     assert NO_FUND in str(exc.value)
 
 
@@ -202,6 +202,6 @@ def test_a_new_fund_takes_its_budget_from_the_profile_that_sets_the_fund(tree, c
     tree["t2"].policy = township_policy
     tree["t2"].save()
     engine.clear_caches()
-    fund = relief_services.fund_for("990102000000", 2026)  # the county's page, opened before any approval
+    fund = services_relief.fund_for("990102000000", 2026)  # the county's page, opened before any approval
     assert fund.budget_yuan == budget
-    assert relief_services.fund_for("990102001001", 2026).pk == fund.pk  # one fund for the whole county
+    assert services_relief.fund_for("990102001001", 2026).pk == fund.pk  # one fund for the whole county

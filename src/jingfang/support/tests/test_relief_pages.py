@@ -159,9 +159,9 @@ def test_pending_steps_reach_the_right_worklist(client, users, patient, walk):
 
     assert len(kinds("cadre")) == 1 and kinds("cadre")[0].url == f"/support/relief/{app.pk}/"
     assert kinds("office") == [] and kinds("doctor") == [] and kinds("doctor2") == []
-    from jingfang.support import relief_services
+    from jingfang.support import services_relief
 
-    relief_services.step(users["cadre"], app, "village_review", STEP_DATA["village_review"])
+    services_relief.step(users["cadre"], app, "village_review", STEP_DATA["village_review"])
     assert kinds("cadre") == [] and len(kinds("office")) == 1
     page = as_user(client, users["office"]).get("/support/relief/").content.decode()
     assert "待我办理：村委会已初审，待乡镇审批" in page and "赵救助" in page

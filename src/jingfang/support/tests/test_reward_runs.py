@@ -1,7 +1,7 @@
 """Reward runs through the ORM adapter and the pages: compute, withhold, pay, the roster; the insurance roster.
 
 Care's GuardianshipAgreement and Incident are stood in for by patching the adapter's two readers
-(support.reward_facts.agreements_by_patient / incidents_by_patient) with plain data.
+(support.facts_rewards.agreements_by_patient / incidents_by_patient) with plain data.
 """
 
 import datetime as dt
@@ -14,7 +14,7 @@ from jingfang.audit.models import AuditEvent
 from jingfang.followups import engine
 from jingfang.followups.models import FollowUp
 from jingfang.registry.models import Patient
-from jingfang.support import reward_facts
+from jingfang.support import facts_rewards
 from jingfang.support.models import RewardLine, RewardRun
 from jingfang.support.rewards import Agreement, Incident
 
@@ -40,9 +40,9 @@ def township(pingqiao, make_patient, monkeypatch):
     agreements = {made[n].pk: [Agreement(i, made[n].guardians.first().pk, "王监护", D(2025, 1, 1))]
                   for i, n in enumerate(("甲奖补", "乙肇事", "丙稳定", "戊西镇"), start=1)}
     incidents = {made["乙肇事"].pk: [Incident(D(2025, 6, 15), "trouble")]}
-    monkeypatch.setattr(reward_facts, "agreements_by_patient", lambda ids: {k: v for k, v in agreements.items()
+    monkeypatch.setattr(facts_rewards, "agreements_by_patient", lambda ids: {k: v for k, v in agreements.items()
                                                                             if k in set(ids)})
-    monkeypatch.setattr(reward_facts, "incidents_by_patient", lambda ids, until: {
+    monkeypatch.setattr(facts_rewards, "incidents_by_patient", lambda ids, until: {
         k: [i for i in v if i.date <= until] for k, v in incidents.items() if k in set(ids)})
     return made
 
@@ -147,9 +147,9 @@ def test_national_profile_has_no_reward_to_compute(client, users, tree, make_pat
 def test_xuecheng_pays_per_year(client, users, xuecheng, make_patient, monkeypatch):
     p = make_patient("990102001001", name="年度奖励")
     Patient.objects.filter(pk=p.pk).update(registered_on=D(2024, 1, 1), past_dangerous_acts={"trouble": 1})
-    monkeypatch.setattr(reward_facts, "agreements_by_patient",
+    monkeypatch.setattr(facts_rewards, "agreements_by_patient",
                         lambda ids: {p.pk: [Agreement(1, None, "薛监护", D(2025, 7, 1))]})
-    monkeypatch.setattr(reward_facts, "incidents_by_patient", lambda ids, until: {})
+    monkeypatch.setattr(facts_rewards, "incidents_by_patient", lambda ids, until: {})
     compute(client, users["office"], month="3")
     run = RewardRun.objects.get()
     assert (run.month, run.per, run.period_label) == (0, "year", "2025年度")
@@ -159,7 +159,7 @@ def test_xuecheng_pays_per_year(client, users, xuecheng, make_patient, monkeypat
 
 
 def test_without_care_models_everyone_lacks_an_agreement(client, users, pingqiao, make_patient, monkeypatch):
-    monkeypatch.setattr(reward_facts, "_care_models", lambda: (None, None))
+    monkeypatch.setattr(facts_rewards, "_care_models", lambda: (None, None))
     p = make_patient("990102001001", name="无模块", risk_level=3)
     Patient.objects.filter(pk=p.pk).update(registered_on=D(2024, 1, 1))
     compute(client, users["office"])
@@ -209,7 +209,7 @@ def test_the_adapter_reads_cares_agreements_and_incidents(client, users, pingqia
     care.GuardianshipAgreement.objects.filter(patient=b).update(state="revoked", revoked_at=D(2025, 6, 10),
                                                                  revoke_reason="未督促患者服药")
     care.Incident.objects.create(patient=c, date=D(2025, 6, 20), place="村委会门前", kind="disaster")
-    assert reward_facts.care_available()
+    assert facts_rewards.care_available()
     compute(client, users["office"])
     got = lines(RewardRun.objects.get())
     assert got["协议甲"].eligible and got["协议甲"].guardian_name == "王监护" and got["协议甲"].agreement_id

@@ -7,7 +7,7 @@ import pytest
 
 from jingfang.accounts.services import issue_token
 from jingfang.audit.models import AuditEvent
-from jingfang.support import reward_services
+from jingfang.support import services_rewards
 from jingfang.support.models import Benefit, ReliefApplication, RewardRun
 
 from .conftest import STEP_DATA
@@ -25,7 +25,7 @@ def rows(users, pingqiao, make_patient, walk):
     benefit = Benefit.objects.create(patient=p, kind="dibao", since=p.registered_on)
     run = RewardRun.objects.create(township_id="990102001000", year=2025, month=6, per="month",
                                    profile_name="pingqiao-2025", amount_yuan=200)
-    reward_services.recompute(users["office"], run)
+    services_rewards.recompute(users["office"], run)
     return {"p": p, "app": app, "b": benefit, "run": run}
 
 

@@ -17,7 +17,7 @@ from jingfang.registry import selectors as patient_selectors
 from jingfang.registry import vocab as registry_vocab
 from jingfang.registry.models import Guardian
 
-from . import auditing, permissions, reward_facts, rewards
+from . import auditing, facts_rewards, permissions, rewards
 from .forms import ComputeRunForm, WithholdForm
 from .models import RewardLine, RewardRun, RewardWithhold
 
@@ -110,7 +110,7 @@ def _recompute(actor, run: RewardRun, *, request=None) -> RewardRun:
     patients = township_patients(actor, run.township_id).only(
         "pk", "name", "region_id", "key_person", "past_dangerous_acts", "registered_on", "death_date",
         "risk_level", "condition")
-    facts = reward_facts.facts_for(patients, period, withheld)
+    facts = facts_rewards.facts_for(patients, period, withheld)
     results = rewards.compute(rule, period, facts)
     names = {f.patient_id: (f.name, f.village_code) for f in facts}
     guardians = _guardians({r.patient_id for r in results}, {r.guardian_id for r in results if r.guardian_id})

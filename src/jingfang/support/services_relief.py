@@ -17,7 +17,7 @@ from jingfang.followups import engine
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 
-from . import auditing, permissions, relief, reward_facts, vocab
+from . import auditing, facts_rewards, permissions, relief, vocab
 from .forms import STEP_FORMS, BudgetForm, ReliefForm
 from .models import Benefit, ReliefApplication, ReliefFund, ReliefLedgerEntry
 from .selectors import county_code_of
@@ -66,7 +66,7 @@ def premark(patient, court_ordered: bool) -> dict:
     benefits = [relief.BenefitFact(b.kind, b.extreme_poverty)
                 for b in Benefit.objects.filter(patient=patient) if b.active_on(today)]
     relations = list(patient.guardians.values_list("relation", flat=True))
-    incident_kinds = [i.kind for i in reward_facts.incidents_by_patient([patient.pk], today).get(patient.pk, [])]
+    incident_kinds = [i.kind for i in facts_rewards.incidents_by_patient([patient.pk], today).get(patient.pk, [])]
     threshold = engine.profile_for(patient.region_id).key_person.risk_threshold
     reasons = relief.priority_reasons(risk_level=patient.risk_level, past_acts=patient.past_dangerous_acts,
                                       incident_kinds=incident_kinds, police_listed=patient.police_listed,
