@@ -10,6 +10,8 @@ import time
 
 import psycopg
 
+from jingfang.core import clock
+
 from . import tree
 
 BIG_TABLES = ("registry_patient", "registry_guardian", "registry_statuschange", "followups_followup",
@@ -166,7 +168,6 @@ def build(dsn: str, patients: int, shape: tree.Shape, seed: int = 97, workers: i
     from django.core.management import call_command
     from django.db import connections
 
-    from jingfang.followups import engine
 
     t0 = time.monotonic()
     connections.close_all()
@@ -177,7 +178,7 @@ def build(dsn: str, patients: int, shape: tree.Shape, seed: int = 97, workers: i
     nodes, ids = load_tree_and_users(shape, seed)
     connections.close_all()  # the worker processes are forked: no shared connection
     log(f"{len(nodes):,} regions and {len(ids):,} users")
-    today = engine.today()
+    today = clock.today()
     t1 = time.monotonic()
     counts = load_patients(dsn, nodes, ids, patients, shape, today, seed, workers or os.cpu_count() or 2)
     total = time.monotonic() - t0

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from django.db import connection, reset_queries
 from django.test import Client
 
+from jingfang.core import clock
+
 from . import rawsql, tree
 
 PAGE_SIZE = 100  # followups.worklist.PAGE_SIZE: the rows one worklist page shows
@@ -154,10 +156,10 @@ def followup_data(day: dt.date) -> dict:
 
 
 def cases(world: World, repeat: int, import_rows: int) -> list[Case]:
-    from jingfang.followups import engine, services
+    from jingfang.followups import services
     from jingfang.registry.models import Patient
 
-    today = engine.today()
+    today = clock.today()
     out = []
     # Every client signs in and makes its first request before any clock starts: the sign-in creates
     # the session (~13 queries) and the first request writes its clock into it (then every 30 s only).

@@ -33,6 +33,8 @@ import sys
 import time
 from pathlib import Path
 
+from jingfang.core import clock
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
 WORK = OUT / "offline_speed"
@@ -82,7 +84,6 @@ def prepare(patients: int) -> dict:
     django.setup()
     from django.core.management import call_command
     from django.db import transaction
-    from django.utils import timezone
 
     call_command("migrate", verbosity=0)
     from jingfang.accounts.models import User
@@ -110,7 +111,7 @@ def prepare(patients: int) -> dict:
         specs = [s for s in specs if s.fields.get("status", "at_home") not in ("dead", "moved_out")]
         with transaction.atomic():
             written = demo.write_patients(specs)
-            write_followups(written, max(as_of, timezone.localdate()))
+            write_followups(written, max(as_of, clock.today()))
         count = len(_package_ids(package, user))
         batch = max(20, (patients - count) * 3)
     surplus = _package_ids(package, user)[patients:]
@@ -128,11 +129,11 @@ def prepare(patients: int) -> dict:
 
 
 def _package_ids(package, user) -> list[int]:
-    from jingfang.followups import engine, worklist
+    from jingfang.followups import worklist
     from jingfang.offline import rules
 
     days = package.window(user, None)
-    items = worklist.items_for(user, engine.today(), horizon=days)
+    items = worklist.items_for(user, clock.today(), horizon=days)
     seen: list[int] = []
     for i in items:
         if i.patient_id is not None and i.kind in rules.PACKAGE_KINDS and i.patient_id not in seen:

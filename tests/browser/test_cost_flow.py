@@ -5,8 +5,8 @@ poor patient, a payment typed too high is refused naming the field, the correcte
 import re
 
 import pytest
-from django.utils import timezone
 
+from jingfang.core import clock
 from jingfang.followups import engine
 from jingfang.support.models import Benefit, CostEpisode
 from tests.browser.signin import login, logout
@@ -19,7 +19,7 @@ def test_record_a_stay_and_find_the_burden(live_server, page, shot, users, tree,
     tree["county"].save()
     engine.clear_caches()
     p = make_patient("990102001001", name="钱负担")
-    today = timezone.localdate()
+    today = clock.today()
     Benefit.objects.create(patient=p, kind="dibao", since=today.replace(year=today.year - 1))
     base = live_server.url
 

@@ -6,8 +6,8 @@ import datetime as dt
 from urllib.parse import urlparse
 
 import pytest
-from django.utils import timezone
 
+from jingfang.core import clock
 from jingfang.followups import services
 from jingfang.registry.models import Patient
 from tests.browser.signin import login
@@ -17,14 +17,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def visit(user, patient, days_ago, mode="home_visit"):
     services.record_followup(user, patient, {
-        "date": (timezone.localdate() - dt.timedelta(days=days_ago)).isoformat(), "mode": mode, "seen": "on",
+        "date": (clock.today() - dt.timedelta(days=days_ago)).isoformat(), "mode": mode, "seen": "on",
         "risk_level": 0, "insight": "full", "social_function": "good", "adherence": "regular",
         "adverse_reaction": "none", "physical_illness": "none",
     })
 
 
 def test_county_dashboard(live_server, page, shot, users, make_patient):
-    today = timezone.localdate()
+    today = clock.today()
     for i, (name, code) in enumerate((("赵统计", "990102001001"), ("钱统计", "990102001002"), ("孙统计", "990102002001"))):
         p = make_patient(code, name=name)
         Patient.objects.filter(pk=p.pk).update(registered_on=today - dt.timedelta(days=400))
@@ -68,7 +68,7 @@ def test_county_dashboard(live_server, page, shot, users, make_patient):
 
 def test_township_office_sees_no_clinical_figure(live_server, page, shot, users, make_patient):
     """The township office reads the figures of management but not those of medication or condition."""
-    today = timezone.localdate()
+    today = clock.today()
     p = make_patient("990102001001", name="李统计")
     Patient.objects.filter(pk=p.pk).update(registered_on=today - dt.timedelta(days=400))
     p.refresh_from_db()

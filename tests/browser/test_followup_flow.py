@@ -4,10 +4,10 @@ class is derived live as the answers change), and watches the patient leave the 
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
+from jingfang.core import clock
 from jingfang.followups import services
 from jingfang.registry.models import Patient
 
@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_record_followup_and_leave_the_overdue_list(live_server, page, shot, users, make_patient):
     patient = make_patient("990102001001", name="钱随访")
-    today = timezone.localdate()
+    today = clock.today()
     Patient.objects.filter(pk=patient.pk).update(registered_on=today - dt.timedelta(days=300))
     patient.refresh_from_db()
     services.record_followup(users["doctor"], patient, {

@@ -4,8 +4,8 @@ the menus, and no page, nor any table on it, scrolls sideways (long escalation n
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
+from jingfang.core import clock
 from jingfang.followups import services
 from jingfang.registry.models import Patient
 from tests.browser.signin import login
@@ -17,10 +17,10 @@ LONG = "连续3次未随访到患者：按失访处理，各部门联合全力�
 
 def test_village_doctor_pages_fit_a_phone(live_server, page, shot, users, make_patient):
     p = make_patient(name="王手机")
-    Patient.objects.filter(pk=p.pk).update(registered_on=timezone.localdate() - dt.timedelta(days=400))
+    Patient.objects.filter(pk=p.pk).update(registered_on=clock.today() - dt.timedelta(days=400))
     p.refresh_from_db()
     services.record_followup(users["vdoc"], p, {
-        "date": (timezone.localdate() - dt.timedelta(days=120)).isoformat(), "mode": "phone", "seen": "on",
+        "date": (clock.today() - dt.timedelta(days=120)).isoformat(), "mode": "phone", "seen": "on",
         "risk_level": 3, "insight": "none", "social_function": "poor", "adherence": "regular",
         "adverse_reaction": "none", "physical_illness": "none"})
     from jingfang.followups.models import DueItem

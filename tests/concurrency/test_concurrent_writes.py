@@ -17,7 +17,8 @@ from collections import Counter
 import pytest
 from django.db import connection, connections
 from django.test import Client
-from django.utils import timezone
+
+from jingfang.core import clock
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -35,7 +36,7 @@ def checksum(rows) -> str:
 
 
 def followup_body(token: str) -> dict:
-    return {"date": timezone.localdate().isoformat(), "mode": "home_visit", "risk_level": 0, "insight": "full",
+    return {"date": clock.today().isoformat(), "mode": "home_visit", "risk_level": 0, "insight": "full",
             "social_function": "good", "adherence": "regular", "adverse_reaction": "none",
             "physical_illness": "none", "notes": token}
 

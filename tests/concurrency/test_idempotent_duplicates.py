@@ -10,7 +10,8 @@ from unittest import mock
 import pytest
 from django.db import connection, connections
 from django.test import Client
-from django.utils import timezone
+
+from jingfang.core import clock
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -29,7 +30,7 @@ def test_a_concurrent_duplicate_waits_and_gets_the_first_answer(users, make_pati
 
     patient = make_patient("990102001001", name="并发甲")
     token = issue_token(users["vdoc"])
-    body = {"date": timezone.localdate().isoformat(), "mode": "home_visit", "risk_level": 0, "insight": "full",
+    body = {"date": clock.today().isoformat(), "mode": "home_visit", "risk_level": 0, "insight": "full",
             "social_function": "good", "adherence": "regular", "adverse_reaction": "none",
             "physical_illness": "none", "notes": "同一次随访"}
     writing = threading.Event()

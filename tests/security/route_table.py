@@ -39,10 +39,9 @@ HOW TO ADD AN ENTRY (a new page or API operation without one fails
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.utils import timezone
-
 from jingfang.accounts import roles
 from jingfang.care import permissions as care_perms
+from jingfang.core import clock
 from jingfang.exchange import permissions as exchange_perms
 from jingfang.intake import permissions as intake_perms
 from jingfang.screening import permissions as screening_perms
@@ -57,8 +56,8 @@ PO, CA, DPF, JU, AD = roles.POLICE, roles.CIVIL_AFFAIRS, roles.DPF, roles.JUDICI
 SA, AU = roles.SECURITY_ADMIN, roles.AUDIT_ADMIN
 ADMINS = frozenset(roles.ADMIN_ROLES)  # 三员分立: the system, security and audit administrators
 
-YEAR = timezone.localdate().year
-LAST_MONTH = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+YEAR = clock.today().year
+LAST_MONTH = (clock.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
 EVERYONE = frozenset(roles.ROLES)
 NOBODY = frozenset()
 HEALTH = frozenset(roles.HEALTH_ROLES)

@@ -10,13 +10,13 @@ medicine or not."""
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
+from jingfang.core import clock
 from jingfang.followups import services
 from jingfang.followups.models import FollowUp
 from jingfang.registry.models import Patient
 
-DAY = timezone.localdate() - dt.timedelta(days=3)
+DAY = clock.today() - dt.timedelta(days=3)
 KEYS = ("medication", "regular_medication")
 
 

@@ -8,10 +8,10 @@ import uuid
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from jingfang.accounts import services as account_services
 from jingfang.audit.models import AuditEvent
+from jingfang.core import clock
 from jingfang.followups.models import FollowUp
 from jingfang.offline.models import OfflineEntry
 from jingfang.offline.tests.conftest import download, jia, move, sync, visit  # noqa: F401
@@ -48,7 +48,7 @@ def test_sync_answers_the_same_for_outside_missing_and_deleted_patients(client, 
         gone_id = 10**9 + 7
     ids = [west.pk, north.pk, yi.pk, 10**9, gone_id]
     res = sync(client, users["vdoc"], [visit(i) for i in ids],
-               [{"client_id": _cid(), "patient_id": i, "date": timezone.localdate().isoformat(),
+               [{"client_id": _cid(), "patient_id": i, "date": clock.today().isoformat(),
                  "result": "present", "note": ""} for i in ids])
     assert res.status_code == 200
     results = res.json()["results"]
@@ -170,7 +170,7 @@ def test_applied_visit_has_audit_row(client, users, jia):  # noqa: F811
     assert f.patient_id == jia.pk
 
 
-@pytest.mark.parametrize("when", [timezone.localdate() + dt.timedelta(days=1), dt.date(1900, 1, 1),
+@pytest.mark.parametrize("when", [clock.today() + dt.timedelta(days=1), dt.date(1900, 1, 1),
                                   dt.date(2000, 1, 1)])
 def test_dates_in_the_future_or_before_registration_refused(client, users, jia, when):  # noqa: F811
     [r] = sync(client, users["vdoc"], [visit(jia, date=when.isoformat())]).json()["results"]
@@ -182,14 +182,14 @@ def test_dates_in_the_future_or_before_registration_refused(client, users, jia, 
 def test_visit_after_death_is_not_applied(client, users, jia):  # noqa: F811
     from jingfang.registry.models import Patient
     Patient.objects.filter(pk=jia.pk).update(status="deceased",
-                                             death_date=timezone.localdate() - dt.timedelta(days=5))
+                                             death_date=clock.today() - dt.timedelta(days=5))
     [r] = sync(client, users["vdoc"], [visit(jia)]).json()["results"]
     assert r["status"] in ("held", "refused") and not FollowUp.objects.exists()
 
 
 def test_oversized_batch_writes_nothing(client, users, jia):  # noqa: F811
     res = sync(client, users["vdoc"], [visit(jia) for _ in range(60)],
-               [{"client_id": _cid(), "patient_id": jia.pk, "date": timezone.localdate().isoformat(),
+               [{"client_id": _cid(), "patient_id": jia.pk, "date": clock.today().isoformat(),
                  "result": "present", "note": ""} for _ in range(60)])
     assert res.status_code in (413, 422) and re.search(r"[\u4e00-\u9fff]", res.content.decode())
     assert not FollowUp.objects.exists() and not OfflineEntry.objects.exists()
@@ -222,7 +222,7 @@ def test_odd_forms_refused_with_chinese_errors(client, users, jia, form):  # noq
 @pytest.mark.parametrize("call", [{"date": "2026-13-01"}, {"date": "x" * 10}, {"result": "dead"},
                                   {"note": "字" * 1000}, {"patient_id": 0}, {"patient_id": "1; drop"}])
 def test_odd_roll_calls(client, users, jia, call):  # noqa: F811
-    entry = {"client_id": _cid(), "patient_id": jia.pk, "date": timezone.localdate().isoformat(),
+    entry = {"client_id": _cid(), "patient_id": jia.pk, "date": clock.today().isoformat(),
              "result": "present", "note": ""}
     entry.update(call)
     res = sync(client, users["vdoc"], [], [entry])
@@ -366,7 +366,7 @@ def test_stale_forward_after_apply_does_not_move_it(users, held):
 def test_held_after_death_is_not_applied_by_review(client, users, jia):  # noqa: F811
     from jingfang.registry.models import Patient
     Patient.objects.filter(pk=jia.pk).update(status="deceased",
-                                             death_date=timezone.localdate() - dt.timedelta(days=5))
+                                             death_date=clock.today() - dt.timedelta(days=5))
     [r] = sync(client, users["vdoc"], [visit(jia)]).json()["results"]
     if r["status"] != "held":
         return
@@ -472,7 +472,7 @@ def test_held_answer_says_nothing_of_a_death_after_the_move(client, users, make_
     download(users["vdoc"])
     move(a, "990102002001")
     move(b, "990102002001")
-    Patient.objects.filter(pk=b.pk).update(status="deceased", death_date=timezone.localdate() - dt.timedelta(days=3))
+    Patient.objects.filter(pk=b.pk).update(status="deceased", death_date=clock.today() - dt.timedelta(days=3))
     ra, rb = sync(client, users["vdoc"], [visit(a), visit(b)]).json()["results"]
     assert ra["status"] == rb["status"] == "held"
     assert _strip(ra) == _strip(rb) and "死亡" not in rb["message"]

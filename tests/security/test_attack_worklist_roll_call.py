@@ -17,18 +17,17 @@ import re
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from conftest import id_for
 from jingfang.accounts import roles
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.followups import services, wording, worklist
 from jingfang.followups.models import RollCall
 from jingfang.registry.models import Patient
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+TODAY = clock.today()
 
 
 # 1. ?on= at the edge of the calendar ---------------------------------------------------------------

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.db import transaction
-from django.utils import timezone
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit_log
+from jingfang.core import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ PACKAGE = SRC / "jingfang"
 WRAPPERS = {str(PACKAGE / "audit" / "log.py"), str(PACKAGE / "support" / "auditing.py")}
 WRITE_CALLS = {"save", "delete", "create", "update", "bulk_create", "bulk_update", "get_or_create",
                "update_or_create"}
-TODAY = timezone.localdate()
+TODAY = clock.today()
 D = dt.timedelta
 
 

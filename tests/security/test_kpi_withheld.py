@@ -16,10 +16,10 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from jingfang.accounts import roles
+from jingfang.core import clock
 from jingfang.followups import services
 from jingfang.followups.models import FollowUp
 from jingfang.registry.models import Patient
@@ -28,7 +28,7 @@ from jingfang.stats.kpis import KEYS, WITHHELD_TEXT
 
 from . import route_table
 
-DAY = timezone.localdate() - dt.timedelta(days=3)
+DAY = clock.today() - dt.timedelta(days=3)
 VILLAGE, TOWNSHIP = "990102001001", "990102001000"
 WORLDS = ({"adherence": "regular", "condition": "stable"}, {"adherence": "none", "condition": "unstable"})
 

@@ -15,13 +15,13 @@ import datetime as dt
 import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 from openpyxl import Workbook
 
 from jingfang.accounts import roles
+from jingfang.core import clock
 
 PASSWORD = "Test@Pass-2026"
-TODAY = timezone.localdate()
+TODAY = clock.today()
 # Text planted in clinical fields (diagnosis hospital, psychiatrist's opinion, clinical notes) and in the
 # key-person reason a township doctor writes in their own words (health-only free text).
 CLINICAL_MARKERS = ("CLINMARKHOSP", "CLINMARKOPINION", "CLINMARKNOTES", "CLINMARKKPR")

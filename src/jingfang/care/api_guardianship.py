@@ -5,8 +5,7 @@ from typing import Literal
 
 from ninja import Field, Router, Schema, Status
 
-from jingfang.core import api_support
-from jingfang.followups import engine
+from jingfang.core import api_support, clock
 from jingfang.registry import selectors as patient_selectors
 
 from . import selectors, services, vocab
@@ -69,7 +68,7 @@ class AgreementOut(Schema):
 
 
 def agreement_data(a) -> dict:
-    today = engine.today()
+    today = clock.today()
     return {
         "id": a.pk, "patient_id": a.patient_id, "guardian_id": a.guardian_id, "guardian_name": a.guardian_name,
         "type": a.type, "type_label": a.get_type_display(), "start": a.start, "end": a.end, "duties": a.duties,

@@ -4,8 +4,9 @@ import datetime as dt
 
 from django import forms
 
+from jingfang.core import clock
 from jingfang.core.widgets import DateInput
-from jingfang.registry.forms import clean_phone, today
+from jingfang.registry.forms import clean_phone
 from jingfang.registry.vocab import DANGEROUS_ACTS, choices
 
 from . import vocab
@@ -15,7 +16,7 @@ from .models import GuardianshipAgreement, Incident
 def _no_future(form: forms.Form, *names: str) -> None:
     for name in names:
         value = form.cleaned_data.get(name)
-        if isinstance(value, dt.date) and value > today():
+        if isinstance(value, dt.date) and value > clock.today():
             form.add_error(name, "日期不能晚于今天")
 
 
@@ -106,7 +107,7 @@ class RevokeForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        data["date"] = data.get("date") or today()
+        data["date"] = data.get("date") or clock.today()
         _no_future(self, "date")
         return data
 

@@ -6,8 +6,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from jingfang.audit import log as audit
-from jingfang.core import errors
-from jingfang.registry.forms import today
+from jingfang.core import clock, errors
 
 from . import permissions, vocab
 from .forms import AgreementForm, RevokeForm
@@ -141,4 +140,4 @@ def replace_guardian(actor, agreement: GuardianshipAgreement, reason: str, data:
 
 
 def current_agreements(patient, on=None) -> list[GuardianshipAgreement]:
-    return list(GuardianshipAgreement.objects.filter(patient=patient).active_on(on or today()).select_related("guardian"))
+    return list(GuardianshipAgreement.objects.filter(patient=patient).active_on(on or clock.today()).select_related("guardian"))

@@ -8,8 +8,7 @@ from django.urls import reverse
 
 from jingfang.accounts import roles
 from jingfang.accounts.decorators import permission_required
-from jingfang.core import errors
-from jingfang.followups import engine
+from jingfang.core import clock, errors
 from jingfang.registry import selectors as patient_selectors
 
 from . import permissions, selectors, services, vocab
@@ -31,7 +30,7 @@ def guardianship_page(request, pk):
     posting = request.method == "POST"
     patient = patient_selectors.get_patient_for(request, pk, action="create" if posting else "view",
                                                 audit_success=not posting)
-    form = AgreementForm(patient=patient, initial={"start": engine.today(), "type": "management",
+    form = AgreementForm(patient=patient, initial={"start": clock.today(), "type": "management",
                                                    "guardian": getattr(patient.primary_guardian, "pk", None)})
     problem = None
     if posting:
@@ -45,7 +44,7 @@ def guardianship_page(request, pk):
         else:
             messages.success(request, "监护协议已登记")
             return HttpResponseRedirect(reverse("care:guardianship", args=[patient.pk]))
-    today = engine.today()
+    today = clock.today()
     agreements = list(selectors.agreements_of(patient))
     for a in agreements:
         a.state_now = a.state_on(today)
@@ -63,9 +62,9 @@ def agreement_revoke(request, pk):
                                             audit_success=not posting)
     patient = agreement.patient
     require_page(request, permissions.REVOKE_AGREEMENT, "update", patient.pk)
-    revoke_form = RevokeForm(initial={"date": engine.today()})
+    revoke_form = RevokeForm(initial={"date": clock.today()})
     new_form = AgreementForm(patient=patient, exclude_guardian=agreement.guardian_id, prefix="new",
-                             initial={"type": agreement.type, "duties": agreement.duties, "start": engine.today()})
+                             initial={"type": agreement.type, "duties": agreement.duties, "start": clock.today()})
     problem = None
     replace = request.POST.get("replace") == "on" if posting else request.GET.get("replace") == "1"
     if posting:

@@ -8,9 +8,8 @@ from django.urls import reverse
 
 from jingfang.accounts import roles
 from jingfang.accounts.decorators import permission_required
-from jingfang.core import errors, picker
+from jingfang.core import clock, errors, picker
 from jingfang.core.paging import paginate
-from jingfang.followups import engine
 from jingfang.registry import picker as patient_picker
 from jingfang.registry import selectors as patient_selectors
 from jingfang.registry.vocab import DANGEROUS_ACTS
@@ -45,7 +44,7 @@ def incident_create(request):
     if chosen:
         patient = patient_selectors.get_patient_for(request, chosen, action="create" if posting and not finding else "view",
                                                     audit_success=not posting or finding)
-    form = IncidentForm(initial={"date": engine.today()})
+    form = IncidentForm(initial={"date": clock.today()})
     problem = None
     if finding:
         form = IncidentForm(initial=request.POST.dict())

@@ -11,10 +11,9 @@ from django.views.decorators.http import require_GET, require_POST
 from jingfang.accounts import roles
 from jingfang.accounts.decorators import permission_required
 from jingfang.audit import log as audit
-from jingfang.core import errors, picker
+from jingfang.core import clock, errors, picker
 from jingfang.core import ids as core_ids
 from jingfang.core.paging import paginate
-from jingfang.followups import engine
 from jingfang.regions import codes
 from jingfang.regions import selectors as region_selectors
 from jingfang.registry import picker as patient_picker
@@ -51,7 +50,7 @@ def meeting_list(request):
     list_audit(request, filters, page.paginator.count, "meetings")
     return render(request, "care/meeting_list.html", {
         **base_context(request, filters), "page": page, "kinds": vocab.MEETING_KINDS, "tasks": tasks,
-        "today": engine.today(), "cite": vocab.MEETING_CITE,
+        "today": clock.today(), "cite": vocab.MEETING_CITE,
     })
 
 
@@ -233,7 +232,7 @@ def meeting_create(request):
     problem = None
     kind = request.GET.get("kind", "team_monthly")
     data = {"kind": kind if kind in vocab.MEETING_KINDS else "team_monthly", "region_code": region_param(request),
-            "date": engine.today().isoformat()}
+            "date": clock.today().isoformat()}
     finding = request.method == "POST" and _finding(request.POST)
     if finding:  # a picker's 查找 without JavaScript: the same form again, nothing saved
         data = _posted(request.POST)
@@ -277,7 +276,7 @@ def meeting_detail(request, pk):
         t.can_complete = not t.done and (can_edit or t.owner_id == request.user.pk)
     return render(request, "care/meeting_detail.html", {
         **base_context(request), "m": meeting, "patients": patients, "hidden": hidden, "tasks": tasks,
-        "attendees": meeting.attendees.select_related("user"), "can_edit": can_edit, "today": engine.today(),
+        "attendees": meeting.attendees.select_related("user"), "can_edit": can_edit, "today": clock.today(),
     })
 
 

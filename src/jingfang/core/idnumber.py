@@ -8,7 +8,7 @@ import datetime as dt
 import re
 from operator import mul
 
-from django.utils import timezone
+from jingfang.core import clock
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
@@ -53,7 +53,7 @@ def parse(raw: str, today: dt.date | None = None) -> tuple[str, dt.date, str]:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise InvalidIdNumber("身份证号码中的出生日期不存在") from None
-    today = today or timezone.localdate()
+    today = today or clock.today()
     if birth > today:
         raise InvalidIdNumber("身份证号码中的出生日期晚于今天")
     if birth.year < 1890:

@@ -7,11 +7,10 @@ import datetime as dt
 import logging
 import random
 
-from django.utils import timezone
 from faker import Faker
 
 from jingfang.accounts.models import User
-from jingfang.core import errors, idnumber
+from jingfang.core import clock, errors, idnumber
 from jingfang.registry.models import Patient
 
 from .accounts import township_number, username
@@ -40,7 +39,7 @@ def make_activity(seed: int, today: dt.date | None = None) -> dict:
     from jingfang.screening import services_campaigns as campaigns
     from jingfang.screening import services_leads as leads
 
-    today = today or timezone.localdate()
+    today = today or clock.today()
     rng, fake = random.Random(f"{seed}:activity"), Faker("zh_CN")
     fake.seed_instance(seed)
     users = {u.username: u for u in User.objects.all()}

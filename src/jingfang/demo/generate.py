@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.utils import timezone
 
 from jingfang.audit.log import record
+from jingfang.core import clock
 from jingfang.regions.loading import LoadReport, load_regions_csv
 from jingfang.registry.models import Guardian, Patient, StatusChange
 
@@ -41,7 +41,7 @@ class DemoSummary:
 
 def default_as_of(today: dt.date | None = None) -> dt.date:
     """The demo's reference date: the end of October 2026, or today when that is earlier."""
-    return min(REGISTRATION_END, today or timezone.localdate())
+    return min(REGISTRATION_END, today or clock.today())
 
 
 def load_demo_regions() -> LoadReport:
@@ -121,7 +121,7 @@ def generate(
         summary.users_created, summary.users_skipped = create_demo_users()
         from .followups import write_followups
 
-        summary.followups = write_followups(written, max(as_of, timezone.localdate()))
+        summary.followups = write_followups(written, max(as_of, clock.today()))
         summary.key_persons = Patient.objects.filter(key_person=True).count()
         from .activity import make_activity
 

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jingfang.audit import log as audit
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.followups import engine
 
 from . import history, selectors, table
@@ -31,9 +31,6 @@ DEPARTMENT_WORDS = {
 }
 DEFAULT_DEPARTMENTS = ("governance", "police", "civil_affairs", "health", "dpf")  # 齐云山镇2024 三（六）2
 
-
-def today() -> dt.date:
-    return engine.today()
 
 
 def exchange_rule(code: str) -> tuple[list[str], str]:
@@ -63,7 +60,7 @@ def _require(actor, action: str, audit_action: str, request=None, target: str = 
 def check_month(month: dt.date | None, field: str = "month") -> dt.date:
     if month is None:
         raise errors.Invalid([errors.FieldError(field, "月份格式应为YYYY-MM")])
-    if table.month_bounds(month)[1] >= today():
+    if table.month_bounds(month)[1] >= clock.today():
         raise errors.Invalid([errors.FieldError(field, "只能生成已结束月份的交换表（本月月末后再生成）")])
     if month.year < 2000:
         raise errors.Invalid([errors.FieldError(field, "月份不能早于2000年")])
@@ -146,10 +143,10 @@ def record_receipt(actor, t: ExchangeTable, data: dict, *, request=None) -> Rece
             received_on = dt.date.fromisoformat(received_on.strip()) if received_on.strip() else None
         except ValueError:
             received_on = "bad"
-    received_on = received_on or today()
+    received_on = received_on or clock.today()
     if received_on == "bad":
         problems.append(errors.FieldError("received_on", "签收日期格式应为YYYY-MM-DD"))
-    elif received_on > today():
+    elif received_on > clock.today():
         problems.append(errors.FieldError("received_on", "签收日期不能晚于今天"))
     elif received_on < timezone.localtime(t.generated_at).date():
         problems.append(errors.FieldError("received_on", "签收日期不能早于交换表生成日期"))

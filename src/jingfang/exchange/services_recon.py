@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jingfang.audit import log as audit
-from jingfang.core import errors, uploads
+from jingfang.core import clock, errors, uploads
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 from jingfang.registry import disclosure
@@ -195,7 +195,7 @@ def _lead_data(actor, run: ReconciliationRun, line: ReconciliationLine, data: di
         "signs": [str(s) for s in data.get("signs") or []],
         "source": "info_exchange",
         "dangerous": "on" if data.get("dangerous") else "",
-        "found_on": timezone.localdate().isoformat(),
+        "found_on": clock.today().isoformat(),
         "reporter_unit": f"{run.township.name}{dept}"[:100],
         "notes": (f"月度信息交换名单核对发现：{dept}名单第{line.row_number}行，我方无此人。"
                   f"{data.get('note') or ''}")[:1000],

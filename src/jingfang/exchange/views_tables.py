@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jingfang.audit import log as audit
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.exports import guard
 
 from . import export, selectors, serializers, services, table
@@ -35,7 +35,7 @@ def context(request, **extra) -> dict:
 
 
 def ended_months(count: int = MONTHS_LISTED) -> list:
-    month = table.previous_month(services.today())
+    month = table.previous_month(clock.today())
     out = []
     for _ in range(count):
         out.append(month)

@@ -7,10 +7,10 @@ from ninja import Field, Query, Router, Schema, Status
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
-from jingfang.core import api_support, days, errors
+from jingfang.core import api_support, clock, days, errors
 from jingfang.registry import selectors, vocab
 
-from . import engine, services, worklist
+from . import services, worklist
 from .forms import MED_ROWS
 
 router = Router(tags=["随访与工作台"])
@@ -197,7 +197,7 @@ def get_worklist(request, q: Query[WorklistQuery]):
         raise errors.Forbidden("您的角色无权查看工作台")
     if q.kind and q.kind not in worklist.KIND_LABELS:
         raise api_support.invalid("kind", f"应为 {'、'.join(worklist.KIND_LABELS)} 之一")
-    on = days.check(q.on or engine.today(), "on", "on")
+    on = days.check(q.on or clock.today(), "on", "on")
     items = worklist.items_for(request.user, on, region_code=q.region_code, kind=q.kind, key_person=q.key_person,
                                horizon=q.horizon)
     audit.record_request(request, "list", target="worklist", detail={"count": len(items), "on": on.isoformat()})

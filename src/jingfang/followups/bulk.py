@@ -10,7 +10,7 @@ patient.
 
 from types import SimpleNamespace
 
-from jingfang.core import bulk
+from jingfang.core import bulk, clock
 
 from . import engine
 
@@ -26,7 +26,7 @@ def plan_new(patients: list, guardians: list, on=None, context: dict | None = No
     from .models import DueItem, FlagChange
     from .schedule import schedule
 
-    on = on or engine.today()
+    on = on or clock.today()
     dues, flag_rows = [], []
     shared = {} if context is None else context.setdefault("followups.bulk", {})
     profiles: dict[str, object] = shared.setdefault("profiles", {})

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import time
 
+from jingfang.core import clock
 from jingfang.core.models import CalendarDay
 from jingfang.regions import policy as region_policy
 
@@ -42,11 +43,6 @@ def calendar() -> WorkCalendar:
         _calendar[0], _calendar[1] = now, WorkCalendar(overrides=overrides)
     return _calendar[1]
 
-
-def today() -> dt.date:
-    from django.utils import timezone
-
-    return timezone.localdate()
 
 
 # A patient's history as plain data ---------------------------------------------------------------
@@ -199,7 +195,7 @@ def refresh(patient, on: dt.date | None = None, *, changed_on: dt.date | None = 
     from .models import DueItem, IndividualPlan, SearchAttempt
     from .schedule import Due, schedule
 
-    on = on or today()
+    on = on or clock.today()
     profile = profile_for(patient.region_id)
     rows = list(patient.followups.order_by("date", "id").values(*CONTACT_FIELDS))
     contacts, flags = standing(patient, profile, rows)
@@ -278,7 +274,7 @@ def preview(patient, values: dict) -> dict | None:
     except (TypeError, ValueError):
         return None
     condition = values.get("condition_override") or verdict.condition
-    date = values.get("date") or today()
+    date = values.get("date") or clock.today()
     if isinstance(date, str):
         date = dt.date.fromisoformat(date)
     profile = profile_for(patient.region_id)

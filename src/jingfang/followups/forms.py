@@ -3,8 +3,8 @@
 import datetime as dt
 
 from django import forms
-from django.utils import timezone
 
+from jingfang.core import clock
 from jingfang.core.widgets import DateInput
 from jingfang.registry import vocab
 
@@ -110,7 +110,7 @@ class FollowUpForm(forms.ModelForm):
                                                     **{k: v for k, v in data.items() if k not in FORM_TO_API},
                                                     "seen": bool(data.get("seen"))})
         data["social_function"] = values.get("social_function") or data.get("social_function")
-        for field, message in formrules.check(formrules.RULES, values, self.params, timezone.localdate()):
+        for field, message in formrules.check(formrules.RULES, values, self.params, clock.today()):
             name = RULE_FIELD_TO_FORM.get(field, field)
             if name in self.errors:
                 continue  # already refused by the field itself (missing, wrong type)
@@ -157,7 +157,7 @@ class SearchAttemptForm(forms.ModelForm):
 
     def clean_date(self):
         date = self.cleaned_data["date"]
-        if date > timezone.localdate():
+        if date > clock.today():
             raise forms.ValidationError("日期不能晚于今天")
         return date
 
@@ -172,7 +172,7 @@ class PlanForm(forms.ModelForm):
 
     def clean_review_date(self):
         date = self.cleaned_data["review_date"]
-        if date < timezone.localdate() - dt.timedelta(days=366):
+        if date < clock.today() - dt.timedelta(days=366):
             raise forms.ValidationError("研判日期过早")
         return date
 

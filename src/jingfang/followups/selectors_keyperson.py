@@ -8,6 +8,7 @@ import datetime as dt
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from jingfang.core import clock
 from jingfang.regions import codes
 from jingfang.registry.models import Patient
 from jingfang.registry.selectors import patients_for
@@ -170,7 +171,7 @@ def sensitive_periods_for(user, *, when: str = "", today: dt.date | None = None)
     qs = SensitivePeriod.objects.filter(
         Q(region_id__in=engine.chain_codes(user.region_id)) | Q(region_id__gte=lo, region_id__lte=hi)
     )
-    today = today or engine.today()
+    today = today or clock.today()
     if when == "current":
         qs = qs.filter(start__lte=today, end__gte=today)
     elif when == "upcoming":

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.registry.models import Patient, StatusChange
 
 from . import engine
@@ -100,7 +100,7 @@ def record_roll_call(actor, patient: Patient, date, result: str = "present", not
     _require(actor, roles.ROLL_CALL, "create", request, patient.pk)
     if result not in RollCall.RESULTS:
         raise errors.Invalid([errors.FieldError("result", "点名结果无效")])
-    if date > engine.today():
+    if date > clock.today():
         raise errors.Invalid([errors.FieldError("date", "点名日期不能晚于今天")])
     if date < patient.registered_on:
         raise errors.Invalid([errors.FieldError("date", "点名日期不能早于建档日期")])

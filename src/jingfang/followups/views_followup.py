@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from jingfang.accounts import roles
 from jingfang.accounts.decorators import permission_required
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.registry import selectors, vocab
 
 from . import engine, services, worklist
@@ -56,7 +56,7 @@ def followup_create(request, pk):
         for action in result.actions:
             messages.warning(request, action)
         return HttpResponseRedirect(reverse("registry:patient_detail", args=[patient.pk]))
-    form = FollowUpForm(patient=patient, initial=defaults_from(last, engine.today()))
+    form = FollowUpForm(patient=patient, initial=defaults_from(last, clock.today()))
     preview = engine.preview(patient, form.initial) if last else None
     return render(request, "followups/followup_form.html", _context(patient, form, last, classification=preview))
 

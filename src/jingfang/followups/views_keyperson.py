@@ -14,15 +14,15 @@ from django.urls import path, reverse
 
 from jingfang.accounts import roles
 from jingfang.accounts.decorators import permission_required
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.core.masking import mask_id_number, mask_phone
 from jingfang.core.paging import paginate, querystring_without_page
 from jingfang.exports import guard
 from jingfang.registry import selectors as patient_selectors
 from jingfang.registry import serializers, vocab
 
-from . import engine, services
 from . import selectors_keyperson as sel
+from . import services
 from .forms import SearchAttemptForm, SensitivePeriodForm
 from .models import SearchAttempt
 from .views_common import (
@@ -62,7 +62,7 @@ def _kp_row(p, role: str, today: dt.date) -> dict:
 @permission_required(roles.VIEW_PATIENTS)
 def keyperson_list(request):
     filters = _kp_filters(request)
-    today = engine.today()
+    today = clock.today()
     page = paginate(request, sel.key_persons(request.user, **filters))
     role = request.user.role
     context = {
@@ -85,7 +85,7 @@ def keyperson_list(request):
 def keyperson_export(request):
     filters = _kp_filters(request)
     role = request.user.role
-    today = engine.today()
+    today = clock.today()
     headers = ["患者编号", "姓名", "性别", "身份证号（脱敏）", "本人电话（脱敏）", "现住址所在村（社区）", "现住址",
                "分色", "重点人员原因", "危险性等级", "在管状态", "一人一策", "下次研判日期", "研判逾期"]
 
@@ -111,7 +111,7 @@ def _lost_filters(request) -> dict:
 @permission_required(roles.VIEW_WORKLIST)
 def lost_list(request):
     filters = _lost_filters(request)
-    today = engine.today()
+    today = clock.today()
     page = paginate(request, sel.lost_patients(request.user, today=today, **filters))
     for p in page.object_list:
         p.last_attempt_method_label = SearchAttempt.METHODS.get(p.last_attempt_method, "")
@@ -136,7 +136,7 @@ def lost_export(request):
     if not roles.can(request.user.role, roles.VIEW_WORKLIST):
         _deny(request, "export")
     filters = _lost_filters(request)
-    today = engine.today()
+    today = clock.today()
     headers = ["患者编号", "姓名", "身份证号（脱敏）", "现住址所在村（社区）", "现住址", "在管状态", "失访",
                "末次见到患者日期", "本月查找次数", "最近一次查找日期", "查找方式", "查找结果", "监护人", "监护人电话（脱敏）"]
     qs = sel.lost_patients(request.user, today=today, **filters).prefetch_related("guardians")
@@ -164,7 +164,7 @@ def search_page(request, pk):
         _deny(request, "create")
     patient = patient_selectors.get_patient_for(request, pk, action="create" if posting else "view",
                                                 audit_success=not posting)
-    today = engine.today()
+    today = clock.today()
     form = SearchAttemptForm(initial={"date": today, "method": "home", "result": "not_found"})
     problem = None
     if posting:
@@ -291,7 +291,7 @@ def sensitive_periods(request):
             problem = errors.Invalid(errors.from_form(form))
     when = request.GET.get("when", "")
     when = when if when in WHEN else ""
-    today = engine.today()
+    today = clock.today()
     page = paginate(request, sel.sensitive_periods_for(user, when=when, today=today))
     context = {
         "page": page,
@@ -313,7 +313,7 @@ def sensitive_periods_export(request):
         _deny(request, "export")
     when = request.GET.get("when", "")
     when = when if when in WHEN else ""
-    today = engine.today()
+    today = clock.today()
     headers = ["名称", "开始日期", "结束日期", "设定区划", "状态", "设定人"]
     rows = (
         [s.name, _iso(s.start), _iso(s.end), s.region.name, WHEN[_sp_state(s, today)],

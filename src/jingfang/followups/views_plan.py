@@ -12,15 +12,15 @@ from django.views.decorators.http import require_POST
 from jingfang.accounts import roles
 from jingfang.accounts.decorators import permission_required
 from jingfang.audit import log as audit
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.registry import selectors as patient_selectors
 from jingfang.registry import serializers
 from jingfang.registry import services as registry_services
 from jingfang.registry import vocab as registry_vocab
 from jingfang.registry.flags import public_manual_reason
 
-from . import engine, services
 from . import selectors_keyperson as sel
+from . import services
 from .forms import PlanForm
 from .models import PlanMeasure
 from .views_common import MEASURE_ROWS, _deny
@@ -71,7 +71,7 @@ def _plan_context(request, patient, *, form=None, problem=None, flag_problem=Non
     )
     latest_fu, suggestions = _suggestions(patient, role, plan)
     if form is None:
-        initial = {} if plan else {"review_date": engine.today() + dt.timedelta(days=30), "active": True}
+        initial = {} if plan else {"review_date": clock.today() + dt.timedelta(days=30), "active": True}
         form = PlanForm(instance=plan, initial=initial)
     rows = posted_rows or [{"category": "other", "text": ""} for _ in range(MEASURE_ROWS)]
     guardians = list(patient.guardians.all())
@@ -83,7 +83,7 @@ def _plan_context(request, patient, *, form=None, problem=None, flag_problem=Non
         "groups": _grouped(measures),
         "done_count": sum(1 for m in measures if m.done),
         "measure_count": len(measures),
-        "review_overdue": bool(plan and plan.review_date < engine.today()),
+        "review_overdue": bool(plan and plan.review_date < clock.today()),
         "history": history,
         "form": form,
         "measure_rows": rows,

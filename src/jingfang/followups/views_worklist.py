@@ -10,12 +10,12 @@ from django.views.decorators.http import require_POST
 from jingfang.accounts import roles
 from jingfang.accounts.decorators import permission_required
 from jingfang.audit import log as audit
-from jingfang.core import days, errors, xlsx
+from jingfang.core import clock, days, errors, xlsx
 from jingfang.exports import guard
 from jingfang.regions import selectors as region_selectors
 from jingfang.registry import selectors
 
-from . import engine, services, worklist
+from . import services, worklist
 
 
 def _params(request) -> tuple[dict, str]:
@@ -25,11 +25,11 @@ def _params(request) -> tuple[dict, str]:
     try:
         on = dt.date.fromisoformat(request.GET.get("on", ""))
     except ValueError:
-        on = engine.today()
+        on = clock.today()
     try:
         days.check(on, "on", "日期")
     except errors.Invalid as exc:
-        on, problem = engine.today(), exc.errors[0].message
+        on, problem = clock.today(), exc.errors[0].message
     kp = request.GET.get("key_person", "")
     kind = request.GET.get("kind", "")
     try:
@@ -66,7 +66,7 @@ def worklist_page(request):
         "periods": worklist.active_periods(request.user, params["on"]),
         "calls": worklist.day_roll_calls(request.user, params["on"], region_code=params["region_code"]),
         "can_roll_call": roles.can(request.user.role, roles.ROLL_CALL),
-        "today": engine.today(),
+        "today": clock.today(),
         "qs": request.GET.urlencode(),
         "problem": problem, "earliest": days.EARLIEST, "latest": days.LATEST,
     }, status=422 if problem else 200)
@@ -104,7 +104,7 @@ def roll_call(request, pk):
     try:
         on = dt.date.fromisoformat(request.POST.get("on", ""))
     except ValueError:
-        on = engine.today()
+        on = clock.today()
     try:
         call = services.record_roll_call(request.user, patient, on, request.POST.get("result", "present"),
                                          request.POST.get("note", ""), request=request)

@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 
 from jingfang.accounts import roles
-from jingfang.core import gcpause
+from jingfang.core import clock, gcpause
 from jingfang.policies import profiles as policy
 from jingfang.regions import codes
 from jingfang.regions.models import Region
@@ -270,7 +270,7 @@ def items_for(user, on: dt.date, *, region_code: str = "", kind: str = "", key_p
     if scope is None:
         return []
     lo, hi = scope
-    if on >= engine.today():
+    if on >= clock.today():
         items = _items(_stored_rows(user.role, lo, hi, on, horizon, kind, key_person), on)
     else:
         last_upcoming = on + dt.timedelta(days=horizon)
@@ -362,7 +362,7 @@ def page_for(user, on: dt.date, *, region_code: str = "", kind: str = "", key_pe
     if scope is None:
         return Page([], 1, 1, 0, dict.fromkeys(STATE_LABELS, 0), [])
     lo, hi = scope
-    if on < engine.today():
+    if on < clock.today():
         items = items_for(user, on, region_code=region_code, kind=kind, key_person=key_person, horizon=horizon)
         villages, total = counts_by_village(items), len(items)
         number = max(1, min(number, -(-total // size) or 1))

@@ -15,6 +15,7 @@ import datetime as dt
 
 from django.urls import reverse
 
+from jingfang.core import clock
 from jingfang.core.masking import mask_name
 from jingfang.followups import engine, schedule
 from jingfang.followups.schedule import PROVISIONAL_NOTE, Due, item_state
@@ -43,7 +44,7 @@ def _due(kind_local: str, profile, calendar, start: dt.date, n: int, on: dt.date
 # Report cards -------------------------------------------------------------------------------------
 def card_deadlines(card: ReportCard, on: dt.date | None = None) -> list[Due]:
     """What is (or was, on a past date) still due for a report card, soonest first."""
-    on = on or engine.today()
+    on = on or clock.today()
     if card.received_on > on or _as_of(card.entered_on, on) or _as_of(card.cdc_referred_on, on):
         return []
     return schedule.intake_deadlines(
@@ -83,7 +84,7 @@ def release_workdays(profile) -> int:
 
 
 def release_deadline(notice: ReleaseNotice, on: dt.date | None = None) -> Due | None:
-    on = on or engine.today()
+    on = on or clock.today()
     if notice.notified_on > on or _as_of(notice.taken_over_on, on):
         return None
     profile = engine.profile_for(notice.township_id)
@@ -94,7 +95,7 @@ def release_deadline(notice: ReleaseNotice, on: dt.date | None = None) -> Due | 
 
 # Transfers ----------------------------------------------------------------------------------------
 def transfer_deadline(transfer: Transfer, on: dt.date | None = None) -> Due | None:
-    on = on or engine.today()
+    on = on or clock.today()
     closed = _as_of(transfer.accepted_on, on) or _as_of(transfer.returned_on, on)
     if transfer.sent_on > on or closed:
         return None
@@ -170,7 +171,7 @@ def overdue_counts(user, on: dt.date | None = None) -> dict:
     """Overdue report-card steps and release takeovers in the user's region (the office's alert)."""
     from jingfang.regions import codes
 
-    on = on or engine.today()
+    on = on or clock.today()
     lo, hi = codes.code_range(user.region_id)
     cards = [i for i in report_card_items(user, lo, hi, on) if i.state == "overdue"]
     releases = [i for i in release_items(user, lo, hi, on) if i.state == "overdue"]

@@ -4,10 +4,10 @@ import datetime as dt
 
 from django import forms
 
-from jingfang.core import idnumber
+from jingfang.core import clock, idnumber
 from jingfang.core.widgets import DateInput
 from jingfang.registry import vocab
-from jingfang.registry.forms import NAME_RE, today
+from jingfang.registry.forms import NAME_RE
 
 from .models import RELEASE_KINDS, REPORT_KINDS, ReleaseNotice, ReportCard
 
@@ -25,14 +25,14 @@ def clean_optional_id(value: str) -> str:
     if not value:
         return ""
     try:
-        number, _, _ = idnumber.parse(value, today())
+        number, _, _ = idnumber.parse(value, clock.today())
     except idnumber.InvalidIdNumber as exc:
         raise forms.ValidationError(str(exc)) from None
     return number
 
 
 def no_future(form: forms.Form, names) -> None:
-    limit = today()
+    limit = clock.today()
     for name in names:
         value = form.cleaned_data.get(name)
         if isinstance(value, dt.date) and value > limit:
@@ -94,8 +94,8 @@ class StepForm(forms.Form):
         self.fields["text"].required = text_required
 
     def clean_date(self):
-        value = self.cleaned_data.get("date") or today()
-        if value > today():
+        value = self.cleaned_data.get("date") or clock.today()
+        if value > clock.today():
             raise forms.ValidationError("日期不能晚于今天")
         if self.earliest and value < self.earliest:
             raise forms.ValidationError(f"日期不能早于{self.earliest_label}（{self.earliest.isoformat()}）")
@@ -150,7 +150,7 @@ class ReleaseForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        data["notified_on"] = data.get("notified_on") or today()
+        data["notified_on"] = data.get("notified_on") or clock.today()
         no_future(self, ["released_on", "notified_on"])
         released, notified = data.get("released_on"), data.get("notified_on")
         if released and notified and notified < released:

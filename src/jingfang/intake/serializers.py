@@ -7,8 +7,8 @@ roles that may not see clinical fields (accounts.roles.visible).
 import datetime as dt
 
 from jingfang.accounts import roles
+from jingfang.core import clock
 from jingfang.core.masking import mask_id_number, mask_name, mask_phone
-from jingfang.followups import engine
 from jingfang.registry import serializers as patient_serializers
 from jingfang.registry import vocab
 
@@ -126,7 +126,7 @@ def township_name(region) -> str:
 
 def dual_summary(patient, on: dt.date | None = None) -> dict:
     """The few fields the household-registration township reads (双列管): no clinical data, no file."""
-    on = on or engine.today()
+    on = on or clock.today()
     return {
         "name": patient.name,
         "sex": patient.sex,

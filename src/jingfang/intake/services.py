@@ -10,14 +10,14 @@ import datetime as dt
 from django.db import transaction
 
 from jingfang.audit import log as audit
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.core.formdata import to_form_data
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 from jingfang.registry import services as registry_services
 
 from . import permissions as perms
-from .forms import EnterForm, ReportCardForm, StepForm, today
+from .forms import EnterForm, ReportCardForm, StepForm
 from .models import REPORT_STATUSES, ReportCard
 from .selectors import patient_by_id_number
 
@@ -180,13 +180,13 @@ def enter_card(actor, card: ReportCard, data: dict, guardian: dict | None = None
     form = EnterForm(data=_form_data(values))
     if not form.is_valid():
         raise invalid(actor, form, "update", request, _target(card))
-    entered_on = form.cleaned_data["entered_on"] or today()
+    entered_on = form.cleaned_data["entered_on"] or clock.today()
     current = ReportCard.objects.get(pk=card.pk)
     if current.status != "accepted":
         message = ("须先接收报告卡，才能建档录入" if current.status == "received"
                    else f"该报告卡已{REPORT_STATUSES[current.status]}，不能再次录入")
         raise _refuse(actor, current, "enter", message, request)
-    if entered_on < current.accepted_on or entered_on > today():
+    if entered_on < current.accepted_on or entered_on > clock.today():
         audit.record(actor, "update", request=request, outcome="invalid", target=_target(card),
                      detail={"fields": ["entered_on"]})
         raise errors.Invalid([errors.FieldError(

@@ -8,7 +8,7 @@ written only through registry.services (change_status, set_transfer_pending, rel
 from django.db import IntegrityError, transaction
 
 from jingfang.audit import log as audit
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 from jingfang.registry import services as registry_services
@@ -16,7 +16,7 @@ from jingfang.registry.selectors import patients_for
 
 from . import permissions as perms
 from . import selectors
-from .forms import AcceptForm, ReleaseForm, ReturnForm, StepForm, TransferForm, today
+from .forms import AcceptForm, ReleaseForm, ReturnForm, StepForm, TransferForm
 from .models import RELEASE_KINDS, ReleaseNotice, Transfer
 from .services import _form_data, invalid, require, township_for
 
@@ -128,8 +128,8 @@ def send_transfer(actor, patient, data: dict, *, request=None) -> Transfer:
         problems.append(errors.FieldError("destination_code", "不能转移到本乡镇"))
     if patient.status == "deceased":
         problems.append(errors.FieldError("patient", "患者已死亡，不能转移"))
-    sent_on = cd["sent_on"] or today()
-    if sent_on > today():
+    sent_on = cd["sent_on"] or clock.today()
+    if sent_on > clock.today():
         problems.append(errors.FieldError("sent_on", "日期不能晚于今天"))
     if problems:
         audit.record(actor, "create", request=request, outcome="invalid", patient_id=patient.pk, target="transfer",
@@ -176,8 +176,8 @@ def accept_transfer(actor, transfer: Transfer, data: dict, *, request=None) -> T
     if not form.is_valid():
         raise invalid(actor, form, "update", request, target, transfer.patient_id)
     village = villages.get(code=form.cleaned_data["village_code"])
-    accepted_on = form.cleaned_data["accepted_on"] or today()
-    if not transfer.sent_on <= accepted_on <= today():
+    accepted_on = form.cleaned_data["accepted_on"] or clock.today()
+    if not transfer.sent_on <= accepted_on <= clock.today():
         raise errors.Invalid([errors.FieldError("accepted_on", "接收日期应在转出日期与今天之间")])
     patient = transfer.patient
     try:
@@ -221,7 +221,7 @@ def return_transfer(actor, transfer: Transfer, data: dict, *, request=None) -> T
             if locked.status != "sent":
                 raise errors.Conflict([errors.FieldError("status", "该转移刚被他人处理，请刷新")])
             registry_services.set_transfer_pending(actor, patient, False, request=request)
-            locked.status, locked.returned_on, locked.returned_by = "returned", today(), actor
+            locked.status, locked.returned_on, locked.returned_by = "returned", clock.today(), actor
             locked.return_reason = form.cleaned_data["reason"].strip()
             locked.save()
             audit.record(actor, "update", request=request, patient_id=patient.pk, target=target,

@@ -8,9 +8,8 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 from jingfang.audit import log as audit
-from jingfang.core import xlsx
+from jingfang.core import clock, xlsx
 from jingfang.exports import guard
-from jingfang.followups import engine
 from jingfang.followups.worklist import STATE_LABELS
 
 from . import deadlines
@@ -47,7 +46,7 @@ def rules(user) -> dict:
 
 
 def base_context(request, key: str) -> dict:
-    return {"rule": rules(request.user)[key], "today": engine.today(), **perms.flags(request.user)}
+    return {"rule": rules(request.user)[key], "today": clock.today(), **perms.flags(request.user)}
 
 
 def deny(request, audit_action: str = "view"):

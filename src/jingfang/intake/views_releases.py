@@ -4,14 +4,14 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from jingfang.accounts import roles
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.core.paging import paginate, querystring_without_page
 from jingfang.regions import codes
 from jingfang.registry.selectors import patients_for
 
 from . import deadlines, selectors, services_movement
 from . import permissions as perms
-from .forms import ReleaseForm, today
+from .forms import ReleaseForm
 from .models import RELEASE_KINDS, RELEASE_STATUSES
 from .views_common import STATES, base_context, done, list_audit, status_for
 
@@ -41,7 +41,7 @@ def release_list(request):
 
 @perms.required(perms.RECORD_RELEASE, audit_action="create")
 def release_create(request):
-    form, problem = ReleaseForm(initial={"notified_on": today()}), None
+    form, problem = ReleaseForm(initial={"notified_on": clock.today()}), None
     township_level = codes.level_of(request.user.region_id) == codes.TOWNSHIP
     if township_level:
         form.fields.pop("township_code")

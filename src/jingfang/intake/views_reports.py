@@ -4,7 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from jingfang.accounts import roles
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.core.masking import mask_id_number
 from jingfang.core.paging import paginate, querystring_without_page
 from jingfang.exports import guard
@@ -14,7 +14,7 @@ from jingfang.registry import vocab
 
 from . import deadlines, selectors, services
 from . import permissions as perms
-from .forms import ReportCardForm, today
+from .forms import ReportCardForm
 from .models import REPORT_KINDS, REPORT_STATUSES
 from .views_common import STATES, base_context, deny, done, export, list_audit, parse_date, status_for
 
@@ -93,7 +93,7 @@ def _iso(value) -> str:
 @perms.required(perms.RECEIVE_REPORTS, audit_action="create")
 def report_create(request):
     sees = roles.sees_clinical(request.user.role)
-    form, problem = ReportCardForm(sees_clinical=sees, initial={"kind": "discharge", "received_on": today()}), None
+    form, problem = ReportCardForm(sees_clinical=sees, initial={"kind": "discharge", "received_on": clock.today()}), None
     if request.method == "POST":
         data = {k: request.POST.get(k, "") for k in form.fields}
         data["address_unknown"] = bool(request.POST.get("address_unknown"))

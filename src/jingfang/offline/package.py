@@ -8,7 +8,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from jingfang.audit import log as audit
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.followups import engine, worklist
 from jingfang.followups.forms import rule_params
 from jingfang.followups.models import DueItem, FollowUp, SensitivePeriod
@@ -47,7 +47,7 @@ def due_entry(item, on: dt.date) -> dict:
 
 def due_now(user, patient_id: int) -> list[dict]:
     """The patient's stored due items as the user may read them (the sync's answer)."""
-    on = engine.today()
+    on = clock.today()
     rows = DueItem.objects.filter(patient_id=patient_id).order_by("due_date", "kind")
     return [due_entry(i, on) for i in worklist.due_for_role(user.role, list(rows))]
 
@@ -76,7 +76,7 @@ def build(user, days: int | None, *, request=None) -> dict:
     """The package for ``user`` (village or township doctor); audited naming every patient in it."""
     offline = settings_for(user)
     days = window(user, days)
-    on = engine.today()
+    on = clock.today()
     items = [i for i in worklist.items_for(user, on, horizon=days)
              if i.patient_id is not None and i.kind in rules.PACKAGE_KINDS]
     due: dict[int, list[dict]] = {}

@@ -11,11 +11,11 @@ from django.db import transaction
 from ninja import Field, Query, Router, Schema, Status
 
 from jingfang.audit import log as audit
-from jingfang.core import api_support, errors, idnumber
+from jingfang.core import api_support, clock, errors, idnumber
 from jingfang.exports import volume
 
 from . import selectors, serializers, services, vocab
-from .forms import STATUS_FIELDS, today
+from .forms import STATUS_FIELDS
 
 router = Router(tags=["患者"])
 
@@ -290,7 +290,7 @@ def _detail(request, patient) -> dict:
 
 def _status_form_data(values: dict, version: int) -> dict:
     data = {**{k: v for k, v in values.items() if v is not None}, "version": version}
-    data["since"] = data.get("since") or today()
+    data["since"] = data.get("since") or clock.today()
     return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in data.items()}
 
 

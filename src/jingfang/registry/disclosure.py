@@ -28,11 +28,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
-from jingfang.core import bulk, crypto, idnumber
+from jingfang.core import bulk, clock, crypto, idnumber
 
 from .models import Disclosure, Patient
 
@@ -99,7 +98,7 @@ def user_lock(user):
 
 
 def spent_today(user) -> int:
-    return Disclosure.objects.filter(user=user, day=timezone.localdate()).count()
+    return Disclosure.objects.filter(user=user, day=clock.today()).count()
 
 
 def _spend(user, numbers: list[str], purpose: str) -> tuple[set[str], set[str]]:
@@ -107,7 +106,7 @@ def _spend(user, numbers: list[str], purpose: str) -> tuple[set[str], set[str]]:
     if not numbers:
         return set(), set()
     limit = settings.JINGFANG_DISCLOSURE_PER_DAY
-    day = timezone.localdate()
+    day = clock.today()
     by_digest = {_digest(n): n for n in numbers}
     digests = list(by_digest)
     with user_lock(user):

@@ -4,10 +4,9 @@ import datetime as dt
 import re
 
 from django import forms
-from django.utils import timezone
 
 from jingfang.accounts import roles
-from jingfang.core import idnumber, masking
+from jingfang.core import clock, idnumber, masking
 from jingfang.core.widgets import DateInput
 from jingfang.regions import codes
 from jingfang.regions.models import Region
@@ -63,9 +62,6 @@ MASKED_INPUTS = {
 STATUS_FIELDS = ["status", "status_detail", "status_since", "death_date", "death_cause"]
 
 
-def today() -> dt.date:
-    return timezone.localdate()
-
 
 def clean_phone(value: str, label: str) -> str:
     value = (value or "").strip().replace(" ", "")
@@ -75,7 +71,7 @@ def clean_phone(value: str, label: str) -> str:
 
 
 def _no_future(form: forms.Form, names) -> None:
-    limit = today()
+    limit = clock.today()
     for name in names:
         value = form.cleaned_data.get(name)
         if isinstance(value, dt.date) and value > limit:
@@ -199,7 +195,7 @@ class PatientForm(forms.ModelForm):
 
     def clean_id_number(self):
         try:
-            number, birth, sex = idnumber.parse(self._unmasked("id_number"), today())
+            number, birth, sex = idnumber.parse(self._unmasked("id_number"), clock.today())
         except idnumber.InvalidIdNumber as exc:
             raise forms.ValidationError(str(exc)) from None
         self._derived = {"birth_date": birth, "sex": sex}

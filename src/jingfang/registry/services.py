@@ -14,13 +14,13 @@ from django.forms.models import model_to_dict
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
-from jingfang.core import errors, idnumber, masking
+from jingfang.core import clock, errors, idnumber, masking
 from jingfang.core.formdata import to_form_data
 from jingfang.regions import policy as region_policy
 
 from . import vocab
 from .flags import file_reasons
-from .forms import FILE_FIELDS, STATUS_FIELDS, GuardianForm, PatientForm, StatusForm, today
+from .forms import FILE_FIELDS, STATUS_FIELDS, GuardianForm, PatientForm, StatusForm
 from .models import Guardian, Patient, Revision, StatusChange
 from .signals import patient_changed
 
@@ -117,7 +117,7 @@ def create_patient(actor, data: dict, guardian: dict | None = None, *, request=N
     if patient.id_number and Patient.objects.filter(id_number=patient.id_number).exists():
         audit.record(actor, "create", request=request, outcome="conflict", detail={"reason": "duplicate"})
         raise _duplicate_error(actor, patient.id_number, request)
-    patient.registered_on = today()
+    patient.registered_on = clock.today()
     patient.status_since = patient.status_since or patient.registered_on
     patient.created_by = actor
     refresh_flags(patient, has_guardian=gform is not None)
@@ -417,7 +417,7 @@ def relocate_patient(
             changes["transfer_pending"] = [True, False]
         Revision.objects.create(patient=patient, version=patient.version, user=actor, changes=changes)
         StatusChange.objects.create(
-            patient=patient, status=patient.status, detail=patient.status_detail, since=today(),
+            patient=patient, status=patient.status, detail=patient.status_detail, since=clock.today(),
             note=f"转入：{reason}"[:200], recorded_by=actor,
         )
         patient_changed.send(sender=Patient, patient=patient)

@@ -36,12 +36,12 @@ from django import forms as djforms
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
-from jingfang.core import bulk, errors, idnumber
+from jingfang.core import bulk, clock, errors, idnumber
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 
 from . import disclosure, vocab
-from .forms import NAME_RE, clean_phone, today
+from .forms import NAME_RE, clean_phone
 from .models import Guardian, Patient
 
 TEXT_LIMITS = {"address": 200, "household_address": 200, "diagnosis_hospital": 100, "village_contact_name": 50}
@@ -128,7 +128,7 @@ class Checker:
         require_right(actor)
         self.lookup = lookup
         self.disclosed = {"asked": 0, "told": 0, "unverified": 0, "inside": 0}  # audited once: record_disclosures
-        self.ctx = _Context(actor, today())
+        self.ctx = _Context(actor, clock.today())
         self.checked = Checked(actor_id=actor.pk)
         self.keep = keep
         self.rows = 0  # registrations checked so far

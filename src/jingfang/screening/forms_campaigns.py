@@ -2,11 +2,12 @@
 
 from django import forms
 
+from jingfang.core import clock
 from jingfang.core.widgets import DateInput
 from jingfang.registry import vocab as registry_vocab
 
 from . import vocab
-from .forms_leads import PersonFieldsMixin, clean_village, not_future, today, village_choices
+from .forms_leads import PersonFieldsMixin, clean_village, not_future, village_choices
 from .models import Person
 
 WHEREABOUTS_CHOICES = [("", "未分类"), *registry_vocab.STATUSES.items()]
@@ -108,7 +109,7 @@ class PersonForm(forms.ModelForm):
         data = super().clean()
         clean_whereabouts(self, data)
         if data.get("assessment_result") and not data.get("assessed_on"):
-            data["assessed_on"] = today()
+            data["assessed_on"] = clock.today()
         if not data.get("assessment_result") and data.get("assessed_on"):
             self.add_error("assessment_result", "填写了评估日期时须选择评估结果")
         return data

@@ -1,11 +1,9 @@
 """Validation of leads (疑似患者线索) and their workflow steps, shared by the pages and the API."""
 
-import datetime as dt
 
 from django import forms
-from django.utils import timezone
 
-from jingfang.core import idnumber
+from jingfang.core import clock, idnumber
 from jingfang.core.widgets import DateInput
 from jingfang.regions import codes
 from jingfang.regions.models import Region
@@ -14,10 +12,6 @@ from jingfang.registry.forms import NAME_RE, clean_phone
 
 from . import vocab
 from .models import Lead
-
-
-def today() -> dt.date:
-    return timezone.localdate()
 
 
 def village_choices(user, within: str | None = None) -> list[tuple[str, str]]:
@@ -41,7 +35,7 @@ def clean_village(code: str, user, within: str | None = None) -> Region:
 
 
 def not_future(value, label: str = "日期"):
-    if value and value > today():
+    if value and value > clock.today():
         raise forms.ValidationError(f"{label}不能晚于今天")
     return value
 
@@ -61,7 +55,7 @@ class PersonFieldsMixin:
         if not raw:
             return ""
         try:
-            number, birth, sex = idnumber.parse(raw, today())
+            number, birth, sex = idnumber.parse(raw, clock.today())
         except idnumber.InvalidIdNumber as exc:
             raise forms.ValidationError(str(exc)) from None
         self._derived = {"birth_date": birth, "sex": sex}
@@ -109,7 +103,7 @@ class LeadForm(PersonFieldsMixin, forms.ModelForm):
         self.fields["sex"].required = False
         self.fields["sex"].choices = [("", "—（有身份证号时自动推算）"), *registry_vocab.SEXES.items()]
         self.fields["guardian_relation"].choices = [("", "—"), *registry_vocab.GUARDIAN_RELATIONS.items()]
-        self.fields["found_on"].initial = today()
+        self.fields["found_on"].initial = clock.today()
         self.fields["found_on"].required = False
         self.fields["found_on"].help_text = "默认今天"
         self.fields["region_code"].widget.choices = [("", "请选择")] + village_choices(actor)
@@ -146,7 +140,7 @@ class LeadForm(PersonFieldsMixin, forms.ModelForm):
         return not_future(self.cleaned_data.get("birth_date"), "出生日期")
 
     def clean_found_on(self):
-        return not_future(self.cleaned_data.get("found_on") or today(), "发现日期")
+        return not_future(self.cleaned_data.get("found_on") or clock.today(), "发现日期")
 
     def clean_signs(self):
         signs = sorted(set(self.cleaned_data.get("signs") or []))
@@ -179,10 +173,10 @@ class ReferForm(forms.Form):
     def __init__(self, *args, lead: Lead, **kwargs):
         super().__init__(*args, **kwargs)
         self.lead = lead
-        self.fields["referred_on"].initial = today()
+        self.fields["referred_on"].initial = clock.today()
 
     def clean_referred_on(self):
-        when = not_future(self.cleaned_data.get("referred_on") or today(), "转诊日期")
+        when = not_future(self.cleaned_data.get("referred_on") or clock.today(), "转诊日期")
         if when < self.lead.found_on:
             raise forms.ValidationError("转诊日期不能早于发现日期")
         return when
@@ -195,10 +189,10 @@ class ExcludeForm(forms.Form):
     def __init__(self, *args, lead: Lead, **kwargs):
         super().__init__(*args, **kwargs)
         self.lead = lead
-        self.fields["concluded_on"].initial = today()
+        self.fields["concluded_on"].initial = clock.today()
 
     def clean_concluded_on(self):
-        when = not_future(self.cleaned_data.get("concluded_on") or today(), "排除日期")
+        when = not_future(self.cleaned_data.get("concluded_on") or clock.today(), "排除日期")
         start = self.lead.referred_on or self.lead.found_on
         if when < start:
             raise forms.ValidationError(f"排除日期不能早于{'转诊' if self.lead.referred_on else '发现'}日期")

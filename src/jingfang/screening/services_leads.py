@@ -9,11 +9,11 @@ Audit rows name the lead and count things; never a name or an ID number.
 from django.db import transaction
 
 from jingfang.audit import log as audit
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.registry import services as registry_services
 
 from . import selectors, vocab
-from .forms_leads import ExcludeForm, LeadForm, ReferForm, today
+from .forms_leads import ExcludeForm, LeadForm, ReferForm
 from .models import Lead, Person
 from .permissions import CONFIRM_LEAD, MANAGE_LEADS, REPORT_LEAD, can
 
@@ -160,7 +160,7 @@ def confirm(actor, lead: Lead, data: dict, guardian: dict | None = None, *, requ
             lead = _locked(lead)
             check_transition(lead, "confirmed")
             patient = registry_services.create_patient(actor, data, guardian=guardian, request=request)
-            lead.state, lead.patient, lead.concluded_on, lead.concluded_by = "confirmed", patient, today(), actor
+            lead.state, lead.patient, lead.concluded_on, lead.concluded_by = "confirmed", patient, clock.today(), actor
             lead.save()
             Person.objects.filter(lead=lead).update(patient=patient, assessment_result="confirmed",
                                                     assessed_on=lead.concluded_on)

@@ -9,12 +9,11 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.core.paging import paginate
 from jingfang.exports import guard
 from jingfang.registry import vocab as registry_vocab
@@ -27,7 +26,7 @@ from .views_common import base_context, list_audit, status_for
 
 
 def phase_rows(campaign, today=None) -> list[dict]:
-    today = today or timezone.localdate()
+    today = today or clock.today()
     rows = []
     for p in sorted(campaign.phases.all(), key=lambda x: list(vocab.PHASES).index(x.phase)):
         state = "done" if p.end < today else ("current" if p.start <= today else "future")
@@ -38,7 +37,7 @@ def phase_rows(campaign, today=None) -> list[dict]:
 @require(VIEW_SCREENING)
 def campaign_list(request):
     campaigns = list(selectors.campaigns_for(request.user).prefetch_related("phases"))
-    today = timezone.localdate()
+    today = clock.today()
     rows = []
     for c in campaigns:
         phases = phase_rows(c, today)

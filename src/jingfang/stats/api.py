@@ -10,8 +10,7 @@ from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
 
 from jingfang.audit import log as audit
-from jingfang.core import api_support, days, errors
-from jingfang.followups import engine
+from jingfang.core import api_support, clock, days, errors
 
 from . import compute, inspections, permissions
 from .kpis import Period
@@ -101,7 +100,7 @@ def _guard(request) -> None:
 
 
 def _period(q) -> Period:
-    today = engine.today()
+    today = clock.today()
     start, end = q.start or dt.date(today.year, 1, 1), q.end or today
     days.check(start, "start", "start")
     days.check(end, "end", "end")
@@ -128,7 +127,7 @@ def get_trend(request, q: Query[TrendQuery]):
     region = permissions.region_for(request, q.region_code)
     if q.window not in (1, 3, 12):
         raise api_support.invalid("window", "应为 1、3 或 12")
-    end = days.check(q.end or engine.today(), "end", "end")
+    end = days.check(q.end or clock.today(), "end", "end")
     trend = compute.trend_for(region, end, q.months, q.window)
     return {"region_code": region.code, "region_name": region.name, "months": q.months, "window": q.window,
             "points": [{"start": p.start, "end": p.end, "items": [k.as_dict() for k in permissions.visible_kpis(request.user, ks)]}

@@ -19,8 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jingfang.audit import log as audit
-from jingfang.core import errors
-from jingfang.followups import engine
+from jingfang.core import clock, errors
 from jingfang.followups.models import DueItem
 from jingfang.followups.worklist import KIND_LABELS, Item
 from jingfang.regions import codes
@@ -56,7 +55,7 @@ def period_of(year: int, quarter: int, today: dt.date) -> tuple[Period, bool]:
 
 
 def snapshot(township: Region, year: int, quarter: int, today: dt.date | None = None) -> dict:
-    today = today or engine.today()
+    today = today or clock.today()
     period, partial = period_of(year, quarter, today)
     lo, hi = township.code_range
     eng = compute.Engine(township, period.end)
@@ -110,7 +109,7 @@ def create_report(actor, township_code: str, year: int, quarter: int, *, request
     township = Region.objects.filter(code=township_code, level=codes.TOWNSHIP).first()
     if township is None or not codes.is_within(township.code, actor.region_id):
         raise errors.Invalid([errors.FieldError("township_code", "township_code：请选择辖区内的乡镇（街道）")])
-    today = engine.today()
+    today = clock.today()
     if quarter not in (1, 2, 3, 4):
         raise errors.Invalid([errors.FieldError("quarter", "quarter：季度应为1至4")])
     if not 2000 <= year or quarter_period(year, quarter).start > today:

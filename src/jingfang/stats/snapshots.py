@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from jingfang.core import clock
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 
@@ -139,9 +140,8 @@ def kpis_for_table(region: Region, period: Period) -> Answer:
 
 def run_job(job, report) -> dict:
     """The nightly job (jobs.schedule queues it after the schedules' recomputation): every county."""
-    from jingfang.followups import engine
 
-    end = engine.today()
+    end = clock.today()
     report.phase("正在汇总各乡镇（街道）工作指标")
     rows = build(end, progress=lambda done, total: report(done, total))
     return {"message": f"已汇总截至{end.isoformat()}的工作指标（{rows}条乡镇记录）",

@@ -10,6 +10,7 @@ from django.shortcuts import render
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
+from jingfang.core import clock
 from jingfang.core.paging import paginate, querystring_without_page
 from jingfang.exports import guard
 from jingfang.followups import engine
@@ -34,7 +35,7 @@ def _date(value: str | None) -> dt.date | None:
 
 def period_from(request) -> tuple[Period, str]:
     """The period asked for (default: this year to date) and a warning when the request was corrected."""
-    today = engine.today()
+    today = clock.today()
     start = _date(request.GET.get("start")) or dt.date(today.year, 1, 1)
     end = _date(request.GET.get("end")) or today
     if end < start or (end - start).days > MAX_DAYS or start.year < 2000:

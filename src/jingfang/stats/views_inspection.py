@@ -8,8 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jingfang.audit import log as audit
-from jingfang.core import errors
-from jingfang.followups import engine
+from jingfang.core import clock, errors
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 from jingfang.registry import selectors
@@ -46,7 +45,7 @@ def _errors(request, exc: errors.ServiceError) -> None:
 @permissions.stats_required
 def report_list(request):
     _require_reports(request)
-    today = engine.today()
+    today = clock.today()
     can_create = permissions.can_inspect(request.user)
     townships = _townships(request.user) if can_create else []
     quarter = (today.month - 1) // 3 + 1
@@ -98,11 +97,11 @@ def report_detail(request, pk):
     items = list(report.items.select_related("closed_by", "created_by"))
     for item in items:
         item.can_close = permissions.can_close(request.user, item)
-        item.overdue = item.status == "open" and item.due_date < engine.today()
+        item.overdue = item.status == "open" and item.due_date < clock.today()
     return render(request, "stats/inspection_detail.html", {
         "report": report, "snap": snap, "lost": lost, "incidents": incidents, "items": items,
         "inspector": inspector, "findings_form": FindingsForm(initial={"findings": report.findings}),
-        "item_form": ItemForm(), "close_form": CloseForm(), "today": engine.today(),
+        "item_form": ItemForm(), "close_form": CloseForm(), "today": clock.today(),
     })
 
 
@@ -184,7 +183,7 @@ def item_close(request, pk):
 def open_items(request):
     _require_reports(request)
     items = list(inspections.items_for(request.user).filter(status="open").order_by("due_date", "id"))
-    today = engine.today()
+    today = clock.today()
     for item in items:
         item.overdue = item.due_date < today
         item.can_close = permissions.can_close(request.user, item)

@@ -10,9 +10,8 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import WithJsonSchema
 
 from jingfang.audit import log as audit
-from jingfang.core import api_support
+from jingfang.core import api_support, clock
 from jingfang.exports import volume
-from jingfang.followups import engine
 from jingfang.regions import codes
 from jingfang.registry import selectors as patient_selectors
 from jingfang.registry import vocab as registry_vocab
@@ -324,7 +323,7 @@ def get_fund(request, county_code: str = "", year: api_support.optional_int_with
     """县（区）年度预算（缺省取自政策配置）、审批占用、已支出、余额与逐笔台账。"""
     need(request, permissions.FUND_VIEW, "fund")
     county = selectors.county_for(request, county_code)
-    fund = services_relief.fund_for(county.code, _fund_year(year or engine.today().year))
+    fund = services_relief.fund_for(county.code, _fund_year(year or clock.today().year))
     audit.record_request(request, "list", target=f"fund:{fund.pk}")
     return _fund(request, fund)
 

@@ -8,13 +8,12 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import WithJsonSchema
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
-from jingfang.core import api_support, errors
+from jingfang.core import api_support, clock, errors
 from jingfang.registry import selectors as patient_selectors
 
 from . import benefits, permissions, rewards, selectors, services_rewards, vocab
@@ -274,7 +273,7 @@ class BenefitOut(Schema):
 
 def _benefit(b) -> dict:
     return {"id": b.pk, "patient_id": b.patient_id, "kind": b.kind, "kind_label": b.get_kind_display(),
-            "since": b.since, "until": b.until, "active": b.active_on(timezone.localdate()), "scheme": b.scheme,
+            "since": b.since, "until": b.until, "active": b.active_on(clock.today()), "scheme": b.scheme,
             "grade": b.grade, "extreme_poverty": b.extreme_poverty, "amount_yuan": b.amount_yuan, "note": b.note,
             "updated_at": b.updated_at}
 

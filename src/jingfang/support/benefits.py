@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from jingfang.accounts import roles
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.followups import engine
 from jingfang.followups.models import FollowUp
 from jingfang.regions import codes
@@ -99,7 +99,7 @@ def facts_of(patient, benefits, medicated: bool, on: dt.date) -> GapFacts:
 
 def gap_rows(user, *, region_code: str = "", gap: str = "", on: dt.date | None = None) -> list[dict]:
     """Patients in the user's jurisdiction (living, not moved out) with at least one gap."""
-    on = on or engine.today()
+    on = on or clock.today()
     qs = patient_selectors.patients_for(user).exclude(status__in=("deceased",)).select_related("region")
     if region_code and codes.is_valid_code(region_code):
         lo, hi = codes.code_range(region_code)
@@ -130,7 +130,7 @@ def counts_by_village(rows) -> list[dict]:
 
 
 def patient_benefits(patient, on: dt.date | None = None) -> list[dict]:
-    on = on or engine.today()
+    on = on or clock.today()
     return [{"b": b, "active": b.active_on(on)} for b in patient.benefits.select_related("recorded_by", "updated_by")]
 
 

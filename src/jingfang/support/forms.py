@@ -4,8 +4,8 @@ import datetime as dt
 from decimal import Decimal
 
 from django import forms
-from django.utils import timezone
 
+from jingfang.core import clock
 from jingfang.core.widgets import DateInput
 from jingfang.registry import vocab as registry_vocab
 
@@ -130,7 +130,7 @@ class AdmitForm(forms.Form):
 
     def clean_admission_date(self):
         day = self.cleaned_data["admission_date"]
-        if day > timezone.localdate() + dt.timedelta(days=1):
+        if day > clock.today() + dt.timedelta(days=1):
             raise forms.ValidationError("入院日期不能晚于今天")
         return day
 
@@ -189,7 +189,7 @@ class CostEpisodeForm(forms.ModelForm):
             if data.get(name) is None and name not in self.errors:
                 data[name] = Decimal("0.00")
         start, end, kind = data.get("start"), data.get("end"), data.get("kind")
-        if start and start > timezone.localdate():
+        if start and start > clock.today():
             self.add_error("start", "就诊（入院）日期不能晚于今天")
         if start and end and end < start:
             self.add_error("end", "出院日期不能早于入院日期")

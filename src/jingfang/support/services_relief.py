@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.followups import engine
 from jingfang.regions import codes
 from jingfang.regions.models import Region
@@ -62,7 +62,7 @@ def option_for(region_code: str, code: str):
 
 def premark(patient, court_ordered: bool) -> dict:
     """Full-funding categories and the violent-risk priority, from the data (annex 说明3; 二（二））."""
-    today = engine.today()
+    today = clock.today()
     benefits = [relief.BenefitFact(b.kind, b.extreme_poverty)
                 for b in Benefit.objects.filter(patient=patient) if b.active_on(today)]
     relations = list(patient.guardians.values_list("relation", flat=True))

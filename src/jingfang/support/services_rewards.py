@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.followups import engine
 from jingfang.regions import codes
 from jingfang.registry import selectors as patient_selectors
@@ -66,7 +66,7 @@ def compute_run(actor, data: dict, *, request=None) -> RewardRun:
     if rule.per == "month" and not month:
         raise errors.Invalid([errors.FieldError("month", "月份：按月发放的奖补须指定月份")])
     period = rewards.Period.for_rule(rule, year, month)
-    if period.start > engine.today():
+    if period.start > clock.today():
         raise errors.Invalid([errors.FieldError("month" if rule.per == "month" else "year",
                                                 f"{period.label}尚未开始，不能计算")])
     key = month if rule.per == "month" else 0

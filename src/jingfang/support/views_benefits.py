@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.core.paging import paginate, querystring_without_page
 from jingfang.exports import guard
 from jingfang.followups import engine
@@ -50,7 +50,7 @@ def patient_benefits(request, pk):
     rows = benefits.patient_benefits(patient)
     min_risk = engine.profile_for(patient.region_id).key_person.risk_threshold
     medicated = roles.sees_clinical(user.role) and bool(benefits.on_medication([patient.pk]))
-    facts = benefits.facts_of(patient, [r["b"] for r in rows], medicated, engine.today())
+    facts = benefits.facts_of(patient, [r["b"] for r in rows], medicated, clock.today())
     allowed = benefits.visible_gap_codes(user.role)
     gaps = [benefits.gap_text(c, min_risk=min_risk) for c in benefits.gaps(facts, min_risk=min_risk) if c in allowed]
     context = {"p": patient, "rows": rows, "form": form, "problem": problem, "kinds": kinds, "gaps": gaps,

@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied
 from jingfang.audit import log as audit
 from jingfang.core import errors, xlsx
 from jingfang.exports import guard
-from jingfang.followups import engine
 
 from . import permissions
 
@@ -78,9 +77,6 @@ def int_param(request, name: str, default: int, lo: int, hi: int) -> int:
         return default
     return value if lo <= value <= hi else default
 
-
-def today():
-    return engine.today()
 
 
 @login_needed

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.core.paging import paginate, querystring_without_page
 from jingfang.exports import guard
 from jingfang.regions import selectors as region_selectors
@@ -18,7 +18,7 @@ from . import costs, permissions, vocab
 from . import selectors as support_selectors
 from .forms import CostEpisodeForm
 from .models import ReliefApplication
-from .views_common import deny, export, int_param, login_needed, require, roles_required, status_of, today
+from .views_common import deny, export, int_param, login_needed, require, roles_required, status_of
 
 FIELDS = ("kind", "hospital", "start", "end", "total_cost", "policy_cost", "insurance_paid", "serious_illness_paid",
           "assistance_paid", "own_relief_paid", "dpf_paid", "other_paid", "note")
@@ -34,7 +34,7 @@ def _data(post) -> dict:
 def _filters(request) -> dict:
     kind = request.GET.get("kind", "")
     return {"region_code": request.GET.get("region", "").strip()[:12],
-            "year": int_param(request, "year", today().year, 2000, 2100),
+            "year": int_param(request, "year", clock.today().year, 2000, 2100),
             "kind": kind if kind in vocab.EPISODE_KINDS else ""}
 
 
@@ -54,7 +54,7 @@ def cost_list(request):
         "regions": region_selectors.subregions_for(user), "kinds": vocab.EPISODE_KINDS,
         "townships": costs.township_shares(episodes), "targets": costs.targets_of(user.region_id),
         "pending": pending, "can_edit": permissions.has(user, permissions.COSTS_EDIT),
-        "can_export": user.can(roles.EXPORT), "years": range(today().year, today().year - 6, -1),
+        "can_export": user.can(roles.EXPORT), "years": range(clock.today().year, clock.today().year - 6, -1),
         "cite_share": costs.CITE_SHARE, "cite_insurance": costs.CITE_INSURANCE,
     }
     return render(request, "support/cost_list.html", context)
@@ -172,7 +172,7 @@ def cost_edit(request, pk):
 
 def _burden_filters(request) -> dict:
     return {"region_code": request.GET.get("region", "").strip()[:12],
-            "year": int_param(request, "year", today().year, 2000, 2100)}
+            "year": int_param(request, "year", clock.today().year, 2000, 2100)}
 
 
 @roles_required(permissions.COSTS_VIEW)
@@ -182,7 +182,7 @@ def cost_burden(request):
     audit.record_request(request, "list", target="cost_burden", detail={"count": len(rows)})
     context = {"rows": rows, "filters": filters, "qs": querystring_without_page(request),
                "regions": region_selectors.subregions_for(request.user), "can_export": request.user.can(roles.EXPORT),
-               "targets": costs.targets_of(request.user.region_id), "years": range(today().year, today().year - 6, -1),
+               "targets": costs.targets_of(request.user.region_id), "years": range(clock.today().year, clock.today().year - 6, -1),
                "cite_share": costs.CITE_SHARE}
     return render(request, "support/cost_burden.html", context)
 

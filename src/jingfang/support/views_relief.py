@@ -9,10 +9,9 @@ from django.views.decorators.http import require_POST
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.core.paging import paginate, querystring_without_page
 from jingfang.exports import guard
-from jingfang.followups import engine
 from jingfang.regions import codes
 from jingfang.regions import selectors as region_selectors
 from jingfang.regions.models import Region
@@ -52,7 +51,7 @@ def relief_list(request):
     audit.record_request(request, "search" if used else "list", target="relief", detail={"count": page.paginator.count,
                                                                                          "filters": used})
     mine = [(s, vocab.RELIEF_STATES[s]) for s, (step, _) in worklist.WAITING.items() if permissions.may_step(user, step)]
-    today = engine.today()
+    today = clock.today()
     context = {"page": page, "filters": f, "qs": querystring_without_page(request), "states": vocab.RELIEF_STATES,
                "regions": region_selectors.subregions_for(user), "mine": mine,
                "can_file": permissions.has(user, permissions.RELIEF_FILE),
@@ -166,7 +165,7 @@ def relief_detail(request, pk, problem=None, posted_action=""):
         "steps": _step_forms(app, user, posted_action, request.POST if posted_action else None),
         "can_edit": app.state in relief.EDITABLE_STATES and permissions.has(user, permissions.RELIEF_FILE),
         "fund_left": services_relief.remaining(fund) if fund else (
-            services_relief.remaining(services_relief.fund_for(app.patient.region_id, engine.today().year))
+            services_relief.remaining(services_relief.fund_for(app.patient.region_id, clock.today().year))
             if "approve" in relief.next_actions(app.state, user.role) else None),
         "uninsured_note": services_relief.UNINSURED_NOTE,
         "village_option_label": getattr(services_relief.option_for(app.patient.region_id, app.village_option),
@@ -210,7 +209,7 @@ def relief_print(request, pk):
 def relief_fund(request):
     user = request.user
     county = sel.county_for(request, request.GET.get("county", ""))
-    year = int_param(request, "year", engine.today().year, 2000, 2100)
+    year = int_param(request, "year", clock.today().year, 2000, 2100)
     fund = services_relief.fund_for(county.code, year)
     problem = None
     if request.method == "POST":
@@ -238,7 +237,7 @@ def relief_fund(request):
 @guard.export_view
 def relief_quarterly(request):
     user = request.user
-    today = engine.today()
+    today = clock.today()
     year = int_param(request, "year", today.year, 2000, 2100)
     quarter = int_param(request, "quarter", (today.month - 1) // 3 + 1, 1, 4)
     start, end = services_relief.quarter_bounds(year, quarter)

@@ -8,10 +8,9 @@ from django.views.decorators.http import require_POST
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.core.paging import paginate, querystring_without_page
 from jingfang.exports import guard
-from jingfang.followups import engine
 from jingfang.regions import codes
 
 from . import facts_rewards, permissions, rewards, selectors, services_rewards
@@ -36,7 +35,7 @@ def reward_runs(request, problem=None):
     chosen = request.POST.get("township") or request.GET.get("township") or own or (towns[0].code if towns else "")
     if chosen not in {t.code for t in towns} and chosen != own:
         chosen = own or (towns[0].code if towns else "")
-    today = engine.today()
+    today = clock.today()
     page = paginate(request, selectors.runs_for(user))
     audit.record_request(request, "list", target="reward_runs", detail={"count": page.paginator.count})
     context = {
@@ -148,7 +147,7 @@ def _insurance(request, action: str):
         code = default.code
     township = selectors.get_township_for(request, code, action=action)  # outside: 404 like missing
     require(request, permissions.INSURANCE_VIEW, action)
-    year = int_param(request, "year", engine.today().year, 2000, 2100)
+    year = int_param(request, "year", clock.today().year, 2000, 2100)
     return township, services_rewards.insurance_roster(user, township.code, year)
 
 
@@ -159,7 +158,7 @@ def insurance(request):
     audit.record_request(request, "list", target=f"insurance:{township.code}", detail={"count": data["count"]})
     context = {"township": township, "d": data, "page": page, "townships": selectors.townships_for(request.user),
                "qs": querystring_without_page(request),
-               "years": range(engine.today().year + 1, engine.today().year - 5, -1)}
+               "years": range(clock.today().year + 1, clock.today().year - 5, -1)}
     return render(request, "support/insurance.html", context)
 
 

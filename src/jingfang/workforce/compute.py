@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
 
+from jingfang.core import clock
 from jingfang.followups import engine
 from jingfang.regions import codes
 from jingfang.regions.models import Region
@@ -24,7 +25,7 @@ class Board:
 
 
 def board(region: Region, on=None) -> Board:
-    on = on or engine.today()
+    on = on or clock.today()
     lo, hi = region.code_range
     targets = engine.profile_for(region.code).targets  # None: the profile sets no target
     per_100k = targets.psychiatrists_per_100k if targets else None

@@ -2,10 +2,9 @@
 transaction. Only the county supervisor writes, within their region (permissions)."""
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from jingfang.audit import log as audit
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 
@@ -85,7 +84,7 @@ def add_training(actor, *, staff: StaffMember, data: dict, request=None) -> Trai
     form = TrainingForm(data=_data(data))
     if not form.is_valid():
         raise errors.Invalid(errors.from_form(form))
-    if form.cleaned_data["date"] > timezone.localdate():
+    if form.cleaned_data["date"] > clock.today():
         raise errors.Invalid([errors.FieldError("date", "培训日期：不能晚于今天")])
     training = form.save(commit=False)
     training.staff, training.created_by = staff, actor

@@ -3,11 +3,12 @@
 import datetime as dt
 
 from django.test import Client
-from django.utils import timezone
+
+from jingfang.core import clock
 
 from .. import world
 
-TODAY = timezone.localdate()
+TODAY = clock.today()
 D = dt.timedelta
 
 

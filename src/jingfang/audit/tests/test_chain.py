@@ -15,6 +15,7 @@ from jingfang.audit import log as audit
 from jingfang.audit import triggers
 from jingfang.audit.chain import verify_chain
 from jingfang.audit.models import AppendOnly, AuditEvent, ChainHead
+from jingfang.core import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +114,7 @@ def days_ago(days, monkeypatch):
 
 def test_purge_refused_within_retention():
     write(3)
-    too_recent = timezone.localdate() - dt.timedelta(days=179)
+    too_recent = clock.today() - dt.timedelta(days=179)
     with pytest.raises(CommandError, match="拒绝清理"):
         run("purge_audit", "--before", too_recent.isoformat())
     assert AuditEvent.objects.count() == 3
@@ -122,7 +123,7 @@ def test_purge_refused_within_retention():
 def test_purge_refused_within_longer_configured_retention(settings):
     settings.JINGFANG_AUDIT_RETENTION_DAYS = 365
     with pytest.raises(CommandError, match="365天"):
-        run("purge_audit", "--before", (timezone.localdate() - dt.timedelta(days=200)).isoformat())
+        run("purge_audit", "--before", (clock.today() - dt.timedelta(days=200)).isoformat())
 
 
 def test_purge_beyond_retention_keeps_a_verifiable_chain(monkeypatch):
@@ -130,7 +131,7 @@ def test_purge_beyond_retention_keeps_a_verifiable_chain(monkeypatch):
         write(3)
     recent = write(2)
     assert verify_chain()[0] is True
-    before = timezone.localdate() - dt.timedelta(days=200)
+    before = clock.today() - dt.timedelta(days=200)
     assert "已删除" in run("purge_audit", "--before", before.isoformat())
     assert list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True)) == [4, 5, 6]
     assert AuditEvent.objects.get(seq=6).action == "purge"

@@ -22,6 +22,7 @@ from jingfang.audit import chain, checkpoints, triggers
 from jingfang.audit import log as audit
 from jingfang.audit.chain import compute_hash, legacy_hash, verify_chain
 from jingfang.audit.models import AuditEvent, ChainHead
+from jingfang.core import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -198,7 +199,7 @@ def test_the_purge_refuses_rows_younger_than_the_retention(settings):
 def test_no_purge_without_its_checkpoint(monkeypatch, settings, tmp_path):
     write_days_ago(2, 400, monkeypatch)
     settings.JINGFANG_AUDIT_CHECKPOINT_FILE = str(tmp_path)  # a directory: the checkpoint cannot be written
-    before = (timezone.localdate() - dt.timedelta(days=200)).isoformat()
+    before = (clock.today() - dt.timedelta(days=200)).isoformat()
     with pytest.raises(CommandError, match="未清理任何记录"):
         run("purge_audit", "--before", before)
     assert AuditEvent.objects.count() == 2

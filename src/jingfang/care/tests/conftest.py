@@ -4,11 +4,11 @@ village, outside doctor2's township and outside outsider's county), a full team,
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
+from jingfang.core import clock
 from jingfang.registry.models import Patient
 
-TODAY = timezone.localdate()
+TODAY = clock.today()
 
 
 def backdate(patient, days: int):

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from conftest import id_for
+from jingfang.core import clock
 from jingfang.registry import services as registry_services
 from jingfang.registry.models import Patient
 
@@ -44,17 +44,17 @@ def store_everything(users, make_patient):
     patient = registry_services.update_patient(doctor, patient, {"phone": PHONES["patient_new"]}, version=patient.version)
     services_leads.create_lead(doctor, {
         "name": "李疑似", "id_number": IDS["lead"], "phone": PHONES["lead"], "region_code": "990102001001",
-        "address": "3组8号", "signs": ["3"], "source": "door_to_door", "found_on": timezone.localdate().isoformat(),
+        "address": "3组8号", "signs": ["3"], "source": "door_to_door", "found_on": clock.today().isoformat(),
         "guardian_name": "李监护", "guardian_relation": "parent", "guardian_phone": PHONES["lead_guardian"],
     })
     campaign = Campaign.objects.create(name="摸排", region_id="990102001000", risk_since=dt.date(2024, 1, 1))
     Person.objects.create(campaign=campaign, name="张摸排", id_number=IDS["person"], region_id="990102001001")
     intake_services.receive_card(doctor, {
-        "kind": "discharge", "hospital": "测试市精神卫生中心", "received_on": timezone.localdate().isoformat(),
+        "kind": "discharge", "hospital": "测试市精神卫生中心", "received_on": clock.today().isoformat(),
         "patient_name": "赵报告", "id_number": IDS["card"], "address": "甲村5组", "diagnosis": "schizophrenia",
     })
-    ReleaseNotice.objects.create(kind="custody", released_on=timezone.localdate(), notifying_unit="看守所",
-                                 notified_on=timezone.localdate(), township_id="990102001000", person_name="钱释放",
+    ReleaseNotice.objects.create(kind="custody", released_on=clock.today(), notifying_unit="看守所",
+                                 notified_on=clock.today(), township_id="990102001000", person_name="钱释放",
                                  id_number=IDS["notice"])
     team = CareTeam.objects.create(patient=patient)
     TeamMember.objects.create(team=team, role="guardian", name="王监护", phone=PHONES["member"])

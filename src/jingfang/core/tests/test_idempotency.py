@@ -15,13 +15,13 @@ from django.utils import timezone
 from jingfang.accounts.services import issue_token
 from jingfang.api import api
 from jingfang.audit.models import AuditEvent
-from jingfang.core import errors, idempotency
+from jingfang.core import clock, errors, idempotency
 from jingfang.core.models import IdempotentRequest
 from jingfang.followups.models import FollowUp
 from jingfang.registry import serializers
 from jingfang.registry.models import Patient, Revision
 
-TODAY = timezone.localdate()
+TODAY = clock.today()
 VISIT = {"date": TODAY.isoformat(), "mode": "phone", "seen": True, "risk_level": 2, "symptoms": ["hallucination"],
          "insight": "partial", "social_function": "fair", "adherence": "regular", "adverse_reaction": "none",
          "physical_illness": "none", "hospitalized": False}

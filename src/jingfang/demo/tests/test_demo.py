@@ -5,11 +5,10 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.utils import timezone
 
 from jingfang.accounts import roles
 from jingfang.audit.models import AuditEvent
-from jingfang.core import idnumber
+from jingfang.core import clock, idnumber
 from jingfang.demo import regions as demo_regions
 from jingfang.demo.accounts import DEMO_PASSWORD, DEMO_USERS, print_logins
 from jingfang.demo.generate import DEFAULT_PATIENTS, default_as_of
@@ -54,7 +53,7 @@ def test_demo_builds_a_consistent_county():
     )
     assert Patient.objects.count() == 120
 
-    today = timezone.localdate()
+    today = clock.today()
     for patient in Patient.objects.select_related("region").prefetch_related("status_history", "guardians"):
         number, birth, sex = idnumber.parse(patient.id_number)
         assert number.startswith("990102")
@@ -88,7 +87,7 @@ def test_demo_builds_a_consistent_county():
         if patient.risk_level is not None and patient.risk_level >= 3 and patient.status == "at_home":
             assert patient.key_person
         dates = [r["date"] for r in rows]
-        assert all(patient.registered_on <= d <= timezone.localdate() for d in dates)
+        assert all(patient.registered_on <= d <= clock.today() for d in dates)
         if patient.status == "at_home":
             assert patient.next_due_date is not None
             assert DueItem.objects.filter(patient=patient, kind="followup").exists()

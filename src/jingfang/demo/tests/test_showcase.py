@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
 
 from jingfang.accounts import roles
 from jingfang.accounts.models import User
 from jingfang.care import team_rule
 from jingfang.care.models import CareTeam, GuardianshipAgreement, Meeting, MeetingTask
+from jingfang.core import clock
 from jingfang.demo import regions as demo_regions
 from jingfang.demo.accounts import (
     COUNTY_USERS,
@@ -106,7 +106,7 @@ def check_costs(client):
     assert all(e.relief_paid == e.relief.relief_paid and e.self_paid >= 0 for e in linked)
     assert ReliefApplication.objects.filter(state__in=("admitted", "closed"), cost_episode__isnull=True).exists()
     client.force_login(User.objects.get(username="civil2"))
-    year = timezone.localdate().year
+    year = clock.today().year
     html = client.get(f"/support/costs/burden/?year={year}").content.decode() + client.get(
         f"/support/costs/burden/?year={year - 1}").content.decode()
     assert "贫困患者" in html and "%" in html
@@ -114,7 +114,7 @@ def check_costs(client):
 
 def check_township_work():
     """Signed guardianship agreements, benefits, complete care teams, held meetings, plans everywhere."""
-    today = timezone.localdate()
+    today = clock.today()
     for n, code, name in TOWNSHIPS:
         signed = GuardianshipAgreement.objects.filter(team_rule.signed_agreements(), **within(code))
         assert signed.exists(), name
@@ -138,7 +138,7 @@ def check_township_work():
 def check_relief():
     """The fund's budget is pingqiao-2025's; what the fund paid is what the approved option allows."""
     profile = load_profile("pingqiao-2025")
-    fund = ReliefFund.objects.get(county_id=demo_regions.COUNTY[0], year=timezone.localdate().year)
+    fund = ReliefFund.objects.get(county_id=demo_regions.COUNTY[0], year=clock.today().year)
     assert fund.budget_yuan == Decimal(str(profile.relief_fund.annual_budget_yuan)) == Decimal("1400000")
     options = {o.code: o for o in profile.relief_fund.options}
     apps = ReliefApplication.objects.all()
@@ -160,7 +160,7 @@ def check_relief():
 def check_fund_page_made_first(client):
     """A fund row is made the first time anyone looks at the year: the county's page, before any approval."""
     client.force_login(User.objects.get(username="county"))
-    year = timezone.localdate().year + 1
+    year = clock.today().year + 1
     html = client.get(f"/support/relief/fund/?county={demo_regions.COUNTY[0]}&year={year}").content.decode()
     assert ReliefFund.objects.get(year=year).budget_yuan == Decimal("1400000")
     assert "1400000" in html.replace(",", "")
@@ -211,7 +211,7 @@ def check_roll_calls(client):
     key persons were called, and one found 不在控 reaches the township police's worklist as 点名异常."""
     from jingfang.followups.models import RollCall, SensitivePeriod
 
-    today = timezone.localdate()
+    today = clock.today()
     assert SensitivePeriod.objects.filter(start__lte=today, end__gte=today).exists()
     daily = [(n, code) for n, code, _ in TOWNSHIPS
              if (rule := load_profile(demo_regions.POLICIES.get(code, "xuecheng-2016")).roll_call)

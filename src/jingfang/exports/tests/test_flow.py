@@ -9,10 +9,10 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from jingfang.audit.models import AuditEvent
-from jingfang.core import xlsx
+from jingfang.core import clock, xlsx
 from jingfang.exports import guard, rules
 from jingfang.exports.models import ExportRequest
-from jingfang.followups import engine, worklist
+from jingfang.followups import worklist
 
 from .conftest import EXPORT, NAMES, is_xlsx, sheet_rows
 
@@ -86,7 +86,7 @@ def test_reason_required_then_pending_in_the_office_queue_and_worklist(client, u
     client.force_login(users["office"])
     queue = client.get("/exports/queue/").content.decode()
     assert "患者名单" in queue and REASON in queue and f"/exports/{req.pk}/" in queue
-    items = worklist.items_for(users["office"], engine.today())
+    items = worklist.items_for(users["office"], clock.today())
     # the office is not health staff: its items carry no rule id (followups.worklist.for_role)
     assert [i.url for i in items if i.label.startswith("导出审批")] == [f"/exports/{req.pk}/"]
     office2 = make_user("township_office", "t2")
@@ -224,7 +224,7 @@ def test_a_guarded_view_cannot_send_a_file_around_the_guard(users):
 def test_undecided_requests_expire_and_leave_the_worklist(client, users, three):
     req = ask(client, users["doctor"])
     ExportRequest.objects.filter(pk=req.pk).update(submitted_at=timezone.now() - dt.timedelta(days=rules.PENDING_DAYS + 1))
-    assert not [i for i in worklist.items_for(users["office"], engine.today()) if i.label.startswith("导出审批")]
+    assert not [i for i in worklist.items_for(users["office"], clock.today()) if i.label.startswith("导出审批")]
     client.force_login(users["office"])
     assert client.post(f"/exports/{req.pk}/decide/", {"decision": "approve"}).status_code == 409
     req.refresh_from_db()

@@ -3,9 +3,9 @@
 import datetime as dt
 import io
 
-from django.utils import timezone
 from openpyxl import load_workbook
 
+from jingfang.core import clock
 from jingfang.followups.models import FollowUp, IndividualPlan, PlanMeasure
 from jingfang.registry.models import Patient
 
@@ -41,7 +41,7 @@ def workbook_text(response) -> str:
 
 def make_plan(patient, *, medication=True, review=None):
     plan = IndividualPlan.objects.create(patient=patient, title="测试方案", owner_name="李责任",
-                                         review_date=review or timezone.localdate() + dt.timedelta(days=20))
+                                         review_date=review or clock.today() + dt.timedelta(days=20))
     PlanMeasure.objects.create(plan=plan, category="guardianship", text="落实监护人看护责任")
     if medication:
         PlanMeasure.objects.create(plan=plan, category="medication", text="改用长效针剂每月注射")

@@ -3,9 +3,9 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from jingfang.audit.models import AuditEvent
+from jingfang.core import clock
 from jingfang.followups import engine
 from jingfang.followups.models import IndividualPlan, PlanMeasure, SearchAttempt
 
@@ -105,7 +105,7 @@ def test_key_person_list_grades_plans_and_overdue_review(client, users, three):
     update(a, key_person=True, grade="red", risk_level=3)
     update(b, key_person=True, grade="")
     update(c, key_person=False)
-    make_plan(a, review=timezone.localdate() - dt.timedelta(days=3))
+    make_plan(a, review=clock.today() - dt.timedelta(days=3))
     as_user(client, users["county"])
     html = client.get("/keypersons/").content.decode()
     assert "甲患者" in html and "乙患者" in html and "丙患者" not in html

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from jingfang.audit.models import AuditEvent
+from jingfang.core import clock
 from jingfang.followups import engine
 from jingfang.followups.models import FollowUp, SearchAttempt, SensitivePeriod
 
@@ -21,7 +22,7 @@ def test_lost_list_counts_per_village_and_this_months_attempts(client, users, th
     a, b, c = three
     update(a, lost=True, last_seen_date=dt.date(2023, 11, 5))
     update(b, status="missing")
-    today = engine.today()
+    today = clock.today()
     SearchAttempt.objects.create(patient=a, date=today, method="phone", result="not_found")
     SearchAttempt.objects.create(patient=a, date=today.replace(day=1) - dt.timedelta(days=1), method="home",
                                  result="not_found")
@@ -52,22 +53,22 @@ def test_logging_a_search_found_clears_lost_and_missing(client, users, three):
     update(b, status="missing")
     as_user(client, users["cadre"])  # village cadre of 甲村: logs searches
     response = client.post(f"/patients/{a.pk}/search/",
-                           {"date": engine.today().isoformat(), "method": "relatives", "result": "not_found",
+                           {"date": clock.today().isoformat(), "method": "relatives", "result": "not_found",
                             "note": "邻居称外出"})
     assert response.status_code == 302
     a.refresh_from_db()
     assert a.lost
-    client.post(f"/patients/{a.pk}/search/", {"date": engine.today().isoformat(), "method": "home", "result": "found"})
+    client.post(f"/patients/{a.pk}/search/", {"date": clock.today().isoformat(), "method": "home", "result": "found"})
     a.refresh_from_db()
     assert a.lost is False
-    assert a.last_seen_date == engine.today()  # 末次见到 is the day the search found the patient
+    assert a.last_seen_date == clock.today()  # 末次见到 is the day the search found the patient
     assert SearchAttempt.objects.filter(patient=a).count() == 2
     html = client.get(f"/patients/{a.pk}/search/").content.decode()
     assert "邻居称外出" in html and "已找到" in html
     assert "甲患者" not in client.get("/lost/").content.decode()
 
     as_user(client, users["doctor"])
-    client.post(f"/patients/{b.pk}/search/", {"date": engine.today().isoformat(), "method": "police", "result": "found"})
+    client.post(f"/patients/{b.pk}/search/", {"date": clock.today().isoformat(), "method": "police", "result": "found"})
     b.refresh_from_db()
     assert b.status == "at_home" and not b.lost
     assert AuditEvent.objects.filter(action="create", target="search", patient_id=b.pk).exists()
@@ -77,7 +78,7 @@ def test_search_form_errors_and_rights(client, users, three):
     a = three[0]
     update(a, lost=True)
     as_user(client, users["doctor"])
-    future = (engine.today() + dt.timedelta(days=2)).isoformat()
+    future = (clock.today() + dt.timedelta(days=2)).isoformat()
     bad = client.post(f"/patients/{a.pk}/search/", {"date": future, "method": "home", "result": "found"})
     assert bad.status_code == 422 and "不能晚于今天" in bad.content.decode()
     a.refresh_from_db()
@@ -205,7 +206,7 @@ def test_sensitive_period_rights_and_validation(client, users, tree):
 
 
 def test_current_sensitive_period_is_announced_on_key_persons_and_exported(client, users, three):
-    today = engine.today()
+    today = clock.today()
     SensitivePeriod.objects.create(region=users["county"].region, name="重大活动保障", start=today,
                                    end=today + dt.timedelta(days=3))
     as_user(client, users["doctor"])

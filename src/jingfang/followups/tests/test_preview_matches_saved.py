@@ -12,6 +12,7 @@ import datetime as dt
 
 import pytest
 
+from jingfang.core import clock
 from jingfang.followups import engine, services
 from jingfang.followups.models import DueItem
 from jingfang.followups.schedule import CONTACT_MODES, next_followup
@@ -56,7 +57,7 @@ def test_a_call_after_a_timely_face_to_face_visit_keeps_its_date():
 
 
 def _answers(mode, risk):
-    return {"date": engine.today(), "mode": mode, "seen": True, "risk_level": risk, "insight": "full",
+    return {"date": clock.today(), "mode": mode, "seen": True, "risk_level": risk, "insight": "full",
             "social_function": "good", "adherence": "regular", "adverse_reaction": "none",
             "physical_illness": "none"}
 
@@ -69,9 +70,9 @@ def test_preview_and_saved_visit_agree(users, make_patient, name, mode, risk):
     Region.objects.filter(code="990102001000").update(policy=name)
     engine.clear_caches()
     patient = make_patient()
-    Patient.objects.filter(pk=patient.pk).update(registered_on=engine.today() - dt.timedelta(days=400))
+    Patient.objects.filter(pk=patient.pk).update(registered_on=clock.today() - dt.timedelta(days=400))
     patient.refresh_from_db()
-    earlier = {**_answers("home_visit", 0), "date": engine.today() - dt.timedelta(days=89)}
+    earlier = {**_answers("home_visit", 0), "date": clock.today() - dt.timedelta(days=89)}
     services.record_followup(users["vdoc"], patient, earlier)
     patient.refresh_from_db()
     key_person_before = patient.key_person
@@ -83,7 +84,7 @@ def test_preview_and_saved_visit_agree(users, make_patient, name, mode, risk):
     patient.refresh_from_db()
 
     assert shown["next"].due_date == result.next_due_date == patient.next_due_date
-    assert patient.next_due_date >= engine.today()
+    assert patient.next_due_date >= clock.today()
     item = DueItem.objects.get(patient=patient, kind="followup")
     assert item.due_date == patient.next_due_date
     owed = load_profile(name).followup.key_person_face_to_face and patient.key_person and mode == "phone"

@@ -4,17 +4,16 @@ import datetime as dt
 import json
 
 import pytest
-from django.utils import timezone
 
 from jingfang.audit.models import AuditEvent
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.followups import services
 from jingfang.followups.models import DueItem, FollowUp, PlanMeasure
 from jingfang.registry.models import Patient
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = clock.today()
 
 
 def seen(**over):

@@ -3,8 +3,8 @@ edit (the follow-up's save writes the file as it stands under the row lock, not 
 
 
 import pytest
-from django.utils import timezone
 
+from jingfang.core import clock
 from jingfang.followups import services
 from jingfang.registry import services as registry_services
 from jingfang.registry.models import Patient
@@ -18,7 +18,7 @@ def test_followup_on_a_stale_instance_keeps_a_concurrent_edit(users, make_patien
     edited = registry_services.update_patient(users["doctor"], Patient.objects.get(pk=patient.pk),
                                               {"address": "新地址2号"}, patient.version)  # accepted meanwhile
     services.record_followup(users["doctor"], stale, {
-        "date": timezone.localdate().isoformat(), "mode": "home_visit", "seen": "on", "risk_level": 0,
+        "date": clock.today().isoformat(), "mode": "home_visit", "seen": "on", "risk_level": 0,
         "insight": "full", "social_function": "good", "adherence": "regular", "adverse_reaction": "none",
         "physical_illness": "none"})
     stored = Patient.objects.get(pk=patient.pk)
@@ -31,7 +31,7 @@ def test_followup_that_records_a_death_keeps_a_concurrent_edit(users, make_patie
     stale = Patient.objects.get(pk=patient.pk)
     registry_services.update_patient(users["doctor"], Patient.objects.get(pk=patient.pk), {"address": "新地址2号"},
                                      patient.version)
-    today = timezone.localdate()
+    today = clock.today()
     services.record_followup(users["doctor"], stale, {
         "date": today.isoformat(), "mode": "home_visit", "not_seen_reason": "other", "died": "on",
         "death_date": today.isoformat(), "death_cause": "physical_illness"})

@@ -4,16 +4,16 @@ import datetime as dt
 import io
 
 import pytest
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from jingfang.audit.models import AuditEvent
+from jingfang.core import clock
 from jingfang.followups import services
 from jingfang.followups.models import SensitivePeriod
 from jingfang.registry.models import Patient
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+TODAY = clock.today()
 
 
 def visit(user, patient, days_ago, risk=0):

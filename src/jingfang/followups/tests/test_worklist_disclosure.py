@@ -6,16 +6,16 @@ import datetime as dt
 import io
 
 import pytest
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from jingfang.audit.models import AuditEvent
+from jingfang.core import clock
 from jingfang.followups import services, wording
 from jingfang.policies.profiles import Interval, load_profile
 from jingfang.registry.models import Patient
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+TODAY = clock.today()
 NON_HEALTH = ("office", "police", "cadre")
 CLINICAL_WORDS = ("病情", "稳定", "治疗", "转诊", "national-2018:")
 

@@ -5,13 +5,13 @@ providers) are merged into the order."""
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
+from jingfang.core import clock
 from jingfang.followups import services, worklist
 from jingfang.registry.models import Patient
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+TODAY = clock.today()
 
 
 def visit(user, patient, days_ago):

@@ -7,8 +7,8 @@ a late registration, and a township and a village under profiles of their own.""
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
+from jingfang.core import clock
 from jingfang.followups import engine, worklist
 from jingfang.followups.models import FollowUp
 from jingfang.followups.schedule import schedule
@@ -17,7 +17,7 @@ from jingfang.registry import selectors as patient_selectors
 from jingfang.registry.models import Patient
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+TODAY = clock.today()
 
 
 def ago(days: int) -> dt.date:

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from jingfang.core import clock
 from jingfang.followups import engine, worklist
 from jingfang.intake import deadlines, services
 from jingfang.intake.models import ReportCard
@@ -53,7 +54,7 @@ def year_end(users, monkeypatch):
     after the real today of some test runs)."""
     card = ReportCard.objects.create(kind="discharge", hospital="测试医院", received_on=D(2026, 12, 25),
                                      patient_name="岁末卡", township=users["doctor"].region)
-    monkeypatch.setattr(engine, "today", lambda: D(2026, 12, 28))
+    monkeypatch.setattr(clock, "today", lambda: D(2026, 12, 28))
     return card
 
 
@@ -89,7 +90,7 @@ def test_an_admin_entry_for_2027_removes_the_provisional_mark(users, year_end):
 
 def test_overdue_card_deadlines_are_on_the_receiving_townships_worklist(client, users, card_for):
     card = card_for(patient_name="欧阳逾期", received_on="2024-09-27")
-    on = engine.today()
+    on = clock.today()
     mine = [i for i in worklist.items_for(users["office"], on) if i.url == f"/intake/reports/{card.pk}/"]
     assert {i.state for i in mine} == {"overdue"} and len(mine) == 2  # accept and enter
     item = mine[0]

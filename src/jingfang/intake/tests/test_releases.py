@@ -7,8 +7,8 @@ import pytest
 from django.utils.timezone import localdate
 
 from jingfang.audit.models import AuditEvent
-from jingfang.core import errors
-from jingfang.followups import engine, worklist
+from jingfang.core import clock, errors
+from jingfang.followups import worklist
 from jingfang.intake import deadlines
 from jingfang.intake import services_movement as movement
 from jingfang.intake.models import ReleaseNotice
@@ -90,9 +90,9 @@ def test_validation(users, make_patient):
 
 def test_overdue_takeover_on_the_worklist_and_the_pages(client, users):
     notice = movement.record_release(users["police"], notice_data(person_name="吕逾期"))
-    items = [i for i in worklist.items_for(users["office"], engine.today()) if i.label.startswith("释放衔接")]
+    items = [i for i in worklist.items_for(users["office"], clock.today()) if i.label.startswith("释放衔接")]
     assert [(i.label, i.state, i.url) for i in items] == [("释放衔接：吕**", "overdue", f"/intake/releases/{notice.pk}/")]
-    assert not [i for i in worklist.items_for(users["doctor2"], engine.today()) if i.label.startswith("释放衔接")]
+    assert not [i for i in worklist.items_for(users["doctor2"], clock.today()) if i.label.startswith("释放衔接")]
     client.force_login(users["office"])
     html = client.get("/intake/releases/").content.decode()
     assert "吕逾期" in html and "逾期未登记接管" in html and "当阳乡2022" in html and "seeds/" not in html

@@ -6,9 +6,11 @@ import uuid
 import pytest
 from django.utils import timezone
 
+from jingfang.core import clock
+
 
 def visit_form(**over) -> dict:
-    form = {"date": timezone.localdate().isoformat(), "mode": "home_visit", "seen": True, "risk_level": 0,
+    form = {"date": clock.today().isoformat(), "mode": "home_visit", "seen": True, "risk_level": 0,
             "insight": "full", "social_function": "good", "adherence": "regular", "adverse_reaction": "none",
             "physical_illness": "none"}
     form.update(over)

@@ -5,8 +5,8 @@ JavaScript) and the server's sync accept and refuse the same bodies, naming the 
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
+from jingfang.core import clock
 from jingfang.followups import formrules
 from jingfang.followups.api import FollowupIn
 from jingfang.offline import formdef
@@ -15,7 +15,7 @@ from .conftest import new_id, sync
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = clock.today()
 D = dt.timedelta
 SEEN = {"date": TODAY.isoformat(), "mode": "home_visit", "seen": True, "risk_level": 0, "insight": "full",
         "social_function": "good", "adherence": "regular", "adverse_reaction": "none", "physical_illness": "none"}

@@ -4,9 +4,9 @@ phone, no-store, audited once naming every patient in it."""
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from jingfang.audit.models import AuditEvent
+from jingfang.core import clock
 from jingfang.followups.models import FollowUp
 from jingfang.offline import formdef
 
@@ -55,7 +55,7 @@ def test_last_visit_and_medications(users, make_patient, download, client):
     from jingfang.followups import services
     from jingfang.offline.tests.conftest import visit_form
 
-    today = timezone.localdate()
+    today = clock.today()
     jia = make_patient("990102001001", name="甲患者")
     type(jia).objects.filter(pk=jia.pk).update(registered_on=today - dt.timedelta(days=400))
     jia.refresh_from_db()

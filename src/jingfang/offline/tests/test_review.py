@@ -4,9 +4,9 @@ recorder's phone learns (GET /api/v1/offline/outcomes)."""
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from jingfang.audit.models import AuditEvent
+from jingfang.core import clock
 from jingfang.followups import worklist
 from jingfang.followups.models import FollowUp
 from jingfang.offline.models import OfflineEntry
@@ -36,11 +36,11 @@ def test_held_list_and_worklist_item_for_the_recorders_township(client, users, h
     page = client.get("/offline/held/")
     assert page.status_code == 200 and "甲患者" in page.content.decode()
     assert "患者已不在录入人辖区内" in page.content.decode()
-    items = worklist.items_for(users["doctor"], timezone.localdate())
+    items = worklist.items_for(users["doctor"], clock.today())
     mine = [i for i in items if i.rule_id == "offline:held"]
     assert len(mine) == 1 and "离线随访待审核" in mine[0].label and mine[0].url == "/offline/held/"
     # the other township's doctor sees neither; the village doctor has no review
-    assert not [i for i in worklist.items_for(users["doctor2"], timezone.localdate()) if i.rule_id == "offline:held"]
+    assert not [i for i in worklist.items_for(users["doctor2"], clock.today()) if i.rule_id == "offline:held"]
     client.force_login(users["doctor2"])
     assert client.get(f"/offline/held/{held.pk}/").status_code == 404
     assert client.get(f"/offline/held/{10**9}/").status_code == 404
@@ -95,11 +95,11 @@ def test_dismiss_needs_a_reason_and_the_recorder_sees_it(client, users, held):
     assert out["count"] == 1
     assert out["items"][0]["status"] == "dismissed" and "与纸质随访重复录入" in out["items"][0]["message"]
     assert not FollowUp.objects.exists()
-    assert not [i for i in worklist.items_for(users["doctor"], timezone.localdate()) if i.rule_id == "offline:held"]
+    assert not [i for i in worklist.items_for(users["doctor"], clock.today()) if i.rule_id == "offline:held"]
 
 
 def test_apply_a_visit_held_for_a_death_once_the_record_is_corrected(client, users, jia):
-    type(jia).objects.filter(pk=jia.pk).update(status="deceased", death_date=timezone.localdate() - dt.timedelta(days=1))
+    type(jia).objects.filter(pk=jia.pk).update(status="deceased", death_date=clock.today() - dt.timedelta(days=1))
     sync(client, users["vdoc"], [visit(jia)])
     entry = OfflineEntry.objects.get()
     client.force_login(users["doctor"])

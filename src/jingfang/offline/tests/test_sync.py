@@ -4,9 +4,9 @@ written once, whatever repeats it."""
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from jingfang.audit.models import AuditEvent
+from jingfang.core import clock
 from jingfang.followups.models import FollowUp, RollCall, SensitivePeriod
 from jingfang.offline.models import OfflineEntry
 
@@ -109,7 +109,7 @@ def test_transferred_away_is_held_and_the_answer_says_nothing_of_where(client, u
 
 
 def test_visit_after_a_recorded_death_is_held(client, users, jia):
-    type(jia).objects.filter(pk=jia.pk).update(status="deceased", death_date=timezone.localdate() - dt.timedelta(days=2))
+    type(jia).objects.filter(pk=jia.pk).update(status="deceased", death_date=clock.today() - dt.timedelta(days=2))
     [res] = sync(client, users["vdoc"], [visit(jia)]).json()["results"]
     assert res["status"] == "held" and "死亡" in res["message"]
     entry = OfflineEntry.objects.get()
@@ -126,7 +126,7 @@ def test_too_many_entries(client, users, jia):
 
 
 def test_roll_call_through_the_service(client, users, jia, make_patient):
-    today = timezone.localdate()
+    today = clock.today()
     key = make_patient("990102001001", name="重点甲", key_person_manual=True, key_person_reason="测试")
     SensitivePeriod.objects.create(region_id="990102000000", name="测试敏感期", start=today, end=today)
     call = {"client_id": new_id(), "patient_id": key.pk, "date": today.isoformat(), "result": "absent", "note": ""}

@@ -3,9 +3,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import TestCase
-from django.utils import timezone
 
 from jingfang.audit.models import AuditEvent
+from jingfang.core import clock
 from jingfang.demo.regions import SAMPLE_CSV
 from jingfang.regions.loading import load_regions_csv
 from jingfang.regions.models import Region
@@ -281,7 +281,7 @@ def test_changing_a_policy_recomputes_the_schedules_below(users, make_patient):
     patient = make_patient("990102001001")
     Region.objects.filter(code="990102001000").update(policy="")
     services.record_followup(users["doctor"], patient, {
-        "date": timezone.localdate().isoformat(), "mode": "home_visit", "seen": "on", "risk_level": 0, "insight": "full",
+        "date": clock.today().isoformat(), "mode": "home_visit", "seen": "on", "risk_level": 0, "insight": "full",
         "social_function": "good", "adherence": "regular", "adverse_reaction": "none", "physical_illness": "none",
     })
     patient.refresh_from_db()

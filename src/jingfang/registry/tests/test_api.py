@@ -3,11 +3,11 @@ import json
 import re
 
 import pytest
-from django.utils import timezone
 
 from conftest import id_for, patient_data
 from jingfang.accounts.services import issue_token
 from jingfang.audit.models import AuditEvent
+from jingfang.core import clock
 from jingfang.registry import serializers
 from jingfang.registry.models import Patient, StatusChange
 
@@ -86,7 +86,7 @@ def _bad_checksum():
         ({"id_number": _bad_checksum()}, "id_number", "校验位"),
         ({"region_code": "990102001999"}, "region_code", "不存在"),
         ({"region_code": "990102002001"}, "region_code", "辖区"),
-        ({"diagnosis_date": (timezone.localdate() + dt.timedelta(days=3)).isoformat()}, "diagnosis_date", "晚于今天"),
+        ({"diagnosis_date": (clock.today() + dt.timedelta(days=3)).isoformat()}, "diagnosis_date", "晚于今天"),
         ({"name": "王" * 60}, "name", "50"),
         ({"risk_level": 7}, "risk_level", "risk_level：应为0至5的整数"),
         ({"risk_level": "high"}, "risk_level", "0至5"),
@@ -271,7 +271,7 @@ def test_patch_with_status_records_history_then_saves_the_rest(api_as, make_pati
     assert r.status_code == 200, r.content
     body = r.json()
     assert body["status"] == "hospitalized" and body["address"] == "医院" and body["version"] == 3
-    assert body["status_since"] == timezone.localdate().isoformat() and body["past_dangerous_acts"]["trouble"] == 2
+    assert body["status_since"] == clock.today().isoformat() and body["past_dangerous_acts"]["trouble"] == 2
     assert list(StatusChange.objects.filter(patient=p).values_list("status", flat=True)) == [
         "hospitalized", "at_home"]
 

@@ -12,13 +12,12 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from jingfang.accounts import roles
 from jingfang.accounts.services import issue_token
 from jingfang.audit.models import AuditEvent
-from jingfang.core import idnumber
+from jingfang.core import clock, idnumber
 from jingfang.registry import disclosure, services, services_bulk
 from jingfang.registry.models import Disclosure, Patient
 from jingfang.screening import selectors as screening_selectors
@@ -109,7 +108,7 @@ def test_a_number_that_fails_its_checksum_costs_nothing(users):
 def test_a_day_later_the_quota_is_new(users, far, settings):
     spend_all(users["doctor"], settings)  # far not yet asked
     assert disclosure.check(users["doctor"], [far.id_number], purpose="test").unverified == {far.id_number}
-    Disclosure.objects.update(day=timezone.localdate() - dt.timedelta(days=1))
+    Disclosure.objects.update(day=clock.today() - dt.timedelta(days=1))
     assert disclosure.check(users["doctor"], [far.id_number], purpose="test").elsewhere == {far.id_number}
 
 

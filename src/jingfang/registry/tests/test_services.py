@@ -1,9 +1,8 @@
 import pytest
-from django.utils import timezone
 
 from conftest import id_for, patient_data
 from jingfang.audit.models import AuditEvent
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.registry import services
 from jingfang.registry.models import Patient, Revision, StatusChange
 
@@ -79,7 +78,7 @@ def test_a_status_change_overtaken_by_another_write_is_refused_and_the_refusal_a
     Patient.objects.filter(pk=p.pk).update(version=2)  # ... another write commits before this one
     with pytest.raises(errors.Conflict):
         services.change_status(users["vdoc"], stale, {"status": "hospitalized", "detail": "psychiatric_hospital",
-                                                      "since": timezone.localdate().isoformat(), "version": 1})
+                                                      "since": clock.today().isoformat(), "version": 1})
     fresh = Patient.objects.get(pk=p.pk)
     assert fresh.status == "at_home" and not StatusChange.objects.filter(patient=p, status="hospitalized").exists()
     assert AuditEvent.objects.filter(action="status", outcome="conflict", patient_id=p.pk).count() == 1

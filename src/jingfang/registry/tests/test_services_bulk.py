@@ -4,11 +4,10 @@ within the rows and already registered numbers; the write and its audit row."""
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from conftest import id_for, patient_data
 from jingfang.audit.models import AuditEvent
-from jingfang.core import errors, formdata
+from jingfang.core import clock, errors, formdata
 from jingfang.followups.models import DueItem
 from jingfang.registry import disclosure, services
 from jingfang.registry.forms import GuardianForm, PatientForm
@@ -18,7 +17,7 @@ from jingfang.registry.services_bulk_write import id_ranges
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = clock.today()
 BIRTH = dt.date(1980, 5, 17)
 
 # (case, changes to a valid row, guardian) -- each is judged by PatientForm/GuardianForm and by

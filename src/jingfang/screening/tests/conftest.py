@@ -4,11 +4,11 @@ import datetime as dt
 import json
 
 import pytest
-from django.utils import timezone
 
 from jingfang.accounts.services import issue_token
+from jingfang.core import clock
 
-TODAY = timezone.localdate()
+TODAY = clock.today()
 V11, V12, V21, V31 = "990102001001", "990102001002", "990102002001", "990103001001"
 
 

@@ -4,12 +4,11 @@ import datetime as dt
 import io
 
 import pytest
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from conftest import id_for
 from jingfang.audit.models import AuditEvent
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.registry import services as registry_services
 from jingfang.registry.models import Patient
 from jingfang.screening import selectors, services_campaigns
@@ -107,13 +106,13 @@ def filed(users, make_patient):
 
     def visit(patient, days_ago, risk):
         followups.record_followup(users["doctor"], patient, {
-            "date": (timezone.localdate() - dt.timedelta(days=days_ago)).isoformat(), "mode": "home_visit",
+            "date": (clock.today() - dt.timedelta(days=days_ago)).isoformat(), "mode": "home_visit",
             "seen": "on", "risk_level": risk, "insight": "full", "social_function": "good",
             "adherence": "regular", "adverse_reaction": "none", "physical_illness": "none"})
 
     risky, old_risky = make_patient(V11, name="高风险"), make_patient(V11, name="早年高风险")
     Patient.objects.filter(pk__in=[risky.pk, old_risky.pk]).update(
-        registered_on=timezone.localdate() - dt.timedelta(days=400))
+        registered_on=clock.today() - dt.timedelta(days=400))
     risky.refresh_from_db()
     old_risky.refresh_from_db()
     visit(risky, 30, 3)  # risk 3 after the campaign's date, since calmed down: still listed
@@ -122,7 +121,7 @@ def filed(users, make_patient):
     visit(old_risky, 20, 0)
     hosp = make_patient(V12, name="住过院")
     registry_services.change_status(users["doctor"], Patient.objects.get(pk=hosp.pk), {
-        "status": "hospitalized", "detail": "compulsory_treatment", "since": timezone.localdate().isoformat(),
+        "status": "hospitalized", "detail": "compulsory_treatment", "since": clock.today().isoformat(),
         "version": Patient.objects.get(pk=hosp.pk).version})
     card = make_patient(V11, name="持残疾证", disability_certificate=True, disability_grade=2)
     plain = make_patient(V11, name="普通患者")
@@ -131,7 +130,7 @@ def filed(users, make_patient):
 
 
 def test_import_from_files_per_group_and_merges(users, make_campaign, filed, make_lead):
-    c = make_campaign(risk_since=(timezone.localdate() - dt.timedelta(days=100)).isoformat())
+    c = make_campaign(risk_since=(clock.today() - dt.timedelta(days=100)).isoformat())
     doctor = users["doctor"]
     names = lambda: set(selectors.persons_for(doctor, c).values_list("name", flat=True))  # noqa: E731
     assert services_campaigns.import_from_files(doctor, c, "risk3") == {"added": 1, "merged": 0}

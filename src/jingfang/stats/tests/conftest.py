@@ -3,12 +3,12 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
+from jingfang.core import clock
 from jingfang.followups import services
 from jingfang.registry.models import Patient
 
-TODAY = timezone.localdate()
+TODAY = clock.today()
 YEAR_START = TODAY - dt.timedelta(days=364)  # a 365-day period ending today
 
 

@@ -3,9 +3,9 @@
 import io
 
 import pytest
-from django.utils import timezone
 from openpyxl import load_workbook
 
+from jingfang.core import clock
 from jingfang.followups import engine
 
 STEP_DATA = {
@@ -14,7 +14,7 @@ STEP_DATA = {
     "village_reject": {"reason": "家庭经济条件尚可"},
     "approve": {"option": "both_half", "amount": "3000"},
     "reject": {"reason": "不符合救助条件"},
-    "admit": {"hospital": "平桥区精神病医院", "admission_date": timezone.localdate().isoformat(), "total_cost": "10000",
+    "admit": {"hospital": "平桥区精神病医院", "admission_date": clock.today().isoformat(), "total_cost": "10000",
               "food_cost": "1000", "insurance_paid": "6000", "relief_paid": "2000", "self_paid": "2000"},
     "close": {"note": "已按审核意见减免并存档"},
 }

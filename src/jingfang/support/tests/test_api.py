@@ -4,10 +4,10 @@ import datetime as dt
 import json
 
 import pytest
-from django.utils import timezone
 
 from jingfang.accounts.services import issue_token
 from jingfang.audit.models import AuditEvent
+from jingfang.core import clock
 from jingfang.registry.models import Patient
 from jingfang.support import facts_rewards
 from jingfang.support.models import ReliefApplication, ReliefFund
@@ -68,7 +68,7 @@ def test_api_refusals_are_chinese_and_shaped(client, users, patient, walk):
 
 def test_api_budget_override(client, users, patient, walk):
     app = walk(patient, "village_reviewed")
-    year = timezone.localdate().year
+    year = clock.today().year
     r = call(client, users["county"], "put", f"/api/v1/relief-funds/990102000000/{year}", {"budget_yuan": "500"})
     assert r.status_code == 200 and r.json()["remaining"] == "500.00"
     assert call(client, users["office"], "put", f"/api/v1/relief-funds/990102000000/{year}",
@@ -86,7 +86,7 @@ def test_api_budget_override(client, users, patient, walk):
     assert other["entries"][0]["application_id"] is None and other["entries"][0]["note"] == ""
     assert ReliefFund.objects.get(year=year).budget_yuan == 500
     summary = call(client, users["county"], "get",
-                   f"/api/v1/relief-summary?year={year}&quarter={(timezone.localdate().month - 1) // 3 + 1}").json()
+                   f"/api/v1/relief-summary?year={year}&quarter={(clock.today().month - 1) // 3 + 1}").json()
     assert summary[0]["township_code"] == "990102001000" and summary[0]["by_option"]["both_full"]["count"] == 1
 
 
@@ -118,7 +118,7 @@ def test_reward_runs_through_the_api(client, users, pingqiao, make_patient, monk
 
 def test_insurance_through_the_api(client, users, pingqiao, make_patient):
     make_patient("990102001001", name="保险甲")
-    year = timezone.localdate().year
+    year = clock.today().year
     r = call(client, users["office"], "get", f"/api/v1/liability-insurance?township_code=990102001000&year={year}")
     d = r.json()
     assert (d["count"], d["premium_per_person"], d["township_share_per_person"], d["total"], d["township_total"]) == (

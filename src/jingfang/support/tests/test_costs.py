@@ -6,9 +6,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from jingfang.audit.models import AuditEvent
+from jingfang.core import clock
 from jingfang.support import costs
 from jingfang.support.models import Benefit, CostEpisode
 
@@ -217,7 +217,7 @@ def test_api_create_list_patch_and_refusals(client, users, poor_patient):
 def test_future_date_and_outpatient_discharge_are_refused(users, poor_patient):
     from jingfang.core import errors
 
-    tomorrow = (timezone.localdate() + dt.timedelta(days=2)).isoformat()
+    tomorrow = (clock.today() + dt.timedelta(days=2)).isoformat()
     with pytest.raises(errors.Invalid) as exc:
         costs.save_episode(users["doctor"], poor_patient, {**EPISODE, "start": tomorrow, "end": ""})
     assert [e.field for e in exc.value.errors] == ["start"]

@@ -4,9 +4,9 @@ quarterly summary and the worklist."""
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from jingfang.audit.models import AuditEvent
+from jingfang.core import clock
 from jingfang.followups import engine, worklist
 from jingfang.support.models import ReliefApplication, ReliefFund
 
@@ -64,7 +64,7 @@ def test_pages_refuse_wrong_role_and_wrong_state(client, users, patient, walk, w
 
 def test_budget_override_through_the_page(client, users, patient, walk):
     app = walk(patient, "village_reviewed")
-    fund = ReliefFund.objects.get_or_create(county_id="990102000000", year=timezone.localdate().year,
+    fund = ReliefFund.objects.get_or_create(county_id="990102000000", year=clock.today().year,
                                             defaults={"budget_yuan": Decimal("100")})[0]
     ReliefFund.objects.filter(pk=fund.pk).update(budget_yuan=Decimal("100"))
     c = as_user(client, users["office"])
@@ -112,7 +112,7 @@ def test_draft_edit_then_submit_and_no_edit_after(client, users, patient, walk):
 
 def test_fund_page_ledger_and_budget_by_the_county(client, users, patient, walk):
     walk(patient, "admitted")
-    year = timezone.localdate().year
+    year = clock.today().year
     c = as_user(client, users["county"])
     page = c.get("/support/relief/fund/").content.decode()
     assert "年度预算 <strong>1400000.00</strong>" in page and "余额 <strong>1398000.00</strong>" in page
@@ -132,7 +132,7 @@ def test_quarterly_summary_xlsx(client, users, patient, walk, make_patient):
     walk(patient, "admitted")
     walk(make_patient("990102001002", name="拒绝乙"), "rejected")
     walk(make_patient("990102002001", name="西镇丙"), "township_approved")
-    today = timezone.localdate()
+    today = clock.today()
     q = (today.month - 1) // 3 + 1
     rows = workbook_rows(as_user(client, users["county"]).get(f"/support/relief/quarterly.xlsx?year={today.year}&quarter={q}"))
     assert rows[0][0].startswith(f"{today.year}年第{q}季度困难精神障碍患者住院救助汇总表")
@@ -152,7 +152,7 @@ def test_quarterly_summary_xlsx(client, users, patient, walk, make_patient):
 
 def test_pending_steps_reach_the_right_worklist(client, users, patient, walk):
     app = walk(patient, "submitted")
-    today = timezone.localdate()
+    today = clock.today()
 
     def kinds(who):
         return [i for i in worklist.items_for(users[who], today) if i.kind == "relief"]
@@ -208,7 +208,7 @@ def test_the_county_summary_has_the_columns_of_the_scheme_that_sets_its_fund(cli
     tree["t1"].save()
     engine.clear_caches()
     walk(make_patient("990102001001", name="钱救助"), "township_approved")
-    today = timezone.localdate()
+    today = clock.today()
     rows = workbook_rows(as_user(client, users["county"]).get(
         f"/support/relief/quarterly.xlsx?year={today.year}&quarter={(today.month - 1) // 3 + 1}"))
     row = dict(zip(rows[2], rows[3], strict=True))

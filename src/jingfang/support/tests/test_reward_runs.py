@@ -8,9 +8,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from jingfang.audit.models import AuditEvent
+from jingfang.core import clock
 from jingfang.followups import engine
 from jingfang.followups.models import FollowUp
 from jingfang.registry.models import Patient
@@ -172,7 +172,7 @@ def test_without_care_models_everyone_lacks_an_agreement(client, users, pingqiao
 def test_insurance_roster_page_and_xlsx(client, users, pingqiao, make_patient):
     for name, village in (("保一", "990102001001"), ("保二", "990102001002"), ("保西", "990102002001")):
         make_patient(village, name=name)
-    year = timezone.localdate().year
+    year = clock.today().year
     client.force_login(users["office"])
     page = client.get(f"/support/insurance/?township=990102001000&year={year}").content.decode()
     assert "保一" in page and "保二" in page and "保西" not in page

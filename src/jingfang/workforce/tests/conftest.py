@@ -1,8 +1,8 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
+from jingfang.core import clock
 from jingfang.regions.models import Region
 
 
@@ -25,7 +25,7 @@ def register(users):
     prev = services.create_staff(county, institution=east, data={"name": "钱精防", "kind": "prevention"})
     gp = services.create_staff(county, institution=east, data={"name": "孙全科", "kind": "gp_psych"})
     services.add_training(county, staff=gp, data={"course": "全科医生精神卫生转岗培训", "hours": "120",
-                                                  "date": (timezone.localdate() - dt.timedelta(days=30)).isoformat(),
+                                                  "date": (clock.today() - dt.timedelta(days=30)).isoformat(),
                                                   "certificate": "JW-2025-001", "passed": "on"})
     west_prev = services.create_staff(county, institution=west, data={"name": "李精防", "kind": "prevention"})
     return {"hospital": hospital, "east": east, "west": west, "psy": psy, "prev": prev, "gp": gp,

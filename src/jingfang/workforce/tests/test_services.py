@@ -4,10 +4,9 @@ region; errors name the field in Chinese."""
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from jingfang.audit.models import AuditEvent
-from jingfang.core import errors
+from jingfang.core import clock, errors
 from jingfang.workforce import compute, services
 from jingfang.workforce.models import Institution, StaffMember, Training
 
@@ -31,13 +30,13 @@ def test_each_write_is_audited(register, users):
     targets = set(AuditEvent.objects.filter(user_id=county.pk, outcome="ok").values_list("target", flat=True))
     assert f"institution:{register['east'].pk}" in targets and f"staff:{register['gp'].pk}" in targets
     assert f"training:{register['gp'].trainings.get().pk}" in targets
-    services.update_staff(county, staff=register["prev"], data={"left_on": timezone.localdate().isoformat()})
+    services.update_staff(county, staff=register["prev"], data={"left_on": clock.today().isoformat()})
     row = AuditEvent.objects.filter(target=f"staff:{register['prev'].pk}", action="update").get()
     assert row.detail == {"fields": ["left_on"]}
 
 
 def test_leaving_opens_a_shortfall(register, users, tree):
-    services.update_staff(users["county"], staff=register["prev"], data={"left_on": timezone.localdate().isoformat()})
+    services.update_staff(users["county"], staff=register["prev"], data={"left_on": clock.today().isoformat()})
     board = compute.board(tree["county"])
     assert board.staffing.numerator == 0
     assert ("东镇", ("缺精防人员",)) in [(n, lacks) for _c, n, lacks in board.staffing.shortfalls]
@@ -115,7 +114,7 @@ def test_training_errors_name_the_field(register, users, data, field):
 
 
 def test_training_in_the_future_is_refused(register, users):
-    later = (timezone.localdate() + dt.timedelta(days=2)).isoformat()
+    later = (clock.today() + dt.timedelta(days=2)).isoformat()
     with pytest.raises(errors.Invalid) as exc:
         services.add_training(users["county"], staff=register["prev"], data={"course": "培训", "hours": "8",
                                                                             "date": later})

@@ -7,6 +7,7 @@ from django.utils import timezone
 from jingfang.audit import log as audit
 from jingfang.audit.apps import MIN_RETENTION_DAYS, retention_days
 from jingfang.audit.chain import purge_before
+from jingfang.core import clock
 
 
 class Command(BaseCommand):
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         except ValueError:
             raise CommandError(f"日期格式应为 YYYY-MM-DD：{options['before']}") from None
         days = max(int(retention_days()), MIN_RETENTION_DAYS)  # even when run with --skip-checks
-        latest = timezone.localdate() - dt.timedelta(days=days)
+        latest = clock.today() - dt.timedelta(days=days)
         if before > latest:
             raise CommandError(
                 f"拒绝清理：审计记录须保留至少{days}天，--before 不得晚于 {latest.isoformat()}。"

@@ -3,7 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from jingfang.followups import engine
+from jingfang.core import clock
 from jingfang.stats import snapshots
 
 
@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            end = dt.date.fromisoformat(options["end"]) if options["end"] else engine.today()
+            end = dt.date.fromisoformat(options["end"]) if options["end"] else clock.today()
         except ValueError:
             raise CommandError(f"日期格式应为 YYYY-MM-DD：{options['end']}") from None
         started = time.monotonic()
