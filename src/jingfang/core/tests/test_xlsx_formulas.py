@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from jingfang.core import xlsx
 from jingfang.exchange import export as exchange_export
-from jingfang.screening import exports as screening_exports
+from jingfang.screening import export as screening_exports
 from jingfang.stats import export as stats_export
 
 PAYLOADS = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+cmd|' /C calc'!A0", "@SUM(A1)", "\t=1", "\r=1"]
