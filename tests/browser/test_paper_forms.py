@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from jingfang.followups.models import FollowUp
 from jingfang.offline import paper, paper_code
 from jingfang.offline.models import PaperToken
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, CHROMIUM
 from tests.browser.signin import login
 from tests.browser.test_offline_app import DUMP_IDB, PIN
 
@@ -52,6 +52,8 @@ def test_print_scan_and_type_paper_forms(live_server, browser, shot, users, make
     try:
         login(page, base, users["doctor"].username)
         page.goto(f"{base}/offline/paper/")
+        expect(page.locator("#paper-villages")).to_contain_text("甲村")
+        shot(page, "paper-00-choose-village")
         page.click(f"a[href='?village={VILLAGE}']")
         sheets = page.locator(".sheet")
         expect(sheets).to_have_count(3)
@@ -90,6 +92,8 @@ def test_print_scan_and_type_paper_forms(live_server, browser, shot, users, make
         page.set_input_files("#scan-photo", files=[{"name": "qr.png", "mimeType": "image/png", "buffer": png}])
         expect(page.locator("main h2")).to_have_text(f"随访：{target.name}")
         expect(page.locator("#notice")).to_contain_text(target.name)
+        # read by the browser's own detector, or else by the vendored jsQR (Chromium on Linux has none)
+        assert page.evaluate("('BarcodeDetector' in window) || typeof window.jsQR === 'function'")
         shot(page, "paper-04-scanned-form")
         page.click("text=放弃")
 
@@ -128,3 +132,45 @@ def test_print_scan_and_type_paper_forms(live_server, browser, shot, users, make
         assert PaperToken.objects.filter(patient=late).count() == 1
     finally:
         phone.close()
+
+
+def test_camera_scan_opens_the_form(live_server, browser, shot, users, make_patient, tmp_path):
+    """The camera path: Chromium's fake camera plays a picture of a printed QR code (MJPEG); the app reads
+    the video frames (BarcodeDetector where the browser has one, else jsQR) and opens that patient's form."""
+    target = make_patient(VILLAGE, name="镜头甲", address="青山路7号")
+    code = paper.tokens_for(users["doctor"], [target.pk], 14)[target.pk].code
+    base = live_server.url
+    # a frame as the camera would see the paper: the QR code on white, 640×480
+    painter = browser.new_context(viewport={"width": 640, "height": 480})
+    try:
+        canvas = painter.new_page()
+        canvas.set_content('<body style="margin:0;background:#fff;display:flex;align-items:center;'
+                           f'justify-content:center;height:480px">{paper.qr_svg(code)}</body>')
+        canvas.add_style_tag(content="svg{width:300px;height:300px}")
+        frame = canvas.screenshot(type="jpeg", quality=95)
+    finally:
+        painter.close()
+    video = tmp_path / "paper.mjpeg"
+    video.write_bytes(frame * 3)
+    camera = browser.browser_type.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+              f"--use-file-for-fake-video-capture={video}"])
+    try:
+        context = camera.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                                     timezone_id="Asia/Shanghai", permissions=["camera"])
+        page = context.new_page()
+        page.set_default_timeout(20000)
+        login(page, base, users["vdoc"].username)
+        page.goto(f"{base}/m/")
+        page.click("#download")
+        page.fill("#pin", PIN)
+        page.fill("#pin2", PIN)
+        page.click("#set-pin button[type=submit]")
+        page.click("#scan")
+        page.click("#scan-camera")
+        expect(page.locator("main h2")).to_have_text(f"随访：{target.name}")
+        assert page.evaluate("document.querySelector('#scan-video') === null")  # the camera screen is gone
+        shot(page, "paper-05-camera-form")
+    finally:
+        camera.close()
