@@ -42,7 +42,7 @@ def _villages(user) -> list[Region]:
 @permission_required(roles.OFFLINE_FIELD, audit_action="export")
 def paper_forms(request):
     user = request.user
-    village = request.GET.get("village", "").strip()[:12]
+    village = request.GET.get("village", "").strip()
     if not village and codes.level_of(user.region_id) == codes.VILLAGE:
         village = user.region_id
     try:

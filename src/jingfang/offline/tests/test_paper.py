@@ -119,7 +119,8 @@ def test_a_township_doctor_chooses_a_village(client, users, jia, make_patient):
     assert AuditEvent.objects.filter(target="offline_paper", action="list").count() == 1
 
 
-@pytest.mark.parametrize("village", ["990102002001", "990103001001", "990102001000", "abc", "990102001099"])
+@pytest.mark.parametrize("village", ["990102002001", "990103001001", "990102001000", "abc", "990102001099",
+                                     "9901020010011", "110101199003077777"])
 def test_a_village_outside_the_jurisdiction_is_404_like_a_missing_one(client, users, make_patient, village):
     make_patient("990102002001", name="丙患者")
     res = printed(client, users["doctor"], village)
