@@ -229,6 +229,10 @@ JINGFANG_EMERGENCY_PER_DAY = int(os.environ.get("JINGFANG_EMERGENCY_PER_DAY", "1
 # "Registered elsewhere?" (registry.disclosure): distinct ID numbers outside the jurisdiction a doctor may
 # be told about per day (duplicate checks, registration, ledger check); past it "需县级核实" (0: no limit).
 JINGFANG_DISCLOSURE_PER_DAY = int(os.environ.get("JINGFANG_DISCLOSURE_PER_DAY", "20"))
+# Paper follow-up forms (offline.paper): codes a user may look up on the server per 24 hours without
+# finding a form they may open (unknown, expired, outside the jurisdiction); past it every look-up is
+# refused with 429 until the window has passed (0: no bound). Typing a code the package holds costs nothing.
+JINGFANG_PAPER_MISSES_PER_DAY = int(os.environ.get("JINGFANG_PAPER_MISSES_PER_DAY", "20"))
 # API bearer tokens expire after this many hours.
 JINGFANG_TOKEN_HOURS = int(os.environ.get("JINGFANG_TOKEN_HOURS", "12"))
 # Lists page at this size by default; the API caps page_size at the maximum (declared in the OpenAPI

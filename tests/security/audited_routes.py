@@ -23,7 +23,7 @@ AUDITED_PAGES = frozenset({
     "stats:kpi_patients",
     "exchange:table", "exchange:table_xlsx", "exchange:run", "exchange:run_mapping", "exchange:line_resolve",
     "emergency:queue", "emergency:queue_export", "emergency:review",
-    "offline:held", "offline:held_detail",
+    "offline:held", "offline:held_detail", "offline:paper",
     # staff names (personal data of employees)
     "workforce:institution", "workforce:staff", "workforce:export",
 })

@@ -318,6 +318,8 @@ PAGES: dict[str, Rule] = {
     # the township doctor's review of visits an offline sync held (the place's held visit)
     "offline:held": page(can(roles.REVIEW_OFFLINE), post=None),
     "offline:held_detail": page(can(roles.REVIEW_OFFLINE), "held"),
+    # paper follow-up forms of a village (the place's village) for those who work offline
+    "offline:paper": page(can(roles.OFFLINE_FIELD), post=None, query="?village={region}"),
     # export approval: a pending request in each place by a village doctor who is not a matrix user;
     # the place's township office and its county supervisor see and decide it, only the requester submits
     "exports:mine": page(EVERYONE, post=None),
@@ -490,6 +492,8 @@ API: dict[str, Rule] = {
     "offline_api_get_package": op(can(roles.OFFLINE_FIELD)),
     "offline_api_sync": op(can(roles.OFFLINE_FIELD)),
     "offline_api_outcomes": op(can(roles.OFFLINE_FIELD)),
+    # a paper form's code (the place's): other roles get the answer of an unknown code (404)
+    "offline_api_resolve_paper": op(can(roles.OFFLINE_FIELD), body={"code": "{paper_code}"}),
     "exports_api_own_requests": op(EVERYONE),
     "exports_api_approval_queue": op({TO, CS}),
     "exports_api_get_request": op({TO, CS}, {"id": "export_request"}),

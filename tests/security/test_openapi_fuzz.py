@@ -56,6 +56,7 @@ DATA_DEPENDENT = {
     "GET /api/v1/relief-applications": "region_code a code of the region scheme (its level by its trailing zeros)",
     "POST /api/v1/transfers/{id}/accept": "village_code one of the receiving township's villages",
     "POST /api/v1/emergency/grants": "ID number check digit; a reason of at least 10 characters of text",
+    "POST /api/v1/offline/paper/resolve": "a paper form's code carries a check character (offline/paper_code.py)",
     # Dates: the phases of a campaign must all be given and in order; a table only for a month that ended.
     "POST /api/v1/campaigns": "phase dates given, in order",
     "POST /api/v1/exchange-tables": "only a month that has ended",

@@ -235,8 +235,10 @@ def build() -> dict:
 
 def _offline(world: dict, staff: dict) -> None:
     """A visit held for review in each place: the place's village doctor recorded it offline for a patient
-    whose death was recorded meanwhile; the place's township doctors review it."""
+    whose death was recorded meanwhile; the place's township doctors review it. And the code of a paper
+    follow-up form printed for the place's patient."""
     from jingfang.followups import services as followups
+    from jingfang.offline import paper
     from jingfang.offline import services as offline
     from jingfang.offline.models import OfflineEntry
 
@@ -252,6 +254,9 @@ def _offline(world: dict, staff: dict) -> None:
         patient.refresh_from_db()
         offline.sync_visit(vdoc, offline.Visit(f"world-{place}", patient.pk, form))
         world[place]["held"] = OfflineEntry.objects.get(user=vdoc, client_id=f"world-{place}", status="held")
+        # the code of the place's patient's printed follow-up form, issued by the place's township doctor
+        doctor, own = staff[place][roles.TOWNSHIP_DOCTOR], world[place]["patient"]
+        world[place]["paper_code"] = paper.tokens_for(doctor, [own.pk], 14)[own.pk].code
 
 
 def _incoming(world: dict, staff: dict) -> None:

@@ -52,7 +52,7 @@ from . import idnumber
 VERSION = "v1"
 NONCE_BYTES = 12
 KEY_BYTES = 32
-PURPOSES = ("id_number", "phone")
+PURPOSES = ("id_number", "phone", "paper_code")
 KEY_FILE_NAME = "keys.toml"
 _KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 _SETTINGS = {"JINGFANG_FIELD_KEYS", "JINGFANG_INDEX_KEY", "JINGFANG_INDEX_KEY_OLD", "JINGFANG_KEY_FILE",
@@ -300,7 +300,8 @@ def decrypt(token: str, ring: Keyring | None = None) -> str:
 
 def normalize(value: str, purpose: str) -> str:
     """The form compared by the blind index: ID numbers as `core.idnumber.normalize` (full-width
-    digits folded, upper-case X, no spaces); phones as digits only, without a +86/0086 prefix."""
+    digits folded, upper-case X, no spaces); phones as digits only, without a +86/0086 prefix; paper
+    form codes upper-case without spaces or hyphens."""
     value = value or ""
     if purpose == "id_number":
         return idnumber.normalize(value)
@@ -310,6 +311,8 @@ def normalize(value: str, purpose: str) -> str:
             if digits.startswith(prefix) and len(digits) == len(prefix) + 11 and digits[len(prefix)] == "1":
                 return digits[len(prefix):]
         return digits
+    if purpose == "paper_code":  # the code of a paper follow-up form (offline/paper_code.py)
+        return re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", value)).upper()
     raise ValueError(f"unknown blind-index purpose {purpose!r}")
 
 

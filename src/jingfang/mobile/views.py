@@ -25,7 +25,8 @@ from jingfang.accounts import roles
 APP_NAME = "精防随访"
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "mobile"
 # The shell's static files, in the order the service worker caches them.
-SHELL_FILES = ("app.js", "crypto.js", "store.js", "form.js", "mobile.css", "icon-192.png", "icon-512.png")
+SHELL_FILES = ("app.js", "crypto.js", "store.js", "form.js", "paper.js", "scan.js", "vendor/jsQR.js", "mobile.css",
+               "icon-192.png", "icon-512.png")
 NOT_FOR_ROLE = "离线随访仅供村医和乡镇精防人员使用"
 
 

@@ -14,7 +14,7 @@ from jingfang.core import api_support, errors
 from jingfang.core.middleware import MAX_ID_DIGITS
 from jingfang.policies.schema import OFFLINE_DAYS
 
-from . import package, rules, selectors, services
+from . import package, paper, rules, selectors, services
 from .models import OfflineEntry
 
 router = Router(tags=["离线随访"])
@@ -152,3 +152,21 @@ def outcomes(request, q: Query[OutcomesQuery]):
     count, rows = api_support.paginate(selectors.outcomes_for(request.user), q.page, q.page_size)
     audit.record_request(request, "list", target="offline_outcomes", detail={"count": count})
     return {"count": count, "items": [outcome_data(e) for e in rows]}
+
+
+class PaperIn(Closed):
+    code: str = Field(..., max_length=40, description="纸质随访表上的编号（10位，可含连字符与空格），或扫描二维码所得文字（JF:开头）")
+
+
+class PaperOut(Schema):
+    code: str = Field(description="规范化的编号")
+    patient: dict = Field(description="与离线包 patients 中的一项相同：打开随访表所需的最少信息（不含身份证号与电话）")
+
+
+@router.post("/paper/resolve", response={200: PaperOut, 404: Problem, 422: Problem, 429: Problem},
+             summary="纸质随访表：按编号打开患者随访表")
+def resolve_paper(request, body: PaperIn):
+    """扫描或输入纸质随访表上的编号：编号须为本人所在乡镇签发、未过期，且患者在本人辖区内，才返回该患者（与离线包中的一项相同）。
+    编号格式或校验位有误时422（不查询）；其余一律404，未知、过期、他乡镇、辖区外、非村医/乡镇精防人员的答复完全相同。
+    每位用户24小时内查无结果的次数有上限（JINGFANG_PAPER_MISSES_PER_DAY），超过后429。均审计。"""
+    return paper.resolve(request.user, body.code, request=request)

@@ -4,6 +4,8 @@ and client id, with the answer it got; held visits kept whole for the township d
 from django.conf import settings
 from django.db import models
 
+from jingfang.core.fields import BlindIndexField, EncryptedCharField, IndexedModel
+
 
 class OfflineEntry(models.Model):
     KINDS = {"visit": "随访", "roll_call": "点名"}
@@ -57,3 +59,36 @@ class PackagedPatient(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "patient"], name="offline_packaged_once")]
+
+
+class PaperToken(IndexedModel):
+    """The code on a printed follow-up form (纸质随访表): random (``paper_code``), never derived from the
+    patient; stored encrypted with a blind index for the look-up; bound to the patient and to the township
+    that issued it (its doctors' print or package); valid until ``expires_at`` (the profile's
+    ``[offline] paper_token_days``)."""
+
+    code = EncryptedCharField("编号", max_length=16)
+    code_index = BlindIndexField(source="code", purpose="paper_code", unique=True)
+    patient = models.ForeignKey("registry.Patient", on_delete=models.CASCADE, related_name="+")
+    township = models.ForeignKey("regions.Region", verbose_name="签发乡镇", on_delete=models.PROTECT,
+                                 related_name="+")
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="签发人", on_delete=models.PROTECT,
+                                  related_name="+")
+    issued_at = models.DateTimeField("签发时间", auto_now_add=True)
+    expires_at = models.DateTimeField("有效期至")
+
+    class Meta:
+        verbose_name = "纸质随访表编号"
+        verbose_name_plural = "纸质随访表编号"
+        indexes = [models.Index(fields=["patient", "township", "expires_at"], name="offline_paper_live")]
+
+
+class PaperLookup(models.Model):
+    """One look-up of a typed or scanned code on the server that found nothing the user may open: what
+    the daily bound counts (``JINGFANG_PAPER_MISSES_PER_DAY``), so that nobody can try code after code."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "at"], name="offline_paper_miss")]

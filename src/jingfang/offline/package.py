@@ -72,16 +72,21 @@ def _period(user, on: dt.date) -> dict | None:
     return {"name": p.name, "start": p.start.isoformat(), "end": p.end.isoformat()} if p else None
 
 
-def build(user, days: int | None, *, request=None) -> dict:
-    """The package for ``user`` (village or township doctor); audited naming every patient in it."""
-    offline = settings_for(user)
-    days = window(user, days)
+def due_by_patient(user, days: int, *, region_code: str = "") -> tuple[list, dict[int, list[dict]]]:
+    """The user's due work (the package's kinds) for the next ``days`` days, optionally within one
+    village: (the worklist items, {patient id: [due entry…]})."""
     on = clock.today()
-    items = [i for i in worklist.items_for(user, on, horizon=days)
+    items = [i for i in worklist.items_for(user, on, region_code=region_code, horizon=days)
              if i.patient_id is not None and i.kind in rules.PACKAGE_KINDS]
     due: dict[int, list[dict]] = {}
     for i in items:
         due.setdefault(i.patient_id, []).append(due_entry(i, on))
+    return items, due
+
+
+def entries(user, due: dict[int, list[dict]]) -> list[dict]:
+    """Each patient of ``due`` the user may see (jurisdiction gate), with the minimum needed to visit them
+    and pre-fill the form; no ID number, no phone. Ordered by village, name."""
     patients = list(selectors.patients_for(user).filter(pk__in=list(due)).select_related("region")
                     .order_by("region_id", "name", "id"))
     ids = [p.pk for p in patients]
@@ -98,12 +103,28 @@ def build(user, days: int | None, *, request=None) -> dict:
             "due": due[p.pk],
             "params": rule_params(p),
         })
+    return out
+
+
+def build(user, days: int | None, *, request=None) -> dict:
+    """The package for ``user`` (village or township doctor); audited naming every patient in it. It
+    carries the codes of the paper forms of its patients (issued with it where none is valid for the
+    window), so that a form scanned or typed offline opens from the package."""
+    from . import paper  # paper builds on this module
+
+    offline = settings_for(user)
+    days = window(user, days)
+    on = clock.today()
+    items, due = due_by_patient(user, days)
+    out = entries(user, due)
+    ids = [p["id"] for p in out]
     now = timezone.localtime()
     roll_ids = sorted({i.patient_id for i in items if i.kind == "roll_call" and i.patient_id in set(ids)})
     period = _period(user, on)
     with transaction.atomic():
         PackagedPatient.objects.bulk_create([PackagedPatient(user=user, patient_id=pk) for pk in ids],
                                             ignore_conflicts=True)
+        codes = paper.codes_for(user, ids, days)
         audit.record(user, "export", request=request, target="offline_package",
                      detail={"patients": ids, "count": len(ids), "days": days})
     return {
@@ -115,5 +136,6 @@ def build(user, days: int | None, *, request=None) -> dict:
         "form": formdef.definition(),
         "preview": None,
         "patients": out,
+        "paper_codes": codes,
         "roll_call": {"active": period is not None, "period": period, "patient_ids": roll_ids},
     }

@@ -173,6 +173,8 @@ def _check(p: Profile, file: str) -> None:
         raise PolicyError(file, "liability_insurance.township_share_yuan_per_person", "不能大于每人每年保费")
     if p.offline and p.offline.package_days > p.offline.max_package_days:
         raise PolicyError(file, "offline.package_days", "不能大于 max_package_days")
+    if p.offline and p.offline.paper_token_days < p.offline.package_days:
+        raise PolicyError(file, "offline.paper_token_days", "不能小于 package_days（打印的随访表须在整个窗口内有效）")
     codes = [o.code for o in p.relief_fund.options] if p.relief_fund else []
     if len(codes) != len(set(codes)):
         raise PolicyError(file, "relief_fund.options", "救助方式代码重复")

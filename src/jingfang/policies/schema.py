@@ -350,6 +350,8 @@ class Offline:
     package_days: int = field(metadata=OFFLINE_DAYS)  # the default window
     max_package_days: int = field(metadata=OFFLINE_DAYS)  # the longest a user may ask (longer: cut to it)
     expire_days: int = field(metadata={"min": 1, "max": 30, "what": "天数"})  # kept on the phone without a sync
+    # how long the code on a printed follow-up form (and in a package) opens the patient's form
+    paper_token_days: int = field(metadata={"min": 1, "max": 366, "what": "天数"})
     cite: str | None = None
 
 

@@ -52,6 +52,8 @@ from .offline import (  # noqa: F401
     c_build_package,
     c_dismiss_held,
     c_forward_held,
+    c_print_paper,
+    c_resolve_paper,
     c_sync_visit_held,
 )
 from .records import (  # noqa: F401
@@ -152,6 +154,10 @@ CASES = {
     "jingfang.offline.services:apply_held": (c_apply_held,),
     "jingfang.offline.services:forward_held": (c_forward_held,),
     "jingfang.offline.services:dismiss_held": (c_dismiss_held,),
+    # a resolved code: the user's packaged patient and the audit row of the look-up
+    "jingfang.offline.paper:resolve": (c_resolve_paper,),
+    # printed forms: the codes issued for them and the audit row naming the patients printed
+    "jingfang.offline.paper:sheets": (c_print_paper,),
     "jingfang.exchange.services:record_receipt": (c_record_receipt,),
     "jingfang.exchange.services_recon:apply_mapping": (c_apply_mapping,),
     "jingfang.exchange.services_recon:resolve": (c_resolve_note, c_resolve_lead),

@@ -43,3 +43,16 @@ def c_dismiss_held(w):
 
     entry = inside(w, "held")
     return lambda: services.dismiss_held(u(w, roles.TOWNSHIP_DOCTOR), entry, "患者已死亡，随访不再录入")
+
+
+def c_resolve_paper(w):
+    from jingfang.offline import paper
+
+    return lambda: paper.resolve(u(w, roles.VILLAGE_DOCTOR), w["inside"]["paper_code"])
+
+
+def c_print_paper(w):
+    from jingfang.offline import paper
+
+    vdoc = u(w, roles.VILLAGE_DOCTOR)
+    return lambda: paper.sheets(vdoc, vdoc.region_id)

@@ -2,6 +2,8 @@
 // the key derived from the offline PIN; the key lives only in this page's memory.
 import {PBKDF2_ITERATIONS, deriveKey, open, randomBytes, seal} from "./crypto.js";
 import {body as formBody, readGroup, renderGroup, validate} from "./form.js";
+import * as paperCode from "./paper.js";
+import {fromCamera, fromPhoto} from "./scan.js";
 import * as store from "./store.js";
 
 const MAX_PIN_FAILURES = 5;
@@ -20,6 +22,8 @@ const T = {
   otherSession: (now, mine) => `现在登录的是账户 ${now}，本机的离线数据属于账户 ${mine}。请退出后用 ${mine} 登录再同步。`,
   otherUser: (u) => `本机保存着账户 ${u} 未同步的随访。请用该账户登录并同步后再换账户。`,
   computedOnSync: "下次随访日期将在同步后由系统计算",
+  codeOffline: "本机离线数据中没有这个编号。请核对编号；如是本乡镇新打印的随访表，请联网后再试。",
+  noQr: "照片中没有找到二维码，请对准随访表右上角的二维码重拍，或输入二维码下方的编号。",
 };
 const shell = document.body.dataset;
 const app = document.getElementById("app");
@@ -73,6 +77,7 @@ function csrf() {
 }
 
 function problem(data, fallback) {
+  if (data && Array.isArray(data.errors) && data.errors.length && data.errors[0].message) return data.errors[0].message;
   if (data && typeof data.detail === "string") return data.detail;
   if (data && typeof data.title === "string") return data.title;
   return fallback;
@@ -404,6 +409,7 @@ function status() {
 }
 
 function show(tab) {
+  closeCamera();
   S.tab = tab;
   render();
 }
@@ -509,6 +515,7 @@ function renderDue() {
   }
   screen(`待随访（${patients.length}）`,
     el("p", {class: "muted", text: `离线数据 ${shown(S.pkg.expires_at)} 到期`}),
+    el("button", {type: "button", id: "scan", onclick: renderScan, text: "扫码/输入编号（纸质随访表）"}),
     patients.length ? list : el("p", {text: "近期没有需要随访的患者。"}));
 }
 
@@ -634,6 +641,104 @@ function renderForm({patient, entry = null}) {
     el("p", {class: "muted", text: S.pkg.preview ? "" : T.computedOnSync}),
     el("button", {type: "button", onclick: () => show(entry ? "queue" : "due"), text: "放弃"}));
   step();
+}
+
+// --- paper forms: scan the QR code or type the code under it ---------------------------------------
+let stopCamera = null;
+
+function closeCamera() {
+  if (stopCamera) stopCamera();
+  stopCamera = null;
+}
+
+/** Open the form of the patient a code names: from the package (offline too), else asked of the server. */
+async function openCode(text, {scanned = false} = {}) {
+  let code;
+  if (scanned) {
+    code = paperCode.fromScan(text);
+    if (!code) return notice(paperCode.NOT_OURS, "error");
+  } else {
+    const wrong = paperCode.problem(text);
+    if (wrong) return notice(wrong, "error");
+    code = paperCode.normalize(text);
+  }
+  const known = (S.pkg.paper_codes || {})[code];
+  if (known && patientById(known)) return openPaperForm(patientById(known), code);
+  if (!navigator.onLine) return notice(T.codeOffline, "error");
+  notice("正在查询编号……");
+  let response;
+  let data = null;
+  try {
+    response = await fetch(shell.resolve, {method: "POST", credentials: "same-origin", cache: "no-store",
+      headers: {"Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf()},
+      body: JSON.stringify({code})});
+    data = await response.json().catch(() => null);
+  } catch {
+    return notice(T.codeOffline, "error");
+  }
+  if (response.status === 401 || response.redirected) return notice(T.signIn, "warn");
+  if (!response.ok || !data || !data.patient) return notice(problem(data, `查询失败（${response.status}）`), "error");
+  const patient = data.patient;
+  const i = S.pkg.patients.findIndex((p) => p.id === patient.id);
+  if (i >= 0) S.pkg.patients[i] = patient;
+  else S.pkg.patients.push(patient);
+  S.pkg.paper_codes = {...(S.pkg.paper_codes || {}), [data.code]: patient.id};
+  await store.putSealed(S.key, "package", S.pkg);
+  return openPaperForm(patient, data.code);
+}
+
+function openPaperForm(patient, code) {
+  closeCamera();
+  renderForm({patient});
+  notice(`纸质随访表 ${paperCode.shown(code)}：${patient.name}（${patient.village}）。请核对姓名后录入。`, "ok");
+}
+
+function renderScan() {
+  closeCamera();
+  notice("");
+  const video = el("video", {id: "scan-video", playsinline: true, muted: true, hidden: true});
+  const camera = el("button", {type: "button", class: "primary", id: "scan-camera", text: "用摄像头扫二维码"});
+  camera.addEventListener("click", async () => {
+    closeCamera();
+    video.hidden = false;
+    notice("请将随访表右上角的二维码对准取景框……");
+    const scan = fromCamera(video, shell.jsqr);
+    stopCamera = scan.stop;
+    const {text, error} = await scan.result;
+    video.hidden = true;
+    if (text) return openCode(text, {scanned: true});
+    if (error) notice(error, "error");
+  });
+  const photo = el("input", {type: "file", id: "scan-photo", accept: "image/*", capture: "environment"});
+  photo.addEventListener("change", async () => {
+    const file = photo.files && photo.files[0];
+    if (!file) return;
+    notice("正在识别照片中的二维码……");
+    let text = null;
+    try {
+      text = await fromPhoto(file, shell.jsqr);
+    } catch {
+      text = null;
+    }
+    photo.value = "";
+    if (!text) return notice(T.noQr, "error");
+    await openCode(text, {scanned: true});
+  });
+  const form = el("form", {id: "code-form"},
+    el("label", {for: "code", text: "或输入二维码下方的编号（10位）"}),
+    el("input", {type: "text", id: "code", inputmode: "text", autocomplete: "off", autocapitalize: "characters",
+      spellcheck: "false", maxlength: 16, placeholder: "例如 ABCDE-FGHJK"}),
+    el("button", {type: "submit", class: "primary", text: "打开随访表"}));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    openCode(form.querySelector("#code").value);
+  });
+  screen("扫码/输入编号",
+    el("p", {class: "muted", text: "乡镇打印的纸质随访表右上角有二维码，下方是编号。扫码或输入编号即打开该患者的随访表；离线时可打开本机离线数据中的患者。"}),
+    camera, video,
+    el("label", {class: "button secondary", for: "scan-photo", text: "拍照识别二维码"}), photo,
+    form,
+    el("button", {type: "button", onclick: () => { closeCamera(); show("due"); }, text: "返回列表"}));
 }
 
 function entryItem(entry) {
