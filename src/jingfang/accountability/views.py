@@ -12,7 +12,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
@@ -78,6 +78,7 @@ def _rows(qs) -> list[rules.Row]:
     return [rules.Row(*r) for r in qs.values_list("kind", "issued_on", "deadline", "closed_on")]
 
 
+@require_GET
 @viewer_required
 def measure_list(request):
     today = engine.today()
@@ -192,6 +193,7 @@ def _detail_context(request, measure: Measure, close_form=None, problem=None) ->
     }
 
 
+@require_GET
 @viewer_required
 def measure_detail(request, pk):
     measure = selectors.get_measure_for(request, pk)
@@ -217,6 +219,7 @@ def measure_close(request, pk):
     return HttpResponseRedirect(reverse("accountability:measure", args=[measure.pk]))
 
 
+@require_GET
 @viewer_required
 @guard.export_view
 def measure_export(request):
@@ -285,6 +288,7 @@ def consultation_regenerate(request, pk):
     return HttpResponseRedirect(reverse("care:meeting", args=[meeting.pk]))
 
 
+@require_GET
 @guard.export_view
 def consultation_export(request, pk):
     if not request.user.is_authenticated:
