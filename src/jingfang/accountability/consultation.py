@@ -21,12 +21,16 @@ non-health roles (stats.permissions.visible_snapshot).
 
 import datetime as dt
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
+from jingfang.care import permissions as care_permissions
+from jingfang.care import selectors as care_selectors
 from jingfang.care.models import Incident, Meeting, MeetingTask
+from jingfang.core import errors
 from jingfang.followups import engine
 from jingfang.policies.profiles import Interval
 from jingfang.regions.models import Region
@@ -118,6 +122,22 @@ def freeze(actor, meeting: Meeting, *, request=None) -> ConsultationRecord | Non
                          "below_target": len(snap["below_target"]), "measures": len(snap["measures"]),
                          "rectifications": len(snap["rectifications"])})
     return record
+
+
+def may_regenerate(user, meeting: Meeting) -> bool:
+    """Those who record meetings in the meeting's region (care.permissions RECORD_MEETING)."""
+    return (care_permissions.can(user, care_permissions.RECORD_MEETING)
+            and care_selectors.in_meeting_region(user, meeting))
+
+
+def regenerate(actor, meeting: Meeting, *, request=None) -> ConsultationRecord | None:
+    """Freeze the record again from the data as it stood on the meeting's date (e.g. after a measure or an
+    inspection dated before it was entered late): one transaction with its audit row."""
+    if meeting.kind != KIND or not may_regenerate(actor, meeting):
+        audit.record(actor, "update", request=request, outcome="denied", target=f"consultation:{meeting.pk}")
+        raise errors.Forbidden("只有会议所属区划的会议登记人员可以重新生成联合会商的会商材料")
+    with transaction.atomic():
+        return freeze(actor, meeting, request=request)
 
 
 def on_meeting_saved(sender, *, actor, meeting, created, moved, request=None, **kwargs) -> None:

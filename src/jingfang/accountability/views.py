@@ -8,7 +8,6 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,7 +15,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
-from jingfang.care import permissions as care_permissions
 from jingfang.care import selectors as care_selectors
 from jingfang.core import errors
 from jingfang.core import ids as core_ids
@@ -249,10 +247,6 @@ def _record_for(request, pk, action: str = "view"):
     return meeting, ConsultationRecord.objects.filter(meeting=meeting).first()
 
 
-def _may_regenerate(user, meeting) -> bool:
-    return care_permissions.can(user, care_permissions.RECORD_MEETING) and care_selectors.in_meeting_region(user, meeting)
-
-
 def consultation_panel(request, meeting):
     """care.hooks meeting panel: the joint consultation's frozen indicators and shortcomings."""
     if meeting.kind != consultation.KIND:
@@ -261,7 +255,7 @@ def consultation_panel(request, meeting):
     snap = consultation.visible(request.user, record.snapshot) if record else {}
     return "accountability/_consultation_panel.html", {
         "record": record, "snap": snap, "meeting": meeting, "cite": vocab.CONSULTATION_CITE,
-        "can_regenerate": _may_regenerate(request.user, meeting),
+        "can_regenerate": consultation.may_regenerate(request.user, meeting),
         "can_export": roles.can(request.user.role, roles.EXPORT),
         "can_issue": permissions.can_issue(request.user), "state_labels": vocab.STATES,
     }
@@ -279,11 +273,10 @@ def consultation_regenerate(request, pk):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     meeting, _record = _record_for(request, pk, "update")
-    if not _may_regenerate(request.user, meeting):
-        audit.record_request(request, "update", outcome="denied", target=f"consultation:{meeting.pk}")
-        raise PermissionDenied("只有会议所属区划的会议登记人员可以重新生成会商材料")
-    with transaction.atomic():
-        consultation.freeze(request.user, meeting, request=request)
+    try:
+        consultation.regenerate(request.user, meeting, request=request)
+    except errors.Forbidden as exc:
+        raise PermissionDenied(exc.errors[0].message) from None
     messages.success(request, "会商材料已按会议日期的数据重新生成")
     return HttpResponseRedirect(reverse("care:meeting", args=[meeting.pk]))
 
