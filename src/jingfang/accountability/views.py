@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from jingfang.accounts import roles
@@ -136,7 +137,8 @@ def _from_incident(request, pk) -> dict:
     incident = care_selectors.get_incident_for(request, pk)
     village = incident.patient.region
     kind = DANGEROUS_ACTS.get(incident.kind, incident.kind)
-    reviewed = f"，倒查于{incident.reviewed_at:%Y-%m-%d}完成" if incident.reviewed_at else "，倒查尚未完成"
+    reviewed = (f"，倒查于{timezone.localtime(incident.reviewed_at):%Y-%m-%d}完成" if incident.reviewed_at
+                else "，倒查尚未完成")
     return {"kind": "liability" if incident.reviewed_at else "interview", "target_region_code": village.code,
             "target_unit": "village_committee",
             "reason": f"{incident.date:%Y年%m月%d日}{village.name}发生{kind}事件{reviewed}。",
