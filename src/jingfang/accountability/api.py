@@ -28,7 +28,7 @@ KIND_HELP = "notice 通报；interview 约谈；supervision 挂牌督办；liabi
 UNIT_HELP = "；".join(f"{k} {v}" for k, v in vocab.UNIT_LABELS.items())
 
 
-class IncidentRef(Schema):
+class MeasureIncidentOut(Schema):
     id: int
     date: dt.date
     kind: str = Field(..., description="事件性质（文字）")
@@ -37,7 +37,7 @@ class IncidentRef(Schema):
     reviewed_at: dt.datetime | None = Field(..., description="倒查完成时间；未倒查为null")
 
 
-class InspectionRef(Schema):
+class MeasureInspectionOut(Schema):
     id: int
     title: str
 
@@ -61,12 +61,12 @@ class MeasureOut(MeasureSummary):
     facts: str
     rectification: str
     issuer_region_code: str
-    incidents: list[IncidentRef]
-    inspections: list[InspectionRef]
+    incidents: list[MeasureIncidentOut]
+    inspections: list[MeasureInspectionOut]
     closing_text: str
 
 
-class SummaryOut(Schema):
+class MeasureCountsOut(Schema):
     total: int
     by_kind: dict[str, int]
     open: int
@@ -81,7 +81,7 @@ class SummaryOut(Schema):
 class MeasurePage(Schema):
     count: int
     items: list[MeasureSummary]
-    summary: SummaryOut = Field(..., description="按类型、区域筛选后（不按状态）的统计")
+    summary: MeasureCountsOut = Field(..., description="按类型、区域筛选后（不按状态）的统计")
 
 
 class MeasureFilters(Schema):
@@ -106,13 +106,13 @@ class MeasureIn(Closed):
     deadline: dt.date | None = Field(None, description="默认按策略配置 [accountability] <kind>_days")
 
 
-class CloseIn(Closed):
+class MeasureCloseIn(Closed):
     closed_on: dt.date | None = Field(None, description="默认今天")
     closing_text: str = Field(..., max_length=2000)
     version: int = Field(..., ge=1, description="读取措施时的版本号；已被他人修改返回409")
 
 
-class ConsultationOut(Schema):
+class ConsultationRecordOut(Schema):
     meeting_id: int
     period_start: dt.date
     period_end: dt.date
@@ -179,14 +179,14 @@ def get_measure(request, id: int):
 
 @router.post("/accountability/measures/{id}/close", response={200: MeasureOut, 403: Problem, 409: Problem, 422: Problem},
              summary="销号（下达单位）")
-def close_measure(request, id: int, body: CloseIn):
+def close_measure(request, id: int, body: MeasureCloseIn):
     _require_view(request)
     measure = selectors.get_measure_for(request, id, action="update")
     measure = services.close(request.user, measure=measure, data=body.model_dump(), request=request)
     return _detail(measure)
 
 
-@router.get("/accountability/consultations/{meeting_id}", response={200: ConsultationOut, 403: Problem},
+@router.get("/accountability/consultations/{meeting_id}", response={200: ConsultationRecordOut, 403: Problem},
             summary="联合会商的会商材料（会议登记时自动生成）")
 def get_consultation(request, meeting_id: int):
     """看得到该会议的用户可读；辖区外或不是联合会商的会议返回404。"""

@@ -108,19 +108,20 @@ def build(meeting: Meeting, today: dt.date | None = None) -> dict | None:
 
 
 def freeze(actor, meeting: Meeting, *, request=None) -> ConsultationRecord | None:
-    """Build and store the meeting's record (in the caller's transaction), audited; None when the profile
-    sets no consultation period."""
+    """Build and store the meeting's record with its audit row (inside the caller's transaction when there
+    is one: the meeting's); None when the profile sets no consultation period."""
     snap = build(meeting)
     if snap is None:
         ConsultationRecord.objects.filter(meeting=meeting).delete()
         return None
-    record, _ = ConsultationRecord.objects.update_or_create(meeting=meeting, defaults={
-        "period_start": snap["period"]["start"], "period_end": snap["period"]["end"], "snapshot": snap,
-        "generated_at": timezone.now(), "generated_by": actor})
-    audit.record(actor, "update", request=request, target=f"consultation:{meeting.pk}",
-                 detail={"period": [snap["period"]["start"], snap["period"]["end"]],
-                         "below_target": len(snap["below_target"]), "measures": len(snap["measures"]),
-                         "rectifications": len(snap["rectifications"])})
+    with transaction.atomic():  # the record and its audit row together or not at all
+        record, _ = ConsultationRecord.objects.update_or_create(meeting=meeting, defaults={
+            "period_start": snap["period"]["start"], "period_end": snap["period"]["end"], "snapshot": snap,
+            "generated_at": timezone.now(), "generated_by": actor})
+        audit.record(actor, "update", request=request, target=f"consultation:{meeting.pk}",
+                     detail={"period": [snap["period"]["start"], snap["period"]["end"]],
+                             "below_target": len(snap["below_target"]), "measures": len(snap["measures"]),
+                             "rectifications": len(snap["rectifications"])})
     return record
 
 
