@@ -47,6 +47,10 @@ STEPS = [
     (26, "county", "/workforce/", [], ["每10万人口精神科执业（助理）医师数", "中岭乡"], []),
     (27, "civil2", "/support/costs/burden/", [], ["费用负担较重的贫困患者", "个人自付"], []),
     (28, "doctor4", "/support/costs/", [], ["待登记费用的住院救助", "平均自付比例"], []),
+    (29, "office1", "/care/meetings/?kind=joint_consultation_quarterly", ["table a[href^='/care/meetings/']"],
+     ["会商材料", "督办问责未销号", "督导整改逾期"], []),
+    (30, "office1", "/accountability/", [], ["约谈", "已逾期", "按期整改率"], []),
+    (31, "cadre1", "/worklist/?kind=deadline", [], ["约谈整改：青山社区"], ["诊断与治疗"]),
 ]
 
 

@@ -1,5 +1,6 @@
 """The HTTP API (its OpenAPI document is the contract): one NinjaAPI, each app contributes a router under /api/v1/."""
 
+from jingfang.accountability.api import router as accountability_router
 from jingfang.accounts.api import router as accounts_router
 from jingfang.care.api import router as care_router
 from jingfang.core import api_support
@@ -61,3 +62,4 @@ api.add_router("/v1/emergency", emergency_router)
 api.add_router("/v1/exports", exports_router)
 api.add_router("/v1/offline", offline_router)
 api.add_router("/v1/", workforce_router)
+api.add_router("/v1/", accountability_router)

@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "jingfang.mobile",
     # workforce (薛城区2016 一（二）4)
     "jingfang.workforce",
+    # accountability measures and the joint consultation's record (齐云山镇2024 四、2–3; 平桥区2025 三（四）)
+    "jingfang.accountability",
 ]
 
 MIDDLEWARE = [

@@ -39,6 +39,7 @@ HOW TO ADD AN ENTRY (a new page or API operation without one fails
 import datetime as dt
 from dataclasses import dataclass, field
 
+from jingfang.accountability import permissions as acc_perms
 from jingfang.accounts import roles
 from jingfang.care import permissions as care_perms
 from jingfang.core import clock
@@ -143,6 +144,12 @@ WF_COUNT, WF_READ, WF_WRITE = (workforce_perms.COUNT_READERS, workforce_perms.NA
 # runs are the police's); other departments get 404.
 RECON_RUN = frozenset({TO, PO})
 # Roles that record at least one kind of benefit (support.vocab.BENEFIT_EDITORS).
+# accountability measures: issuers and health staff read those on targets in their region, a target unit its
+# own (the world's measure is on 甲村's village committee: its cadre); the world's joint consultation is the
+# township's meeting, which village staff do not see
+ACC_VIEW, ACC_ISSUE = acc_perms.VIEWERS & VIEW, acc_perms.ISSUERS & VIEW
+ACC_SEE = (acc_perms.READERS | {VC}) & VIEW
+TOWNSHIP_MEETING = VIEW - {VD, VC}
 BENEFIT_EDITORS = support(frozenset(r for editors in support_vocab.BENEFIT_EDITORS.values() for r in editors))
 
 PAGES: dict[str, Rule] = {
@@ -343,6 +350,14 @@ PAGES: dict[str, Rule] = {
     "workforce:staff": page(WF_READ, "staff", post=WF_WRITE),
     "workforce:training_add": action(WF_WRITE, "staff"),
     "workforce:export": page(WF_READ & EXPORT, query="?region={township}"),
+    # accountability (通报、约谈、挂牌督办、责任追究) and the joint consultation's record
+    "accountability:measures": page(ACC_VIEW, post=None),
+    "accountability:measure_create": page(ACC_ISSUE),
+    "accountability:measure_export": page(ACC_VIEW & EXPORT, post=None),
+    "accountability:measure": page(ACC_SEE, "accountability", post=None),
+    "accountability:measure_close": action(ACC_ISSUE, "accountability"),
+    "accountability:consultation_regenerate": action(care("RECORD_MEETING") & TOWNSHIP_MEETING, "consultation"),
+    "accountability:consultation_export": page(TOWNSHIP_MEETING & EXPORT, "consultation", post=None),
     # the API's own pages
     "api:openapi-json": public(schema=True),  # ninja answers any method with the document
     "api:openapi-view": public(schema=True),
@@ -515,4 +530,10 @@ API: dict[str, Rule] = {
     "workforce_api_create_staff": op(WF_WRITE, {"id": "institution"}),
     "workforce_api_update_staff": op(WF_WRITE, {"id": "staff"}),
     "workforce_api_add_training": op(WF_WRITE, {"id": "staff"}),
+    # accountability
+    "accountability_api_list_measures": op(ACC_VIEW),
+    "accountability_api_create_measure": op(ACC_ISSUE),
+    "accountability_api_get_measure": op(ACC_SEE, {"id": "accountability"}),
+    "accountability_api_close_measure": op(ACC_ISSUE, {"id": "accountability"}),
+    "accountability_api_get_consultation": op(TOWNSHIP_MEETING, {"meeting_id": "consultation"}),
 }

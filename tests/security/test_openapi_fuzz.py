@@ -80,6 +80,10 @@ DATA_DEPENDENT = {
     "POST /api/v1/workforce/staff/{id}/trainings": "date not in the future; hours with one decimal",
     "POST /api/v1/workforce/institutions/{id}/staff": "left_on not before started",
     "PATCH /api/v1/workforce/staff/{id}": "left_on not before started",
+    # Accountability: the target region must lie in the caller's jurisdiction at the unit's level; linked
+    # incidents and reports in the target's township; a closing needs its text and the current version.
+    "POST /api/v1/accountability/measures": "known region code in jurisdiction, of the unit's level; kind's facts",
+    "POST /api/v1/accountability/measures/{id}/close": "closing text given; the version read",
     "POST /api/v1/cost-episodes": "money amount digits; payments never beyond the total; the patient's admitted relief",
     "PATCH /api/v1/cost-episodes/{id}": "money amount digits; payments never beyond the total",
     "GET /api/v1/cost-episodes": "region_code a code of the region scheme (its level by its trailing zeros)",

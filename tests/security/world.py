@@ -208,6 +208,15 @@ def _objects(place: str, u: dict, county_user) -> dict:
         "region_code": township, "name": f"{place}卫生院", "kind": "township_hc"})
     o["staff"] = workforce.create_staff(county_user, institution=o["institution"], data={
         "name": f"{place}精防", "kind": "prevention"})
+    from jingfang.accountability import services as accountability
+
+    o["accountability"] = accountability.issue(office, data={
+        "kind": "interview", "target_region_code": village, "target_unit": "village_committee",
+        "reason": "随访逾期较多", "rectification": "补齐随访", "incident_ids": [o["incident"].pk]})
+    o["consultation"] = care.save_meeting(office, {
+        "kind": "joint_consultation_quarterly", "region_code": township, "date": TODAY.isoformat(),
+        "minutes": "联合会商", "decisions": "补齐随访", "attendees": [{"name": "王主任", "unit": "政法委"}],
+        "tasks": [{"text": "核实去向", "owner_id": u[roles.POLICE].pk, "due_date": (TODAY + d(5)).isoformat()}]})
     run = recon.upload(u[roles.POLICE], sheet([[patient.name, patient.id_number], ["孙不明", "990102198001010011"]]),
                        township, mapping={"name": "姓名", "id_number": "身份证号"})
     o["recon"] = run

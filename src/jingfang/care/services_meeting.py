@@ -10,7 +10,7 @@ from jingfang.regions import codes
 from jingfang.regions.models import Region
 from jingfang.registry import selectors as patient_selectors
 
-from . import permissions, vocab
+from . import hooks, permissions, vocab
 from .forms import AttendeeForm, MeetingForm, TaskForm
 from .models import Meeting, MeetingAttendee, MeetingTask
 from .selectors import eligible_users, in_meeting_region
@@ -116,6 +116,8 @@ def save_meeting(actor, data: dict, *, meeting: Meeting | None = None, request=N
         audit.record(actor, action, request=request, outcome="invalid", target=target,
                      detail={"fields": sorted({p.field.split(".")[0] for p in problems})})
         raise errors.Invalid(problems)
+    created = meeting is None
+    before = (None, None) if created else (meeting.date, meeting.region_id)
     with transaction.atomic():
         if meeting is None:
             meeting = Meeting(recorded_by=actor)
@@ -142,6 +144,8 @@ def save_meeting(actor, data: dict, *, meeting: Meeting | None = None, request=N
                 MeetingTask.objects.create(meeting=meeting, **values)
         audit.record(actor, action, request=request, target=f"meeting:{meeting.pk}",
                      detail={"kind": meeting.kind, "patients": len(patient_ids), "tasks": len(tasks)})
+        hooks.meeting_saved.send(Meeting, actor=actor, meeting=meeting, created=created, request=request,
+                                 moved=before != (meeting.date, meeting.region_id))
     return meeting
 
 

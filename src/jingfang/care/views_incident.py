@@ -14,7 +14,7 @@ from jingfang.registry import picker as patient_picker
 from jingfang.registry import selectors as patient_selectors
 from jingfang.registry.vocab import DANGEROUS_ACTS
 
-from . import permissions, selectors, services, timeline, vocab
+from . import hooks, permissions, selectors, services, timeline, vocab
 from .forms import IncidentForm, ReviewForm
 from .views_common import base_context, int_or_none, list_audit, region_param, require_page, status_for
 
@@ -103,4 +103,5 @@ def incident_review(request, pk):
     return render(request, "care/incident_review.html", {
         **base_context(request), "i": incident, "p": incident.patient, "t": data, "form": form, "problem": problem,
         "categories": timeline.CATEGORIES, "months": vocab.REVIEW_MONTHS,
+        "actions": hooks.incident_actions(request, incident),
     }, status=status_for(problem))

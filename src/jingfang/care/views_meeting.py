@@ -19,7 +19,7 @@ from jingfang.regions import selectors as region_selectors
 from jingfang.registry import picker as patient_picker
 from jingfang.registry import selectors as patient_selectors
 
-from . import permissions, selectors, services, vocab
+from . import hooks, permissions, selectors, services, vocab
 from .forms import MeetingForm
 from .models import MeetingTask
 from .views_common import (
@@ -277,6 +277,7 @@ def meeting_detail(request, pk):
     return render(request, "care/meeting_detail.html", {
         **base_context(request), "m": meeting, "patients": patients, "hidden": hidden, "tasks": tasks,
         "attendees": meeting.attendees.select_related("user"), "can_edit": can_edit, "today": clock.today(),
+        "panels": hooks.meeting_panels(request, meeting),
     })
 
 

@@ -28,6 +28,7 @@ from .schema import (  # noqa: F401  (re-exported: the typed tree is part of thi
     INTERVAL_HELP,
     KEY_RE,
     NAME_RE,
+    Accountability,
     AssessmentCadence,
     Benefits,
     Cadence,

@@ -355,6 +355,29 @@ class Offline:
     cite: str | None = None
 
 
+DEADLINE_DAYS = {"min": 1, "max": 365, "what": "天数"}
+
+
+@dataclass(frozen=True)
+class Accountability:
+    """Accountability measures against villages and units (通报、约谈、挂牌督办、责任追究: 齐云山镇2024 四、3;
+    平桥区2025 三（四）) and the quarterly joint consultation's record (齐云山镇2024 四、2).
+
+    ``*_days``: the rectification deadline a new measure of that kind is given by default, in days from the
+    day it is issued (the issuer may set another). ``consultation_period``: the period whose indicators a
+    joint consultation's record attaches when the profile sets no ``[cadences.joint_consultation]``."""
+
+    notice_days: int = field(metadata=DEADLINE_DAYS)  # 通报
+    interview_days: int = field(metadata=DEADLINE_DAYS)  # 约谈
+    supervision_days: int = field(metadata=DEADLINE_DAYS)  # 挂牌督办
+    liability_days: int = field(metadata=DEADLINE_DAYS)  # 责任追究
+    consultation_period: Interval
+    cite: str
+
+    def deadline_days(self, kind: str) -> int:
+        return getattr(self, f"{kind}_days")
+
+
 @dataclass(frozen=True, eq=False)  # holds dicts: compared and hashed by identity
 class Profile:
     name: str = field(metadata={"pattern": NAME_RE, "pattern_text": "小写字母、数字和连字符"})
@@ -384,6 +407,7 @@ class Profile:
     benefits: Benefits | None = None
     medication_measures: tuple[MedicationMeasure, ...] = ()
     offline: Offline | None = None
+    accountability: Accountability | None = None
 
     def rule_id(self, local: str) -> str:
         return f"{self.name}:{local}"

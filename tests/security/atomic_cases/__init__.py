@@ -3,6 +3,7 @@ functions that set it up on the permission matrix's world and call it (CASES, on
 apps), and the functions the discovery finds that write nothing of their own, with the reason
 (NOT_WRITES)."""
 
+from .accountability import c_close_measure, c_freeze_consultation, c_issue_measure  # noqa: F401
 from .accounts import (  # noqa: F401
     c_approve_access_request,
     c_complete_sign_in,
@@ -120,6 +121,9 @@ from .workforce import (  # noqa: F401
 )
 
 CASES = {
+    "jingfang.accountability.consultation:freeze": (c_freeze_consultation,),
+    "jingfang.accountability.services:close": (c_close_measure,),
+    "jingfang.accountability.services:issue": (c_issue_measure,),
     "jingfang.accounts.management.commands.create_user:Command._create": (c_create_user,),
     "jingfang.accounts.otp:issue_enrolment_code": (c_issue_enrolment_code,),
     "jingfang.accounts.services:complete_sign_in": (c_complete_sign_in,),
