@@ -10,6 +10,7 @@ from typing import Literal
 from django.db.models import Q
 from ninja import Field, Query, Router, Schema, Status
 
+from jingfang.accounts import roles
 from jingfang.core import api_support, errors
 from jingfang.exports import volume
 from jingfang.registry import vocab
@@ -85,7 +86,7 @@ class ReportCardOut(Schema):
     id: int
     kind: str
     kind_label: str
-    hospital: str
+    hospital: str | None = Field(None, description="报告医疗机构（仅卫生健康角色可见）")
     received_on: dt.date
     patient_name: str
     id_number_masked: str
@@ -151,8 +152,10 @@ def list_cards(request, filters: Query[CardFilters]):
         qs = qs.filter(status=filters.status)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
-    if filters.q.strip():
-        qs = qs.filter(Q(patient_name__icontains=filters.q.strip()) | Q(hospital__icontains=filters.q.strip()))
+    if filters.q.strip():  # by the hospital too only for those who read it
+        by_hospital = (Q(hospital__icontains=filters.q.strip()) if roles.sees_clinical(request.user.role)
+                       else Q(pk__in=[]))
+        qs = qs.filter(Q(patient_name__icontains=filters.q.strip()) | by_hospital)
     items = [_out(request, c) for c in qs]
     if filters.overdue is not None:
         items = [i for i in items if any(d["state"] == "overdue" for d in i["deadlines"]) is filters.overdue]
