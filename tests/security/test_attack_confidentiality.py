@@ -217,3 +217,36 @@ def test_offline_form_types_are_strict(client, users, red, field, value):
     assert res["status"] == "refused"
     assert [e["field"] for e in res["errors"]] == [field]
     assert res["errors"][0]["message"].startswith(f"{field}：应为")
+
+
+# ---- the monthly exchange table: the risk level's changes only for the parties that receive it ----------
+
+def test_exchange_table_leaves_risk_changes_out_for_civil_affairs_and_the_dpf(client, users, make_patient):
+    from jingfang.exchange import services as exchange_services
+    from jingfang.exchange import table as exchange_table
+    from jingfang.followups import services as followup_services
+    from jingfang.registry.models import StatusChange
+
+    month = exchange_table.previous_month(timezone.localdate())
+    p = make_patient("990102001001", name="风险变化")
+    long_ago = month - dt.timedelta(days=400)
+    Patient.objects.filter(pk=p.pk).update(registered_on=long_ago, status_since=long_ago)
+    StatusChange.objects.filter(patient=p).update(since=long_ago)
+    p.refresh_from_db()
+    for n, risk in ((3, 1), (20, 4)):
+        followup_services.record_followup(users["doctor"], p, {
+            "date": month.replace(day=n).isoformat(), "mode": "home_visit", "seen": "on", "risk_level": risk,
+            "insight": "full", "social_function": "good", "adherence": "regular", "adverse_reaction": "none",
+            "physical_illness": "none"})
+    t, _ = exchange_services.generate(users["office"], "990102001000", month)
+    assert "risk_up3" in {ln["category"] for ln in t.content["lines"]}
+    for who, shown in (("civil", False), ("dpf", False), ("judicial", False), ("police", True), ("office", True)):
+        c = _as(client, users[who])
+        body = c.get(f"/api/v1/exchange-tables/{t.pk}").json()
+        categories = {ln["category"] for ln in body["lines"]} | {r["key"] for r in body["summary"]}
+        assert ("risk_up3" in categories) is shown, who
+        assert ("risk_changed" in body["counts"]) is shown, who
+        html = c.get(f"/exchange/tables/{t.pk}/").content.decode()
+        assert ("1级→4级" in html) is shown, who
+        if users[who].can("export"):
+            assert ("1级→4级" in _text(_xlsx(c.get(f"/exchange/tables/{t.pk}/xlsx/")))) is shown, who
