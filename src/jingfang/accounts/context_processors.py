@@ -25,6 +25,7 @@ def role(request):
         "can_review_offline": roles.can(r, roles.REVIEW_OFFLINE),
         "can_work_offline": roles.can(r, roles.OFFLINE_FIELD),  # the phone app (/m/)
         "sees_clinical_role": roles.sees_clinical(r),
+        "sees_risk_role": roles.sees_risk(r),  # the risk level (roles.RISK_ROLES)
         # menu items follow the permission each page checks (tests/test_menus.py opens them all)
         "can_view_transfers": intake_perms.can(r, intake_perms.VIEW_TRANSFERS),
         "can_view_relief": r in support_perms.RELIEF_VIEW,

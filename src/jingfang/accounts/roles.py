@@ -1,8 +1,8 @@
 """Roles, what each may do, and which patient fields each may see.
 
 Pure data and functions. Police, civil affairs, the disabled persons' federation and judicial users
-see what their duty needs (identity, address, risk level, guardian, key-person flags, benefits) but
-never clinical fields: 《中华人民共和国个人信息保护法》第六条、第三十四条 (minimum necessary) and
+see what their duty needs (identity, address, guardian, key-person flags, benefits) but never clinical
+fields; the risk level only where the duty is the risk (police, the township office: RISK_ROLES): 《中华人民共和国个人信息保护法》第六条、第三十四条 (minimum necessary) and
 《中华人民共和国精神卫生法》第四条 (confidentiality).
 """
 
@@ -128,6 +128,15 @@ CLINICAL_FIELDS = frozenset(
 )
 
 
+# The risk level (危险性评估 0–5) is an assessment made by health staff at a follow-up. Beside them it goes
+# only to the roles whose duty is the risk itself: the police (《严重精神障碍管理治疗工作规范（2018年版）》:
+# 3级及以上 with the police's help, 应急处置) and the township office (综治 coordinates key persons and the
+# guardian reward, whose grounds are the risk level). Civil affairs, the DPF, judicial offices and village
+# cadres never receive it (nor anything that tells it, e.g. a benefit gap "危险性评估3级以上…").
+RISK_ROLES = HEALTH_ROLES | frozenset({POLICE, TOWNSHIP_OFFICE})
+RISK_FIELDS = frozenset({"risk_level"})
+
+
 def can(role: str, action: str) -> bool:
     return action in PERMISSIONS.get(role, frozenset())
 
@@ -136,8 +145,15 @@ def sees_clinical(role: str) -> bool:
     return role in HEALTH_ROLES
 
 
+def sees_risk(role: str) -> bool:
+    """Does ``role`` receive a patient's risk level (RISK_ROLES)?"""
+    return role in RISK_ROLES
+
+
 def visible(role: str, field: str) -> bool:
     """May a user with ``role`` read ``field`` of a patient?"""
+    if field in RISK_FIELDS:
+        return sees_risk(role)
     return field not in CLINICAL_FIELDS or sees_clinical(role)
 
 

@@ -20,7 +20,7 @@ from jingfang.followups import engine
 from jingfang.followups.schedule import PatientState, next_followup
 from jingfang.registry import vocab as rvocab
 
-from . import team_rule, vocab
+from . import permissions, team_rule, vocab
 from .models import CareTeam, GuardianshipAgreement, Incident, Meeting
 from .worklist import cadence_for
 
@@ -58,14 +58,14 @@ def months_before(d: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
-def _followups(patient, start, end) -> list[Entry]:
+def _followups(patient, start, end, *, risk: bool = True) -> list[Entry]:
     out = []
     for f in patient.followups.filter(date__gte=start, date__lte=end).order_by("date", "id"):
         mode = rvocab.FOLLOWUP_MODES.get(f.mode, f.mode)
         parts = []
         if f.seen:
             parts.append("见到患者")
-            if f.risk_level is not None:
+            if risk and f.risk_level is not None:  # accounts.roles.RISK_ROLES
                 parts.append(f"危险性评估{f.risk_level}级")
         else:
             parts.append("未见到患者：" + rvocab.NOT_SEEN_REASONS.get(f.not_seen_reason, f.not_seen_reason or "未说明"))
@@ -177,8 +177,13 @@ def timeline(incident: Incident, user) -> dict:
     entries = []
     if start <= patient.registered_on <= end:
         entries.append(Entry(patient.registered_on, "registration", "建档", "纳入管理"))
-    entries += _followups(patient, start, end)
-    entries += missed_dates(patient, start, end)
+    # Visit dates tell how often a patient is seen, which follows the condition class: the follow-up and
+    # missed-date rows go to health roles and to the incident's reviewers (the 倒查 is theirs,
+    # permissions.REVIEW_INCIDENT), their risk level only to accounts.roles.RISK_ROLES.
+    visits = roles.sees_clinical(user.role) or permissions.can(user, permissions.REVIEW_INCIDENT)
+    if visits:
+        entries += _followups(patient, start, end, risk=roles.sees_risk(user.role))
+        entries += missed_dates(patient, start, end)
     entries += _meetings(patient, start, end)
     entries += _agreements(patient, start, end)
     entries += _statuses(patient, start, end)
@@ -190,7 +195,10 @@ def timeline(incident: Incident, user) -> dict:
             e.clinical_detail = ""
     order = list(CATEGORIES)
     entries.sort(key=lambda e: (e.date, order.index(e.category)))
-    return {"start": start, "end": end, "entries": entries, "summary": _summary(patient, entries, start, end)}
+    summary = _summary(patient, entries, start, end)
+    if not visits:
+        summary.update(followups=None, seen=None, missed=None)
+    return {"start": start, "end": end, "entries": entries, "summary": summary}
 
 
 def _summary(patient, entries: list[Entry], start, end) -> dict:

@@ -139,8 +139,8 @@ class TableDetail(Schema):
     pending: Pending = Field(..., description="按现有记录重新生成将补录/撤销的条数（0 表示与本版一致）")
 
 
-def _detail(t) -> dict:
-    data = serializers.table_detail(t)
+def _detail(t, role) -> dict:
+    data = serializers.table_detail(t, role)
     data["versions"] = list(selectors.versions_of(t).values_list("id", flat=True))
     pending = services.pending_supplement(t)
     data["pending"] = {"added": len(pending["added"]), "removed": len(pending["removed"])}
@@ -165,7 +165,7 @@ def list_tables(request, filters: Query[TableFilters]):
     used = sorted(k for k in ("township", "month") if getattr(filters, k))
     audit.record_request(request, "search" if used else "list", target="exchange_tables",
                          detail={"count": len(rows), "filters": used})
-    return {"count": len(rows), "items": [serializers.table_summary(t) for t in items]}
+    return {"count": len(rows), "items": [serializers.table_summary(t, request.user.role) for t in items]}
 
 
 @router.post("/exchange-tables", response={200: TableDetail, 201: TableDetail, 403: Problem, 409: Problem,
@@ -175,13 +175,13 @@ def generate_table(request, payload: TableIn):
     有补录（日期在该月内、生成后才录入）或更正时生成新版本（201），新增条目标为补录。只能生成已结束的月份。"""
     month = month_of(payload.month)
     t, created = services.generate(request.user, payload.township, month, request=request)
-    return Status(201 if created else 200, _detail(t))
+    return Status(201 if created else 200, _detail(t, request.user.role))
 
 
 @router.get("/exchange-tables/{id}", response={200: TableDetail, 404: Detail}, summary="信息交换表")
 def get_table(request, id: int):
     """不存在与不在辖区内一律返回同样的404，并记入审计。"""
-    return _detail(selectors.get_table_for(request, id))
+    return _detail(selectors.get_table_for(request, id), request.user.role)
 
 
 @router.post("/exchange-tables/{id}/receipts", response={201: ReceiptOut, 403: Problem, 404: Detail, 422: Problem},

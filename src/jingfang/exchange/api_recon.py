@@ -104,8 +104,8 @@ class ResolveOut(Schema):
     line: LineOut
 
 
-def _detail(run) -> dict:
-    data = serializers.run_detail(run)
+def _detail(run, role) -> dict:
+    data = serializers.run_detail(run, role=role)
     data["suggested_mapping"] = sheet.guess_mapping(run.headers) if run.state == "mapping" else {}
     return data
 
@@ -139,7 +139,7 @@ def upload(request, file: File[UploadedFile], township: Form[str] = "", mapping:
         if not isinstance(given, dict):
             raise errors.Invalid([errors.FieldError("mapping", "mapping：应为JSON对象（我方字段 → 对方列标题）")])
     run = services_recon.upload(request.user, file, township, mapping=given, request=request)
-    return Status(201, _detail(run))
+    return Status(201, _detail(run, request.user.role))
 
 
 @router.post("/reconciliations/{id}/mapping", response={200: RunDetail, 403: Problem, 404: Detail, 409: Problem,
@@ -147,13 +147,14 @@ def upload(request, file: File[UploadedFile], township: Form[str] = "", mapping:
 def confirm_mapping(request, id: int, payload: MappingIn):
     """确认后记住本部门本乡镇的列对应，下次上传自动沿用。"""
     run = selectors.get_run_for(request, id, audit_success=False)
-    return _detail(services_recon.apply_mapping(request.user, run, payload.mapping, request=request))
+    return _detail(services_recon.apply_mapping(request.user, run, payload.mapping, request=request),
+                   request.user.role)
 
 
 @router.get("/reconciliations/{id}", response={200: RunDetail, 404: Detail}, summary="名单核对结果")
 def get_run(request, id: int):
     """对方有我方无、我方有对方无、信息不一致（姓名、住址、在管状态、危险性等级），以及每条的处理记录。"""
-    return _detail(selectors.get_run_for(request, id))
+    return _detail(selectors.get_run_for(request, id), request.user.role)
 
 
 @router.post("/reconciliations/{id}/lines/{line_id}/resolve",
@@ -166,4 +167,4 @@ def resolve_line(request, id: int, line_id: int, payload: ResolveIn):
     data["birth_date"] = data["birth_date"].isoformat() if data["birth_date"] else ""
     resolution = services_recon.resolve(request.user, run, line, data, request=request)
     line.refresh_from_db()
-    return Status(201, {"resolution": serializers.resolution_data(resolution), "line": serializers.line_data(line)})
+    return Status(201, {"resolution": serializers.resolution_data(resolution), "line": serializers.line_data(line, request.user.role)})

@@ -135,7 +135,7 @@ def run_detail(request, pk):
     if open_only:
         lines = lines.filter(resolution="")
     page = paginate(request, lines)
-    page.object_list = [serializers.line_data(ln) for ln in page.object_list]
+    page.object_list = [serializers.line_data(ln, request.user.role) for ln in page.object_list]
     resolved = run.lines.exclude(resolution="").count()
     return render(request, "exchange/run_detail.html", context(
         request, run=serializers.run_summary(run), r=run, page=page, qs=querystring_without_page(request),
@@ -196,6 +196,7 @@ def line_resolve(request, pk, line_pk):
         else:
             problem = errors.Invalid(errors.from_form(form))
     return render(request, "exchange/line_resolve.html", context(
-        request, run=serializers.run_summary(run), line=serializers.line_data(line), form=form, problem=problem,
+        request, run=serializers.run_summary(run), line=serializers.line_data(line, request.user.role), form=form,
+        problem=problem,
         candidates=_candidates(request, run, line)),
         status=problem.status if problem else 200)

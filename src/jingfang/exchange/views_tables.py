@@ -87,12 +87,13 @@ def table_generate(request):
 @perms.signed_in
 def table_detail(request, pk):
     t = selectors.get_table_for(request, pk)
-    detail = serializers.table_detail(t)
+    detail = serializers.table_detail(t, request.user.role)
     versions = list(selectors.versions_of(t))
     latest = versions[-1]
     pending = {"added": [], "removed": []}
     if latest.pk == t.pk:  # only the latest version is compared with the history as it stands now
-        pending = {k: [serializers.line_out(ln) for ln in v] for k, v in services.pending_supplement(t).items()}
+        pending = {k: [serializers.line_out(ln) for ln in serializers.shown_lines(v, request.user.role)]
+                   for k, v in services.pending_supplement(t).items()}
     groups = []
     for key, label in table.CATEGORIES:
         lines = [ln for ln in detail["lines"] if ln["category"] == key]
@@ -110,7 +111,7 @@ def table_xlsx(request, pk):
     if not perms.can(request.user, perms.EXPORT_TABLES):
         audit.record_request(request, "export", outcome="denied", target=f"exchange_table:{t.pk}")
         raise PermissionDenied("您的角色无权导出")
-    detail = serializers.table_detail(t)
+    detail = serializers.table_detail(t, request.user.role)
     filename = f"信息交换表_{t.township.name}_{detail['month']}_第{t.version}版.xlsx"
     return guard.send(request, count=len(detail["lines"]), filename=filename, target=f"exchange_table:{t.pk}",
                       build=lambda: export.workbook(detail, who(request.user)),

@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import StrictBool, StrictInt
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
@@ -27,12 +28,15 @@ class MedicationIn(Closed):
 
 
 class FollowupIn(Closed):
+    """Strict types: a yes/no is JSON true/false and a number a JSON integer (never "true" or "2"), so that
+    a client's type error is refused naming the field instead of being guessed."""
+
     date: dt.date
     mode: _one_of(vocab.FOLLOWUP_MODES)
-    seen: bool = True
+    seen: StrictBool = True
     not_seen_reason: _one_of(vocab.NOT_SEEN_REASONS) | None = None
     not_seen_note: str = Field("", max_length=200)
-    risk_level: int | None = Field(None, ge=0, le=5)
+    risk_level: StrictInt | None = Field(None, ge=0, le=5)
     symptoms: list[_one_of(vocab.SYMPTOMS)] = []
     symptoms_other: str = Field("", max_length=200)
     psychotic_level: Literal["none", "some", "obvious"] | None = None
@@ -41,9 +45,9 @@ class FollowupIn(Closed):
     diet: _one_of(vocab.GOOD_FAIR_POOR) | None = None
     social_function: _one_of(vocab.GOOD_FAIR_POOR) | None = None
     social_detail: dict[_one_of(vocab.SOCIAL_FUNCTIONS), _one_of(vocab.GOOD_FAIR_POOR)] = {}
-    dangerous_acts: dict[_one_of(vocab.DANGEROUS_ACTS), int] = {}
+    dangerous_acts: dict[_one_of(vocab.DANGEROUS_ACTS), StrictInt] = {}
     locking: _one_of(vocab.LOCKING_SINCE_LAST) | None = None
-    hospitalized: bool | None = Field(None, description="目前正在住院")
+    hospitalized: StrictBool | None = Field(None, description="目前正在住院")
     hospital: _one_of(vocab.HOSPITAL_SINCE_LAST) | None = None
     discharge_date: dt.date | None = None
     lab_tests: str = Field("", max_length=200)
@@ -55,25 +59,25 @@ class FollowupIn(Closed):
     physical_note: str = Field("", max_length=200)
     medications: list[MedicationIn] = Field([], max_length=MED_ROWS)
     treatment_effect: _one_of(vocab.TREATMENT_EFFECT) | None = None
-    referral: bool = False
+    referral: StrictBool = False
     referral_reason: str = Field("", max_length=200)
     referral_to: str = Field("", max_length=200)
-    referral_succeeded: bool | None = None
-    guardian_refuses_hospital: bool = False
-    psychiatrist_contacted: bool = False
-    police_notified: bool = False
+    referral_succeeded: StrictBool | None = None
+    guardian_refuses_hospital: StrictBool = False
+    psychiatrist_contacted: StrictBool = False
+    police_notified: StrictBool = False
     rehab_measures: list[_one_of(vocab.REHAB_MEASURES)] = []
     life_events: str = Field("", max_length=200)
     notes: str = Field("", max_length=2000)
-    assessment_done: bool = False
-    health_check_done: bool = False
-    patient_interviewed: bool = True
-    guardian_interviewed: bool = False
-    joint: bool = False
+    assessment_done: StrictBool = False
+    health_check_done: StrictBool = False
+    patient_interviewed: StrictBool = True
+    guardian_interviewed: StrictBool = False
+    joint: StrictBool = False
     attendees: list[str] = Field([], max_length=20)
     condition: _one_of(vocab.CONDITIONS) | None = Field(None, description="调整系统判定的分类（须同时给出 condition_reason）")
     condition_reason: str = Field("", max_length=200)
-    died: bool = False
+    died: StrictBool = False
     death_date: dt.date | None = None
     death_cause: _one_of(vocab.DEATH_CAUSES) | None = None
 

@@ -41,19 +41,22 @@ from .views_plan import plan_flag, plan_measure_done, plan_page
 
 def _kp_filters(request) -> dict:
     grade = request.GET.get("grade", "")
+    # The colour grade follows the condition class (the grading rules name it): health roles only,
+    # as a column and as a filter (a filtered count would tell it as well).
+    shown = roles.sees_clinical(request.user.role)
     return {
         "region_code": _region_param(request),
-        "grade": grade if grade in sel.GRADE_FILTERS else "",
+        "grade": grade if shown and grade in sel.GRADE_FILTERS else "",
         "no_plan": request.GET.get("no_plan") == "1",
     }
 
 
 def _kp_row(p, role: str, today: dt.date) -> dict:
-    colour = sel.grade_colour(p.grade)
+    colour = sel.grade_colour(p.grade) if roles.sees_clinical(role) else ""
     return {
         "p": p,
         "colour": colour,
-        "colour_label": sel.GRADE_FILTERS[colour],
+        "colour_label": sel.GRADE_FILTERS[colour] if colour else "",
         "reasons": serializers.reasons_for(p, role, list(p.guardians.all())),
         "review_overdue": bool(p.plan_review and p.plan_review < today),
     }
@@ -69,9 +72,11 @@ def keyperson_list(request):
         **_base_context(request, filters),
         "page": page,
         "rows": [_kp_row(p, role, today) for p in page.object_list],
-        "grades": sel.GRADE_FILTERS,
-        # The grading rules name condition classes: shown to health roles only.
+        # The grading rules name condition classes: colours, their filter and legend for health roles only.
+        "grades": sel.GRADE_FILTERS if roles.sees_clinical(role) else {},
         "legend": _grade_legend(request.user) if roles.sees_clinical(role) else [],
+        "show_grade": roles.sees_clinical(role),
+        "show_risk": roles.sees_risk(role),
         "periods": sel.sensitive_periods_for(request.user, when="current", today=today),
         "today": today,
     }
@@ -86,16 +91,19 @@ def keyperson_export(request):
     filters = _kp_filters(request)
     role = request.user.role
     today = clock.today()
+    grade, risk = roles.sees_clinical(role), roles.sees_risk(role)  # no column at all for the others
     headers = ["患者编号", "姓名", "性别", "身份证号（脱敏）", "本人电话（脱敏）", "现住址所在村（社区）", "现住址",
-               "分色", "重点人员原因", "危险性等级", "在管状态", "一人一策", "下次研判日期", "研判逾期"]
+               *(["分色"] if grade else []), "重点人员原因", *(["危险性等级"] if risk else []), "在管状态", "一人一策",
+               "下次研判日期", "研判逾期"]
 
     def rows():
         for p in sel.key_persons(request.user, **filters).iterator(chunk_size=500):
             row = _kp_row(p, role, today)
             yield [
                 p.pk, p.name, vocab.SEXES.get(p.sex, p.sex), mask_id_number(p.id_number), mask_phone(p.phone),
-                p.region.name, p.address, row["colour_label"], "；".join(row["reasons"]),
-                "" if p.risk_level is None else f"{p.risk_level}级", vocab.STATUSES.get(p.status, p.status),
+                p.region.name, p.address, *([row["colour_label"]] if grade else []), "；".join(row["reasons"]),
+                *(["" if p.risk_level is None else f"{p.risk_level}级"] if risk else []),
+                vocab.STATUSES.get(p.status, p.status),
                 "有" if p.has_plan else "无", _iso(p.plan_review), "是" if row["review_overdue"] else "",
             ]
 

@@ -141,7 +141,7 @@ class TransferPatientSummary(Schema):
     region_code: str
     status: str
     status_label: str | None
-    risk_level: int | None
+    risk_level: int | None = Field(None, description="仅卫生健康角色、社区民警和乡镇综治中心可见")
     condition: str | None = Field(None, description="仅卫生健康角色可见")
     condition_label: str | None = Field(None, description="仅卫生健康角色可见")
     key_person: bool

@@ -84,7 +84,7 @@ class ReportCardOut(Schema):
     id: int
     kind: str
     kind_label: str
-    hospital: str
+    hospital: str | None = Field(None, description="报告医疗机构（仅卫生健康角色可见）")
     received_on: dt.date
     patient_name: str
     id_number_masked: str

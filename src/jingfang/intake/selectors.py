@@ -37,7 +37,8 @@ def report_cards_for(user) -> QuerySet[ReportCard]:
 def report_cards(user, *, status: str = "", kind: str = "", q: str = "", received_from=None,
                  received_to=None) -> QuerySet[ReportCard]:
     """The report-card list as filtered: the one query behind the page, its export and the API
-    (``status`` "open": neither entered nor referred to the CDC; ``q``: part of the name or hospital)."""
+    (``status`` "open": neither entered nor referred to the CDC; ``q``: part of the name, or of the
+    hospital for roles that read it)."""
     qs = report_cards_for(user)
     if status == "open":
         qs = qs.filter(status__in=("received", "accepted"))
@@ -45,8 +46,9 @@ def report_cards(user, *, status: str = "", kind: str = "", q: str = "", receive
         qs = qs.filter(status=status)
     if kind:
         qs = qs.filter(kind=kind)
-    if q:
-        qs = qs.filter(Q(patient_name__icontains=q) | Q(hospital__icontains=q))
+    if q:  # by the hospital too only for those who read it
+        by_hospital = Q(hospital__icontains=q) if roles.sees_clinical(user.role) else Q(pk__in=[])
+        qs = qs.filter(Q(patient_name__icontains=q) | by_hospital)
     if received_from:
         qs = qs.filter(received_on__gte=received_from)
     if received_to:

@@ -52,9 +52,10 @@ def card_data(card, role: str, on: dt.date | None = None) -> dict:
         "note": card.note,
         "deadlines": [due_data(d) for d in deadlines.card_deadlines(card, on)],
     }
-    if not roles.sees_clinical(role):
+    if not roles.sees_clinical(role):  # the reporting hospital tells the illness as the diagnosis does
         data.pop("diagnosis")
         data.pop("diagnosis_label")
+        data.pop("hospital")
     return data
 
 

@@ -70,13 +70,13 @@ def report_export(request):
         deny(request, "export")
     f = _filters(request)
     sees = roles.sees_clinical(request.user.role)
-    headers = ["编号", "类别", "报告医疗机构", "收到日期", "患者姓名", "身份证号（脱敏）", "报告卡所填住址",
+    headers = ["编号", "类别", *(["报告医疗机构"] if sees else []), "收到日期", "患者姓名", "身份证号（脱敏）", "报告卡所填住址",
                *(["诊断"] if sees else []), "接收乡镇", "状态", "接收日期", "建档录入日期", "联系派出所日期",
                "转县疾控日期", "下一时限", "时限状态", "时限暂定"]
 
     def row(r):
         c, nxt = r["card"], r["next"]
-        return [c.pk, c.get_kind_display(), c.hospital, c.received_on.isoformat(), c.patient_name,
+        return [c.pk, c.get_kind_display(), *([c.hospital] if sees else []), c.received_on.isoformat(), c.patient_name,
                 mask_id_number(c.id_number), c.address, *([vocab.DIAGNOSES.get(c.diagnosis, "")] if sees else []),
                 c.township.name, c.get_status_display(), _iso(c.accepted_on), _iso(c.entered_on),
                 _iso(c.police_asked_on), _iso(c.cdc_referred_on), _iso(nxt.due_date) if nxt else "",

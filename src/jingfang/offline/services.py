@@ -12,7 +12,6 @@ from pydantic import ValidationError
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
 from jingfang.core import api_support, errors
-from jingfang.core import ids as core_ids
 from jingfang.followups import services as followup_services
 from jingfang.followups.api import FIELD_NAMES, FollowupIn, _form_data
 from jingfang.followups.forms import FollowUpForm
@@ -69,18 +68,13 @@ def _refused(client_id: str, kind: str, problems: list[errors.FieldError] | list
 
 
 def _find(user, patient_id, request, kind: str) -> tuple[Patient | None, bool]:
-    """(the patient if the user may see it now, whether the user ever had it in a package).
+    """(patient, inside) through the jurisdiction gate: the patient the user may see now (inside), or one
+    the user had in a package and who has left since (its name and status only, for a held visit).
     A patient the user never could see is refused like one that does not exist (audited the same)."""
-    pk = core_ids.parse(patient_id)
-    patient = selectors.patients_for(user).select_related("region").filter(pk=pk).first() if pk else None
-    if patient is not None:
-        return patient, True
-    packaged = pk is not None and PackagedPatient.objects.filter(user=user, patient_id=pk).exists()
-    exists = pk is not None and Patient.objects.filter(pk=pk).exists()
-    audit.record(user, "create", request=request, outcome="denied" if exists else "not_found",
-                 patient_id=pk if exists else None,
-                 target="offline_visit" if kind == "visit" else "offline_roll_call")
-    return (Patient.objects.filter(pk=pk).first() if packaged and exists else None), packaged and exists
+    return selectors.patient_or_former(
+        user, patient_id, request=request, action="create",
+        target="offline_visit" if kind == "visit" else "offline_roll_call",
+        had_it=lambda pk: PackagedPatient.objects.filter(user=user, patient_id=pk).exists())
 
 
 def _once(user, client_id: str, kind: str, patient: Patient, work) -> dict:
@@ -120,14 +114,13 @@ def sync_visit(user, visit: Visit, *, request=None) -> dict:
     kept = OfflineEntry.objects.filter(user=user, client_id=cid).first()
     if kept is not None:
         return kept.answer
-    patient, known = _find(user, visit.patient_id, request, "visit")
+    patient, inside = _find(user, visit.patient_id, request, "visit")
     if patient is None:
         return _refused(cid, kind, [errors.FieldError("patient_id", rules.UNKNOWN_PATIENT)], rules.UNKNOWN_PATIENT)
     try:
         body = _validated_form(visit.form if isinstance(visit.form, dict) else {})
     except errors.Invalid as exc:
         return _refused(cid, kind, exc.errors, "随访内容有误，请按提示修改后重新同步")
-    inside = known and selectors.patients_for(user).filter(pk=patient.pk).exists()
     held = "outside" if not inside else ("deceased" if patient.status == "deceased" else "")
     if held:  # kept for review only if valid as the follow-up form would take it (applied: the service checks)
         form = FollowUpForm(data=_form_data(body), patient=patient)
@@ -168,9 +161,9 @@ def sync_roll_call(user, call: RollCallIn, *, request=None) -> dict:
     kept = OfflineEntry.objects.filter(user=user, client_id=cid).first()
     if kept is not None:
         return kept.answer
-    patient, known = _find(user, call.patient_id, request, "roll_call")
-    if patient is None or not selectors.patients_for(user).filter(pk=patient.pk).exists():
-        message = rules.ROLL_CALL_OUTSIDE if known else rules.UNKNOWN_PATIENT
+    patient, inside = _find(user, call.patient_id, request, "roll_call")
+    if patient is None or not inside:
+        message = rules.ROLL_CALL_OUTSIDE if patient is not None else rules.UNKNOWN_PATIENT
         return _refused(cid, kind, [errors.FieldError("patient_id", message)], message)
     try:
         day = dt.date.fromisoformat(call.date)
@@ -184,7 +177,20 @@ def sync_roll_call(user, call: RollCallIn, *, request=None) -> dict:
     try:
         return _once(user, cid, kind, patient, apply)
     except errors.ServiceError as exc:
+        # The entry's transaction rolled back, and with it any audit row the roll-call service wrote for a
+        # refusal (e.g. a day already recorded by someone else): the refusal is audited again here, outside.
+        if isinstance(exc, errors.Forbidden | errors.Conflict) and not _in_progress(exc):
+            audit.record(user, "update" if isinstance(exc, errors.Conflict) else "create", request=request,
+                         outcome="denied", patient_id=patient.pk, target=f"rollcall:{day.isoformat()}")
+        elif isinstance(exc, errors.Invalid):
+            audit.record(user, "create", request=request, outcome="invalid", patient_id=patient.pk,
+                         target="offline_roll_call", detail={"fields": sorted({e.field for e in exc.errors})})
         return _refused(cid, kind, exc.errors, exc.errors[0].message if exc.errors else "点名有误")
+
+
+def _in_progress(exc: errors.ServiceError) -> bool:
+    """The same entry still being synced by a parallel request (nothing refused, nothing to audit)."""
+    return bool(exc.errors) and exc.errors[0].message == IN_PROGRESS
 
 
 # ---- review of held visits ----------------------------------------------------------------------
@@ -248,8 +254,7 @@ def forward_held(actor, entry: OfflineEntry, *, request=None) -> OfflineEntry:
             raise errors.Conflict([errors.FieldError("", FORWARDED)])
         if entry.review_state != "pending":
             raise errors.Conflict([errors.FieldError("", "该离线随访已处理，不能再转交")])
-        patient = Patient.objects.filter(pk=entry.patient_id).only("region_id", "status").first()
-        target = codes.township_of(patient.region_id) if patient else None
+        target = selectors.township_now(entry.patient_id)
         if target is None or target == entry.review_region_id:
             raise errors.Invalid([errors.FieldError("", "患者仍在本乡镇，无须转交，请录入或不予录入")])
         entry.review_region_id, entry.forwarded_by = target, actor

@@ -38,6 +38,7 @@ def _one_of(mapping: dict, blank: bool = False):
 Diagnosis = _one_of(vocab.DIAGNOSES)
 PatientStatus = _one_of(vocab.STATUSES)
 CLINICAL = "（仅卫生健康角色可见/可写）"
+RISK = "（仅卫生健康角色、社区民警和乡镇综治中心可见）"
 
 OptionalBool, OptionalInt = api_support.OptionalBool, api_support.OptionalInt
 
@@ -177,7 +178,7 @@ class PatientSummary(Schema):
     region_code: str
     status: str
     status_label: str | None
-    risk_level: int | None
+    risk_level: int | None = Field(None, description=RISK)
     condition: Literal["stable", "basically_stable", "unstable"] | None = Field(None, description=CLINICAL)
     condition_label: str | None = Field(None, description=CLINICAL)
     key_person: bool
@@ -231,7 +232,7 @@ class PatientDetail(PatientSummary):
     key_person_manual: bool
     key_person_reason: str
     key_person_reasons: list[str]
-    risk_level_label: str | None
+    risk_level_label: str | None = Field(None, description=RISK)
     status_detail: str | None
     status_detail_label: str | None
     status_since: dt.date | None

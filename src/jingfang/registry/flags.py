@@ -9,6 +9,8 @@ SERIOUS_ACTS = ("trouble", "disaster", "self_harm", "suicide_attempt")
 MANUAL_PREFIX = "人工标记："
 # Reasons that reveal the condition class; roles without clinical rights read HIDDEN_CLINICAL_REASON.
 CLINICAL_REASONS = ("病情不稳定", "病情反复")
+# The reason that tells the risk level: read only by accounts.roles.RISK_ROLES.
+RISK_REASON = "危险性评估"
 HIDDEN_CLINICAL_REASON = "卫生健康部门评估认定"
 UNSTATED = "未填写原因"
 
@@ -81,12 +83,13 @@ def public_manual_reason(text: str) -> str:
     return text if text in KEY_PERSON_PUBLIC_REASONS else ""
 
 
-def public_reasons(reasons: list[str]) -> list[str]:
+def public_reasons(reasons: list[str], *, risk: bool = True) -> list[str]:
     """Key-person reasons (as key_person_reasons words them) for a reader without clinical rights:
-    the condition-class ones and hand-written free text give way to HIDDEN_CLINICAL_REASON (once)."""
+    the condition-class ones, hand-written free text and, unless ``risk`` (a reader who receives the
+    risk level), the risk level give way to HIDDEN_CLINICAL_REASON (once)."""
     shown, hidden = [], False
     for r in reasons:
-        if r.startswith(CLINICAL_REASONS):
+        if r.startswith(CLINICAL_REASONS) or (not risk and r.startswith(RISK_REASON)):
             hidden = True
         elif r.startswith(MANUAL_PREFIX):
             text = r.removeprefix(MANUAL_PREFIX)

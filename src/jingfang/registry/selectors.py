@@ -97,6 +97,35 @@ def get_patient_for(request, pk, *, action: str = "view", audit_success: bool = 
     return patient
 
 
+# What a visit recorded before the patient left the user's jurisdiction keeps of the patient while it
+# waits for review (offline app): the name the recorder knew, and what decides where it goes.
+FORMER_FIELDS = ("id", "name", "region_id", "status", "death_date", "registered_on")
+
+
+def patient_or_former(user, pk, *, had_it, request=None, action: str = "create",
+                      target: str = "patient") -> tuple[Patient | None, bool]:
+    """(patient, inside) for a write that may arrive after the patient left the user's jurisdiction.
+
+    Inside the jurisdiction: the patient, True. Outside it, or missing: audited like ``get_patient_for``
+    (denied / not_found, ``target``), and the patient with FORMER_FIELDS only if ``had_it(pk)`` says the
+    user legitimately held it before (an offline package), else None. A patient the user never could
+    see is refused like one that does not exist; its region is never read for the caller."""
+    pk = core_ids.parse(pk)
+    patient = patients_for(user).select_related("region").filter(pk=pk).first() if pk else None
+    if patient is not None:
+        return patient, True
+    former = Patient.objects.only(*FORMER_FIELDS).filter(pk=pk).first() if pk is not None else None
+    audit.record(user, action, request=request, outcome="denied" if former else "not_found",
+                 patient_id=pk if former else None, target=target)
+    return (former if former is not None and had_it(pk) else None), False
+
+
+def township_now(pk) -> str | None:
+    """The township a patient lives in now, for routing work to its staff (never shown to the caller)."""
+    region = Patient.objects.filter(pk=pk).values_list("region_id", flat=True).first()
+    return codes.township_of(region) if region else None
+
+
 def search(
     user,
     *,

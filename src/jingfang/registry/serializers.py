@@ -104,11 +104,11 @@ def guardian_data(guardian) -> dict:
 def reasons_for(patient, role: str, guardians: list) -> list[str]:
     """Key-person reasons in words (as the schedule engine last stored them, else derived from the
     file), without the clinical ones and without hand-written free text for roles that may not see
-    clinical data (flags.public_reasons)."""
+    clinical data (flags.public_reasons), nor the risk level for roles that do not receive it."""
     reasons = list(patient.key_reasons or []) or file_reasons(
         patient, bool(guardians),
         key_risk_threshold=region_policy.profile_for(patient.region_id).key_person.risk_threshold)
-    return reasons if roles.sees_clinical(role) else public_reasons(reasons)
+    return reasons if roles.sees_clinical(role) else public_reasons(reasons, risk=roles.sees_risk(role))
 
 
 def patient_detail(patient, role: str) -> dict:

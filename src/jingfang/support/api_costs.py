@@ -56,7 +56,7 @@ class CostOut(Schema):
     kind: str
     kind_label: str
     relief_id: int | None
-    hospital: str
+    hospital: str | None = Field(None, description="医疗机构；仅卫生健康角色可见（民政不含此键）")
     start: dt.date
     end: dt.date | None
     total_cost: Decimal
@@ -70,7 +70,7 @@ class CostOut(Schema):
     self_paid: Decimal = Field(..., description="个人自付 = 总费用 − 各项支付（计算所得）")
     self_paid_percent: Decimal | None
     poor: bool = Field(..., description="就诊（入院）时为贫困患者（低保、特困、建档立卡或经济状况为贫困）")
-    note: str
+    note: str | None = Field(None, description="说明；仅卫生健康角色可见（民政不含此键）")
     updated_at: dt.datetime
 
 
@@ -89,16 +89,19 @@ class BurdenRow(Schema):
     percent: Decimal | None
 
 
-def _out(e, poor: bool) -> dict:
-    return {"id": e.pk, "patient_id": e.patient_id, "patient_name": e.patient.name, "region_code": e.patient.region_id,
-            "kind": e.kind, "kind_label": e.get_kind_display(), "relief_id": e.relief_id, "hospital": e.hospital,
+def _out(e, poor: bool, user) -> dict:
+    data = {"id": e.pk, "patient_id": e.patient_id, "patient_name": e.patient.name, "region_code": e.patient.region_id,
+            "kind": e.kind, "kind_label": e.get_kind_display(), "relief_id": e.relief_id,
             "start": e.start, "end": e.end, "total_cost": e.total_cost, "policy_cost": e.policy_cost,
             **e.payments(), "self_paid": e.self_paid, "self_paid_percent": e.self_paid_percent, "poor": poor,
-            "note": e.note, "updated_at": e.updated_at}
+            "updated_at": e.updated_at}
+    if permissions.sees_cost_details(user):  # never as a key for the others
+        data.update({f: getattr(e, f) for f in permissions.COSTS_HEALTH_FIELDS})
+    return data
 
 
-def _one(e) -> dict:
-    return _out(e, costs.poor_flags([e])[e.pk])
+def _one(e, user) -> dict:
+    return _out(e, costs.poor_flags([e])[e.pk], user)
 
 
 def _form_data(values: dict) -> dict:
@@ -113,7 +116,8 @@ def _form_data(values: dict) -> dict:
     return out
 
 
-@router.get("/cost-episodes", response={200: CostPage, 403: Problem, 422: Problem}, summary="医疗费用记录列表")
+@router.get("/cost-episodes", response={200: CostPage, 403: Problem, 422: Problem}, exclude_unset=True,
+            summary="医疗费用记录列表")
 def list_episodes(request, region_code: str = "", year: api_support.optional_int_within(2000, 2100) = None,
                   kind: Annotated[str, WithJsonSchema({"type": "string", "enum": ["", *vocab.EPISODE_KINDS]})] = "",
                   page: api_support.Page = None, page_size: api_support.PageSize = None):
@@ -127,10 +131,11 @@ def list_episodes(request, region_code: str = "", year: api_support.optional_int
     volume.check_api_page(request, len(items), action="list", target="costs")
     audit.record_request(request, "list", target="costs", detail={"count": count})
     poor = costs.poor_flags(items)
-    return {"count": count, "items": [_out(e, poor[e.pk]) for e in items]}
+    return {"count": count, "items": [_out(e, poor[e.pk], request.user) for e in items]}
 
 
-@router.post("/cost-episodes", response={201: CostOut, 403: Problem, 422: Problem}, summary="登记医疗费用")
+@router.post("/cost-episodes", response={201: CostOut, 403: Problem, 422: Problem}, exclude_unset=True,
+             summary="登记医疗费用")
 def create_episode(request, body: CostIn):
     """个人自付由系统计算；各项支付合计超过总费用时返回422并指明字段。"""
     patient = patient_selectors.get_patient_for(request, body.patient_id, action="create", audit_success=False)
@@ -138,18 +143,19 @@ def create_episode(request, body: CostIn):
     if body.relief_id is not None and body.relief_paid is not None:
         raise api_support.invalid("relief_paid", "关联住院救助申请时，救助基金支付取自申请，不可填写")
     e = costs.save_episode(request.user, patient, _form_data(values), request=request)
-    return Status(201, _one(e))
+    return Status(201, _one(e, request.user))
 
 
-@router.get("/cost-episodes/{id}", response={200: CostOut, 403: Problem}, summary="医疗费用记录")
+@router.get("/cost-episodes/{id}", response={200: CostOut, 403: Problem}, exclude_unset=True, summary="医疗费用记录")
 def get_episode(request, id: int):
     e = selectors.get_episode_for(request, id, audit_success=False)
     need(request, permissions.COSTS_VIEW, f"cost:{id}")
     audit.record_request(request, "view", patient_id=e.patient_id, target=f"cost:{e.pk}")
-    return _one(e)
+    return _one(e, request.user)
 
 
-@router.patch("/cost-episodes/{id}", response={200: CostOut, 403: Problem, 422: Problem}, summary="修改医疗费用")
+@router.patch("/cost-episodes/{id}", response={200: CostOut, 403: Problem, 422: Problem}, exclude_unset=True,
+              summary="修改医疗费用")
 def update_episode(request, id: int, body: CostPatch):
     e = selectors.get_episode_for(request, id, action="update", audit_success=False)
     need(request, permissions.COSTS_VIEW, f"cost:{id}")
@@ -162,7 +168,7 @@ def update_episode(request, id: int, body: CostPatch):
     current["relief_paid"] = e.own_relief_paid
     current.update(changes)
     e = costs.save_episode(request.user, e.patient, _form_data(current), e, request=request)
-    return _one(e)
+    return _one(e, request.user)
 
 
 @router.delete("/cost-episodes/{id}", response={204: None, 403: Problem}, summary="删除登记错误的医疗费用记录")

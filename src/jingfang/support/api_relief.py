@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import WithJsonSchema
 
+from jingfang.accounts import roles
 from jingfang.audit import log as audit
 from jingfang.core import api_support, clock
 from jingfang.exports import volume
@@ -16,7 +17,7 @@ from jingfang.regions import codes
 from jingfang.registry import selectors as patient_selectors
 from jingfang.registry import vocab as registry_vocab
 
-from . import permissions, selectors, services_relief, vocab
+from . import permissions, relief, selectors, services_relief, vocab
 from .api_rewards import need
 
 router = Router(tags=["住院救助"])
@@ -145,7 +146,7 @@ PLAIN = ("state", "applicant_name", "applicant_relation", "insurance_type", "fac
          "admission_date", "total_cost", "food_cost", "insurance_paid", "relief_paid", "self_paid", "close_note")
 
 
-def _out(a) -> dict:
+def _out(a, role: str) -> dict:
     data = {k: getattr(a, k) for k in PLAIN}
     for stamp, by, at in (("created", "created_by", "created_at"), ("submitted", "submitted_by", "submitted_at"),
                           ("village", "village_by", "village_at"), ("township", "township_by", "township_at"),
@@ -155,7 +156,7 @@ def _out(a) -> dict:
     data.update({"id": a.pk, "patient_id": a.patient_id, "patient_name": a.patient.name,
                  "region_code": a.patient.region_id, "state_label": a.state_label,
                  "full_funding": a.full_funding, "full_funding_labels": a.full_funding_labels,
-                 "priority_reasons": a.priority_reasons})
+                 "priority_reasons": relief.shown_priority_reasons(a.priority_reasons, risk=roles.sees_risk(role))})
     return data
 
 
@@ -196,7 +197,7 @@ def list_applications(request, state: Annotated[str, WithJsonSchema({"type": "st
     count, items = api_support.paginate(qs, page, page_size)
     volume.check_api_page(request, len(items), action="list", target="relief")
     audit.record_request(request, "list", target="relief", detail={"count": count})
-    return {"count": count, "items": [_out(a) for a in items]}
+    return {"count": count, "items": [_out(a, request.user.role) for a in items]}
 
 
 @router.post("/relief-applications", response={201: ReliefOut, 403: Problem, 409: Problem, 422: Problem},
@@ -207,12 +208,12 @@ def create_application(request, body: ReliefIn):
     app = services_relief.create(request.user, patient, _data(values), request=request)
     if body.submit:
         app = services_relief.step(request.user, app, "submit", request=request)
-    return Status(201, _out(app))
+    return Status(201, _out(app, request.user.role))
 
 
 @router.get("/relief-applications/{id}", response={200: ReliefOut, 403: Problem}, summary="住院救助申请")
 def get_application(request, id: int):
-    return _out(_get(request, id))
+    return _out(_get(request, id), request.user.role)
 
 
 @router.patch("/relief-applications/{id}", response={200: ReliefOut, 403: Problem, 409: Problem, 422: Problem},
@@ -223,12 +224,13 @@ def update_application(request, id: int, body: ReliefPatch):
                "applicant_relation": app.applicant_relation, "applicant_phone": app.applicant_phone,
                "insurance_type": app.insurance_type, "facts": app.facts, "court_ordered": app.court_ordered}
     current.update(body.model_dump(exclude_unset=True))
-    return _out(services_relief.update_draft(request.user, app, _data(current), request=request))
+    return _out(services_relief.update_draft(request.user, app, _data(current), request=request), request.user.role)
 
 
 def _step(request, id: int, action: str, data: dict | None = None) -> dict:
     app = selectors.get_application_for(request, id, action="update", audit_success=False)
-    return _out(services_relief.step(request.user, app, action, _data(data or {}), request=request))
+    return _out(services_relief.step(request.user, app, action, _data(data or {}), request=request),
+                request.user.role)
 
 
 @router.post("/relief-applications/{id}/submit", response=STEP_RESPONSES, summary="提交（填报人）")

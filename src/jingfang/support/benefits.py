@@ -31,6 +31,8 @@ GAP_RULES = {
     "risk_no_guardian_subsidy": ("危险性评估{min_risk}级以上，监护人未享受监护补贴", "齐云山镇2024，三（九）；平桥区2025，二（四）"),
 }
 CLINICAL_GAPS = frozenset({"medicated_no_free_med"})
+# Rules whose words tell the risk level: shown to accounts.roles.RISK_ROLES only.
+RISK_GAPS = frozenset({"risk_no_guardian_subsidy"})
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,8 @@ def gap_text(code: str, *, min_risk: int) -> str:
 
 
 def visible_gap_codes(role: str) -> list[str]:
-    return [c for c in GAP_RULES if roles.sees_clinical(role) or c not in CLINICAL_GAPS]
+    return [c for c in GAP_RULES if (roles.sees_clinical(role) or c not in CLINICAL_GAPS)
+            and (roles.sees_risk(role) or c not in RISK_GAPS)]
 
 
 # ---- reading ----------------------------------------------------------------------------------------

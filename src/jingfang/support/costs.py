@@ -229,6 +229,18 @@ def save_episode(actor, patient, data: dict, episode: CostEpisode | None = None,
         auditing.record(actor, action, request=request, outcome="denied", patient_id=patient.pk)
         raise errors.Forbidden(f"医疗费用由{permissions.roles_text(permissions.COSTS_EDIT)}登记")
     data = dict(data)
+    if not permissions.sees_cost_details(actor):
+        # a field the role never reads is never written either: the stored value (or nothing) stays
+        unwritable = sorted(f for f in permissions.COSTS_HEALTH_FIELDS
+                            if data.get(f) not in (None, "") and str(data[f]) != str(getattr(episode, f, "")))
+        if unwritable:
+            auditing.record(actor, action, request=request, outcome="denied", patient_id=patient.pk,
+                            detail={"fields": unwritable})
+            labels = {"hospital": "医疗机构", "note": "说明"}
+            raise errors.Forbidden([FieldError(f, f"{labels[f]}：您的角色不填写、不查看此项（由卫生健康人员登记）")
+                                    for f in unwritable])
+        for f in permissions.COSTS_HEALTH_FIELDS:
+            data.pop(f, None)
     try:
         app = _relief_for(actor, patient, data.pop("relief_id", getattr(episode, "relief_id", None)), episode)
     except errors.Invalid:
@@ -244,7 +256,8 @@ def save_episode(actor, patient, data: dict, episode: CostEpisode | None = None,
         if data.get("insurance_paid") in (None, "") and app.insurance_paid is not None:
             data["insurance_paid"] = str(app.insurance_paid)
         data["own_relief_paid"] = "0"
-    form = CostEpisodeForm(data=data, instance=episode, relief=app)
+    details = permissions.sees_cost_details(actor)
+    form = CostEpisodeForm(data=data, instance=episode, relief=app, details=details)
     if not form.is_valid():
         auditing.record(actor, action, request=request, outcome="invalid", patient_id=patient.pk,
                         detail={"fields": sorted(form.errors)})
@@ -252,6 +265,8 @@ def save_episode(actor, patient, data: dict, episode: CostEpisode | None = None,
     with transaction.atomic():  # the episode and its audit row together or not at all
         obj = form.save(commit=False)
         obj.patient, obj.relief = patient, app
+        if app is not None and not obj.hospital:
+            obj.hospital = app.hospital
         if episode is None:
             obj.recorded_by = actor
         obj.updated_by = actor

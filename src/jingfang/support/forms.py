@@ -171,9 +171,14 @@ class CostEpisodeForm(forms.ModelForm):
                   "serious_illness_paid", "assistance_paid", "own_relief_paid", "dpf_paid", "other_paid", "note"]
         widgets = {"start": DateInput(), "end": DateInput()}
 
-    def __init__(self, *args, relief=None, **kwargs):
+    def __init__(self, *args, relief=None, details: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.relief = relief
+        if not details:  # permissions.COSTS_HEALTH_FIELDS: neither shown nor written (kept as stored)
+            from .permissions import COSTS_HEALTH_FIELDS
+
+            for name in COSTS_HEALTH_FIELDS:
+                del self.fields[name]
         for name in ("insurance_paid", "serious_illness_paid", "assistance_paid", "own_relief_paid", "dpf_paid",
                      "other_paid"):
             self.fields[name].required = False

@@ -30,6 +30,14 @@ SUMMARY_VIEW = frozenset({CS, TO, TD})
 # its medical assistance. Police, cadres, judicial offices, the DPF and the township office never.
 COSTS_VIEW = frozenset({CS, TD, VD, roles.CIVIL_AFFAIRS})
 COSTS_EDIT = frozenset({TD, roles.CIVIL_AFFAIRS})
+# Where a patient was treated (a psychiatric hospital tells the illness) and the episode's free text are
+# health information: civil affairs reads and writes the money figures only (《中华人民共和国精神卫生法》第四条).
+COSTS_HEALTH_FIELDS = ("hospital", "note")
+
+
+def sees_cost_details(user) -> bool:
+    """May ``user`` read (and write) an episode's COSTS_HEALTH_FIELDS?"""
+    return roles.sees_clinical(getattr(user, "role", ""))
 
 # Relief: the one role set allowed to take each step.
 RELIEF_STEP_ROLES: dict[str, frozenset[str]] = {

@@ -83,6 +83,17 @@ def full_funding(*, court_ordered: bool, compulsory_status: bool, benefits, guar
 
 
 VIOLENT_ACTS = ("trouble", "disaster", "other_harm")
+RISK_REASON = "危险性评估"
+HIDDEN_RISK_REASON = "卫生健康部门评估认定"
+
+
+def shown_priority_reasons(reasons, *, risk: bool) -> list[str]:
+    """The priority reasons for a reader who receives the risk level (``risk``) or not: the risk level
+    gives way to HIDDEN_RISK_REASON (accounts.roles.RISK_ROLES). Pure."""
+    if risk:
+        return list(reasons)
+    shown = [r for r in reasons if not r.startswith(RISK_REASON)]
+    return shown + [HIDDEN_RISK_REASON] * (len(shown) < len(reasons))
 
 
 def priority_reasons(*, risk_level: int | None, past_acts: dict | None, incident_kinds=(), police_listed=False,

@@ -123,8 +123,10 @@ def benefit_gaps_export(request):
         deny(request, "export")
     filters = _gap_filters(request)
     rows = benefits.gap_rows(request.user, **filters)
-    headers = ["村（社区）", "患者姓名", "性别", "经济状况", "危险性等级", "应享未享待遇"]
+    risk = roles.sees_risk(request.user.role)  # no column at all for the others (accounts.roles.RISK_ROLES)
+    headers = ["村（社区）", "患者姓名", "性别", "经济状况", *(["危险性等级"] if risk else []), "应享未享待遇"]
     out = [[r["p"].region.name, r["p"].name, r["p"].get_sex_display(), r["p"].get_economic_status_display(),
-            r["p"].risk_level if r["p"].risk_level is not None else "", "；".join(r["texts"])] for r in rows]
+            *([r["p"].risk_level if r["p"].risk_level is not None else ""] if risk else []), "；".join(r["texts"])]
+           for r in rows]
     return export(request, "应享未享救助帮扶待遇名单", "应享未享待遇名单.xlsx", headers, out,
                   detail={"filters": sorted(k for k, v in filters.items() if v)})

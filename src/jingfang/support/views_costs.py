@@ -54,6 +54,7 @@ def cost_list(request):
         "regions": region_selectors.subregions_for(user), "kinds": vocab.EPISODE_KINDS,
         "townships": costs.township_shares(episodes), "targets": costs.targets_of(user.region_id),
         "pending": pending, "can_edit": permissions.has(user, permissions.COSTS_EDIT),
+        "details": permissions.sees_cost_details(user),
         "can_export": user.can(roles.EXPORT), "years": range(clock.today().year, clock.today().year - 6, -1),
         "cite_share": costs.CITE_SHARE, "cite_insurance": costs.CITE_INSURANCE,
     }
@@ -66,12 +67,12 @@ def _mark_poor(episodes) -> None:
         e.is_poor = poor[e.pk]
 
 
-def _rows(episodes, poor) -> list[list]:
+def _rows(episodes, poor, details: bool) -> list[list]:
     out = []
     for e in episodes:
         p = e.payments()
-        out.append([e.patient.region.name, e.patient.name, "是" if poor[e.pk] else "否", e.get_kind_display(), e.hospital,
-                    e.start.isoformat(), e.end.isoformat() if e.end else "", e.total_cost,
+        out.append([e.patient.region.name, e.patient.name, "是" if poor[e.pk] else "否", e.get_kind_display(),
+                    *([e.hospital] if details else []), e.start.isoformat(), e.end.isoformat() if e.end else "", e.total_cost,
                     e.policy_cost if e.policy_cost is not None else "", p["insurance_paid"], p["serious_illness_paid"],
                     p["assistance_paid"], p["relief_paid"], p["dpf_paid"], p["other_paid"], e.self_paid,
                     e.self_paid_percent if e.self_paid_percent is not None else "",
@@ -92,9 +93,11 @@ def cost_export(request):
     filters = _filters(request)
     episodes = list(costs.filter_episodes(costs.episodes_for(request.user), **filters).order_by("patient__region_id",
                                                                                               "start", "id"))
-    rows = _rows(episodes, costs.poor_flags(episodes))
+    details = permissions.sees_cost_details(request.user)  # no 医疗机构 column at all for civil affairs
+    rows = _rows(episodes, costs.poor_flags(episodes), details)
+    headers = COST_HEADERS if details else [h for h in COST_HEADERS if h != "医疗机构"]
     title = f"严重精神障碍患者医疗费用负担台账（{filters['year']}年）"
-    return export(request, title, f"医疗费用负担台账{filters['year']}.xlsx", COST_HEADERS, rows,
+    return export(request, title, f"医疗费用负担台账{filters['year']}.xlsx", headers, rows,
                   detail={"filters": sorted(k for k, v in filters.items() if v)})
 
 
@@ -117,13 +120,16 @@ def patient_costs(request, pk):
     if relief is not None:
         initial = {"kind": "inpatient", "hospital": relief.hospital, "start": relief.admission_date,
                    "total_cost": relief.total_cost, "insurance_paid": relief.insurance_paid}
-    form, problem = CostEpisodeForm(initial=initial, relief=relief), None
+    details = permissions.sees_cost_details(user)
+    if not details:
+        initial.pop("hospital", None)
+    form, problem = CostEpisodeForm(initial=initial, relief=relief, details=details), None
     if writing:
         try:
             costs.save_episode(user, patient, _data(request.POST), request=request)
         except errors.ServiceError as exc:
             problem = exc
-            form = CostEpisodeForm(data=request.POST, relief=relief)
+            form = CostEpisodeForm(data=request.POST, relief=relief, details=details)
             form.is_valid()
         else:
             messages.success(request, "医疗费用已登记")
@@ -133,7 +139,7 @@ def patient_costs(request, pk):
         e.patient = patient
     pending = [a for a in costs.reliefs_to_record(user) if a.patient_id == patient.pk]
     _mark_poor(episodes)
-    context = {"p": patient, "episodes": episodes, "form": form,
+    context = {"p": patient, "episodes": episodes, "form": form, "details": details,
                "problem": problem, "can_edit": can_edit, "relief": relief, "pending": pending}
     return render(request, "support/patient_costs.html", context, status=status_of(problem))
 
@@ -150,7 +156,8 @@ def cost_edit(request, pk):
     can_edit = permissions.has(user, permissions.COSTS_EDIT)
     if writing and not can_edit:
         deny(request, "update", episode.patient_id, "您的角色无权修改医疗费用")
-    form, problem = CostEpisodeForm(instance=episode, relief=episode.relief), None
+    details = permissions.sees_cost_details(user)
+    form, problem = CostEpisodeForm(instance=episode, relief=episode.relief, details=details), None
     if writing:
         try:
             if request.POST.get("delete"):
@@ -161,12 +168,12 @@ def cost_edit(request, pk):
                 messages.success(request, "医疗费用已保存")
         except errors.ServiceError as exc:
             problem = exc
-            form = CostEpisodeForm(data=request.POST, instance=episode, relief=episode.relief)
+            form = CostEpisodeForm(data=request.POST, instance=episode, relief=episode.relief, details=details)
             form.is_valid()
         else:
             return HttpResponseRedirect(reverse("support:patient_costs", args=[episode.patient_id]))
     return render(request, "support/cost_edit.html", {"e": episode, "p": episode.patient, "form": form,
-                                                      "problem": problem, "can_edit": can_edit},
+                                                      "problem": problem, "can_edit": can_edit, "details": details},
                   status=status_of(problem))
 
 

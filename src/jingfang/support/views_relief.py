@@ -94,9 +94,15 @@ def relief_new(request):
             messages.success(request, "救助申请已提交，待村委会初审" if request.POST.get("and_submit") else "已保存为草稿")
             return HttpResponseRedirect(reverse("support:relief_detail", args=[app.pk]))
     _, cfg = services_relief.fund_config(patient.region_id)
-    context = {"p": patient, "form": form, "problem": problem, "cfg": cfg, "premark": services_relief.premark(patient, False),
+    context = {"p": patient, "form": form, "problem": problem, "cfg": cfg, "premark": _premark(request.user, patient, False),
                "uninsured_note": services_relief.UNINSURED_NOTE}
     return render(request, "support/relief_form.html", context, status=status_of(problem))
+
+
+def _premark(user, patient, court_ordered: bool) -> dict:
+    marks = services_relief.premark(patient, court_ordered)
+    marks["priority_reasons"] = relief.shown_priority_reasons(marks["priority_reasons"], risk=roles.sees_risk(user.role))
+    return marks
 
 
 def _app_data(post) -> dict:
@@ -127,7 +133,7 @@ def relief_edit(request, pk):
             return HttpResponseRedirect(reverse("support:relief_detail", args=[app.pk]))
     _, cfg = services_relief.fund_config(app.patient.region_id)
     context = {"p": app.patient, "app": app, "form": form, "problem": problem, "cfg": cfg,
-               "premark": services_relief.premark(app.patient, app.court_ordered),
+               "premark": _premark(request.user, app.patient, app.court_ordered),
                "uninsured_note": services_relief.UNINSURED_NOTE}
     return render(request, "support/relief_form.html", context, status=status_of(problem))
 
@@ -168,6 +174,7 @@ def relief_detail(request, pk, problem=None, posted_action=""):
             services_relief.remaining(services_relief.fund_for(app.patient.region_id, clock.today().year))
             if "approve" in relief.next_actions(app.state, user.role) else None),
         "uninsured_note": services_relief.UNINSURED_NOTE,
+        "priority_reasons": relief.shown_priority_reasons(app.priority_reasons, risk=roles.sees_risk(user.role)),
         "village_option_label": getattr(services_relief.option_for(app.patient.region_id, app.village_option),
                                         "label", app.village_option),
     }

@@ -92,8 +92,13 @@ def test_police_never_see_clinical_timeline_rows(client, users, patient):
         assert not [e for e in data["entries"] if e.clinical or e.clinical_detail]
     client.force_login(users["police"])
     html = client.get(f"/care/incidents/{incident.pk}/review/").content.decode()
-    assert "危险性评估2级" in html  # the risk level is the police's business
+    # visit dates tell the class: the follow-up rows go to health roles and the incident's reviewers only
+    assert "危险性评估2级" not in html and "随访（" not in html
     assert "利培酮" not in html and "病情分类" not in html and "基本稳定" not in html
+    client.force_login(users["office"])  # a reviewer, who receives the risk level
+    html = client.get(f"/care/incidents/{incident.pk}/review/").content.decode()
+    assert "危险性评估2级" in html and "利培酮" not in html
+    client.force_login(users["police"])
     body = client.get(f"/api/v1/incidents/{incident.pk}/timeline").json()
     assert body["entries"] and not [e for e in body["entries"] if e["clinical"]]
     assert "利培酮" not in str(body)

@@ -14,7 +14,7 @@ _KEY_TAG = '<span class="tag key">重点</span>'
 
 
 @register.simple_tag
-def patient_rows(patients, sees_clinical: bool) -> str:
+def patient_rows(patients, sees_clinical: bool, sees_risk: bool = False) -> str:
     detail = url_for_id("registry:patient_detail")
     out = []
     for p in patients:
@@ -28,8 +28,9 @@ def patient_rows(patients, sees_clinical: bool) -> str:
             f'<td data-label="电话">{escape(masking.mask_phone(p.phone) or "—")}</td>',
             f'<td data-label="现住址">{escape(p.region.name)}</td>',
             f'<td data-label="在管状态">{escape(p.get_status_display())}</td>',
-            f'<td data-label="危险性">{risk}</td>',
         ]
+        if sees_risk:  # accounts.roles.RISK_ROLES
+            cells.append(f'<td data-label="危险性">{risk}</td>')
         if sees_clinical:
             condition = (f'<span class="tag {escape(p.condition)}">{escape(p.get_condition_display())}</span>'
                          if p.condition else "—")
