@@ -10,7 +10,7 @@ from ninja import Field, Router, Schema, Status
 from pydantic import WithJsonSchema
 
 from jingfang.audit import log as audit
-from jingfang.core import api_support
+from jingfang.core import api_support, clock
 from jingfang.exports import volume
 from jingfang.regions import codes
 from jingfang.registry import selectors as patient_selectors
@@ -186,7 +186,7 @@ def burden(request, year: api_support.optional_int_within(2000, 2100) = None, re
     need(request, permissions.COSTS_VIEW, "cost_burden")
     if region_code and not codes.is_valid_code(region_code):
         raise api_support.invalid("region_code", "应为12位区划代码")
-    rows = costs.burden_rows(request.user, year=year or costs.clock.today().year, region_code=region_code)
+    rows = costs.burden_rows(request.user, year=year or clock.today().year, region_code=region_code)
     volume.check_api_page(request, len(rows), action="list", target="cost_burden")
     audit.record_request(request, "list", target="cost_burden", detail={"count": len(rows)})
     return [{"patient_id": r["patient_id"], "name": r["p"].name, "region_code": r["p"].region_id,
