@@ -13,7 +13,7 @@ from jingfang.exports import volume
 from jingfang.registry import selectors as patient_selectors
 from jingfang.registry.vocab import DANGEROUS_ACTS
 
-from . import selectors, services, timeline, vocab
+from . import permissions, selectors, services, timeline, vocab
 
 router = Router(tags=["肇事肇祸"])
 Closed = api_support.ClosedSchema
@@ -102,12 +102,19 @@ class TimelineOut(Schema):
     entries: list[EntryOut]
 
 
-def incident_data(i) -> dict:
+def incident_data(i, user) -> dict:
+    """An incident as ``user`` may read it: the hospital and compulsory flag, and the review's findings,
+    only for the roles care.permissions names (empty otherwise)."""
     fields = ("date", "place", "kind", "description", "injuries", "deaths", "harm_note", "police_response",
               "onsite_handling", "hospital", "compulsory", "aftermath", "recorded_at", "review_findings", "reviewed_at")
-    return {"id": i.pk, "patient_id": i.patient_id, "patient_name": i.patient.name, "region_code": i.patient.region_id,
+    data = {"id": i.pk, "patient_id": i.patient_id, "patient_name": i.patient.name, "region_code": i.patient.region_id,
             "kind_label": i.get_kind_display(), "kind_definition": i.definition,
             "property_loss_yuan": float(i.property_loss_yuan), **{f: getattr(i, f) for f in fields}}
+    if not permissions.sees_incident_hospital(user):
+        data["hospital"], data["compulsory"] = "", False
+    if not permissions.sees_review_findings(user):
+        data["review_findings"] = ""
+    return data
 
 
 @router.get("/incidents", response=IncidentPage, summary="肇事肇祸事件列表")
@@ -122,7 +129,7 @@ def list_incidents(request, q: Query[IncidentFilters]):
     volume.check_api_page(request, len(items), action="search" if used else "list", target="incidents")
     audit.record_request(request, "search" if used else "list", target="incidents",
                          detail={"count": count, "filters": used})
-    return {"count": count, "items": [incident_data(i) for i in items]}
+    return {"count": count, "items": [incident_data(i, request.user) for i in items]}
 
 
 @router.post("/incidents", response={201: IncidentOut, 403: Problem, 422: Problem}, summary="登记肇事肇祸事件")
@@ -131,18 +138,19 @@ def create_incident(request, payload: IncidentIn):
     data = payload.model_dump()
     patient = patient_selectors.get_patient_for(request, data.pop("patient_id"), action="create", audit_success=False)
     incident = services.record_incident(request.user, patient, data, request=request)
-    return Status(201, incident_data(incident))
+    return Status(201, incident_data(incident, request.user))
 
 
 @router.get("/incidents/{id}", response=IncidentOut, summary="事件记录")
 def get_incident(request, id: int):
-    return incident_data(selectors.get_incident_for(request, id))
+    return incident_data(selectors.get_incident_for(request, id), request.user)
 
 
 @router.put("/incidents/{id}/review", response={200: IncidentOut, 403: Problem, 422: Problem}, summary="保存倒查结论")
 def save_review(request, id: int, payload: IncidentReviewIn):
     incident = selectors.get_incident_for(request, id, action="update", audit_success=False)
-    return incident_data(services.save_review(request.user, incident, payload.review_findings, request=request))
+    return incident_data(services.save_review(request.user, incident, payload.review_findings, request=request),
+                         request.user)
 
 
 @router.get("/incidents/{id}/timeline", response=TimelineOut, summary="倒查时间线（事件前12个月）")

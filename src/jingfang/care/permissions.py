@@ -49,6 +49,19 @@ def can(user_or_role, action: str) -> bool:
     return roles.can(role, roles.VIEW_PATIENTS) and role in PERMISSIONS.get(action, frozenset())
 
 
+def sees_incident_hospital(user) -> bool:
+    """The hospital an incident's patient was taken to, and whether it was compulsory: a treatment
+    fact, for health staff and the roles whose duty is the risk (police, the township office:
+    roles.RISK_ROLES), who take part in sending the patient (《精神卫生法》第二十八条)."""
+    return roles.sees_risk(user.role)
+
+
+def sees_review_findings(user) -> bool:
+    """The retrospective review's findings (倒查结论: free text about the care before the incident):
+    health staff and those who write reviews."""
+    return roles.sees_clinical(user.role) or can(user, REVIEW_INCIDENT)
+
+
 def flags(user) -> dict:
     """Template flags: {"can_manage_team": bool, …}."""
     return {
@@ -60,4 +73,6 @@ def flags(user) -> dict:
         "can_review_incident": can(user, REVIEW_INCIDENT),
         "can_reveal": user.can(roles.REVEAL_IDENTIFIERS),
         "sees_clinical": roles.sees_clinical(user.role),
+        "sees_incident_hospital": sees_incident_hospital(user),
+        "sees_review_findings": sees_review_findings(user),
     }

@@ -135,3 +135,27 @@ def test_incident_pages(client, users, patient, other):
     assert client.post("/care/incidents/new/", {**incident_data(), "patient": str(patient.pk)}).status_code == 302
     client.force_login(users["judicial"])
     assert client.get("/care/incidents/new/").status_code == 403
+
+
+@pytest.mark.parametrize("who, hospital, findings", [
+    ("doctor", True, True), ("vdoc", True, True), ("office", True, True), ("police", True, False),
+    ("civil", False, False), ("dpf", False, False), ("cadre", False, False), ("judicial", False, False),
+])
+def test_an_incident_s_hospital_and_review_findings_reach_only_their_readers(client, users, patient, who,
+                                                                             hospital, findings):
+    """The hospital (and compulsory treatment) is a treatment fact: health staff and the roles whose duty
+    is the risk; the review's findings are for health staff and the reviewers (page and API alike)."""
+    from jingfang.accounts.services import issue_token
+
+    incident = services.record_incident(users["police"], patient, incident_data())
+    services.save_review(users["office"], incident, "随访间隔过长，监护人未落实看护")
+    user = users[who]
+    client.force_login(user)
+    detail = client.get(f"/care/incidents/{incident.pk}/").content.decode()
+    review = client.get(f"/care/incidents/{incident.pk}/review/").content.decode()
+    api = client.get(f"/api/v1/incidents/{incident.pk}", HTTP_AUTHORIZATION=f"Bearer {issue_token(user)}")
+    assert ("县精神病医院" in detail) is hospital and ("强制住院" in detail) is hospital
+    assert ("随访间隔过长" in review) is findings
+    body = api.json()
+    assert (body["hospital"] == "县精神病医院") is hospital and body["compulsory"] is hospital
+    assert (body["review_findings"] != "") is findings
