@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from jingfang.core.fields import EncryptedCharField
-from jingfang.registry.vocab import DANGEROUS_ACTS, choices
+from jingfang.core.vocab import DANGEROUS_ACTS, choices
 
 from . import vocab
 
@@ -206,7 +206,7 @@ class Incident(models.Model):
     retrospective review (倒查, 齐云山镇2024 四、3).
 
     Stable contract read by other areas (jingfang.support): ``patient``, ``date``, ``kind`` (a
-    registry.vocab.DANGEROUS_ACTS key), ``injuries``, ``deaths``, ``property_loss_yuan``.
+    core.vocab.DANGEROUS_ACTS key), ``injuries``, ``deaths``, ``property_loss_yuan``.
     """
 
     patient = models.ForeignKey("registry.Patient", on_delete=models.CASCADE, related_name="incidents")

@@ -7,8 +7,8 @@ from ninja import Field, Query, Router, Schema, Status
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
-from jingfang.core import api_support, days, errors
-from jingfang.registry import selectors, vocab
+from jingfang.core import api_support, days, errors, vocab
+from jingfang.registry import selectors
 
 from . import engine, services, worklist
 from .forms import MED_ROWS

@@ -5,8 +5,8 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
+from jingfang.core import vocab
 from jingfang.core.widgets import DateInput
-from jingfang.registry import vocab
 
 from . import formrules
 from .models import FollowUp

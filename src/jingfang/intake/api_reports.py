@@ -10,9 +10,8 @@ from typing import Literal
 from django.db.models import Q
 from ninja import Field, Query, Router, Schema, Status
 
-from jingfang.core import api_support, errors
+from jingfang.core import api_support, errors, vocab
 from jingfang.exports import volume
-from jingfang.registry import vocab
 
 from . import permissions as perms
 from . import selectors, serializers, services

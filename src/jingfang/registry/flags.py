@@ -3,7 +3,7 @@
 Pure: takes plain values, returns the reasons in words. An empty list means not a key person.
 """
 
-from .vocab import KEY_PERSON_PUBLIC_REASONS
+from jingfang.core.vocab import KEY_PERSON_PUBLIC_REASONS
 
 SERIOUS_ACTS = ("trouble", "disaster", "self_harm", "suicide_attempt")
 MANUAL_PREFIX = "人工标记："

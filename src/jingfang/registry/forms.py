@@ -7,12 +7,11 @@ from django import forms
 from django.utils import timezone
 
 from jingfang.accounts import roles
-from jingfang.core import idnumber, masking
+from jingfang.core import idnumber, masking, vocab
 from jingfang.core.widgets import DateInput
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 
-from . import vocab
 from .flags import public_manual_reason
 from .models import Guardian, Patient, StatusChange
 

@@ -14,10 +14,9 @@ from django.forms.models import model_to_dict
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
-from jingfang.core import errors, idnumber, masking
+from jingfang.core import errors, idnumber, masking, vocab
 from jingfang.core.formdata import to_form_data
 
-from . import vocab
 from .flags import file_reasons
 from .forms import FILE_FIELDS, STATUS_FIELDS, GuardianForm, PatientForm, StatusForm, today
 from .models import Guardian, Patient, Revision, StatusChange
@@ -427,7 +426,7 @@ def relocate_patient(
 
 
 def count_dangerous_act(actor, patient: Patient, kind: str, *, request=None) -> Patient:
-    """Add one act of ``kind`` (registry.vocab.DANGEROUS_ACTS) to the patient's past dangerous acts:
+    """Add one act of ``kind`` (core.vocab.DANGEROUS_ACTS) to the patient's past dangerous acts:
     one new version of the file with its Revision, then patient_changed (the schedule engine refreshes
     the key-person flag). Called when an incident is recorded (care), inside that transaction; the
     caller has checked the right to record incidents, so no EDIT_PATIENT right is needed."""

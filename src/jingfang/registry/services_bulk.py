@@ -36,11 +36,11 @@ from django import forms as djforms
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
-from jingfang.core import bulk, errors, idnumber
+from jingfang.core import bulk, errors, idnumber, vocab
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 
-from . import disclosure, vocab
+from . import disclosure
 from .forms import NAME_RE, clean_phone, today
 from .models import Guardian, Patient
 

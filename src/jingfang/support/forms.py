@@ -6,8 +6,8 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
+from jingfang.core import vocab as core_vocab
 from jingfang.core.widgets import DateInput
-from jingfang.registry import vocab as registry_vocab
 
 from . import vocab
 from .models import Benefit, CostEpisode, ReliefApplication, ReliefFund
@@ -64,7 +64,7 @@ class ReliefForm(forms.ModelForm):
                   "court_ordered"]
         widgets = {
             "facts": forms.Textarea(attrs={"rows": 4, "placeholder": "描述患者发病情况，以及家庭困难、无力承担住院期间费用的情况"}),
-            "applicant_relation": forms.Select(choices=[("", "—")] + list(registry_vocab.GUARDIAN_RELATIONS.items())),
+            "applicant_relation": forms.Select(choices=[("", "—")] + list(core_vocab.GUARDIAN_RELATIONS.items())),
         }
 
     def __init__(self, *args, guardians=(), **kwargs):

@@ -1,7 +1,6 @@
 from django import template
 
-from jingfang.core import masking
-from jingfang.registry import vocab
+from jingfang.core import masking, vocab
 
 register = template.Library()
 

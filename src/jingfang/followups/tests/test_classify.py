@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from jingfang.core.vocab import CONDITIONS, SYMPTOMS
 from jingfang.followups.classify import Assessment, classify, psychotic_level
-from jingfang.registry.vocab import CONDITIONS, SYMPTOMS
 
 A = Assessment
 
