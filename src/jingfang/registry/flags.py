@@ -1,6 +1,8 @@
 """Key-person (重点人员) flags derived from a patient's data (平桥区2025 一（二）; 齐云山镇2024 三（四）2、三（五）).
 
 Pure: takes plain values, returns the reasons in words. An empty list means not a key person.
+``refresh_flags`` sets a Patient's key_person from them (the registry's services and the ledger
+import); it reads the patient's guardians only when not told whether there is one.
 """
 
 from jingfang.core.vocab import KEY_PERSON_PUBLIC_REASONS
@@ -94,3 +96,9 @@ def public_reasons(reasons: list[str]) -> list[str]:
         else:
             shown.append(r)
     return shown + [HIDDEN_CLINICAL_REASON] * hidden
+
+
+def refresh_flags(patient, has_guardian: bool | None = None) -> None:
+    if has_guardian is None:
+        has_guardian = patient.pk is not None and patient.guardians.exists()
+    patient.key_person = bool(file_reasons(patient, has_guardian))

@@ -17,7 +17,7 @@ from jingfang.audit import log as audit
 from jingfang.core import errors, idnumber, masking, vocab
 from jingfang.core.formdata import to_form_data
 
-from .flags import file_reasons
+from .flags import refresh_flags
 from .forms import FILE_FIELDS, STATUS_FIELDS, GuardianForm, PatientForm, StatusForm, today
 from .models import Guardian, Patient, Revision, StatusChange
 from .signals import patient_changed
@@ -42,12 +42,6 @@ def action_audit_name(action: str) -> str:
         roles.REVEAL_IDENTIFIERS: "reveal",
         roles.EXPORT: "export",
     }.get(action, "view")
-
-
-def refresh_flags(patient: Patient, has_guardian: bool | None = None) -> None:
-    if has_guardian is None:
-        has_guardian = patient.pk is not None and patient.guardians.exists()
-    patient.key_person = bool(file_reasons(patient, has_guardian))
 
 
 def _guardian_form(data: dict | None, prefix: str = "guardian."):
@@ -445,7 +439,3 @@ def count_dangerous_act(actor, patient: Patient, kind: str, *, request=None) -> 
                      detail={"fields": [f"acts_{kind}"], "version": patient.version, "via": "incident"})
     return patient
 
-
-# Many patients at once (the ledger import): same rules, validated without a form per row.
-from .services_bulk import Registration, check_registrations  # noqa: E402, F401
-from .services_bulk_write import bulk_register_patients  # noqa: E402, F401

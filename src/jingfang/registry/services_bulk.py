@@ -41,6 +41,7 @@ from jingfang.regions import codes
 from jingfang.regions.models import Region
 
 from . import disclosure
+from .flags import refresh_flags
 from .forms import NAME_RE, clean_phone, today
 from .models import Guardian, Patient
 
@@ -329,8 +330,6 @@ def _check_one(ctx: _Context, reg: Registration):
     _REGION.set_cached_value(patient, region)
     _HOUSEHOLD.set_cached_value(patient, household)
     _CREATED_BY.set_cached_value(patient, actor)
-    from .services import refresh_flags
-
     refresh_flags(patient, has_guardian=guardian is not None)
     return patient, guardian, problems
 
