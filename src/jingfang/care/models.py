@@ -30,11 +30,6 @@ class CareTeam(models.Model):
         verbose_name = "关爱帮扶小组"
         verbose_name_plural = "关爱帮扶小组"
 
-    def missing_roles(self) -> list[str]:
-        from .team_rule import missing_for
-
-        return missing_for(self.patient, self.members.all())
-
 
 def missing_roles(members, required, *, guardian_signed: bool = False) -> list[str]:
     """The ``required`` roles (the profile's [care_team]) the members lack; a leader is the member
