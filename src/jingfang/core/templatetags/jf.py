@@ -33,13 +33,6 @@ def acts(value):
 
 
 @register.filter
-def field_label(name):
-    from jingfang.registry.services import field_label as label
-
-    return label(name)
-
-
-@register.filter
 def person(user):
     """A user's display name, or — when there is none (e.g. written by a console command)."""
     if user is None:
