@@ -21,9 +21,9 @@ from django.utils import timezone
 from jingfang.audit import log as audit
 from jingfang.core import errors
 from jingfang.core import vocab as core_vocab
+from jingfang.core.worklist_hub import KIND_LABELS, Item
 from jingfang.followups import engine
 from jingfang.followups.models import DueItem
-from jingfang.followups.worklist import KIND_LABELS, Item
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 

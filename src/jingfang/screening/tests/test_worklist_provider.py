@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from jingfang.core import worklist_hub
 from jingfang.followups import worklist
 from jingfang.screening import services_campaigns, services_leads, worklist_items
 from jingfang.screening.models import Lead
@@ -24,8 +25,8 @@ def ago(days):
 @pytest.fixture(autouse=True)
 def only_screening_provider(monkeypatch):
     """Other apps' providers are theirs to test: the worklist here carries only this app's work."""
-    assert worklist_items.provider in worklist.PROVIDERS  # registered in ScreeningConfig.ready()
-    monkeypatch.setattr(worklist, "PROVIDERS", [worklist_items.provider])
+    assert worklist_items.provider in worklist_hub.PROVIDERS  # registered in ScreeningConfig.ready()
+    monkeypatch.setattr(worklist_hub, "PROVIDERS", [worklist_items.provider])
 
 
 def test_unreferred_lead_is_due_then_overdue_after_seven_days(users, make_lead):
