@@ -43,8 +43,12 @@ test: $(STAMP) browser lint audit-deps
 audit-deps: $(STAMP)
 	$(BIN)/python scripts/audit_deps.py
 
+# ruff, then the import contracts of pyproject.toml (layers one way; rule modules without Django) and
+# no import cycle between modules.
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	PYTHONPATH=src $(BIN)/lint-imports
+	PYTHONPATH=src $(BIN)/python scripts/import_graph.py --check
 
 test-sqlite: $(STAMP)
 	@echo "== tests on SQLite =="

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from django.template import Context, Template
 
-from jingfang.followups.worklist import Item
+from jingfang.core.worklist_hub import Item
 from jingfang.regions import codes
 
 EVIL = '<script>alert("x")</script>&'

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from jingfang.followups.models import FollowUp
-from jingfang.offline import paper, paper_code
+from jingfang.offline import paper, paper_code, paper_tokens
 from jingfang.offline.models import PaperToken
 from tests.browser.conftest import ARTIFACTS, CHROMIUM
 from tests.browser.signin import login
@@ -119,7 +119,7 @@ def test_print_scan_and_type_paper_forms(live_server, browser, shot, users, make
         # 4. online: a form printed after the download opens through the server, is recorded and synced
         phone.set_offline(False)
         late = make_patient(VILLAGE, name="纸丁", address="青山路9号")
-        code = paper.tokens_for(users["doctor"], [late.pk], 14)[late.pk].code
+        code = paper_tokens.tokens_for(users["doctor"], [late.pk], 14)[late.pk].code
         page.fill("#code", paper_code.shown(code))
         page.click("#code-form button[type=submit]")
         expect(page.locator("main h2")).to_have_text(f"随访：{late.name}")
@@ -138,7 +138,7 @@ def test_camera_scan_opens_the_form(live_server, browser, shot, users, make_pati
     """The camera path: Chromium's fake camera plays a picture of a printed QR code (MJPEG); the app reads
     the video frames (BarcodeDetector where the browser has one, else jsQR) and opens that patient's form."""
     target = make_patient(VILLAGE, name="镜头甲", address="青山路7号")
-    code = paper.tokens_for(users["doctor"], [target.pk], 14)[target.pk].code
+    code = paper_tokens.tokens_for(users["doctor"], [target.pk], 14)[target.pk].code
     base = live_server.url
     # a frame as the camera would see the paper: the QR code on white, 640×480
     painter = browser.new_context(viewport={"width": 640, "height": 480})

@@ -19,9 +19,9 @@ an answer before it is scanned (``scrub``); the same word anywhere else is still
 import functools
 
 from jingfang.care import vocab as care_vocab
+from jingfang.core import vocab
 from jingfang.followups import classify
 from jingfang.policies import profiles
-from jingfang.registry import vocab
 from jingfang.screening import vocab as screening_vocab
 from jingfang.stats import kpis
 

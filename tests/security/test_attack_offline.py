@@ -508,9 +508,9 @@ def _resolve(client, user, code):
 def test_a_real_code_tells_others_no_more_than_a_random_one(client, users, jia, who):  # noqa: F811
     """A police officer, a village cadre (same village), another township's doctor: the code printed for a
     patient answers them exactly as a code nobody issued, and the print page shows them nothing."""
-    from jingfang.offline import paper, paper_code
+    from jingfang.offline import paper_code, paper_tokens
 
-    real = paper.tokens_for(users["doctor"], [jia.pk], 14)[jia.pk].code
+    real = paper_tokens.tokens_for(users["doctor"], [jia.pk], 14)[jia.pk].code
     random_code = paper_code.make()
     got_real, got_random = _resolve(client, users[who], real), _resolve(client, users[who], random_code)
     assert got_real.status_code == got_random.status_code == 404
@@ -526,10 +526,10 @@ def test_a_real_code_tells_others_no_more_than_a_random_one(client, users, jia, 
 def test_codes_cannot_be_walked(client, users, jia, settings):  # noqa: F811
     """Guessing: a malformed code is refused offline-style before any look-up; well-formed guesses are
     bounded per user and day, after which even the right code is refused."""
-    from jingfang.offline import paper, paper_code
+    from jingfang.offline import paper_code, paper_tokens
 
     settings.JINGFANG_PAPER_MISSES_PER_DAY = 5
-    real = paper.tokens_for(users["doctor"], [jia.pk], 14)[jia.pk].code
+    real = paper_tokens.tokens_for(users["doctor"], [jia.pk], 14)[jia.pk].code
     statuses = [_resolve(client, users["vdoc"], paper_code.make()).status_code for _ in range(8)]
     assert statuses == [404] * 5 + [429] * 3
     assert _resolve(client, users["vdoc"], real).status_code == 429
@@ -539,10 +539,10 @@ def test_codes_cannot_be_walked(client, users, jia, settings):  # noqa: F811
 def test_the_code_is_not_derived_from_the_patient(users, make_patient):
     """Two patients registered one after the other get unrelated codes; a code never carries the id,
     the ID number or its tail, and printing again for another window does not reveal a sequence."""
-    from jingfang.offline import paper
+    from jingfang.offline import paper_tokens
 
     a, b = make_patient("990102001001", name="编号甲"), make_patient("990102001001", name="编号乙")
-    tokens = paper.tokens_for(users["doctor"], [a.pk, b.pk], 14)
+    tokens = paper_tokens.tokens_for(users["doctor"], [a.pk, b.pk], 14)
     ca, cb = tokens[a.pk].code, tokens[b.pk].code
     assert sum(x == y for x, y in zip(ca, cb, strict=True)) < 5
     for p, code in ((a, ca), (b, cb)):

@@ -247,7 +247,7 @@ def _offline(world: dict, staff: dict) -> None:
     whose death was recorded meanwhile; the place's township doctors review it. And the code of a paper
     follow-up form printed for the place's patient."""
     from jingfang.followups import services as followups
-    from jingfang.offline import paper
+    from jingfang.offline import paper_tokens
     from jingfang.offline import services as offline
     from jingfang.offline.models import OfflineEntry
 
@@ -265,7 +265,7 @@ def _offline(world: dict, staff: dict) -> None:
         world[place]["held"] = OfflineEntry.objects.get(user=vdoc, client_id=f"world-{place}", status="held")
         # the code of the place's patient's printed follow-up form, issued by the place's township doctor
         doctor, own = staff[place][roles.TOWNSHIP_DOCTOR], world[place]["patient"]
-        world[place]["paper_code"] = paper.tokens_for(doctor, [own.pk], 14)[own.pk].code
+        world[place]["paper_code"] = paper_tokens.tokens_for(doctor, [own.pk], 14)[own.pk].code
 
 
 def _incoming(world: dict, staff: dict) -> None:

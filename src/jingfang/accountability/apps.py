@@ -7,7 +7,7 @@ class AccountabilityConfig(AppConfig):
 
     def ready(self):
         from jingfang.care import hooks
-        from jingfang.followups.worklist import register_provider
+        from jingfang.core.worklist_hub import register_provider
 
         from . import consultation, views
         from .worklist import measure_items

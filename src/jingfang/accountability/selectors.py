@@ -87,7 +87,7 @@ def inspections_in(user, region_code: str) -> QuerySet[InspectionReport]:
 
 def incident_rows(measure: Measure) -> list[dict]:
     """The linked incidents as anyone who sees the measure may read them: no patient, no clinical field."""
-    from jingfang.registry.vocab import DANGEROUS_ACTS
+    from jingfang.core.vocab import DANGEROUS_ACTS
 
     rows = []
     for i in measure.incidents.select_related("patient__region").order_by("date", "id"):

@@ -21,11 +21,11 @@ from jingfang.core import clock, errors
 from jingfang.core import ids as core_ids
 from jingfang.core.listing import audit_list, status_for
 from jingfang.core.paging import paginate, querystring_without_page
+from jingfang.core.vocab import DANGEROUS_ACTS
 from jingfang.exports import guard
 from jingfang.followups import engine
 from jingfang.regions import codes
 from jingfang.regions import selectors as region_selectors
-from jingfang.registry.vocab import DANGEROUS_ACTS
 from jingfang.stats import permissions as stats_permissions
 
 from . import consultation, export, permissions, rules, selectors, services, vocab

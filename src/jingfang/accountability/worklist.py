@@ -1,4 +1,4 @@
-"""Open accountability measures on the worklist (registered with followups.worklist in the app's ready()):
+"""Open accountability measures on the worklist (registered with core.worklist_hub in the app's ready()):
 each open measure is a "deadline" item, due from the day it was issued until its deadline and overdue
 after it, on the worklist of the target unit's users (vocab.UNITS) and of the user who issued it, until
 it is closed (销号)."""
@@ -8,8 +8,8 @@ import datetime as dt
 from django.db.models import Q
 from django.urls import reverse
 
+from jingfang.core.worklist_hub import Item
 from jingfang.followups.schedule import item_state
-from jingfang.followups.worklist import Item
 
 from . import permissions, vocab
 from .models import Measure

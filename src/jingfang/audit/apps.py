@@ -1,13 +1,7 @@
 from django.apps import AppConfig
-from django.conf import settings
 from django.core import checks
 
-MIN_RETENTION_DAYS = 180
-
-
-def retention_days() -> int:
-    """JINGFANG_AUDIT_RETENTION_DAYS: how long audit rows are kept at least (never below 180 days)."""
-    return getattr(settings, "JINGFANG_AUDIT_RETENTION_DAYS", MIN_RETENTION_DAYS)
+from .retention import MIN_RETENTION_DAYS, retention_days
 
 
 def check_retention(app_configs=None, **kwargs):

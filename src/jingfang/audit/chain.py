@@ -1,9 +1,7 @@
 """The audit hash chains: each row's hash covers its content and the previous row's hash in its chain.
 
-row_hash = HMAC-SHA256 under the audit key (JINGFANG_AUDIT_KEY or audit_key in the key file, never
-in the database; core/crypto.py) over a canonical JSON of the row's fields (seq instead of id, so the hash is known
-before the insert and the row is never updated; the chain number too, for rows of chains other than
-0). Each ChainHead holds its chain's last seq and hash and is locked while a row is appended, until
+row_hash is the row's keyed hash (hashing.py). Each ChainHead (models.py, which also locks a free head for
+each append) holds its chain's last seq and hash and is locked while a row is appended, until
 the appending transaction commits; after a purge of expired rows it also holds the anchor the
 oldest remaining row links to.
 
@@ -22,12 +20,7 @@ under the key by it, after their unkeyed chain (legacy_hash) had been verified.
 """
 
 import datetime as dt
-import functools
-import hashlib
 import hmac
-import ipaddress
-import json
-import random
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -35,94 +28,9 @@ from django.utils import timezone
 from jingfang.core import crypto
 
 from . import checkpoints, triggers
-from .models import AuditEvent, ChainHead
-
-ROW_DOMAIN = b"jingfang audit row\x00"
-
-GENESIS = "0" * 64
-CHAINS = 32  # raising it needs a migration creating the new heads (as 0004 does): verify expects them all
-HASHED_FIELDS = (
-    "seq", "at", "user_id", "username", "role", "region_code", "action", "outcome",
-    "patient_id", "target", "detail", "ip", "path", "prev_hash",
-)
-
-
-def _plain(value):
-    """JSON values as they read back from any backend (PostgreSQL's jsonb turns 1e20 into an integer)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def _ip(value) -> str | None:
-    if value in (None, ""):
-        return None
-    try:
-        return ipaddress.ip_address(str(value).split("/")[0]).compressed
-    except ValueError:
-        return str(value)
-
-
-def _at(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def canonical(row) -> bytes:
-    """row: an AuditEvent (or a historical model instance in a migration) with seq and prev_hash set."""
-    values = {name: getattr(row, name) for name in HASHED_FIELDS}
-    values["at"] = _at(values["at"])
-    values["ip"] = _ip(values["ip"])
-    values["detail"] = _plain(values["detail"] or {})
-    for name in ("user_id", "patient_id", "seq"):
-        values[name] = None if values[name] is None else int(values[name])
-    if getattr(row, "chain", 0):  # chain 0 hashes as rows did before there were several chains
-        values["chain"] = int(row.chain)
-    return json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-@functools.lru_cache(maxsize=4)
-def _row_mac(key: bytes):
-    return hmac.new(key, ROW_DOMAIN, hashlib.sha256)
-
-
-def compute_hash(row, key: bytes | None = None) -> str:
-    """The row's keyed hash: HMAC-SHA256 under the audit key (default: the configured one)."""
-    mac = _row_mac(crypto.audit_key().key if key is None else key).copy()
-    mac.update(canonical(row))
-    return mac.hexdigest()
-
-
-def legacy_hash(row) -> str:
-    """The unkeyed hash rows had before migration 0006 (sha256 of the same canonical JSON)."""
-    return hashlib.sha256(canonical(row)).hexdigest()
-
-
-def lock_head(pk: int = 1) -> ChainHead:
-    """One chain head, locked until the surrounding transaction ends (call inside transaction.atomic)."""
-    head = ChainHead.objects.select_for_update().filter(pk=pk).first()
-    if head is None:
-        ChainHead.objects.get_or_create(pk=pk)
-        head = ChainHead.objects.select_for_update().get(pk=pk)
-    return head
-
-
-def _free_head() -> ChainHead | None:
-    return ChainHead.objects.select_for_update(skip_locked=True).filter(pk__lte=CHAINS).order_by("pk").first()
-
-
-def lock_free_head() -> ChainHead:
-    """The first chain head no other transaction holds, locked until the surrounding transaction
-    ends; when every head is held, wait for one of them."""
-    head = _free_head()
-    if head is None:
-        for pk in range(1, CHAINS + 1):  # the heads do not all exist yet (a new or flushed database)
-            ChainHead.objects.get_or_create(pk=pk)
-        head = _free_head()
-    return head or lock_head(random.randint(1, CHAINS))
+from .hashing import HASHED_FIELDS, at_text, canonical, row_mac
+from .models import CHAINS, AuditEvent, ChainHead, lock_head
+from .retention import MIN_RETENTION_DAYS, retention_days
 
 
 def _label(chain: int) -> str:
@@ -143,7 +51,7 @@ def _verify_one(head: ChainHead, count: int, pinned: dict[int, str],
         AuditEvent.objects.filter(chain=chain, seq__lte=head.seq).order_by("seq")
         .only(*[f for f in HASHED_FIELDS], "chain", "id", "row_hash").iterator(chunk_size=2000)
     )
-    mac = _row_mac(crypto.audit_key().key)
+    mac = row_mac(crypto.audit_key().key)
     for row in rows:
         keyed = mac.copy()
         keyed.update(canonical(row))
@@ -201,8 +109,6 @@ def purge_before(cutoff: dt.datetime) -> int:
     Refuses a cutoff inside the retention period (JINGFANG_AUDIT_RETENTION_DAYS, at least 180 days).
     Raw SQL: AuditQuerySet refuses deletes to application code.
     """
-    from .apps import MIN_RETENTION_DAYS, retention_days
-
     days = max(int(retention_days()), MIN_RETENTION_DAYS)
     if cutoff > timezone.now() - dt.timedelta(days=days):
         raise ValueError(f"拒绝清理：审计记录须保留至少{days}天")
@@ -230,5 +136,5 @@ def purge_before(cutoff: dt.datetime) -> int:
             ChainHead.objects.filter(pk=head.pk).update(anchor_seq=last_purged, anchor_hash=anchor_hash)
             moved.append(chain)
         if moved:
-            checkpoints.append("purge", before=_at(cutoff), chains=moved, count=deleted)
+            checkpoints.append("purge", before=at_text(cutoff), chains=moved, count=deleted)
     return deleted

@@ -23,7 +23,7 @@ SCRUBBED = "[已屏蔽]"
 
 
 def _diagnosis_words() -> tuple[set[str], set[str]]:
-    from jingfang.registry.vocab import DIAGNOSES
+    from jingfang.core.vocab import DIAGNOSES
 
     return set(DIAGNOSES.values()), set(DIAGNOSES)
 

@@ -1,5 +1,11 @@
+import random
+
 from django.db import models, transaction
 from django.utils import timezone
+
+from .hashing import compute_hash
+
+CHAINS = 32  # raising it needs a migration creating the new heads (as 0004 does): verify expects them all
 
 
 class AppendOnly(Exception):
@@ -92,13 +98,11 @@ class AuditEvent(models.Model):
         """Insert only, appended to a hash chain: chain, seq, prev_hash, at and row_hash are set here."""
         if self.pk is not None:
             raise AppendOnly("审计记录不可修改")
-        from . import chain
-
         with transaction.atomic(savepoint=False):  # inside a caller's transaction, no savepoint is needed
-            head = chain.lock_free_head()
+            head = lock_free_head()
             self.chain = head.pk - 1
             self.seq, self.prev_hash, self.at = head.seq + 1, head.last_hash, timezone.now()
-            self.row_hash = chain.compute_hash(self)
+            self.row_hash = compute_hash(self)
             super().save(*args, **kwargs)
             ChainHead.objects.filter(pk=head.pk).update(seq=self.seq, last_hash=self.row_hash)
 
@@ -109,7 +113,7 @@ class AuditEvent(models.Model):
 class ChainHead(models.Model):
     """The end of one audit hash chain (chain k is the row pk=k+1), locked while a row is appended.
 
-    There are chain.CHAINS chains so that concurrent transactions need not wait for each other's
+    There are CHAINS chains so that concurrent transactions need not wait for each other's
     commit: a writer takes the first head no one else holds (chain 0 whenever writers do not overlap).
     anchor_seq/anchor_hash mark where the remaining chain starts after a purge of expired rows:
     the oldest remaining row is anchor_seq + 1 and its prev_hash must equal anchor_hash.
@@ -123,3 +127,27 @@ class ChainHead(models.Model):
     class Meta:
         verbose_name = "审计链头"
         verbose_name_plural = "审计链头"
+
+
+def lock_head(pk: int = 1) -> ChainHead:
+    """One chain head, locked until the surrounding transaction ends (call inside transaction.atomic)."""
+    head = ChainHead.objects.select_for_update().filter(pk=pk).first()
+    if head is None:
+        ChainHead.objects.get_or_create(pk=pk)
+        head = ChainHead.objects.select_for_update().get(pk=pk)
+    return head
+
+
+def _free_head() -> ChainHead | None:
+    return ChainHead.objects.select_for_update(skip_locked=True).filter(pk__lte=CHAINS).order_by("pk").first()
+
+
+def lock_free_head() -> ChainHead:
+    """The first chain head no other transaction holds, locked until the surrounding transaction
+    ends; when every head is held, wait for one of them."""
+    head = _free_head()
+    if head is None:
+        for pk in range(1, CHAINS + 1):  # the heads do not all exist yet (a new or flushed database)
+            ChainHead.objects.get_or_create(pk=pk)
+        head = _free_head()
+    return head or lock_head(random.randint(1, CHAINS))

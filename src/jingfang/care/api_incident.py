@@ -9,9 +9,9 @@ from ninja import Field, Query, Router, Schema, Status
 from jingfang.audit import log as audit
 from jingfang.core import api_support
 from jingfang.core.api_support import OptionalBool, OptionalInt
+from jingfang.core.vocab import DANGEROUS_ACTS
 from jingfang.exports import volume
 from jingfang.registry import selectors as patient_selectors
-from jingfang.registry.vocab import DANGEROUS_ACTS
 
 from . import permissions, selectors, services, timeline, vocab
 

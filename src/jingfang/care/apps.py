@@ -6,7 +6,7 @@ class CareConfig(AppConfig):
     verbose_name = "关爱帮扶"
 
     def ready(self):
-        from jingfang.followups.worklist import register_provider
+        from jingfang.core.worklist_hub import register_provider
 
         from .worklist import meeting_items, task_items
 

@@ -5,9 +5,9 @@ import datetime as dt
 from django import forms
 
 from jingfang.core import clock
+from jingfang.core.vocab import DANGEROUS_ACTS, choices
 from jingfang.core.widgets import DateInput
 from jingfang.registry.forms import clean_phone
-from jingfang.registry.vocab import DANGEROUS_ACTS, choices
 
 from . import vocab
 from .models import GuardianshipAgreement, Incident

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from jingfang.core.fields import EncryptedCharField
-from jingfang.registry.vocab import DANGEROUS_ACTS, choices
+from jingfang.core.vocab import DANGEROUS_ACTS, choices
 
 from . import vocab
 
@@ -29,11 +29,6 @@ class CareTeam(models.Model):
     class Meta:
         verbose_name = "关爱帮扶小组"
         verbose_name_plural = "关爱帮扶小组"
-
-    def missing_roles(self) -> list[str]:
-        from .team_rule import missing_for
-
-        return missing_for(self.patient, self.members.all())
 
 
 def missing_roles(members, required, *, guardian_signed: bool = False) -> list[str]:
@@ -206,7 +201,7 @@ class Incident(models.Model):
     retrospective review (倒查, 齐云山镇2024 四、3).
 
     Stable contract read by other areas (jingfang.support): ``patient``, ``date``, ``kind`` (a
-    registry.vocab.DANGEROUS_ACTS key), ``injuries``, ``deaths``, ``property_loss_yuan``.
+    core.vocab.DANGEROUS_ACTS key), ``injuries``, ``deaths``, ``property_loss_yuan``.
     """
 
     patient = models.ForeignKey("registry.Patient", on_delete=models.CASCADE, related_name="incidents")

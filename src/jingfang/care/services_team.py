@@ -117,7 +117,7 @@ def save_team(actor, patient, members: list[dict], *, note: str | None = None, r
                 TeamMember.objects.filter(pk=r["id"], team=team).update(**values)
             else:
                 TeamMember.objects.create(team=team, **values)
-        missing = team.missing_roles()
+        missing = team_rule.missing_for(patient, team.members.all())
         audit.record(actor, "create" if created else "update", request=request, patient_id=patient.pk,
                      target=f"care_team:{team.pk}", detail={"members": len(rows), "missing": missing})
     return team

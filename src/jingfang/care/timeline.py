@@ -16,9 +16,9 @@ from dataclasses import asdict, dataclass
 from django.urls import reverse
 
 from jingfang.accounts import roles
+from jingfang.core import vocab as core_vocab
 from jingfang.followups import engine
 from jingfang.followups.schedule import PatientState, next_followup
-from jingfang.registry import vocab as rvocab
 
 from . import permissions, team_rule, vocab
 from .models import CareTeam, GuardianshipAgreement, Incident, Meeting
@@ -61,14 +61,14 @@ def months_before(d: dt.date, months: int) -> dt.date:
 def _followups(patient, start, end, *, risk: bool = True) -> list[Entry]:
     out = []
     for f in patient.followups.filter(date__gte=start, date__lte=end).order_by("date", "id"):
-        mode = rvocab.FOLLOWUP_MODES.get(f.mode, f.mode)
+        mode = core_vocab.FOLLOWUP_MODES.get(f.mode, f.mode)
         parts = []
         if f.seen:
             parts.append("见到患者")
             if risk and f.risk_level is not None:  # accounts.roles.RISK_ROLES
                 parts.append(f"危险性评估{f.risk_level}级")
         else:
-            parts.append("未见到患者：" + rvocab.NOT_SEEN_REASONS.get(f.not_seen_reason, f.not_seen_reason or "未说明"))
+            parts.append("未见到患者：" + core_vocab.NOT_SEEN_REASONS.get(f.not_seen_reason, f.not_seen_reason or "未说明"))
         if f.joint:
             parts.append(f"联合随访{f.attendee_count}人")
         if f.guardian_interviewed:
@@ -76,8 +76,8 @@ def _followups(patient, start, end, *, risk: bool = True) -> list[Entry]:
         out.append(Entry(f.date, "followup", f"随访（{mode}）", "；".join(parts), problem=not f.seen))
         if f.seen:
             meds = "、".join(f"{m.get('name', '')} {m.get('dose', '')}".strip() for m in f.medications or []) or "未填写"
-            text = (f"病情分类：{rvocab.CONDITIONS.get(f.condition, '未分类')}；"
-                    f"服药依从性：{rvocab.ADHERENCE.get(f.adherence, '未填写')}；用药：{meds}")
+            text = (f"病情分类：{core_vocab.CONDITIONS.get(f.condition, '未分类')}；"
+                    f"服药依从性：{core_vocab.ADHERENCE.get(f.adherence, '未填写')}；用药：{meds}")
             if f.next_rule:
                 text += f"；当时规则：{f.next_rule}"
             out.append(Entry(f.date, "clinical", "病情与服药", text, clinical=True))
@@ -152,8 +152,8 @@ def _agreements(patient, start, end) -> list[Entry]:
 def _statuses(patient, start, end) -> list[Entry]:
     out = []
     for s in patient.status_history.filter(since__gte=start, since__lte=end).order_by("since", "id"):
-        detail = rvocab.STATUS_DETAILS.get(s.status, {}).get(s.detail, "")
-        text = rvocab.STATUSES.get(s.status, s.status) + (f"（{detail}）" if detail else "")
+        detail = core_vocab.STATUS_DETAILS.get(s.status, {}).get(s.detail, "")
+        text = core_vocab.STATUSES.get(s.status, s.status) + (f"（{detail}）" if detail else "")
         out.append(Entry(s.since, "status", "在管状态", text + (f"；{s.note}" if s.note else ""),
                          problem=s.status == "missing"))
     return out
@@ -162,9 +162,9 @@ def _statuses(patient, start, end) -> list[Entry]:
 def _incidents(patient, start, end, incident) -> list[Entry]:
     out = []
     for i in Incident.objects.filter(patient=patient, date__gte=start, date__lte=end).exclude(pk=incident.pk):
-        out.append(Entry(i.date, "incident", rvocab.DANGEROUS_ACTS.get(i.kind, i.kind), i.place, problem=True,
+        out.append(Entry(i.date, "incident", core_vocab.DANGEROUS_ACTS.get(i.kind, i.kind), i.place, problem=True,
                          url=reverse("care:incident", args=[i.pk])))
-    kind = rvocab.DANGEROUS_ACTS.get(incident.kind, incident.kind)
+    kind = core_vocab.DANGEROUS_ACTS.get(incident.kind, incident.kind)
     out.append(Entry(incident.date, "incident", f"本次事件：{kind}", incident.place, problem=True))
     return out
 

@@ -10,9 +10,9 @@ from jingfang.accounts import roles
 from jingfang.accounts.decorators import permission_required
 from jingfang.core import clock, errors, picker
 from jingfang.core.paging import paginate
+from jingfang.core.vocab import DANGEROUS_ACTS
 from jingfang.registry import picker as patient_picker
 from jingfang.registry import selectors as patient_selectors
-from jingfang.registry.vocab import DANGEROUS_ACTS
 
 from . import hooks, permissions, selectors, services, timeline, vocab
 from .forms import IncidentForm, ReviewForm

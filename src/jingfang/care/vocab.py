@@ -108,7 +108,7 @@ def default_duties() -> str:
     return DEFAULT_DUTIES
 
 # Incidents (肇事肇祸) --------------------------------------------------------------------------------------
-# Kinds are registry.vocab.DANGEROUS_ACTS keys; these are the national form's definitions in words.
+# Kinds are core.vocab.DANGEROUS_ACTS keys; these are the national form's definitions in words.
 INCIDENT_DEFINITIONS = {
     "minor_trouble": "轻度滋事：公安机关出警但仅作一般教育等处理的案情，如患者打骂他人或者扰乱秩序，"
                      "但没有造成生命财产损失。（2018规范 个人信息补充表填表说明）",

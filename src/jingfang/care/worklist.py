@@ -1,4 +1,4 @@
-"""Care work on the worklist (registered with followups.worklist in CareConfig.ready()).
+"""Care work on the worklist (registered with core.worklist_hub in CareConfig.ready()).
 
 - Meeting tasks: each open task is a "deadline" item on its owner's worklist only.
 - Meetings due: for every village with a patient under management in the user's range, the monthly
@@ -16,9 +16,9 @@ import datetime as dt
 from django.db.models import Max, Min, Q
 from django.urls import reverse
 
+from jingfang.core.worklist_hub import Item
 from jingfang.followups import engine
 from jingfang.followups.schedule import item_state
-from jingfang.followups.worklist import Item
 from jingfang.policies.profiles import Interval
 from jingfang.regions import codes
 from jingfang.regions.models import Region

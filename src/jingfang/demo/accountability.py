@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from jingfang.registry.models import Patient
 
-from .activity import quietly
+from .quiet import quietly
 
 QINGSHAN, QINGSHAN_VILLAGE = "990102001000", "990102001001"
 XUECHENG, XUECHENG_VILLAGE = "990102004000", "990102004001"

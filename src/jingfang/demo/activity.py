@@ -4,28 +4,17 @@ both townships' inboxes, a release awaiting takeover, 一人一策 plans, and ca
 agreements, care teams, benefits, meetings, reward runs, relief). Everything is synthetic (Faker zh_CN)."""
 
 import datetime as dt
-import logging
 import random
 
 from faker import Faker
 
 from jingfang.accounts.models import User
-from jingfang.core import clock, errors, idnumber
+from jingfang.core import clock, idnumber
 from jingfang.registry.models import Patient
 
 from .accounts import township_number, username
+from .quiet import quietly
 from .regions import AREA_CODE
-
-log = logging.getLogger(__name__)
-
-
-def quietly(step: str, fn, *args, **kwargs):
-    """Demo activity is a garnish: a step that the rules refuse is logged and skipped."""
-    try:
-        return fn(*args, **kwargs)
-    except errors.ServiceError as exc:
-        log.warning("demo %s skipped: %s", step, exc)
-        return None
 
 
 def _synthetic_id(rng: random.Random, fake: Faker, sex: str) -> tuple[str, dt.date]:

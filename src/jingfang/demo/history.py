@@ -8,7 +8,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from jingfang.registry import vocab
+from jingfang.core import vocab
 
 from .rand import date_between, pick
 

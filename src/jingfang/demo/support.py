@@ -33,7 +33,7 @@ from jingfang.registry.models import Guardian, Patient
 
 from . import regions as demo_regions
 from .accounts import first_village, username
-from .activity import quietly
+from .quiet import quietly
 
 SIGNED_SHARE = 0.9  # of at-home patients with a guardian: a signed agreement (the rest: none or unsigned)
 INCOMPLETE_SHARE = 0.08  # of teams: one required member still missing

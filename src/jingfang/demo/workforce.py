@@ -9,7 +9,7 @@ import random
 
 from faker import Faker
 
-from .activity import quietly
+from .quiet import quietly
 
 CENTRES = (("990102001000", "青山镇卫生院"), ("990102002000", "平川镇卫生院"), ("990102003000", "中岭乡卫生院"),
            ("990102004000", "雪城街道社区卫生服务中心"))

@@ -6,7 +6,7 @@ class EmergencyConfig(AppConfig):
     verbose_name = "紧急查阅"
 
     def ready(self):
-        from jingfang.followups.worklist import register_provider
+        from jingfang.core.worklist_hub import register_provider
         from jingfang.registry.selectors import register_grant_finder
 
         from .selectors import active_grant

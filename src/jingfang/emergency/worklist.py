@@ -1,5 +1,5 @@
 """The township office's worklist gets one "紧急查阅通知" item per grant on its patients until someone of
-the office acknowledges it (registered with followups.worklist in apps.py)."""
+the office acknowledges it (registered with core.worklist_hub in apps.py)."""
 
 import datetime as dt
 
@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jingfang.accounts import roles
-from jingfang.followups.worklist import Item
+from jingfang.core.worklist_hub import Item
 
 from . import rules
 from .models import Grant

@@ -9,21 +9,17 @@ import datetime as dt
 from ninja import Field, Query, Router, Schema, Status
 
 from jingfang.audit import log as audit
-from jingfang.core import api_support, errors
+from jingfang.core import api_support
 
+from . import api_recon, selectors, serializers, services, table
 from . import permissions as perms
-from . import selectors, serializers, services, table
+from .api_common import forbid_unless
 from .models import DEPARTMENTS
 
 router = Router(tags=["信息交换与核对"])
+router.add_router("", api_recon.router)  # its operations follow this module's own
 Closed, Problem, Detail = api_support.ClosedSchema, api_support.Problem, api_support.Detail
 MONTH = r"^[1-9]\d{3}-(0[1-9]|1[0-2])$"
-
-
-def forbid_unless(request, action: str, audit_action: str = "list", target: str = "") -> None:
-    if not perms.can(request.user, action):
-        audit.record_request(request, audit_action, outcome="denied", target=target)
-        raise errors.Forbidden("您的角色无权执行此操作")
 
 
 def month_of(text: str, field: str = "month") -> dt.date | None:
@@ -192,5 +188,3 @@ def add_receipt(request, id: int, payload: ReceiptIn):
     receipt = services.record_receipt(request.user, t, payload.model_dump(), request=request)
     return Status(201, serializers.receipt_data(receipt))
 
-
-from . import api_recon  # noqa: E402,F401  (registers the reconciliation routes on ``router``)

@@ -1,4 +1,4 @@
-"""API: a department's own list checked against ours (reconciliation), registered on exchange.api.router.
+"""API: a department's own list checked against ours (reconciliation); exchange.api.router includes its router.
 
 Department users (police, civil affairs, DPF, judicial) read only their own department's runs; the
 township's governance office reads all of its township's. Others: 404 identical to a missing run.
@@ -8,15 +8,18 @@ import datetime as dt
 import json
 from typing import Literal
 
-from ninja import Field, File, Form, Query, Schema, Status, UploadedFile
+from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
 from jingfang.audit import log as audit
 from jingfang.core import api_support, errors
 
 from . import permissions as perms
 from . import selectors, serializers, services_recon, sheet
-from .api import Closed, Detail, Problem, forbid_unless, router
+from .api_common import forbid_unless
 from .models import LIST_DEPARTMENTS, OUR_FIELDS, RESOLUTIONS
+
+router = Router()  # tagged by exchange.api.router, which includes it
+Closed, Problem, Detail = api_support.ClosedSchema, api_support.Problem, api_support.Detail
 
 
 class RunFilters(Schema):

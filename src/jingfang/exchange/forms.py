@@ -3,8 +3,8 @@ these forms lay out the fields and carry the choices."""
 
 from django import forms
 
+from jingfang.core import vocab as core_vocab
 from jingfang.core.widgets import DateInput
-from jingfang.registry import vocab as registry_vocab
 from jingfang.screening import vocab as screening_vocab
 
 from . import sheet
@@ -59,7 +59,7 @@ class ResolveForm(forms.Form):
         widget=forms.CheckboxSelectMultiple)
     region_code = forms.ChoiceField(label="所在村（社区）", required=False)
     sex = forms.ChoiceField(label="性别（无可用身份证号时必填）", required=False,
-                            choices=[("", "—"), *registry_vocab.SEXES.items()])
+                            choices=[("", "—"), *core_vocab.SEXES.items()])
     birth_date = forms.DateField(label="出生日期（无可用身份证号时必填）", required=False, widget=DateInput())
     dangerous = forms.BooleanField(label="有伤害自身或危害他人安全的行为", required=False)
     allow_duplicates = forms.BooleanField(label="已核实不是重复线索，仍然登记", required=False)

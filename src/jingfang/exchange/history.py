@@ -21,11 +21,11 @@ from django.apps import apps
 from django.db.models import Q
 from django.utils import timezone
 
+from jingfang.core import vocab
 from jingfang.followups.models import FlagChange, FollowUp, SearchAttempt
 from jingfang.intake.models import Transfer
 from jingfang.regions import codes
 from jingfang.regions.models import Region
-from jingfang.registry import vocab
 from jingfang.registry.flags import public_reasons
 from jingfang.registry.models import Patient, Revision, StatusChange
 from jingfang.screening.models import Lead

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 from jingfang.core import idnumber, ids
 from jingfang.core.masking import mask_id_number
-from jingfang.registry.vocab import STATUSES
+from jingfang.core.vocab import STATUSES
 
 from .sheet import fold
 

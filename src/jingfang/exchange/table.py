@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from jingfang.core.masking import mask_id_number
-from jingfang.registry.vocab import STATUSES as STATUS_LABELS
+from jingfang.core.vocab import STATUSES as STATUS_LABELS
 
 SCHEMA = 1
 

@@ -6,7 +6,7 @@ class ExportsConfig(AppConfig):
     verbose_name = "导出审批"
 
     def ready(self):
-        from jingfang.followups.worklist import register_provider
+        from jingfang.core.worklist_hub import register_provider
 
         from .models import ExportRequest
         from .worklist import approval_items

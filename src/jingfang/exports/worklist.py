@@ -1,5 +1,5 @@
 """The designated approver's worklist gets one item per pending export request (registered with
-followups.worklist in apps.py): the township office for its township's users, the county supervisor
+core.worklist_hub in apps.py): the township office for its township's users, the county supervisor
 for township offices and county-level users."""
 
 import datetime as dt
@@ -7,7 +7,7 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
-from jingfang.followups.worklist import Item
+from jingfang.core.worklist_hub import Item
 
 from . import selectors
 

@@ -8,8 +8,8 @@ from pydantic import StrictBool, StrictInt
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
-from jingfang.core import api_support, clock, days, errors
-from jingfang.registry import selectors, vocab
+from jingfang.core import api_support, clock, days, errors, vocab, worklist_hub
+from jingfang.registry import selectors
 
 from . import services, worklist
 from .forms import MED_ROWS
@@ -187,7 +187,7 @@ class WorklistOut(Schema):
 class WorklistQuery(Schema):
     on: dt.date | None = None
     region_code: str = ""
-    kind: str = Field("", json_schema_extra={"enum": ["", *worklist.KIND_LABELS]})
+    kind: str = Field("", json_schema_extra={"enum": ["", *worklist_hub.KIND_LABELS]})
     key_person: api_support.OptionalBool = None
     horizon: int = Field(worklist.DEFAULT_HORIZON, ge=0, le=92)
     page: api_support.Page = None
@@ -199,8 +199,8 @@ def get_worklist(request, q: Query[WorklistQuery]):
     if not request.user.can(roles.VIEW_WORKLIST):
         audit.record_request(request, "list", outcome="denied", target="worklist")
         raise errors.Forbidden("您的角色无权查看工作台")
-    if q.kind and q.kind not in worklist.KIND_LABELS:
-        raise api_support.invalid("kind", f"应为 {'、'.join(worklist.KIND_LABELS)} 之一")
+    if q.kind and q.kind not in worklist_hub.KIND_LABELS:
+        raise api_support.invalid("kind", f"应为 {'、'.join(worklist_hub.KIND_LABELS)} 之一")
     on = days.check(q.on or clock.today(), "on", "on")
     items = worklist.items_for(request.user, on, region_code=q.region_code, kind=q.kind, key_person=q.key_person,
                                horizon=q.horizon)

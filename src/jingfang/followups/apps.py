@@ -33,3 +33,19 @@ class FollowupsConfig(AppConfig):
 
         post_save.connect(clear_caches, sender=Region, dispatch_uid="followups.region_saved")
         post_delete.connect(clear_caches, sender=Region, dispatch_uid="followups.region_deleted")
+        from jingfang.jobs import kinds
+
+        kinds.register("recompute_schedules", "重新计算随访计划", "jingfang.followups.recompute.recompute_schedules",
+                       rerunnable=True, system=True)
+        from jingfang.core.worklist_hub import Probe, register_provider
+        from jingfang.registry.models import Patient
+
+        from .models import RollCall
+        from .worklist import ALERT_DAYS, ALERT_RESULTS, missing_items, roll_call_alerts
+
+        # 点名异常 are few and rare (only roll calls gone wrong in the last ALERT_DAYS days): asked of the
+        # database only when the probe finds such a roll call in the range.
+        register_provider(roll_call_alerts, probes=(Probe(RollCall, "patient__region", dated="date", days=ALERT_DAYS,
+                                                          only=(("result", ALERT_RESULTS),)),))
+        # Missing patients are few: asked of the database only when the probe finds one in the range.
+        register_provider(missing_items, probes=(Probe(Patient, "region", only=(("status", ("missing",)),)),))

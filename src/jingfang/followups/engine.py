@@ -263,7 +263,7 @@ def classify_followup(values, *, region_code: str):
 
 def preview(patient, values: dict) -> dict | None:
     """What recording these answers would give: class, reasons, next follow-up and actions."""
-    from jingfang.registry import vocab
+    from jingfang.core import vocab
 
     from .schedule import next_followup
 

@@ -24,7 +24,7 @@ Empty means None, "", [], {} or False. Dates are ISO strings or ``datetime.date`
 
 import datetime as dt
 
-from jingfang.registry import vocab
+from jingfang.core import vocab
 
 GOOD_FAIR_POOR_ORDER = ["good", "fair", "poor"]
 REQUIRED_WHEN_SEEN = ["risk_level", "insight", "social_function", "adherence", "adverse_reaction", "physical_illness"]

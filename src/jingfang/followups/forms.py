@@ -4,9 +4,8 @@ import datetime as dt
 
 from django import forms
 
-from jingfang.core import clock
+from jingfang.core import clock, vocab
 from jingfang.core.widgets import DateInput
-from jingfang.registry import vocab
 
 from . import formrules
 from .models import FollowUp

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.db import models
 
-from jingfang.registry import vocab
-from jingfang.registry.vocab import choices
+from jingfang.core import vocab
+from jingfang.core.vocab import choices
 
 
 class FollowUp(models.Model):

@@ -1,6 +1,7 @@
 """Recomputing stored schedules in bulk: after a region's policy profile changed (signal from the
-regions app) or on demand (`jingfang recompute_schedules`)."""
+regions app) or on demand (`jingfang recompute_schedules`, the background job of that name)."""
 
+from jingfang.jobs.kinds import JobFailed
 from jingfang.regions import codes
 from jingfang.registry.models import Patient
 
@@ -31,3 +32,14 @@ def recompute_under(region_codes: list[str], progress=None, chunk: int = 200) ->
 
 def on_policies_changed(sender, codes, **kwargs):
     recompute_under(list(codes))
+
+
+def recompute_schedules(job, report) -> dict:
+    """The background job (kind ``recompute_schedules``, registered in FollowupsConfig.ready()).
+    ``params``: {"region": "<12-digit code>"} or {} for every patient."""
+    region = (job.params or {}).get("region", "")
+    if region and not codes.is_valid_code(region):
+        raise JobFailed(f"区划代码“{region}”格式不正确，应为12位数字")
+    report.phase("正在重新计算随访计划")
+    total = recompute_under([region] if region else [], progress=lambda done, total: report(done, total))
+    return {"message": f"已重新计算{total}名患者的随访计划", "summary": [["患者人数", total]], "patients": total}

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple
 
+from jingfang.core.vocab import CONDITIONS
 from jingfang.policies.profiles import Cited, FollowupRule, Grade, Interval, Profile
-from jingfang.registry.vocab import CONDITIONS
 
 from .workdays import WorkCalendar
 

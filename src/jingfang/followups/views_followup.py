@@ -9,8 +9,8 @@ from django.views.decorators.http import require_POST
 
 from jingfang.accounts import roles
 from jingfang.accounts.decorators import permission_required
-from jingfang.core import clock, errors
-from jingfang.registry import selectors, vocab
+from jingfang.core import clock, errors, vocab
+from jingfang.registry import selectors
 
 from . import engine, services, worklist
 from .forms import ASSESSMENT_FIELDS, FollowUpForm, defaults_from

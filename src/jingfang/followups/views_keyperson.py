@@ -14,12 +14,12 @@ from django.urls import path, reverse
 
 from jingfang.accounts import roles
 from jingfang.accounts.decorators import permission_required
-from jingfang.core import clock, errors
+from jingfang.core import clock, errors, vocab
 from jingfang.core.masking import mask_id_number, mask_phone
 from jingfang.core.paging import paginate, querystring_without_page
 from jingfang.exports import guard
 from jingfang.registry import selectors as patient_selectors
-from jingfang.registry import serializers, vocab
+from jingfang.registry import serializers
 
 from . import selectors_keyperson as sel
 from . import services

@@ -13,10 +13,10 @@ from jingfang.accounts import roles
 from jingfang.accounts.decorators import permission_required
 from jingfang.audit import log as audit
 from jingfang.core import clock, errors
+from jingfang.core import vocab as core_vocab
 from jingfang.registry import selectors as patient_selectors
 from jingfang.registry import serializers
 from jingfang.registry import services as registry_services
-from jingfang.registry import vocab as registry_vocab
 from jingfang.registry.flags import public_manual_reason
 
 from . import selectors_keyperson as sel
@@ -96,7 +96,7 @@ def _plan_context(request, patient, *, form=None, problem=None, flag_problem=Non
         # the hand-written reason: free text for health roles, else a listed reason (registry.flags)
         "kp_reason": patient.key_person_reason if roles.sees_clinical(role)
         else public_manual_reason(patient.key_person_reason),
-        "kp_reason_choices": None if roles.sees_clinical(role) else registry_vocab.KEY_PERSON_PUBLIC_REASONS,
+        "kp_reason_choices": None if roles.sees_clinical(role) else core_vocab.KEY_PERSON_PUBLIC_REASONS,
         "can_manage": roles.can(role, roles.MANAGE_PLANS),
         "can_flag": roles.can(role, roles.EDIT_PATIENT),
         "can_search": roles.can(role, roles.VIEW_WORKLIST),

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from jingfang.accounts import roles
 from jingfang.accounts.decorators import permission_required
 from jingfang.audit import log as audit
-from jingfang.core import clock, days, errors, xlsx
+from jingfang.core import clock, days, errors, worklist_hub, xlsx
 from jingfang.exports import guard
 from jingfang.regions import selectors as region_selectors
 from jingfang.registry import selectors
@@ -39,7 +39,7 @@ def _params(request) -> tuple[dict, str]:
     return {
         "on": on,
         "region_code": request.GET.get("region", "").strip()[:12],
-        "kind": kind if kind in worklist.KIND_LABELS else "",
+        "kind": kind if kind in worklist_hub.KIND_LABELS else "",
         "key_person": True if kp == "1" else (False if kp == "0" else None),
         "horizon": horizon,
     }, problem
@@ -62,7 +62,7 @@ def worklist_page(request):
         "page": page, "params": params, "total": page.total,
         "villages": page.villages, "page_qs": query.urlencode(),
         "regions": region_selectors.subregions_for(request.user),
-        "kinds": worklist.KIND_LABELS,
+        "kinds": worklist_hub.KIND_LABELS,
         "periods": worklist.active_periods(request.user, params["on"]),
         "calls": worklist.day_roll_calls(request.user, params["on"], region_code=params["region_code"]),
         "can_roll_call": roles.can(request.user.role, roles.ROLL_CALL),
@@ -83,7 +83,7 @@ def worklist_export(request):
         return HttpResponse(problem, status=422, content_type="text/plain; charset=utf-8")
     items = worklist.items_for(request.user, **params)
     headers = ["状态", "应办日期", "事项", "患者", "村（社区）", "重点人员", "依据", "处置建议"]
-    rows = [[worklist.STATE_LABELS[i.state], i.due_date.isoformat(), i.kind_label, i.label or i.patient_name, i.region_name,
+    rows = [[worklist_hub.STATE_LABELS[i.state], i.due_date.isoformat(), i.kind_label, i.label or i.patient_name, i.region_name,
              i.key_person, i.reason, "；".join(i.escalations)] for i in items]
     who = f"{request.user.get_full_name() or request.user.username}（{request.user.role_label}）"
     return guard.send(request, count=len(rows), filename=f"工作台-{params['on']:%Y%m%d}.xlsx", target="worklist.xlsx",

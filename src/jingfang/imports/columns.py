@@ -9,8 +9,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from jingfang.core import idnumber
-from jingfang.registry import vocab
+from jingfang.core import idnumber, vocab
 
 
 class CellError(ValueError):

@@ -23,7 +23,7 @@ from django.db import connections
 from jingfang.core import idnumber, uploads
 from jingfang.regions import codes
 from jingfang.regions.models import Region
-from jingfang.registry.services import Registration
+from jingfang.registry.services_bulk import Registration
 
 from . import columns as cols
 from . import fastsheet

@@ -7,8 +7,7 @@ import random
 
 from openpyxl import Workbook
 
-from jingfang.core import idnumber
-from jingfang.registry import vocab
+from jingfang.core import idnumber, vocab
 
 from .columns import COLUMNS
 

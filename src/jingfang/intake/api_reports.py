@@ -9,9 +9,8 @@ from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
 
-from jingfang.core import api_support, errors
+from jingfang.core import api_support, errors, vocab
 from jingfang.exports import volume
-from jingfang.registry import vocab
 
 from . import deadlines, selectors, serializers, services
 from . import permissions as perms

@@ -6,7 +6,7 @@ class IntakeConfig(AppConfig):
     verbose_name = "接收与转移"
 
     def ready(self):
-        from jingfang.followups.worklist import register_provider
+        from jingfang.core.worklist_hub import register_provider
 
         from .deadlines import PROBES, PROVIDERS
 

@@ -17,9 +17,9 @@ from django.urls import reverse
 
 from jingfang.core import clock
 from jingfang.core.masking import mask_name
+from jingfang.core.worklist_hub import Item
 from jingfang.followups import engine, schedule
 from jingfang.followups.schedule import PROVISIONAL_NOTE, Due, item_state
-from jingfang.followups.worklist import Item
 
 from . import permissions as perms
 from .models import ReleaseNotice, ReportCard, Transfer
@@ -162,7 +162,7 @@ def transfer_items(user, lo: str, hi: str, on: dt.date) -> list[Item]:
 
 
 PROVIDERS = (report_card_items, release_items, transfer_items)
-# Each provider reads only rows of its table whose region lies in the worklist's range (followups.worklist).
+# Each provider reads only rows of its table whose region lies in the worklist's range (core.worklist_hub).
 PROBES = {report_card_items: ((ReportCard, "township"),), release_items: ((ReleaseNotice, "township"),),
           transfer_items: ((Transfer, "destination"),)}
 

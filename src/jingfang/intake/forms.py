@@ -4,9 +4,8 @@ import datetime as dt
 
 from django import forms
 
-from jingfang.core import clock, idnumber
+from jingfang.core import clock, idnumber, vocab
 from jingfang.core.widgets import DateInput
-from jingfang.registry import vocab
 from jingfang.registry.forms import NAME_RE
 
 from .models import RELEASE_KINDS, REPORT_KINDS, ReleaseNotice, ReportCard

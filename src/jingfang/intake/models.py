@@ -8,9 +8,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from jingfang.core import vocab
 from jingfang.core.fields import BlindIndexField, EncryptedCharField, IndexedModel
-from jingfang.registry import vocab
-from jingfang.registry.vocab import choices
+from jingfang.core.vocab import choices
 
 REPORT_KINDS = {"onset": "发病报告卡", "discharge": "出院信息单"}
 REPORT_STATUSES = {

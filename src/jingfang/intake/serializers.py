@@ -7,10 +7,9 @@ roles that may not see clinical fields (accounts.roles.visible).
 import datetime as dt
 
 from jingfang.accounts import roles
-from jingfang.core import clock
+from jingfang.core import clock, vocab
 from jingfang.core.masking import mask_id_number, mask_name, mask_phone
 from jingfang.registry import serializers as patient_serializers
-from jingfang.registry import vocab
 
 from . import deadlines, selectors
 from .models import RELEASE_KINDS, RELEASE_STATUSES, REPORT_KINDS, REPORT_STATUSES, TRANSFER_STATUSES

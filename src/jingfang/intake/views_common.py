@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from jingfang.audit import log as audit
 from jingfang.core import clock, xlsx
+from jingfang.core.worklist_hub import STATE_LABELS
 from jingfang.exports import guard
-from jingfang.followups.worklist import STATE_LABELS
 
 from . import deadlines
 from . import permissions as perms

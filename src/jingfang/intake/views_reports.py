@@ -4,13 +4,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from jingfang.accounts import roles
-from jingfang.core import clock, errors
+from jingfang.core import clock, errors, vocab
 from jingfang.core.masking import mask_id_number
 from jingfang.core.paging import paginate, querystring_without_page
 from jingfang.exports import guard
 from jingfang.regions import codes
 from jingfang.regions.models import Region
-from jingfang.registry import vocab
 
 from . import deadlines, selectors, services
 from . import permissions as perms

@@ -12,8 +12,4 @@ class JobsConfig(AppConfig):
 
         rekey.register_resealer("jobs.JobFile", services.reseal_files)
 
-        kinds.register(
-            "recompute_schedules", "重新计算随访计划", "jingfang.jobs.builtin.recompute_schedules",
-            rerunnable=True, system=True,
-        )
         kinds.register("export", "导出文件", "jingfang.jobs.exporting.run_export", rerunnable=True)

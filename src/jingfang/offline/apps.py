@@ -6,7 +6,7 @@ class OfflineConfig(AppConfig):
     verbose_name = "离线随访"
 
     def ready(self):
-        from jingfang.followups.worklist import Probe, register_provider
+        from jingfang.core.worklist_hub import Probe, register_provider
 
         from .models import OfflineEntry
         from .worklist import held_items

@@ -10,11 +10,11 @@ import functools
 import hashlib
 import json
 
+from jingfang.core import vocab
 from jingfang.followups import formrules
 from jingfang.followups.api import FollowupIn
 from jingfang.followups.forms import MED_ROWS, FollowUpForm
 from jingfang.followups.models import FollowUp
-from jingfang.registry import vocab
 
 # One field group per screen on the phone, in the order of the national 随访服务记录表.
 GROUPS = [

@@ -16,7 +16,7 @@ from jingfang.followups.schedule import item_state
 from jingfang.registry import selectors
 from jingfang.registry.models import Guardian, Patient
 
-from . import formdef, rules
+from . import formdef, paper_tokens, rules
 from .models import PackagedPatient
 
 NO_PROFILE = "本辖区的策略配置未设置离线随访（[offline]），请联系县级管理员"
@@ -110,8 +110,6 @@ def build(user, days: int | None, *, request=None) -> dict:
     """The package for ``user`` (village or township doctor); audited naming every patient in it. It
     carries the codes of the paper forms of its patients (issued with it where none is valid for the
     window), so that a form scanned or typed offline opens from the package."""
-    from . import paper  # paper builds on this module
-
     offline = settings_for(user)
     days = window(user, days)
     on = clock.today()
@@ -124,7 +122,7 @@ def build(user, days: int | None, *, request=None) -> dict:
     with transaction.atomic():
         PackagedPatient.objects.bulk_create([PackagedPatient(user=user, patient_id=pk) for pk in ids],
                                             ignore_conflicts=True)
-        codes = paper.codes_for(user, ids, days)
+        codes = paper_tokens.codes_for(user, ids, days)
         audit.record(user, "export", request=request, target="offline_package",
                      detail={"patients": ids, "count": len(ids), "days": days})
     return {

@@ -16,7 +16,7 @@ prints pre-filled follow-up forms for the coming visits, each with a QR code and
 import datetime as dt
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from jingfang.accounts import roles
@@ -25,61 +25,16 @@ from jingfang.core import errors
 from jingfang.regions import codes as region_codes
 from jingfang.registry import disclosure, selectors
 
-from . import package, paper_code
+from . import package, paper_code, paper_tokens
 from .models import PackagedPatient, PaperLookup, PaperToken
 
 UNKNOWN = "编号无效或已过期：请核对编号；仍打不开时请联系乡镇精防人员重新打印"
 LIMITED = "今日查询无效编号的次数已达上限（{limit}次），请明天再试或联系乡镇精防人员"
 MISS_WINDOW = dt.timedelta(hours=24)
-_ISSUE_TRIES = 5
 
 
 class NotFound(errors.ServiceError):
     status = 404
-
-
-def token_days(user) -> int:
-    return package.settings_for(user).paper_token_days
-
-
-def _issue(user, patient_id: int, township: str, now: dt.datetime, days: int) -> PaperToken:
-    for _ in range(_ISSUE_TRIES):  # a clash of two random codes is all but impossible; try again if it happens
-        try:
-            with transaction.atomic():
-                return PaperToken.objects.create(code=paper_code.make(), patient_id=patient_id, township_id=township,
-                                                 issued_by=user, expires_at=now + dt.timedelta(days=days))
-        except IntegrityError:
-            continue
-    raise errors.Conflict("编号签发失败，请重试")
-
-
-def tokens_for(user, ids: list[int], window_days: int) -> dict[int, PaperToken]:
-    """For each patient, a code of the user's township valid through the next ``window_days`` days: the
-    one that lasts longest, or a new one (valid ``paper_token_days``). Call inside the transaction that
-    audits what they are for."""
-    now = timezone.now()
-    township = region_codes.township_of(user.region_id)
-    rows = (PaperToken.objects.filter(patient_id__in=ids, township_id=township,
-                                      expires_at__gte=now + dt.timedelta(days=window_days))
-            .order_by("patient_id", "-expires_at", "-id"))
-    out: dict[int, PaperToken] = {}
-    for t in rows:
-        out.setdefault(t.patient_id, t)
-    days = None
-    for pk in ids:
-        if pk not in out:
-            days = days or token_days(user)
-            out[pk] = _issue(user, pk, township, now, days)
-    return out
-
-
-def codes_for(user, ids: list[int], window_days: int) -> dict[str, int]:
-    """The package's codes: every code of the user's township still valid for these patients (a form
-    printed earlier keeps working), issuing one where none lasts through the window. {code: patient id}."""
-    tokens_for(user, ids, window_days)
-    rows = PaperToken.objects.filter(patient_id__in=ids, township_id=region_codes.township_of(user.region_id),
-                                     expires_at__gt=timezone.now())
-    return {t.code: t.patient_id for t in rows}
 
 
 # ---- resolution on the server ---------------------------------------------------------------------
@@ -161,7 +116,7 @@ def sheets(user, village: str, *, request=None) -> tuple[list[dict], int]:
     out = package.entries(user, due)
     ids = [e["id"] for e in out]
     with transaction.atomic():
-        tokens = tokens_for(user, ids, days)
+        tokens = paper_tokens.tokens_for(user, ids, days)
         audit.record(user, "export", request=request, target="offline_paper",
                      detail={"patients": ids, "count": len(ids), "days": days, "village": village})
     for e in out:

@@ -1,5 +1,5 @@
 """The township doctor's worklist gets "离线随访待审核" while visits a sync held wait for review
-(registered with followups.worklist in apps.py)."""
+(registered with core.worklist_hub in apps.py)."""
 
 import datetime as dt
 
@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jingfang.accounts import roles
-from jingfang.followups.worklist import Item
+from jingfang.core.worklist_hub import Item
 
 from .models import OfflineEntry
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from types import NoneType, UnionType
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
-from jingfang.registry.vocab import CONDITIONS
+from jingfang.core.vocab import CONDITIONS
 
 from .schema import (  # noqa: F401  (re-exported: the typed tree is part of this module's API)
     INTERVAL_HELP,

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from jingfang.registry.vocab import CONDITIONS, STATUSES
+from jingfang.core.vocab import CONDITIONS, STATUSES
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")

@@ -11,10 +11,10 @@ from django.db import transaction
 from ninja import Field, Query, Router, Schema, Status
 
 from jingfang.audit import log as audit
-from jingfang.core import api_support, clock, errors, idnumber
+from jingfang.core import api_support, clock, errors, idnumber, vocab
 from jingfang.exports import volume
 
-from . import selectors, serializers, services, vocab
+from . import selectors, serializers, services
 from .forms import STATUS_FIELDS
 
 router = Router(tags=["患者"])

@@ -1,9 +1,10 @@
 """Key-person (重点人员) flags derived from a patient's data (平桥区2025 一（二）; 齐云山镇2024 三（四）2、三（五）).
 
 Pure: takes plain values, returns the reasons in words. An empty list means not a key person.
+registry.standing sets a Patient's key_person from them with the profile's threshold.
 """
 
-from .vocab import KEY_PERSON_PUBLIC_REASONS
+from jingfang.core.vocab import KEY_PERSON_PUBLIC_REASONS
 
 SERIOUS_ACTS = ("trouble", "disaster", "self_harm", "suicide_attempt")
 MANUAL_PREFIX = "人工标记："

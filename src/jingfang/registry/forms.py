@@ -6,12 +6,11 @@ import re
 from django import forms
 
 from jingfang.accounts import roles
-from jingfang.core import clock, idnumber, masking
+from jingfang.core import clock, idnumber, masking, vocab
 from jingfang.core.widgets import DateInput
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 
-from . import vocab
 from .flags import public_manual_reason
 from .models import Guardian, Patient, StatusChange
 

@@ -1,10 +1,9 @@
 from django.conf import settings
 from django.db import models
 
+from jingfang.core import vocab
 from jingfang.core.fields import BlindIndexField, EncryptedCharField, IndexedModel
-
-from . import vocab
-from .vocab import choices
+from jingfang.core.vocab import choices
 
 
 class Patient(IndexedModel):

@@ -6,10 +6,10 @@ Values are Python values (dates as datetime.date); no web framework here.
 """
 
 from jingfang.accounts import roles
+from jingfang.core import vocab
 from jingfang.core.masking import mask_id_number, mask_phone
 from jingfang.regions import policy as region_policy
 
-from . import vocab
 from .flags import file_reasons, public_manual_reason, public_reasons
 
 # Choice fields of the file and their vocabularies; each gets a "<field>_label" beside it.

@@ -14,15 +14,13 @@ from django.forms.models import model_to_dict
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
-from jingfang.core import clock, errors, idnumber, masking
+from jingfang.core import clock, errors, idnumber, masking, vocab
 from jingfang.core.formdata import to_form_data
-from jingfang.regions import policy as region_policy
 
-from . import vocab
-from .flags import file_reasons
 from .forms import FILE_FIELDS, STATUS_FIELDS, GuardianForm, PatientForm, StatusForm
 from .models import Guardian, Patient, Revision, StatusChange
 from .signals import patient_changed
+from .standing import refresh_flags
 
 # Revisions are stored in clear JSON: identifiers (encrypted in their own columns) only masked.
 MASKED_IN_REVISIONS = {
@@ -44,13 +42,6 @@ def action_audit_name(action: str) -> str:
         roles.REVEAL_IDENTIFIERS: "reveal",
         roles.EXPORT: "export",
     }.get(action, "view")
-
-
-def refresh_flags(patient: Patient, has_guardian: bool | None = None) -> None:
-    if has_guardian is None:
-        has_guardian = patient.pk is not None and patient.guardians.exists()
-    threshold = region_policy.profile_for(patient.region_id).key_person.risk_threshold
-    patient.key_person = bool(file_reasons(patient, has_guardian, key_risk_threshold=threshold))
 
 
 def _guardian_form(data: dict | None, prefix: str = "guardian."):
@@ -429,7 +420,7 @@ def relocate_patient(
 
 
 def count_dangerous_act(actor, patient: Patient, kind: str, *, request=None) -> Patient:
-    """Add one act of ``kind`` (registry.vocab.DANGEROUS_ACTS) to the patient's past dangerous acts:
+    """Add one act of ``kind`` (core.vocab.DANGEROUS_ACTS) to the patient's past dangerous acts:
     one new version of the file with its Revision, then patient_changed (the schedule engine refreshes
     the key-person flag). Called when an incident is recorded (care), inside that transaction; the
     caller has checked the right to record incidents, so no EDIT_PATIENT right is needed."""
@@ -448,7 +439,3 @@ def count_dangerous_act(actor, patient: Patient, kind: str, *, request=None) -> 
                      detail={"fields": [f"acts_{kind}"], "version": patient.version, "via": "incident"})
     return patient
 
-
-# Many patients at once (the ledger import): same rules, validated without a form per row.
-from .services_bulk import Registration, check_registrations  # noqa: E402, F401
-from .services_bulk_write import bulk_register_patients  # noqa: E402, F401

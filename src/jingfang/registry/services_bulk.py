@@ -36,13 +36,14 @@ from django import forms as djforms
 
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
-from jingfang.core import bulk, clock, errors, idnumber
+from jingfang.core import bulk, clock, errors, idnumber, vocab
 from jingfang.regions import codes
 from jingfang.regions.models import Region
 
-from . import disclosure, vocab
+from . import disclosure
 from .forms import NAME_RE, clean_phone
 from .models import Guardian, Patient
+from .standing import refresh_flags
 
 TEXT_LIMITS = {"address": 200, "household_address": 200, "diagnosis_hospital": 100, "village_contact_name": 50}
 CHOICES = {
@@ -329,8 +330,6 @@ def _check_one(ctx: _Context, reg: Registration):
     _REGION.set_cached_value(patient, region)
     _HOUSEHOLD.set_cached_value(patient, household)
     _CREATED_BY.set_cached_value(patient, actor)
-    from .services import refresh_flags
-
     refresh_flags(patient, has_guardian=guardian is not None)
     return patient, guardian, problems
 

@@ -13,12 +13,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from jingfang.accounts import roles
 from jingfang.accounts.decorators import permission_required
 from jingfang.audit import log as audit
-from jingfang.core import errors, idnumber, picker, xlsx
+from jingfang.core import errors, idnumber, picker, vocab, xlsx
 from jingfang.exports import guard
 from jingfang.regions import selectors as region_selectors
 
 from . import picker as patient_picker
-from . import selectors, serializers, services, vocab
+from . import selectors, serializers, services
 from .forms import GuardianForm, GuardianFormSet, PatientForm, StatusForm
 
 # The free-text query (a name, or a whole ID or phone number) never travels in a URL: URLs end up

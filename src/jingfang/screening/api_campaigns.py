@@ -10,8 +10,8 @@ from ninja.errors import HttpError
 
 from jingfang.audit import log as audit
 from jingfang.core import api_support, masking
+from jingfang.core import vocab as core_vocab
 from jingfang.exports import guard, volume
-from jingfang.registry import vocab as registry_vocab
 
 from . import selectors, services_campaigns, vocab
 from .api_leads import form_data, one_of, require_view
@@ -40,11 +40,11 @@ class ListingIn(Closed):
     group: one_of(vocab.GROUPS) = Field(..., description="六类摸排对象之一")
     name: str = Field(..., max_length=50)
     id_number: str = Field("", max_length=30, description="有则按身份证号去重")
-    sex: one_of(registry_vocab.SEXES, blank=True) = ""
+    sex: one_of(core_vocab.SEXES, blank=True) = ""
     birth_date: dt.date | None = Field(None, description="无身份证号时必填（按姓名+出生日期+村去重）")
     region_code: str = Field(..., max_length=12, description="所在村（社区），须在调用者辖区和摸排范围内")
     address: str = Field("", max_length=200)
-    whereabouts: one_of(registry_vocab.STATUSES, blank=True) = Field("", description="去向分类")
+    whereabouts: one_of(core_vocab.STATUSES, blank=True) = Field("", description="去向分类")
     whereabouts_detail: str = Field("", max_length=32, description="去向细分")
     note: str = Field("", max_length=200)
 
@@ -56,7 +56,7 @@ class ImportIn(Closed):
 class PersonIn(Closed):
     """Only the given keys change."""
 
-    whereabouts: one_of(registry_vocab.STATUSES, blank=True) = ""
+    whereabouts: one_of(core_vocab.STATUSES, blank=True) = ""
     whereabouts_detail: str = Field("", max_length=32)
     assessment_result: one_of(vocab.ASSESSMENT_RESULTS, blank=True) = Field("", description="诊断评估结果")
     assessed_on: dt.date | None = None
@@ -66,7 +66,7 @@ class PersonFilters(Schema):
     region_code: str = Field("", max_length=12)
     group: one_of(vocab.GROUPS, blank=True) = ""
     department: one_of(vocab.DEPARTMENTS, blank=True) = ""
-    whereabouts: Literal["", "none", *registry_vocab.STATUSES] = ""
+    whereabouts: Literal["", "none", *core_vocab.STATUSES] = ""
     progress: Literal["", "not_assessed", "to_enter", "entered"] = ""
     page: api_support.Page = None
     page_size: api_support.PageSize = None

@@ -14,9 +14,9 @@ from ninja.errors import HttpError
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
 from jingfang.core import api_support, masking
+from jingfang.core import vocab as core_vocab
 from jingfang.core.formdata import to_form_data
 from jingfang.exports import volume
-from jingfang.registry import vocab as registry_vocab
 from jingfang.registry.api import PatientFields
 
 from . import selectors, services_leads, vocab
@@ -42,13 +42,13 @@ def require_view(request: HttpRequest, target: str) -> None:
 class LeadIn(Closed):
     name: str = Field(..., max_length=50, description="姓名")
     id_number: str = Field("", max_length=30, description="身份证号（选填；填写则校验并推算出生日期、性别）")
-    sex: one_of(registry_vocab.SEXES, blank=True) = Field("", description="性别（无身份证号时必填）")
+    sex: one_of(core_vocab.SEXES, blank=True) = Field("", description="性别（无身份证号时必填）")
     birth_date: dt.date | None = Field(None, description="出生日期（无身份证号时必填，可估计）")
     phone: str = Field("", max_length=20)
     region_code: str = Field(..., max_length=12, description="所在村（社区）12位区划代码，须在调用者辖区内")
     address: str = Field("", max_length=200)
     guardian_name: str = Field("", max_length=50)
-    guardian_relation: one_of(registry_vocab.GUARDIAN_RELATIONS, blank=True) = ""
+    guardian_relation: one_of(core_vocab.GUARDIAN_RELATIONS, blank=True) = ""
     guardian_phone: str = Field("", max_length=20)
     signs: list[Sign] = Field(..., min_length=1, max_length=9,
                               description="精神行为异常识别清单①-⑨的编号（齐云山镇2024，三（二）），至少一项")

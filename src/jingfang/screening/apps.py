@@ -6,7 +6,7 @@ class ScreeningConfig(AppConfig):
     verbose_name = "摸排筛查"
 
     def ready(self):
-        from jingfang.followups.worklist import register_provider
+        from jingfang.core.worklist_hub import register_provider
 
         from .models import Lead, Person
         from .worklist import provider

@@ -3,23 +3,23 @@
 from django import forms
 
 from jingfang.core import clock
+from jingfang.core import vocab as core_vocab
 from jingfang.core.widgets import DateInput
-from jingfang.registry import vocab as registry_vocab
 
 from . import vocab
 from .forms_leads import PersonFieldsMixin, clean_village, not_future, village_choices
 from .models import Person
 
-WHEREABOUTS_CHOICES = [("", "未分类"), *registry_vocab.STATUSES.items()]
+WHEREABOUTS_CHOICES = [("", "未分类"), *core_vocab.STATUSES.items()]
 DETAIL_CHOICES = [("", "—")] + [
-    (k, f"{registry_vocab.STATUSES[s]}：{v}") for s, group in registry_vocab.STATUS_DETAILS.items()
+    (k, f"{core_vocab.STATUSES[s]}：{v}") for s, group in core_vocab.STATUS_DETAILS.items()
     for k, v in group.items()
 ]
 
 
 def clean_whereabouts(form: forms.Form, data: dict) -> None:
     status, detail = data.get("whereabouts") or "", data.get("whereabouts_detail") or ""
-    if detail and detail not in registry_vocab.STATUS_DETAILS.get(status, {}):
+    if detail and detail not in core_vocab.STATUS_DETAILS.get(status, {}):
         form.add_error("whereabouts_detail", "去向细分与去向分类不符")
 
 
@@ -66,7 +66,7 @@ class ListingForm(PersonFieldsMixin, forms.Form):
     name = forms.CharField(label="姓名", max_length=50)
     id_number = forms.CharField(label="身份证号", max_length=30, required=False,
                                 help_text="有身份证号的按身份证号去重；没有的按姓名+出生日期+村去重")
-    sex = forms.ChoiceField(label="性别", choices=[("", "—"), *registry_vocab.SEXES.items()], required=False)
+    sex = forms.ChoiceField(label="性别", choices=[("", "—"), *core_vocab.SEXES.items()], required=False)
     birth_date = forms.DateField(label="出生日期", widget=DateInput(), required=False)
     region_code = forms.CharField(label="所在村（社区）", max_length=12, widget=forms.Select)
     address = forms.CharField(label="住址", max_length=200, required=False)

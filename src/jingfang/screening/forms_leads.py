@@ -4,10 +4,10 @@
 from django import forms
 
 from jingfang.core import clock, idnumber
+from jingfang.core import vocab as core_vocab
 from jingfang.core.widgets import DateInput
 from jingfang.regions import codes
 from jingfang.regions.models import Region
-from jingfang.registry import vocab as registry_vocab
 from jingfang.registry.forms import NAME_RE, clean_phone
 
 from . import vocab
@@ -101,8 +101,8 @@ class LeadForm(PersonFieldsMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.actor = actor
         self.fields["sex"].required = False
-        self.fields["sex"].choices = [("", "—（有身份证号时自动推算）"), *registry_vocab.SEXES.items()]
-        self.fields["guardian_relation"].choices = [("", "—"), *registry_vocab.GUARDIAN_RELATIONS.items()]
+        self.fields["sex"].choices = [("", "—（有身份证号时自动推算）"), *core_vocab.SEXES.items()]
+        self.fields["guardian_relation"].choices = [("", "—"), *core_vocab.GUARDIAN_RELATIONS.items()]
         self.fields["found_on"].initial = clock.today()
         self.fields["found_on"].required = False
         self.fields["found_on"].help_text = "默认今天"

@@ -7,8 +7,8 @@ the village code, like patients).
 from django.conf import settings
 from django.db import models
 
+from jingfang.core import vocab as core_vocab
 from jingfang.core.fields import BlindIndexField, EncryptedCharField, IndexedModel
-from jingfang.registry import vocab as registry_vocab
 
 from . import vocab
 from .vocab import choices
@@ -18,7 +18,7 @@ class Lead(IndexedModel):
     """One suspected case: who, where, which of the 9 signs, from which source, and its workflow."""
 
     name = models.CharField("姓名", max_length=50)
-    sex = models.CharField("性别", max_length=1, choices=choices(registry_vocab.SEXES))
+    sex = models.CharField("性别", max_length=1, choices=choices(core_vocab.SEXES))
     id_number = EncryptedCharField("身份证号", max_length=18, blank=True)  # encrypted at rest (core/fields.py)
     id_number_index = BlindIndexField(source="id_number", purpose="id_number", db_index=True)
     birth_date = models.DateField("出生日期", null=True, blank=True)
@@ -30,7 +30,7 @@ class Lead(IndexedModel):
     address = models.CharField("住址", max_length=200, blank=True)
     guardian_name = models.CharField("监护人/近亲属姓名", max_length=50, blank=True)
     guardian_relation = models.CharField(
-        "与本人关系", max_length=16, choices=choices(registry_vocab.GUARDIAN_RELATIONS), blank=True
+        "与本人关系", max_length=16, choices=choices(core_vocab.GUARDIAN_RELATIONS), blank=True
     )
     guardian_phone = EncryptedCharField("监护人/近亲属电话", max_length=20, blank=True)
 
@@ -125,7 +125,7 @@ class Person(IndexedModel):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="persons")
     name = models.CharField("姓名", max_length=50)
-    sex = models.CharField("性别", max_length=1, choices=choices(registry_vocab.SEXES), blank=True)
+    sex = models.CharField("性别", max_length=1, choices=choices(core_vocab.SEXES), blank=True)
     id_number = EncryptedCharField("身份证号", max_length=18, blank=True)  # encrypted at rest (core/fields.py)
     id_number_index = BlindIndexField(source="id_number", purpose="id_number", db_index=True)
     birth_date = models.DateField("出生日期", null=True, blank=True)
@@ -134,7 +134,7 @@ class Person(IndexedModel):
         related_name="+",
     )
     address = models.CharField("住址", max_length=200, blank=True)
-    whereabouts = models.CharField("去向分类", max_length=16, choices=choices(registry_vocab.STATUSES), blank=True)
+    whereabouts = models.CharField("去向分类", max_length=16, choices=choices(core_vocab.STATUSES), blank=True)
     whereabouts_detail = models.CharField("去向细分", max_length=32, blank=True)
     assessment_result = models.CharField(
         "诊断评估结果", max_length=16, choices=choices(vocab.ASSESSMENT_RESULTS), blank=True
@@ -171,8 +171,8 @@ class Person(IndexedModel):
 
     @property
     def whereabouts_label(self) -> str:
-        detail = registry_vocab.STATUS_DETAILS.get(self.whereabouts, {}).get(self.whereabouts_detail)
-        return detail or registry_vocab.STATUSES.get(self.whereabouts, "未分类")
+        detail = core_vocab.STATUS_DETAILS.get(self.whereabouts, {}).get(self.whereabouts_detail)
+        return detail or core_vocab.STATUSES.get(self.whereabouts, "未分类")
 
 
 class Listing(models.Model):

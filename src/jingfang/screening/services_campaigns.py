@@ -187,7 +187,7 @@ def update_person(actor, campaign: Campaign, person: Person, data: dict, *, requ
 def report_groups(user, campaign: Campaign) -> list[dict]:
     """The list by whereabouts class (当阳乡2022: 住院治疗、在家居住（就学、就业、休养）、羁押服刑、强制隔离戒毒、
     下落不明…): one group per class and sub-class present, in the vocabulary's order; unclassified last."""
-    from jingfang.registry import vocab as rv
+    from jingfang.core import vocab as rv
 
     order = [(s, d) for s, group in rv.STATUS_DETAILS.items() for d in ["", *group]]
     buckets: dict[tuple[str, str], list] = {}

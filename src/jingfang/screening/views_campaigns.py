@@ -14,9 +14,9 @@ from django.views.decorators.http import require_POST
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
 from jingfang.core import clock, errors
+from jingfang.core import vocab as core_vocab
 from jingfang.core.paging import paginate
 from jingfang.exports import guard
-from jingfang.registry import vocab as registry_vocab
 
 from . import selectors, services_campaigns, vocab
 from .export import report_workbook
@@ -71,7 +71,7 @@ def _person_filters(request) -> dict:
         "region_code": request.GET.get("region", "").strip()[:12],
         "group": g if g in vocab.GROUPS else "",
         "department": d if d in vocab.DEPARTMENTS else "",
-        "whereabouts": w if w in registry_vocab.STATUSES or w == "none" else "",
+        "whereabouts": w if w in core_vocab.STATUSES or w == "none" else "",
         "progress": pr if pr in ("not_assessed", "to_enter", "entered") else "",
     }
 
@@ -101,7 +101,7 @@ def _detail(request, campaign, *, listing_form=None, problem=None, status=200):
         "group_short": vocab.GROUP_SHORT,
         "importable": vocab.IMPORTABLE,
         "departments": vocab.DEPARTMENTS,
-        "statuses": registry_vocab.STATUSES,
+        "statuses": core_vocab.STATUSES,
         "problem": problem,
         "can_reveal": roles.can(request.user.role, roles.REVEAL_IDENTIFIERS),
     }

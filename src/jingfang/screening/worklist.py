@@ -1,4 +1,4 @@
-"""Screening work on the worklist (followups.worklist provider), registered in ScreeningConfig.ready().
+"""Screening work on the worklist (core.worklist_hub provider), registered in ScreeningConfig.ready().
 
 - Open leads age: a lead not yet referred is due LEAD_REFERRAL_DAYS after it was found (齐云山镇2024 says
   “应立即组织动员…送往精神卫生医疗机构诊断” without a number: the 7 days are this system's, unless the
@@ -15,8 +15,8 @@ from django.db.models import Count, Q
 from django.urls import reverse
 
 from jingfang.core.masking import mask_name
+from jingfang.core.worklist_hub import Item
 from jingfang.followups import engine
-from jingfang.followups.worklist import Item
 from jingfang.regions import codes
 
 from . import selectors, vocab

@@ -6,7 +6,7 @@ class StatsConfig(AppConfig):
     verbose_name = "统计与督导"
 
     def ready(self):
-        from jingfang.followups.worklist import register_provider
+        from jingfang.core.worklist_hub import register_provider
 
         from .inspections import worklist_items
         from .models import InspectionReport

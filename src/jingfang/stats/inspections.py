@@ -20,11 +20,11 @@ from django.utils import timezone
 
 from jingfang.audit import log as audit
 from jingfang.core import clock, errors
+from jingfang.core import vocab as core_vocab
+from jingfang.core.worklist_hub import KIND_LABELS, Item
 from jingfang.followups.models import DueItem
-from jingfang.followups.worklist import KIND_LABELS, Item
 from jingfang.regions import codes
 from jingfang.regions.models import Region
-from jingfang.registry import vocab as registry_vocab
 
 from . import compute, permissions
 from .kpis import Period
@@ -88,7 +88,7 @@ def snapshot(township: Region, year: int, quarter: int, today: dt.date | None = 
                                               date__gte=period.start, date__lte=period.end)
                 .order_by("date", "id").values_list("id", "date", "kind", "patient_id", "patient__region_id"))
         data["incidents"] = [{"id": i, "date": d.isoformat(), "kind": kind,
-                              "label": registry_vocab.DANGEROUS_ACTS.get(kind, kind), "patient_id": pid,
+                              "label": core_vocab.DANGEROUS_ACTS.get(kind, kind), "patient_id": pid,
                               "village": code} for i, d, kind, pid, code in rows]
         held = Counter(meeting_model.objects.filter(region_id__gte=lo, region_id__lte=hi, date__gte=period.start,
                                                     date__lte=period.end).values_list("kind", flat=True))

@@ -12,10 +12,10 @@ from pydantic import WithJsonSchema
 from jingfang.accounts import roles
 from jingfang.audit import log as audit
 from jingfang.core import api_support, clock
+from jingfang.core import vocab as core_vocab
 from jingfang.exports import volume
 from jingfang.regions import codes
 from jingfang.registry import selectors as patient_selectors
-from jingfang.registry import vocab as registry_vocab
 
 from . import permissions, relief, selectors, services_relief, vocab
 from .api_rewards import need
@@ -27,7 +27,7 @@ Closed, Problem = api_support.ClosedSchema, api_support.Problem
 class ReliefFields(Closed):
     guardian_id: int | None = Field(None, description="档案中的监护人；给出时申请人姓名、关系、电话缺省取自该监护人")
     applicant_name: str = Field("", max_length=50, description="申请人（监护人）姓名")
-    applicant_relation: Literal[("", *registry_vocab.GUARDIAN_RELATIONS)] = ""
+    applicant_relation: Literal[("", *core_vocab.GUARDIAN_RELATIONS)] = ""
     applicant_phone: str = Field("", max_length=20)
     insurance_type: Literal[tuple(vocab.INSURANCE_TYPES)] | None = Field(None, description="基本医疗保险")
     facts: str = Field("", max_length=2000, description="事实与理由")
@@ -43,7 +43,7 @@ class ReliefIn(ReliefFields):
 
 class ReliefPatch(ReliefFields):
     applicant_name: str | None = Field(None, max_length=50)
-    applicant_relation: Literal[("", *registry_vocab.GUARDIAN_RELATIONS)] | None = None
+    applicant_relation: Literal[("", *core_vocab.GUARDIAN_RELATIONS)] | None = None
     applicant_phone: str | None = Field(None, max_length=20)
     facts: str | None = Field(None, max_length=2000)
     court_ordered: bool | None = None

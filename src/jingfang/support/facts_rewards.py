@@ -9,7 +9,7 @@ What it reads (and therefore expects):
 * care.models.GuardianshipAgreement: patient_id, pk, guardian (FK to registry.Guardian, null once that
   row is gone), guardian_name, type, start (date), end (date or null), signed (bool), state ("active" |
   "revoked"; an "expired" state is honoured too), revoked_at (date, or a datetime, or null), revoke_reason;
-* care.models.Incident: patient_id, date (date), kind (a registry.vocab.DANGEROUS_ACTS key);
+* care.models.Incident: patient_id, date (date), kind (a core.vocab.DANGEROUS_ACTS key);
 * support.RewardWithhold rows of the run (the guardian did not perform).
 
 Should care not define those models (an installation without care), patients simply have no agreements

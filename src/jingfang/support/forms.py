@@ -6,10 +6,10 @@ from decimal import Decimal
 from django import forms
 
 from jingfang.core import clock
+from jingfang.core import vocab as core_vocab
 from jingfang.core.widgets import DateInput
-from jingfang.registry import vocab as registry_vocab
 
-from . import vocab
+from . import cost_rules, vocab
 from .models import Benefit, CostEpisode, ReliefApplication, ReliefFund
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
@@ -64,7 +64,7 @@ class ReliefForm(forms.ModelForm):
                   "court_ordered"]
         widgets = {
             "facts": forms.Textarea(attrs={"rows": 4, "placeholder": "描述患者发病情况，以及家庭困难、无力承担住院期间费用的情况"}),
-            "applicant_relation": forms.Select(choices=[("", "—")] + list(registry_vocab.GUARDIAN_RELATIONS.items())),
+            "applicant_relation": forms.Select(choices=[("", "—")] + list(core_vocab.GUARDIAN_RELATIONS.items())),
         }
 
     def __init__(self, *args, guardians=(), **kwargs):
@@ -163,7 +163,7 @@ STEP_FORMS = {
 
 
 class CostEpisodeForm(forms.ModelForm):
-    """One cost episode; 自付 is computed, and the payments may never exceed the total (costs.check_parts)."""
+    """One cost episode; 自付 is computed, and the payments may never exceed the total (cost_rules.check_parts)."""
 
     class Meta:
         model = CostEpisode
@@ -186,8 +186,6 @@ class CostEpisodeForm(forms.ModelForm):
             self.fields["own_relief_paid"].disabled = True
 
     def clean(self):
-        from . import costs
-
         data = super().clean()
         for name in ("insurance_paid", "serious_illness_paid", "assistance_paid", "own_relief_paid", "dpf_paid",
                      "other_paid"):
@@ -208,6 +206,6 @@ class CostEpisodeForm(forms.ModelForm):
                     "relief_paid": (self.relief.relief_paid or Decimal("0.00")) if self.relief is not None
                     else data["own_relief_paid"],
                     "dpf_paid": data["dpf_paid"], "other_paid": data["other_paid"]}
-        for name, message in costs.check_parts(total, payments, data.get("policy_cost"), kind == "inpatient"):
+        for name, message in cost_rules.check_parts(total, payments, data.get("policy_cost"), kind == "inpatient"):
             self.add_error("own_relief_paid" if name == "relief_paid" else name, message)
         return data

@@ -33,7 +33,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from jingfang.registry import vocab as registry_vocab
+from jingfang.core import vocab as core_vocab
 
 from . import vocab
 
@@ -102,13 +102,13 @@ class Period:
 class Assessment:
     date: dt.date
     risk_level: int | None = None
-    condition: str = ""  # registry.vocab.CONDITIONS code or ""
+    condition: str = ""  # core.vocab.CONDITIONS code or ""
 
 
 @dataclass(frozen=True)
 class Incident:
     date: dt.date
-    kind: str  # registry.vocab.DANGEROUS_ACTS key
+    kind: str  # core.vocab.DANGEROUS_ACTS key
 
 
 @dataclass(frozen=True)
@@ -242,7 +242,7 @@ def compute_line(rule: RewardRule | None, period: Period, facts: PatientFacts) -
                        and i.kind in vocab.INCIDENT_KINDS), key=lambda i: i.date)
         if hits:
             first = hits[0]
-            label = registry_vocab.DANGEROUS_ACTS.get(first.kind, first.kind)
+            label = core_vocab.DANGEROUS_ACTS.get(first.kind, first.kind)
             more = f"等{len(hits)}起" if len(hits) > 1 else ""
             problems.append(f"本期内发生肇事肇祸（{first.date:%Y-%m-%d} {label}{more}）")
     if facts.withheld_reason:

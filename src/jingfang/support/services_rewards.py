@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from jingfang.core import clock, errors
+from jingfang.core import vocab as core_vocab
 from jingfang.followups import engine
 from jingfang.regions import codes
 from jingfang.registry import selectors as patient_selectors
-from jingfang.registry import vocab as registry_vocab
 from jingfang.registry.models import Guardian
 
 from . import auditing, facts_rewards, permissions, rewards
@@ -121,7 +121,7 @@ def _recompute(actor, run: RewardRun, *, request=None) -> RewardRun:
         lines.append(RewardLine(
             run=run, patient_id=r.patient_id, village_code=names[r.patient_id][1], patient_name=names[r.patient_id][0],
             guardian=g, guardian_name=r.guardian_name or (g.name if g else ""),
-            guardian_relation=registry_vocab.GUARDIAN_RELATIONS.get(g.relation, "") if g else "",
+            guardian_relation=core_vocab.GUARDIAN_RELATIONS.get(g.relation, "") if g else "",
             agreement_id=r.agreement_id, eligible=r.eligible, amount=r.amount, grounds=list(r.grounds),
             problems=list(r.problems), covered_months=r.covered_months))
     RewardLine.objects.bulk_create(lines)

@@ -14,7 +14,7 @@ from jingfang.exports import guard
 from jingfang.regions import selectors as region_selectors
 from jingfang.registry import selectors as patient_selectors
 
-from . import costs, permissions, vocab
+from . import cost_rules, costs, permissions, vocab
 from . import selectors as support_selectors
 from .forms import CostEpisodeForm
 from .models import ReliefApplication
@@ -56,7 +56,7 @@ def cost_list(request):
         "pending": pending, "can_edit": permissions.has(user, permissions.COSTS_EDIT),
         "details": permissions.sees_cost_details(user),
         "can_export": user.can(roles.EXPORT), "years": range(clock.today().year, clock.today().year - 6, -1),
-        "cite_share": costs.CITE_SHARE, "cite_insurance": costs.CITE_INSURANCE,
+        "cite_share": cost_rules.CITE_SHARE, "cite_insurance": cost_rules.CITE_INSURANCE,
     }
     return render(request, "support/cost_list.html", context)
 
@@ -190,7 +190,7 @@ def cost_burden(request):
     context = {"rows": rows, "filters": filters, "qs": querystring_without_page(request),
                "regions": region_selectors.subregions_for(request.user), "can_export": request.user.can(roles.EXPORT),
                "targets": costs.targets_of(request.user.region_id), "years": range(clock.today().year, clock.today().year - 6, -1),
-               "cite_share": costs.CITE_SHARE}
+               "cite_share": cost_rules.CITE_SHARE}
     return render(request, "support/cost_burden.html", context)
 
 

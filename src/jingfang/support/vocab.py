@@ -69,7 +69,7 @@ FULL_FUNDING = {
     "no_close_relative": "无直系亲属监护的人员",
     "extreme_dibao": "特别困难的低保户",
 }
-CLOSE_RELATIVES = ("parent", "spouse", "child")  # registry.vocab.GUARDIAN_RELATIONS codes: 直系亲属
+CLOSE_RELATIVES = ("parent", "spouse", "child")  # core.vocab.GUARDIAN_RELATIONS codes: 直系亲属
 LEDGER_KINDS = {
     "commit": "审批占用",
     "release": "释放占用",
@@ -77,7 +77,7 @@ LEDGER_KINDS = {
 }
 
 # Guardian rewards ---------------------------------------------------------------------------------
-# Incidents (registry.vocab.DANGEROUS_ACTS keys) that count as 肇事肇祸: they void the reward for the
+# Incidents (core.vocab.DANGEROUS_ACTS keys) that count as 肇事肇祸: they void the reward for the
 # period and make a "past incident" patient (薛城区2016). Self-harm is not 肇事肇祸.
 INCIDENT_KINDS = ("minor_trouble", "trouble", "disaster", "other_harm")
 ELIGIBILITY_LABELS = {

@@ -1,4 +1,4 @@
-"""Pending relief steps on the right role's worklist (followups.worklist provider).
+"""Pending relief steps on the right role's worklist (core.worklist_hub provider).
 
 Village cadres see applications waiting for the village initial review, township offices those
 waiting for approval, township doctors (on the designated hospital's behalf) approved ones waiting
@@ -8,7 +8,7 @@ for the admission and admitted ones waiting to be filed.
 from django.urls import reverse
 from django.utils import timezone
 
-from jingfang.followups import worklist
+from jingfang.core import worklist_hub
 
 from . import permissions, vocab
 from .models import ReliefApplication
@@ -38,7 +38,7 @@ def relief_items(user, lo: str, hi: str, on) -> list:
             continue
         p = a.patient
         reason = f"{vocab.RELIEF_ACTIONS[step]}（{a.state_label}）" + ("；暴力行为或倾向，优先救助" if a.priority else "")
-        items.append(worklist.Item(
+        items.append(worklist_hub.Item(
             p.pk, p.name, p.region_id, p.region.name, p.key_person, p.grade, KIND, day, day, "due", reason,
             rule_id=f"support:relief:{step}", url=reverse("support:relief_detail", args=[a.pk]),
             label=f"住院救助申请：{p.name}"))
@@ -46,5 +46,5 @@ def relief_items(user, lo: str, hi: str, on) -> list:
 
 
 def register() -> None:
-    worklist.KIND_LABELS.setdefault(KIND, KIND_LABEL)
-    worklist.register_provider(relief_items)
+    worklist_hub.KIND_LABELS.setdefault(KIND, KIND_LABEL)
+    worklist_hub.register_provider(relief_items)

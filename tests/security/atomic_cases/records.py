@@ -192,15 +192,15 @@ def c_count_dangerous_act(w):
 
 
 def c_bulk_register(w):
-    from jingfang.registry import services
+    from jingfang.registry import services_bulk, services_bulk_write
     from jingfang.registry.services_bulk import Registration
 
     doctor = u(w, roles.TOWNSHIP_DOCTOR)
     data = patient_form("赵台账")
     data.pop("status")
-    checked = services.check_registrations(doctor, [Registration(2, data, None)])
+    checked = services_bulk.check_registrations(doctor, [Registration(2, data, None)])
     assert checked.ok
-    return lambda: services.bulk_register_patients(doctor, checked)
+    return lambda: services_bulk_write.bulk_register_patients(doctor, checked)
 
 
 # screening

@@ -7,8 +7,8 @@ BATCH = 2000
 
 
 def chain_existing(apps, schema_editor):
-    from jingfang.audit.chain import GENESIS
-    from jingfang.audit.chain import legacy_hash as compute_hash  # rows were unkeyed until 0006
+    from jingfang.audit.hashing import GENESIS
+    from jingfang.audit.hashing import legacy_hash as compute_hash  # rows were unkeyed until 0006
 
     AuditEvent = apps.get_model("audit", "AuditEvent")
     ChainHead = apps.get_model("audit", "ChainHead")

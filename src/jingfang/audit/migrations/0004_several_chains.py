@@ -4,7 +4,7 @@ head exists from here on, so that a chain deleted with its head is reported by v
 
 from django.db import migrations, models
 
-CHAINS = 32  # audit.chain.CHAINS when this migration was written
+CHAINS = 32  # audit.models.CHAINS (then audit.chain.CHAINS) when this migration was written
 
 
 def create_heads(apps, schema_editor):

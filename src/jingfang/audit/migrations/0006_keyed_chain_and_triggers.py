@@ -37,13 +37,13 @@ def _rechain(apps, old_hash, new_hash):
 
 
 def keyed(apps, schema_editor):
-    from jingfang.audit.chain import compute_hash, legacy_hash
+    from jingfang.audit.hashing import compute_hash, legacy_hash
 
     _rechain(apps, legacy_hash, compute_hash)
 
 
 def unkeyed(apps, schema_editor):
-    from jingfang.audit.chain import compute_hash, legacy_hash
+    from jingfang.audit.hashing import compute_hash, legacy_hash
 
     _rechain(apps, compute_hash, legacy_hash)
 

@@ -74,7 +74,7 @@ def test_tampered_row_is_reported_with_its_seq():
 
 
 def test_rehashed_tampering_breaks_the_next_link():
-    from jingfang.audit.chain import compute_hash
+    from jingfang.audit.hashing import compute_hash
 
     rows = write(4)
     row = AuditEvent.objects.get(pk=rows[1].pk)

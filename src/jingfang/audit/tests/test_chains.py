@@ -7,7 +7,7 @@ import threading
 import pytest
 from django.db import connection, connections, transaction
 
-from jingfang.audit import chain, triggers
+from jingfang.audit import chain, models, triggers
 from jingfang.audit import log as audit
 from jingfang.audit.chain import verify_chain
 from jingfang.audit.models import AuditEvent, ChainHead
@@ -27,14 +27,14 @@ def raw(sql, params):
 def on_chain(monkeypatch):
     """Append to a given chain, as a writer does when the heads before it are held by others."""
     def use(k):
-        monkeypatch.setattr(chain, "lock_free_head", lambda: chain.lock_head(k + 1))
+        monkeypatch.setattr(models, "lock_free_head", lambda: models.lock_head(k + 1))
     return use
 
 
 def test_sequential_writers_use_chain_zero_and_every_head_exists():
     rows = [audit.record(None, "login_failed", username=f"u{i}") for i in range(3)]
     assert [(r.chain, r.seq) for r in rows] == [(0, 1), (0, 2), (0, 3)]
-    assert ChainHead.objects.filter(pk__lte=chain.CHAINS).count() == chain.CHAINS
+    assert ChainHead.objects.filter(pk__lte=models.CHAINS).count() == models.CHAINS
 
 
 def test_rows_of_several_chains_verify_together(on_chain):

@@ -6,7 +6,7 @@ import pytest
 
 from jingfang.audit.chain import verify_chain
 from jingfang.audit.models import AuditEvent
-from jingfang.registry import vocab
+from jingfang.core import vocab
 
 pytestmark = pytest.mark.django_db
 

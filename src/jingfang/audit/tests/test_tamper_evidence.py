@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from jingfang.audit import chain, checkpoints, triggers
 from jingfang.audit import log as audit
-from jingfang.audit.chain import compute_hash, legacy_hash, verify_chain
+from jingfang.audit.chain import verify_chain
+from jingfang.audit.hashing import compute_hash, legacy_hash
 from jingfang.audit.models import AuditEvent, ChainHead
 from jingfang.core import clock
 

@@ -4,7 +4,7 @@ directory with masked phones and audited reveal, and the joint-visit minimum per
 import pytest
 
 from jingfang.audit.models import AuditEvent
-from jingfang.care import services, vocab
+from jingfang.care import services, team_rule, vocab
 from jingfang.care.models import CareTeam, TeamMember, missing_roles
 from jingfang.core import errors
 from jingfang.policies.profiles import available_profiles, load_profile
@@ -55,7 +55,7 @@ def test_profiles_name_roles_of_the_vocabulary():
 
 def test_save_team_marks_the_leader_and_audits_without_names(users, patient):
     team = services.save_team(users["vdoc"], patient, full_team(users))
-    assert team.missing_roles() == []
+    assert team_rule.missing_for(team.patient, team.members.all()) == []
     assert TeamMember.objects.get(team=team, role="leader").is_leader
     assert services.team_missing(patient) == []
     assert "赵民警（社区（包村）民警）" in services.attendee_choices(patient)
@@ -89,7 +89,7 @@ def test_kept_member_without_phone_keeps_the_number_and_unlisted_members_go(user
             for m in team.members.exclude(role="police")]
     services.save_team(users["vdoc"], patient, rows)
     assert TeamMember.objects.get(team=team, role="leader").phone == "13700000001"
-    assert team.missing_roles() == ["police"]
+    assert team_rule.missing_for(team.patient, team.members.all()) == ["police"]
 
 
 def test_list_flags_incomplete_teams_per_village_and_only_in_jurisdiction(client, users, patient, other):
@@ -129,7 +129,7 @@ def test_team_page_saves_rows(client, users, patient):
     data["m-0-is_leader"] = "on"
     r = client.post(f"/care/patients/{patient.pk}/team/", data)
     assert r.status_code == 302
-    assert CareTeam.objects.get(patient=patient).missing_roles() == []
+    assert team_rule.missing_for(patient, CareTeam.objects.get(patient=patient).members.all()) == []
 
 
 def test_team_reveal_is_audited_and_refused_without_the_right(client, users, patient):

@@ -1,7 +1,6 @@
 from django import template
 
-from jingfang.core import masking
-from jingfang.registry import vocab
+from jingfang.core import masking, vocab
 
 register = template.Library()
 
@@ -31,13 +30,6 @@ def acts(value):
     if not value:
         return "无"
     return "、".join(f"{vocab.DANGEROUS_ACTS.get(k, k)}{n}次" for k, n in value.items() if n) or "无"
-
-
-@register.filter
-def field_label(name):
-    from jingfang.registry.services import field_label as label
-
-    return label(name)
 
 
 @register.filter

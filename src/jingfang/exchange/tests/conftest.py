@@ -7,6 +7,7 @@ import json
 import pytest
 from django.utils.timezone import localdate
 
+from jingfang.core import worklist_hub
 from jingfang.exchange import table
 
 TODAY = localdate()
@@ -31,9 +32,7 @@ def api(client, user, method, url, body=None, **extra):
 @pytest.fixture(autouse=True)
 def _only_own_worklist_providers(monkeypatch):
     """Other apps' worklist providers (built concurrently) are not what these tests are about."""
-    from jingfang.followups import worklist
-
-    monkeypatch.setattr(worklist, "PROVIDERS", [p for p in worklist.PROVIDERS
+    monkeypatch.setattr(worklist_hub, "PROVIDERS", [p for p in worklist_hub.PROVIDERS
                                                 if p.__module__.startswith("jingfang.followups")])
 
 

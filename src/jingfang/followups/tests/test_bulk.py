@@ -7,7 +7,7 @@ import pytest
 from conftest import id_for, patient_data
 from jingfang.followups.models import DueItem, FlagChange
 from jingfang.regions.models import Region
-from jingfang.registry import services
+from jingfang.registry import services, services_bulk, services_bulk_write
 from jingfang.registry.models import Patient
 from jingfang.registry.services_bulk import Registration
 
@@ -52,9 +52,9 @@ def test_bulk_schedule_equals_single_refresh(users, profile, changes, guardian):
     single = services.create_patient(actor, patient_data(**changes), guardian=guardian)  # engine.refresh
     data = patient_data(**changes)
     status = data.pop("status", "at_home")
-    checked = services.check_registrations(actor, [Registration(2, {**data, "status": status}, guardian)])
+    checked = services_bulk.check_registrations(actor, [Registration(2, {**data, "status": status}, guardian)])
     assert checked.ok, checked.problems
-    bulk_id = services.bulk_register_patients(actor, checked).ids[0]
+    bulk_id = services_bulk_write.bulk_register_patients(actor, checked).ids[0]
     assert _state(bulk_id) == _state(single.pk)
     if status == "at_home":
         assert _state(bulk_id)["dues"], "a new patient at home has something due"
@@ -66,7 +66,7 @@ def test_patients_registered_together_get_their_own_schedules(users):
                          GUARDIAN if i % 3 else None) for i in range(2, 14)]
     for r in rows:
         r.data.pop("status", None)
-    done = services.bulk_register_patients(actor, services.check_registrations(actor, rows), batch_size=5)
+    done = services_bulk_write.bulk_register_patients(actor, services_bulk.check_registrations(actor, rows), batch_size=5)
     key = dict(Patient.objects.filter(pk__in=done.ids).values_list("pk", "key_person"))
     expected = [r.data["police_listed"] or r.guardian is None for r in rows]
     assert [key[i] for i in done.ids] == expected

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from jingfang.core.vocab import CONDITIONS, SYMPTOMS
 from jingfang.followups import classify as rules
 from jingfang.followups.classify import Assessment, psychotic_level
 from jingfang.policies import profiles
-from jingfang.registry.vocab import CONDITIONS, SYMPTOMS
 
 A = Assessment
 NATIONAL = profiles.load_profile(profiles.DEFAULT_PROFILE).classification.unstable_min_risk

@@ -13,13 +13,13 @@ import datetime as dt
 import pytest
 
 from jingfang.core import clock
+from jingfang.core.vocab import CONDITIONS
 from jingfang.followups import engine, services
 from jingfang.followups.models import DueItem
 from jingfang.followups.schedule import CONTACT_MODES, next_followup
 from jingfang.policies.profiles import available_profiles, load_profile
 from jingfang.regions.models import Region
 from jingfang.registry.models import Patient
-from jingfang.registry.vocab import CONDITIONS
 
 from . import patient as state
 from . import seen

@@ -6,6 +6,7 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from jingfang.core.vocab import CONDITIONS, STATUSES
 from jingfang.followups.schedule import (
     COMMUNITY,
     CONTACT_MODES,
@@ -23,7 +24,6 @@ from jingfang.followups.schedule import (
     schedule,
 )
 from jingfang.policies.profiles import Interval, load_profile, validate
-from jingfang.registry.vocab import CONDITIONS, STATUSES
 
 SHIPPED = ["national-2018", "qiyunshan-2024", "zhongliang-2022", "pingqiao-2025", "xuecheng-2016"]
 DATES = st.dates(min_value=date(1990, 1, 1), max_value=date(2040, 12, 31))

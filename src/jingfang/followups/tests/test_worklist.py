@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from jingfang.audit.models import AuditEvent
-from jingfang.core import clock
+from jingfang.core import clock, worklist_hub
 from jingfang.followups import services
 from jingfang.followups.models import SensitivePeriod
 from jingfang.registry.models import Patient
@@ -130,7 +130,7 @@ def test_a_provider_whose_probed_tables_hold_nothing_in_the_range_is_not_asked(u
         calls.append((lo, hi))
         return []
 
-    worklist.register_provider(provider, probes=((SensitivePeriod, "region"),))
+    worklist_hub.register_provider(provider, probes=((SensitivePeriod, "region"),))
     try:
         doctor = users["doctor"]
         worklist.page_for(doctor, TODAY)
@@ -139,9 +139,9 @@ def test_a_provider_whose_probed_tables_hold_nothing_in_the_range_is_not_asked(u
         worklist.page_for(doctor, TODAY)
         assert len(calls) == 1
     finally:
-        worklist.PROVIDERS.remove(provider)
-        worklist.PROBES.pop(provider)
-        worklist._probe_sql.cache_clear()
+        worklist_hub.PROVIDERS.remove(provider)
+        worklist_hub.PROBES.pop(provider)
+        worklist_hub._probe_sql.cache_clear()
 
 
 def test_roll_call_records_three_results_and_alerts_police_and_office(client, users, three):

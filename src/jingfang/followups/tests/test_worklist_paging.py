@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from jingfang.core import clock
+from jingfang.core import clock, worklist_hub
 from jingfang.followups import services, worklist
 from jingfang.registry.models import Patient
 
@@ -48,7 +48,7 @@ def test_pages_together_are_the_whole_list_in_order(users, many):
     assert first.pages == -(-len(whole) // 3) and first.total == len(whole)
     assert [key(i) for page in pages for i in page] == [key(i) for i in whole]
     assert all(len(p) == 3 for p in pages[:-1])
-    assert first.counts == {s: sum(1 for i in whole if i.state == s) for s in worklist.STATE_LABELS}
+    assert first.counts == {s: sum(1 for i in whole if i.state == s) for s in worklist_hub.STATE_LABELS}
     assert first.counts["overdue"] >= 4  # seen 100 days ago or earlier: three months have passed
     assert {v["name"] for v in first.villages} == {"甲村", "乙村"}
     assert sum(v["overdue"] + v["due"] + v["upcoming"] for v in first.villages) == len(whole)
@@ -68,9 +68,9 @@ def test_filters_apply_to_items_and_counts(users, many):
 
 def test_provider_items_are_merged_into_the_order(users, many, monkeypatch):
     # the oldest visit owed comes first (visits lead each state; within a kind the longest waiting)
-    extra = worklist.Item(None, "", "990102001001", "甲村", False, "", "followup", TODAY - dt.timedelta(days=400),
+    extra = worklist_hub.Item(None, "", "990102001001", "甲村", False, "", "followup", TODAY - dt.timedelta(days=400),
                           TODAY - dt.timedelta(days=400), "overdue", "测试事项", label="最早的事项")
-    monkeypatch.setattr(worklist, "PROVIDERS", [lambda user, lo, hi, on: [extra]])
+    monkeypatch.setattr(worklist_hub, "PROVIDERS", [lambda user, lo, hi, on: [extra]])
     page = worklist.page_for(users["doctor"], TODAY, horizon=30, size=3)
     assert page.items[0].label == "最早的事项"
     assert page.counts["overdue"] == sum(1 for i in worklist.items_for(users["doctor"], TODAY, horizon=30)

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from jingfang.core import clock
+from jingfang.core import clock, worklist_hub
 from jingfang.followups import engine, worklist
 from jingfang.followups.models import FollowUp
 from jingfang.followups.schedule import schedule
@@ -24,7 +24,7 @@ def ago(days: int) -> dt.date:
     return TODAY - dt.timedelta(days=days)
 
 
-def reference(user, lo: str, hi: str, on: dt.date) -> list[worklist.Item]:
+def reference(user, lo: str, hi: str, on: dt.date) -> list[worklist_hub.Item]:
     """The past-date worklist as first written: each patient's contacts read on their own."""
     patients = (
         patient_selectors.patients_for(user)
@@ -39,7 +39,7 @@ def reference(user, lo: str, hi: str, on: dt.date) -> list[worklist.Item]:
         for d in schedule(profile, engine.state_for(p), contacts, on):
             if d.kind == "roll_call":
                 continue
-            items.append(worklist.Item(p.pk, p.name, p.region_id, p.region.name, p.key_person, p.grade, d.kind,
+            items.append(worklist_hub.Item(p.pk, p.name, p.region_id, p.region.name, p.key_person, p.grade, d.kind,
                                        d.due_date, d.window_start, d.state, d.rule, d.rule_id, d.mode or "",
                                        list(d.escalations), list(d.notes), d.provisional))
     return items

@@ -8,10 +8,10 @@ from django.utils.timezone import localdate as today
 def _only_intake_providers(monkeypatch):
     """The worklist with this app's providers only: other apps' providers (built concurrently, their
     tables possibly not migrated yet) are not what these tests are about."""
-    from jingfang.followups import worklist
+    from jingfang.core import worklist_hub
 
-    mine = [p for p in worklist.PROVIDERS if p.__module__.startswith("jingfang.intake")]
-    monkeypatch.setattr(worklist, "PROVIDERS", mine)
+    mine = [p for p in worklist_hub.PROVIDERS if p.__module__.startswith("jingfang.intake")]
+    monkeypatch.setattr(worklist_hub, "PROVIDERS", mine)
 
 
 @pytest.fixture

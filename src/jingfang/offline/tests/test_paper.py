@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from jingfang.audit.models import AuditEvent
 from jingfang.followups import engine
-from jingfang.offline import paper, paper_code
+from jingfang.offline import paper_code, paper_tokens
 from jingfang.offline.models import PackagedPatient, PaperLookup, PaperToken
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +38,7 @@ def codes_on(html: str) -> list[str]:
 # ---- the codes --------------------------------------------------------------------------------------
 
 def test_a_code_is_random_encrypted_and_bound_to_patient_and_township(users, jia):
-    token = paper.tokens_for(users["vdoc"], [jia.pk], 14)[jia.pk]
+    token = paper_tokens.tokens_for(users["vdoc"], [jia.pk], 14)[jia.pk]
     assert paper_code.problem(token.code) is None
     assert token.township_id == "990102001000" and token.patient_id == jia.pk and token.issued_by == users["vdoc"]
     for digits in (str(jia.pk), jia.id_number, jia.id_number[-4:]):
@@ -54,21 +54,21 @@ def test_a_code_is_random_encrypted_and_bound_to_patient_and_township(users, jia
 def test_expiry_follows_the_profile_and_codes_are_reused_through_the_window(users, jia):
     days = engine.profile_for(jia.region_id).offline.paper_token_days
     assert days == 30  # national-2018 [offline] paper_token_days
-    first = paper.tokens_for(users["vdoc"], [jia.pk], 14)[jia.pk]
+    first = paper_tokens.tokens_for(users["vdoc"], [jia.pk], 14)[jia.pk]
     expected = timezone.now() + dt.timedelta(days=days)
     assert abs((first.expires_at - expected).total_seconds()) < 60
     # the township doctor prints for the same window: the same code (the phone's package has it)
-    assert paper.tokens_for(users["doctor"], [jia.pk], 14)[jia.pk].code == first.code
+    assert paper_tokens.tokens_for(users["doctor"], [jia.pk], 14)[jia.pk].code == first.code
     # a code that would lapse within the window is not reused: a new one, the old one still valid
     PaperToken.objects.filter(pk=first.pk).update(expires_at=timezone.now() + dt.timedelta(days=3))
-    second = paper.tokens_for(users["vdoc"], [jia.pk], 14)[jia.pk]
+    second = paper_tokens.tokens_for(users["vdoc"], [jia.pk], 14)[jia.pk]
     assert second.code != first.code
-    assert set(paper.codes_for(users["vdoc"], [jia.pk], 14)) == {first.code, second.code}
+    assert set(paper_tokens.codes_for(users["vdoc"], [jia.pk], 14)) == {first.code, second.code}
 
 
 def test_the_package_carries_its_patients_codes(users, jia, make_patient, download):
     other = make_patient("990102002001", name="丙患者")
-    paper.tokens_for(users["doctor2"], [other.pk], 14)  # 西镇's code for its own patient
+    paper_tokens.tokens_for(users["doctor2"], [other.pk], 14)  # 西镇's code for its own patient
     body = download(users["vdoc"]).json()
     codes = body["paper_codes"]
     assert set(codes.values()) == {p["id"] for p in body["patients"]} and jia.pk in codes.values()
@@ -139,7 +139,7 @@ def test_other_roles_may_not_print(client, users, jia, who):
 # ---- resolving a code on the server -----------------------------------------------------------------
 
 def test_resolving_opens_the_patient_like_the_package(client, users, jia, download):
-    code = paper.tokens_for(users["doctor"], [jia.pk], 14)[jia.pk].code
+    code = paper_tokens.tokens_for(users["doctor"], [jia.pk], 14)[jia.pk].code
     res = resolve(client, users["vdoc"], paper_code.qr_text(code))
     assert res.status_code == 200
     body = res.json()
@@ -154,13 +154,13 @@ def test_resolving_opens_the_patient_like_the_package(client, users, jia, downlo
 
 
 def test_typed_forms_resolve_too(client, users, jia):
-    code = paper.tokens_for(users["doctor"], [jia.pk], 14)[jia.pk].code
+    code = paper_tokens.tokens_for(users["doctor"], [jia.pk], 14)[jia.pk].code
     for typed in (code.lower(), paper_code.shown(code), f" {code[:4]} {code[4:]} "):
         assert resolve(client, users["doctor"], typed).status_code == 200
 
 
 def test_a_malformed_code_is_refused_before_any_lookup(client, users, jia):
-    code = paper.tokens_for(users["doctor"], [jia.pk], 14)[jia.pk].code
+    code = paper_tokens.tokens_for(users["doctor"], [jia.pk], 14)[jia.pk].code
     typo = code[:3] + ("2" if code[3] != "2" else "3") + code[4:]
     res = resolve(client, users["vdoc"], typo)
     assert res.status_code == 422 and res.json()["errors"][0]["message"] == paper_code.BAD_CHECK
@@ -179,20 +179,20 @@ def _unknown_answer(client, user):
 def test_anything_but_an_own_valid_code_answers_like_an_unknown_one(client, users, jia, make_patient, case):
     west = make_patient("990102002001", name="丙患者")
     if case == "other_township":  # 西镇's code for 西镇's patient, typed by 东镇's village doctor
-        user, code = users["vdoc"], paper.tokens_for(users["doctor2"], [west.pk], 14)[west.pk].code
+        user, code = users["vdoc"], paper_tokens.tokens_for(users["doctor2"], [west.pk], 14)[west.pk].code
     elif case == "outside":  # 北镇's doctor with 东镇's code
-        user, code = users["outsider"], paper.tokens_for(users["doctor"], [jia.pk], 14)[jia.pk].code
+        user, code = users["outsider"], paper_tokens.tokens_for(users["doctor"], [jia.pk], 14)[jia.pk].code
     elif case == "expired":
-        token = paper.tokens_for(users["doctor"], [jia.pk], 14)[jia.pk]
+        token = paper_tokens.tokens_for(users["doctor"], [jia.pk], 14)[jia.pk]
         PaperToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
         user, code = users["vdoc"], token.code
     elif case == "moved":  # transferred to 西镇 after printing: 东镇's code no longer opens the form
-        code = paper.tokens_for(users["doctor"], [jia.pk], 14)[jia.pk].code
+        code = paper_tokens.tokens_for(users["doctor"], [jia.pk], 14)[jia.pk].code
         from jingfang.registry.models import Patient
         Patient.objects.filter(pk=jia.pk).update(region_id="990102002001")
         user = users["vdoc"]
     else:  # roles that do not work offline, with a valid code of their own township
-        user, code = users[case], paper.tokens_for(users["doctor"], [jia.pk], 14)[jia.pk].code
+        user, code = users[case], paper_tokens.tokens_for(users["doctor"], [jia.pk], 14)[jia.pk].code
     res = resolve(client, user, code)
     assert res.status_code == 404
     assert res.json() == _unknown_answer(client, user)
@@ -208,7 +208,7 @@ def test_anything_but_an_own_valid_code_answers_like_an_unknown_one(client, user
 
 def test_misses_are_bounded_per_user_and_day(client, users, jia, settings):
     settings.JINGFANG_PAPER_MISSES_PER_DAY = 3
-    code = paper.tokens_for(users["doctor"], [jia.pk], 14)[jia.pk].code
+    code = paper_tokens.tokens_for(users["doctor"], [jia.pk], 14)[jia.pk].code
     for _ in range(3):
         _unknown_answer(client, users["vdoc"])
     res = resolve(client, users["vdoc"], code)  # even a valid code: nothing more is looked up today

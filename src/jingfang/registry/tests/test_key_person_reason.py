@@ -4,8 +4,9 @@ those."""
 
 import pytest
 
+from jingfang.core import vocab
 from jingfang.followups import engine
-from jingfang.registry import flags, services, vocab
+from jingfang.registry import flags, services
 from jingfang.registry.models import Patient
 
 from .test_api import Api, fields_of

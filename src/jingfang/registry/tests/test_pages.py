@@ -142,6 +142,16 @@ def test_edit_saves_and_stale_edit_is_refused_with_the_other_change(client, user
     assert p.address == "新址一号" and p.phone == "13800001234" and p.version == 2
 
 
+def test_revision_list_names_the_changed_fields_in_words(client, users, two):
+    p = two[0]
+    as_user(client, users["doctor"])
+    assert "建档后未修改" in client.get(f"/patients/{p.pk}/").content.decode()
+    assert client.post(f"/patients/{p.pk}/edit/", _edit_post(client, p, address="新址二号")).status_code == 302
+    html = client.get(f"/patients/{p.pk}/").content.decode()
+    revisions = html[html.index("修改记录"):]
+    assert "版本2" in revisions and "现住址" in revisions and "address" not in revisions
+
+
 def test_edit_with_bad_id_number_names_the_field_and_writes_nothing(client, users, two):
     p = two[0]
     as_user(client, users["doctor"])

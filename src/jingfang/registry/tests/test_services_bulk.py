@@ -9,7 +9,7 @@ from conftest import id_for, patient_data
 from jingfang.audit.models import AuditEvent
 from jingfang.core import clock, errors, formdata
 from jingfang.followups.models import DueItem
-from jingfang.registry import disclosure, services
+from jingfang.registry import disclosure, services_bulk, services_bulk_write
 from jingfang.registry.forms import GuardianForm, PatientForm
 from jingfang.registry.models import Guardian, Patient, StatusChange
 from jingfang.registry.services_bulk import REGISTERED, Registration
@@ -82,7 +82,7 @@ def test_bulk_check_agrees_with_the_single_create_form(users, case, changes, gua
     actor = users["doctor"]
     data = _base(**changes)
     expected = _form_verdict(actor, data, guardian)
-    checked = services.check_registrations(actor, [Registration(2, data, guardian)])
+    checked = services_bulk.check_registrations(actor, [Registration(2, data, guardian)])
     got = {p.field for p in checked.problems}
     assert got == expected, case
     assert (len(checked.patients) == 1) == (not expected)
@@ -90,7 +90,7 @@ def test_bulk_check_agrees_with_the_single_create_form(users, case, changes, gua
 
 
 def test_problems_say_what_is_wrong(users):
-    checked = services.check_registrations(users["doctor"], [
+    checked = services_bulk.check_registrations(users["doctor"], [
         Registration(2, _base(region_code="990102002001")),
         Registration(3, _base(region_code="990102001099")),
         Registration(4, _base(diagnosis="depression")),
@@ -104,7 +104,7 @@ def test_problems_say_what_is_wrong(users):
 def test_duplicates_within_the_rows_and_registered_numbers(users, make_patient):
     existing = make_patient()
     number = id_for()
-    checked = services.check_registrations(users["doctor"], [
+    checked = services_bulk.check_registrations(users["doctor"], [
         Registration(2, _base(id_number=number)),
         Registration(3, _base(id_number=number, name="李重复")),
         Registration(4, _base(id_number=existing.id_number)),
@@ -121,9 +121,9 @@ def test_write_creates_files_guardians_history_schedule_and_one_audit_row(users)
     actor = users["vdoc"]
     rows = [Registration(i, _base(), {"name": "王监护", "relation": "parent", "phone": "13900004321"} if i % 2 else None)
             for i in range(2, 12)]
-    checked = services.check_registrations(actor, rows)
+    checked = services_bulk.check_registrations(actor, rows)
     assert checked.ok
-    done = services.bulk_register_patients(actor, checked, batch_size=4)
+    done = services_bulk_write.bulk_register_patients(actor, checked, batch_size=4)
     assert done.created == 10 and len(done.ids) == 10
     patients = Patient.objects.filter(pk__in=done.ids)
     assert patients.count() == 10
@@ -143,29 +143,29 @@ def test_write_creates_files_guardians_history_schedule_and_one_audit_row(users)
 
 def test_a_number_registered_meanwhile_refuses_the_whole_write(users, make_patient):
     numbers = [id_for() for _ in range(3)]
-    checked = services.check_registrations(users["doctor"], [Registration(i + 2, _base(id_number=n))
+    checked = services_bulk.check_registrations(users["doctor"], [Registration(i + 2, _base(id_number=n))
                                                               for i, n in enumerate(numbers)])
     assert checked.ok and len(checked.patients) == 3
     make_patient(id_number=numbers[1])  # registered by someone else between the check and the write
     with pytest.raises(errors.Conflict, match="导入期间"):
-        services.bulk_register_patients(users["doctor"], checked, batch_size=2)
+        services_bulk_write.bulk_register_patients(users["doctor"], checked, batch_size=2)
     assert Patient.objects.count() == 1  # all or nothing
 
 
 def test_only_roles_that_register_patients_may_check_or_write(users):
     for role in ("cadre", "police", "office", "county", "civil", "judicial", "admin"):
         with pytest.raises(errors.Forbidden):
-            services.check_registrations(users[role], [Registration(2, _base())])
+            services_bulk.check_registrations(users[role], [Registration(2, _base())])
     assert AuditEvent.objects.filter(action="import", outcome="denied").count() == 7
 
 
 def test_write_refuses_rows_not_checked_for_this_user(users):
-    checked = services.check_registrations(users["doctor"], [Registration(2, _base())])
+    checked = services_bulk.check_registrations(users["doctor"], [Registration(2, _base())])
     with pytest.raises(errors.Invalid):
-        services.bulk_register_patients(users["vdoc"], checked)
-    bad = services.check_registrations(users["doctor"], [Registration(2, _base(name="王"))])
+        services_bulk_write.bulk_register_patients(users["vdoc"], checked)
+    bad = services_bulk.check_registrations(users["doctor"], [Registration(2, _base(name="王"))])
     with pytest.raises(errors.Invalid):
-        services.bulk_register_patients(users["doctor"], bad)
+        services_bulk_write.bulk_register_patients(users["doctor"], bad)
     assert Patient.objects.count() == 0
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from jingfang.core import worklist_hub
 from jingfang.followups import worklist
 from jingfang.screening import services_campaigns, services_leads
 from jingfang.screening import worklist as screening_worklist
@@ -25,8 +26,8 @@ def ago(days):
 @pytest.fixture(autouse=True)
 def only_screening_provider(monkeypatch):
     """Other apps' providers are theirs to test: the worklist here carries only this app's work."""
-    assert screening_worklist.provider in worklist.PROVIDERS  # registered in ScreeningConfig.ready()
-    monkeypatch.setattr(worklist, "PROVIDERS", [screening_worklist.provider])
+    assert screening_worklist.provider in worklist_hub.PROVIDERS  # registered in ScreeningConfig.ready()
+    monkeypatch.setattr(worklist_hub, "PROVIDERS", [screening_worklist.provider])
 
 
 def test_unreferred_lead_is_due_then_overdue_after_seven_days(users, make_lead):

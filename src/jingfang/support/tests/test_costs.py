@@ -9,7 +9,7 @@ import pytest
 
 from jingfang.audit.models import AuditEvent
 from jingfang.core import clock
-from jingfang.support import costs
+from jingfang.support import cost_rules, costs
 from jingfang.support.models import Benefit, CostEpisode
 
 from .conftest import workbook_rows, workbook_text
@@ -38,13 +38,13 @@ PARTS_TABLE = [
 
 @pytest.mark.parametrize("case,total,payments,policy,inpatient,fields", PARTS_TABLE, ids=[c[0] for c in PARTS_TABLE])
 def test_parts_never_exceed_the_total(case, total, payments, policy, inpatient, fields):
-    problems = costs.check_parts(total, payments, policy, inpatient)
+    problems = cost_rules.check_parts(total, payments, policy, inpatient)
     assert [f for f, _ in problems] == fields
     assert all(message for _, message in problems)
 
 
 def test_self_paid_is_the_rest():
-    assert costs.self_paid(D(1000), pay(600, 100, 0, 150)) == D(150)
+    assert cost_rules.self_paid(D(1000), pay(600, 100, 0, 150)) == D(150)
 
 
 @pytest.mark.parametrize("kinds,poor", [
@@ -52,17 +52,17 @@ def test_self_paid_is_the_rest():
     (("medical_insurance", "temporary_relief"), False),
 ])
 def test_poor_is_dibao_tekun_or_registered_poverty(kinds, poor):
-    assert costs.is_poor(kinds) is poor
+    assert cost_rules.is_poor(kinds) is poor
 
 
 def test_burden_orders_by_self_paid_then_share():
-    facts = [costs.EpisodeFact(1, D(10000), D(500)), costs.EpisodeFact(1, D(2000), D(500)),
-             costs.EpisodeFact(2, D(1000), D(1000)), costs.EpisodeFact(3, D(5000), D(100))]
-    rows = costs.burden(facts)
+    facts = [cost_rules.EpisodeFact(1, D(10000), D(500)), cost_rules.EpisodeFact(1, D(2000), D(500)),
+             cost_rules.EpisodeFact(2, D(1000), D(1000)), cost_rules.EpisodeFact(3, D(5000), D(100))]
+    rows = cost_rules.burden(facts)
     # P1: 1000 of 12000 (8.3%); P2: 1000 of 1000 (100%) -> same sum, higher share first; P3: 100
     assert [(r["patient_id"], r["self_paid"], r["percent"]) for r in rows] == [
         (2, D(1000), D("100.0")), (1, D(1000), D("8.3")), (3, D(100), D("2.0"))]
-    assert [r["patient_id"] for r in costs.burden(facts, limit=1)] == [2]
+    assert [r["patient_id"] for r in cost_rules.burden(facts, limit=1)] == [2]
 
 
 # ---- pages and services ------------------------------------------------------------------------------

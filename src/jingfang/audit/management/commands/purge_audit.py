@@ -5,8 +5,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from jingfang.audit import log as audit
-from jingfang.audit.apps import MIN_RETENTION_DAYS, retention_days
 from jingfang.audit.chain import purge_before
+from jingfang.audit.retention import MIN_RETENTION_DAYS, retention_days
 from jingfang.core import clock
 
 

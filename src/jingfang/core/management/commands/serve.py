@@ -5,6 +5,7 @@ import os
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.core.wsgi import get_wsgi_application
 from gunicorn.app.base import BaseApplication
 
 
@@ -18,9 +19,7 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from jingfang.wsgi import application
-
-        return application
+        return get_wsgi_application()  # as jingfang.wsgi does, with this process's settings already set
 
 
 class Command(BaseCommand):

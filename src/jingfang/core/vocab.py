@@ -1,6 +1,8 @@
 """Coded values of the patient file, with the wording of the national forms.
 
-Codes are the API's (the OpenAPI document); labels are what users read.
+Codes are the API's (the OpenAPI document); labels are what users read. The words sit in core, the
+bottom layer, because every layer speaks them: the policy profiles (condition classes), the audit
+rows, the registry, the follow-up rules and the areas.
 """
 
 DIAGNOSES = {
