@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "jingfang.mobile",
     # workforce (薛城区2016 一（二）4)
     "jingfang.workforce",
+    # community rehabilitation (薛城区2016 一（二）2, 二（二）)
+    "jingfang.rehab",
 ]
 
 MIDDLEWARE = [

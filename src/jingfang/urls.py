@@ -22,6 +22,7 @@ urlpatterns = [
     path("imports/", include("jingfang.imports.urls")),
     path("m/", include("jingfang.mobile.urls")),
     path("workforce/", include("jingfang.workforce.urls")),
+    path("rehab/", include("jingfang.rehab.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]
