@@ -208,6 +208,15 @@ def _objects(place: str, u: dict, county_user) -> dict:
         "region_code": township, "name": f"{place}卫生院", "kind": "township_hc"})
     o["staff"] = workforce.create_staff(county_user, institution=o["institution"], data={
         "name": f"{place}精防", "kind": "prevention"})
+    from jingfang.rehab import services as rehab
+
+    o["facility"] = rehab.create_facility(county_user, data={
+        "region_code": township, "name": f"{place}日间康复站", "kind": "day_station", "operator": "health",
+        "address": "卫生院二楼", "places": "20", "opened_on": "2020-01-01"})
+    o["rehab_team"] = rehab.create_team(county_user, data={
+        "region_code": township, "name": f"{place}多功能服务团队", "host": "卫生院", "formed_on": "2024-01-01"})
+    # the DPF's home rehabilitation training: health staff and the DPF see it, civil affairs does not
+    o["enrolment"] = rehab.enrol(u[roles.DPF], patient=patient, data={"programme": "home", "start": TODAY.isoformat()})
     run = recon.upload(u[roles.POLICE], sheet([[patient.name, patient.id_number], ["孙不明", "990102198001010011"]]),
                        township, mapping={"name": "姓名", "id_number": "身份证号"})
     o["recon"] = run
