@@ -107,6 +107,9 @@ def make_activity(seed: int, today: dt.date | None = None) -> dict:
     from .workforce import make_workforce
 
     counts.update(make_workforce(seed, users, today))
+    from .rehab import make_rehab
+
+    counts.update(make_rehab(seed, users, today))
     sex = rng.choice("MF")
     number, _ = _synthetic_id(rng, fake, sex)
     if quietly("release", movement.record_release, users["police1"], {
