@@ -45,11 +45,11 @@ from jingfang.accounts import roles
 from jingfang.care import permissions as care_perms
 from jingfang.exchange import permissions as exchange_perms
 from jingfang.intake import permissions as intake_perms
+from jingfang.rehab import permissions as rehab_perms
 from jingfang.screening import permissions as screening_perms
 from jingfang.stats import permissions as stats_perms
 from jingfang.support import permissions as support_perms
 from jingfang.support import vocab as support_vocab
-from jingfang.rehab import permissions as rehab_perms
 from jingfang.workforce import permissions as workforce_perms
 
 CS, TO, TD, VD, VC = (roles.COUNTY_SUPERVISOR, roles.TOWNSHIP_OFFICE, roles.TOWNSHIP_DOCTOR,

@@ -37,7 +37,7 @@ def _words(d: dict) -> str:
     return "；".join(f"{k} {v}" for k, v in d.items())
 
 
-class FigureOut(Schema):
+class RehabFigureOut(Schema):
     key: str
     name: str
     definition: str
@@ -52,7 +52,7 @@ class FigureOut(Schema):
     parts: dict[str, int] = Field(..., description="参与率分子的来源：康复登记、随访康复措施、两者均有")
 
 
-class AreaOut(Schema):
+class RehabAreaOut(Schema):
     code: str
     name: str
     facilities: int | None = Field(..., description="统计期末运营中的机构数（按乡镇统计时）；按村统计为null")
@@ -61,17 +61,17 @@ class AreaOut(Schema):
     percent: float | None
 
 
-class KPIsOut(Schema):
+class RehabKPIsOut(Schema):
     region_code: str
     region_name: str
     start: dt.date
     end: dt.date
-    kpis: list[FigureOut]
+    kpis: list[RehabFigureOut]
     uncovered: list[str] = Field(..., description="无运营中社区康复机构的镇街")
-    rows: list[AreaOut] = Field(..., description="按乡镇（县级以上）或按村（乡镇）")
+    rows: list[RehabAreaOut] = Field(..., description="按乡镇（县级以上）或按村（乡镇）")
 
 
-class FacilityOut(Schema):
+class RehabFacilityOut(Schema):
     id: int
     township_code: str
     township_name: str
@@ -89,7 +89,7 @@ class FacilityOut(Schema):
     version: int
 
 
-class FacilityIn(Closed):
+class RehabFacilityIn(Closed):
     region_code: str = Field(..., max_length=12, description="所在乡镇（街道）12位区划代码")
     name: str = Field(..., min_length=1, max_length=100)
     kind: FacilityKind
@@ -104,7 +104,7 @@ class FacilityIn(Closed):
     note: str = Field("", max_length=200)
 
 
-class FacilityPatch(Closed):
+class RehabFacilityPatch(Closed):
     version: int | None = Field(None, ge=1, le=2**31 - 1, description="读取时的版本；他人已修改则409")
     name: str | None = Field(None, min_length=1, max_length=100)
     kind: FacilityKind | None = None
@@ -119,7 +119,7 @@ class FacilityPatch(Closed):
     note: str | None = Field(None, max_length=200)
 
 
-class MemberOut(Schema):
+class RehabMemberOut(Schema):
     id: int
     name: str
     role: str = Field(..., description=_words(vocab.TEAM_ROLES))
@@ -129,7 +129,7 @@ class MemberOut(Schema):
     left_on: dt.date | None
 
 
-class MemberIn(Closed):
+class RehabMemberIn(Closed):
     name: str = Field(..., min_length=1, max_length=50)
     role: TeamRole
     unit: str = Field("", max_length=100)
@@ -137,7 +137,7 @@ class MemberIn(Closed):
     left_on: dt.date | None = None
 
 
-class TeamOut(Schema):
+class RehabTeamOut(Schema):
     id: int
     region_code: str
     region_name: str
@@ -145,11 +145,11 @@ class TeamOut(Schema):
     host: str
     formed_on: dt.date
     note: str
-    members: list[MemberOut]
+    members: list[RehabMemberOut]
     missing_roles: list[str] = Field(..., description="五类人员（精神科医生、护士、心理治疗师、康复师、社会工作者）中尚无在队成员的")
 
 
-class TeamIn(Closed):
+class RehabTeamIn(Closed):
     region_code: str = Field(..., max_length=12, description="服务区划：县（区）或乡镇（街道）")
     name: str = Field(..., min_length=1, max_length=100)
     host: str = Field(..., min_length=1, max_length=100, description="依托机构，如区精神病防治院")
@@ -157,13 +157,13 @@ class TeamIn(Closed):
     note: str = Field("", max_length=200)
 
 
-class AttendanceOut(Schema):
+class RehabAttendanceOut(Schema):
     month: str = Field(..., description="YYYY-MM")
     days: int
     note: str
 
 
-class EnrolmentOut(Schema):
+class RehabEnrolmentOut(Schema):
     id: int
     patient_id: int
     patient_name: str
@@ -176,10 +176,10 @@ class EnrolmentOut(Schema):
     end_reason: str = Field(..., description=_words(vocab.END_REASONS) + "；未结束为空")
     note: str
     version: int
-    attendance: list[AttendanceOut]
+    attendance: list[RehabAttendanceOut]
 
 
-class EnrolmentIn(Closed):
+class RehabEnrolmentIn(Closed):
     patient_id: int = Field(..., ge=1, le=2**63 - 1)
     programme: Programme
     facility_id: int | None = Field(None, ge=1, le=2**31 - 1, description="programme 为 facility 时必填")
@@ -187,25 +187,25 @@ class EnrolmentIn(Closed):
     note: str = Field("", max_length=200)
 
 
-class AttendanceIn(Closed):
+class RehabAttendanceIn(Closed):
     month: str = Field(..., max_length=7, description="YYYY-MM；同月再次提交覆盖")
     days: int = Field(..., ge=0, le=31)
     note: str = Field("", max_length=200)
 
 
-class EndIn(Closed):
+class RehabEndIn(Closed):
     version: int | None = Field(None, ge=1, le=2**31 - 1, description="读取时的版本；他人已修改则409")
     end: dt.date
     end_reason: EndReason
     note: str = Field("", max_length=200)
 
 
-class EnrolmentPage(Schema):
+class RehabEnrolmentPage(Schema):
     count: int
-    items: list[EnrolmentOut]
+    items: list[RehabEnrolmentOut]
 
 
-class EnrolmentFilters(Schema):
+class RehabEnrolmentFilters(Schema):
     region_code: str = Field("", max_length=12)
     programme: Programme | None = None
     current: bool = Field(True, description="只列正在参加的（默认）")
@@ -267,7 +267,7 @@ def _get_enrolment(request, id: int, action: str):
     return e
 
 
-@router.get("/rehab/kpis", response={200: KPIsOut, 403: Problem}, summary="社区康复指标（覆盖率、参与率）")
+@router.get("/rehab/kpis", response={200: RehabKPIsOut, 403: Problem}, summary="社区康复指标（覆盖率、参与率）")
 def get_kpis(request, region_code: str = "", year: api_support.optional_int_within(2000, 2100) = None):
     _need(request, permissions.KPI_VIEW, "rehab")
     code = (region_code or "").strip()[:12] or request.user.region_id
@@ -284,22 +284,22 @@ def get_kpis(request, region_code: str = "", year: api_support.optional_int_with
                       "at_home": r.at_home, "percent": r.percent} for r in board.rows]}
 
 
-@router.get("/rehab/facilities", response={200: list[FacilityOut], 403: Problem}, summary="社区康复机构")
+@router.get("/rehab/facilities", response={200: list[RehabFacilityOut], 403: Problem}, summary="社区康复机构")
 def list_facilities(request):
     _need(request, permissions.REGISTER_VIEW, "rehab_facilities")
     return [_facility(f) for f in selectors.facilities_for(request.user).order_by("region_id", "name", "id")]
 
 
-@router.post("/rehab/facilities", response={201: FacilityOut, 403: Problem, 409: Problem, 422: Problem},
+@router.post("/rehab/facilities", response={201: RehabFacilityOut, 403: Problem, 409: Problem, 422: Problem},
              summary="登记社区康复机构（县级督导、乡镇卫生院精防人员）")
-def create_facility(request, body: FacilityIn):
+def create_facility(request, body: RehabFacilityIn):
     f = services.create_facility(request.user, data=body.model_dump(), request=request)
     return Status(201, _facility(f))
 
 
-@router.patch("/rehab/facilities/{id}", response={200: FacilityOut, 403: Problem, 409: Problem, 422: Problem},
+@router.patch("/rehab/facilities/{id}", response={200: RehabFacilityOut, 403: Problem, 409: Problem, 422: Problem},
               summary="修改社区康复机构（含暂停、关闭）")
-def update_facility(request, id: int, body: FacilityPatch):
+def update_facility(request, id: int, body: RehabFacilityPatch):
     _need(request, permissions.REGISTER_VIEW, f"facility:{id}")
     f = _get_facility(request, id, "update")
     f = services.update_facility(request.user, facility=f, data=body.model_dump(exclude_unset=True), request=request)
@@ -307,21 +307,21 @@ def update_facility(request, id: int, body: FacilityPatch):
     return _facility(f)
 
 
-@router.get("/rehab/teams", response={200: list[TeamOut], 403: Problem}, summary="多功能服务团队及成员")
+@router.get("/rehab/teams", response={200: list[RehabTeamOut], 403: Problem}, summary="多功能服务团队及成员")
 def list_teams(request):
     _need(request, permissions.REGISTER_VIEW, "rehab_teams")
     return [_team(t) for t in selectors.teams_for(request.user).prefetch_related("members").order_by("region_id", "id")]
 
 
-@router.post("/rehab/teams", response={201: TeamOut, 403: Problem, 422: Problem}, summary="登记多功能服务团队（县级督导）")
-def create_team(request, body: TeamIn):
+@router.post("/rehab/teams", response={201: RehabTeamOut, 403: Problem, 422: Problem}, summary="登记多功能服务团队（县级督导）")
+def create_team(request, body: RehabTeamIn):
     t = services.create_team(request.user, data=body.model_dump(), request=request)
     return Status(201, _team(t))
 
 
-@router.post("/rehab/teams/{id}/members", response={201: TeamOut, 403: Problem, 422: Problem},
+@router.post("/rehab/teams/{id}/members", response={201: RehabTeamOut, 403: Problem, 422: Problem},
              summary="添加团队成员（县级督导）")
-def add_member(request, id: int, body: MemberIn):
+def add_member(request, id: int, body: RehabMemberIn):
     _need(request, permissions.REGISTER_VIEW, f"rehab_team:{id}")
     t = selectors.teams_for(request.user).filter(pk=id).first()
     if t is None:
@@ -331,9 +331,9 @@ def add_member(request, id: int, body: MemberIn):
     return Status(201, _team(t))
 
 
-@router.get("/rehab/enrolments", response={200: EnrolmentPage, 403: Problem, 422: Problem},
+@router.get("/rehab/enrolments", response={200: RehabEnrolmentPage, 403: Problem, 422: Problem},
             summary="康复登记与逐月出勤")
-def list_enrolments(request, filters: Query[EnrolmentFilters]):
+def list_enrolments(request, filters: Query[RehabEnrolmentFilters]):
     _need(request, permissions.ENROL_VIEW, "rehab_enrolments")
     qs = selectors.enrolments_for(request.user).prefetch_related("attendance")
     if filters.region_code:
@@ -353,9 +353,9 @@ def list_enrolments(request, filters: Query[EnrolmentFilters]):
     return {"count": count, "items": [_enrolment(e) for e in items]}
 
 
-@router.post("/rehab/enrolments", response={201: EnrolmentOut, 403: Problem, 409: Problem, 422: Problem},
+@router.post("/rehab/enrolments", response={201: RehabEnrolmentOut, 403: Problem, 409: Problem, 422: Problem},
              summary="登记患者参加社区康复")
-def create_enrolment(request, body: EnrolmentIn):
+def create_enrolment(request, body: RehabEnrolmentIn):
     _need(request, permissions.ENROL_EDIT, "rehab_enrolments", "您的角色无权登记康复")
     patient = patient_selectors.get_patient_for(request, body.patient_id, action="create", audit_success=False)
     data = body.model_dump(exclude={"patient_id"})
@@ -364,7 +364,7 @@ def create_enrolment(request, body: EnrolmentIn):
     return Status(201, _enrolment(_get_enrolment(request, e.pk, "create")))
 
 
-@router.get("/rehab/enrolments/{id}", response={200: EnrolmentOut, 403: Problem}, summary="康复登记（含逐月出勤）")
+@router.get("/rehab/enrolments/{id}", response={200: RehabEnrolmentOut, 403: Problem}, summary="康复登记（含逐月出勤）")
 def get_enrolment(request, id: int):
     _need(request, permissions.ENROL_VIEW, f"enrolment:{id}")
     e = _get_enrolment(request, id, "view")
@@ -372,18 +372,18 @@ def get_enrolment(request, id: int):
     return _enrolment(e)
 
 
-@router.post("/rehab/enrolments/{id}/attendance", response={200: EnrolmentOut, 403: Problem, 422: Problem},
+@router.post("/rehab/enrolments/{id}/attendance", response={200: RehabEnrolmentOut, 403: Problem, 422: Problem},
              summary="记录某月参加天数")
-def record_attendance(request, id: int, body: AttendanceIn):
+def record_attendance(request, id: int, body: RehabAttendanceIn):
     _need(request, permissions.ENROL_EDIT, f"enrolment:{id}", "您的角色无权记录康复出勤")
     e = _get_enrolment(request, id, "update")
     services.record_attendance(request.user, enrolment=e, data=body.model_dump(), request=request)
     return _enrolment(_get_enrolment(request, id, "update"))
 
 
-@router.post("/rehab/enrolments/{id}/end", response={200: EnrolmentOut, 403: Problem, 409: Problem, 422: Problem},
+@router.post("/rehab/enrolments/{id}/end", response={200: RehabEnrolmentOut, 403: Problem, 409: Problem, 422: Problem},
              summary="结束康复")
-def end_enrolment(request, id: int, body: EndIn):
+def end_enrolment(request, id: int, body: RehabEndIn):
     _need(request, permissions.ENROL_EDIT, f"enrolment:{id}", "您的角色无权结束康复登记")
     e = _get_enrolment(request, id, "update")
     data = body.model_dump()

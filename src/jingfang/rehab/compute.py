@@ -14,7 +14,6 @@ from jingfang.registry.models import Patient
 from . import rules
 from .models import Enrolment, Facility
 
-
 TOWNSHIP_ROWS, VILLAGE_ROWS = "乡镇（街道）", "村（社区）"
 
 

@@ -25,10 +25,11 @@ from jingfang.rehab.rules import (
 D = dt.date
 ON = D(2026, 6, 30)
 START = D(2026, 1, 1)
+OPENED, REGISTERED = D(2025, 1, 1), D(2020, 1, 1)
 T = [Township(f"99010200{i}000", n) for i, n in ((1, "东镇"), (2, "西镇"), (3, "南镇"), (4, "北镇"), (5, "中镇"))]
 
 
-def fac(i, opened=D(2025, 1, 1), status="operating", closed=None):
+def fac(i, opened=OPENED, status="operating", closed=None):
     return FacilityFact(T[i].code, opened, status, closed)
 
 
@@ -59,7 +60,7 @@ def test_coverage_without_target_or_townships():
     assert coverage(T[:1], [fac(0)], ON, 60).display == "100%"
 
 
-def home(pid, village="990102001001", registered=D(2020, 1, 1), status="at_home", since=None):
+def home(pid, village="990102001001", registered=REGISTERED, status="at_home", since=None):
     return PatientFact(pid, village, registered, status, since)
 
 
