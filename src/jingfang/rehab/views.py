@@ -223,7 +223,7 @@ def register_export(request):
     rows = list(selectors.facilities_for(user).filter(region_id__gte=lo, region_id__lte=hi)
                 .order_by("region_id", "name", "id"))
     team_rows = list(selectors.teams_for(user).prefetch_related("members").order_by("region_id", "name", "id"))
-    return guard.send(request, count=len(rows), personal=False, target="rehab:register.xlsx",
+    return guard.send(request, count=len(rows), target="rehab:register.xlsx",
                       filename=f"社区康复机构登记表-{region.name}-{data.end:%Y%m%d}.xlsx",
                       build=lambda: export.register_workbook(region, rows, team_rows, data, who(user)),
                       detail={"region": region.code})
