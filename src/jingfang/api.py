@@ -14,6 +14,7 @@ from jingfang.jobs.api import router as jobs_router
 from jingfang.offline.api import router as offline_router
 from jingfang.regions.api import router as regions_router
 from jingfang.registry.api import router as registry_router
+from jingfang.rehab.api import router as rehab_router
 from jingfang.screening.api import router as screening_router
 from jingfang.stats.api import router as stats_router
 from jingfang.support.api import router as support_router
@@ -63,3 +64,4 @@ api.add_router("/v1/exports", exports_router)
 api.add_router("/v1/offline", offline_router)
 api.add_router("/v1/", workforce_router)
 api.add_router("/v1/", accountability_router)
+api.add_router("/v1/", rehab_router)

@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "jingfang.workforce",
     # accountability measures and the joint consultation's record (齐云山镇2024 四、2–3; 平桥区2025 三（四）)
     "jingfang.accountability",
+    # community rehabilitation (薛城区2016 一（二）2, 二（二）)
+    "jingfang.rehab",
 ]
 
 MIDDLEWARE = [

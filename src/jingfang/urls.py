@@ -23,6 +23,7 @@ urlpatterns = [
     path("m/", include("jingfang.mobile.urls")),
     path("workforce/", include("jingfang.workforce.urls")),
     path("accountability/", include("jingfang.accountability.urls")),
+    path("rehab/", include("jingfang.rehab.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

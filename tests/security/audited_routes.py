@@ -26,6 +26,8 @@ AUDITED_PAGES = frozenset({
     "offline:held", "offline:held_detail", "offline:paper",
     # staff names (personal data of employees)
     "workforce:institution", "workforce:staff", "workforce:export",
+    # community rehabilitation: enrolments tell a registration
+    "rehab:enrolments", "rehab:enrolment_export", "rehab:enrolment", "rehab:patient",
 })
 AUDITED_API = frozenset({
     "registry_api_list_patients", "registry_api_search_patients", "registry_api_get_patient",
@@ -46,4 +48,5 @@ AUDITED_API = frozenset({
     "emergency_api_list_grants",
     "offline_api_get_package", "offline_api_outcomes",
     "workforce_api_list_staff", "workforce_api_get_staff",
+    "rehab_api_list_enrolments", "rehab_api_get_enrolment",
 })

@@ -45,6 +45,7 @@ from jingfang.care import permissions as care_perms
 from jingfang.core import clock
 from jingfang.exchange import permissions as exchange_perms
 from jingfang.intake import permissions as intake_perms
+from jingfang.rehab import permissions as rehab_perms
 from jingfang.screening import permissions as screening_perms
 from jingfang.stats import permissions as stats_perms
 from jingfang.support import permissions as support_perms
@@ -140,6 +141,15 @@ CLOSE = stats_perms.CLOSER_ROLES
 # workforce register: counts for the township office, names for the supervisor and the township doctor
 WF_COUNT, WF_READ, WF_WRITE = (workforce_perms.COUNT_READERS, workforce_perms.NAME_READERS,
                                workforce_perms.WRITERS)
+# community rehabilitation: the register and KPIs (not patient data) and enrolments (patient data, by the
+# department that runs the programme). The world's enrolment is the DPF's home training: civil affairs,
+# which runs no such programme, gets 404 for it like for a missing one.
+RH_VIEW, RH_FAC, RH_TEAM = (support(rehab_perms.REGISTER_VIEW), support(rehab_perms.FACILITY_EDIT),
+                            support(rehab_perms.TEAM_EDIT))
+RH_KPI = support(rehab_perms.KPI_VIEW)
+RH_ENROL, RH_RECORD = support(rehab_perms.ENROL_VIEW), support(rehab_perms.ENROL_EDIT)
+RH_HOME = frozenset({CS, TD, VD, DPF}) & RH_ENROL  # who reads the DPF's home training
+RH_HOME_RECORD = RH_HOME & RH_RECORD
 # Reconciliation runs are read by the governance office and the uploading department (the world's
 # runs are the police's); other departments get 404.
 RECON_RUN = frozenset({TO, PO})
@@ -358,6 +368,17 @@ PAGES: dict[str, Rule] = {
     "accountability:measure_close": action(ACC_ISSUE, "accountability"),
     "accountability:consultation_regenerate": action(care("RECORD_MEETING") & TOWNSHIP_MEETING, "consultation"),
     "accountability:consultation_export": page(TOWNSHIP_MEETING & EXPORT, "consultation", post=None),
+    # community rehabilitation (rehab.permissions)
+    "rehab:overview": page(RH_KPI),
+    "rehab:facilities": page(RH_VIEW, post=RH_FAC),
+    "rehab:facility": page(RH_VIEW, "facility", post=RH_FAC),
+    "rehab:teams": page(RH_VIEW, post=RH_TEAM),
+    "rehab:team": page(RH_VIEW, "rehab_team", post=RH_TEAM),
+    "rehab:export": page(RH_VIEW & EXPORT),
+    "rehab:enrolments": page(RH_ENROL),
+    "rehab:enrolment_export": page(RH_ENROL & EXPORT),
+    "rehab:enrolment": page(RH_HOME, "enrolment", post=RH_HOME_RECORD),
+    "rehab:patient": page(RH_ENROL, "patient", post=RH_RECORD),
     # the API's own pages
     "api:openapi-json": public(schema=True),  # ninja answers any method with the document
     "api:openapi-view": public(schema=True),
@@ -536,4 +557,18 @@ API: dict[str, Rule] = {
     "accountability_api_get_measure": op(ACC_SEE, {"id": "accountability"}),
     "accountability_api_close_measure": op(ACC_ISSUE, {"id": "accountability"}),
     "accountability_api_get_consultation": op(TOWNSHIP_MEETING, {"meeting_id": "consultation"}),
+    # community rehabilitation
+    "rehab_api_get_kpis": op(RH_KPI),
+    "rehab_api_list_facilities": op(RH_VIEW),
+    # a township outside is refused like any other bad field (regions are not secret)
+    "rehab_api_create_facility": op(RH_FAC, body={"region_code": "{township}"}, outside="invalid"),
+    "rehab_api_update_facility": op(RH_FAC, {"id": "facility"}),
+    "rehab_api_list_teams": op(RH_VIEW),
+    "rehab_api_create_team": op(RH_TEAM),
+    "rehab_api_add_member": op(RH_TEAM, {"id": "rehab_team"}),
+    "rehab_api_list_enrolments": op(RH_ENROL),
+    "rehab_api_create_enrolment": op(RH_HOME_RECORD, body={"patient_id": "{patient}", "programme": "home"}),
+    "rehab_api_get_enrolment": op(RH_HOME, {"id": "enrolment"}),
+    "rehab_api_record_attendance": op(RH_HOME_RECORD, {"id": "enrolment"}),
+    "rehab_api_end_enrolment": op(RH_HOME_RECORD, {"id": "enrolment"}),
 }

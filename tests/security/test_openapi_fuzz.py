@@ -84,6 +84,18 @@ DATA_DEPENDENT = {
     # incidents and reports in the target's township; a closing needs its text and the current version.
     "POST /api/v1/accountability/measures": "known region code in jurisdiction, of the unit's level; kind's facts",
     "POST /api/v1/accountability/measures/{id}/close": "closing text given; the version read",
+    # Community rehabilitation: a township (or county) in the caller's jurisdiction; the county's own form
+    # named when the form is "other", a closing date exactly when closed, dates not in the future; an
+    # enrolment's facility among the caller's and operating, its start not before the file; attendance
+    # in a month of the enrolment; an end not before the start.
+    "POST /api/v1/rehab/facilities": "known township in jurisdiction; kind_other, closed_on with the status",
+    "PATCH /api/v1/rehab/facilities/{id}": "kind_other, closed_on with the status; dates not in the future",
+    "POST /api/v1/rehab/teams": "known county or township in jurisdiction; formed_on not in the future",
+    "POST /api/v1/rehab/teams/{id}/members": "left_on not before joined_on",
+    "GET /api/v1/rehab/enrolments": "region_code a code of the region scheme (its level by its trailing zeros)",
+    "POST /api/v1/rehab/enrolments": "the caller's operating facility; start not before the file, not in the future",
+    "POST /api/v1/rehab/enrolments/{id}/attendance": "a YYYY-MM month of the enrolment, days within the month",
+    "POST /api/v1/rehab/enrolments/{id}/end": "end not before the start, not in the future",
     "POST /api/v1/cost-episodes": "money amount digits; payments never beyond the total; the patient's admitted relief",
     "PATCH /api/v1/cost-episodes/{id}": "money amount digits; payments never beyond the total",
     "GET /api/v1/cost-episodes": "region_code a code of the region scheme (its level by its trailing zeros)",

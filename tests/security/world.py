@@ -217,6 +217,15 @@ def _objects(place: str, u: dict, county_user) -> dict:
         "kind": "joint_consultation_quarterly", "region_code": township, "date": TODAY.isoformat(),
         "minutes": "联合会商", "decisions": "补齐随访", "attendees": [{"name": "王主任", "unit": "政法委"}],
         "tasks": [{"text": "核实去向", "owner_id": u[roles.POLICE].pk, "due_date": (TODAY + d(5)).isoformat()}]})
+    from jingfang.rehab import services as rehab
+
+    o["facility"] = rehab.create_facility(county_user, data={
+        "region_code": township, "name": f"{place}日间康复站", "kind": "day_station", "operator": "health",
+        "address": "卫生院二楼", "places": "20", "opened_on": "2020-01-01"})
+    o["rehab_team"] = rehab.create_team(county_user, data={
+        "region_code": township, "name": f"{place}多功能服务团队", "host": "卫生院", "formed_on": "2024-01-01"})
+    # the DPF's home rehabilitation training: health staff and the DPF see it, civil affairs does not
+    o["enrolment"] = rehab.enrol(u[roles.DPF], patient=patient, data={"programme": "home", "start": TODAY.isoformat()})
     run = recon.upload(u[roles.POLICE], sheet([[patient.name, patient.id_number], ["孙不明", "990102198001010011"]]),
                        township, mapping={"name": "姓名", "id_number": "身份证号"})
     o["recon"] = run

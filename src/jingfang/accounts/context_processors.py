@@ -8,6 +8,7 @@ def role(request):
     r = getattr(user, "role", "")
     from jingfang.exchange import permissions as exchange_perms
     from jingfang.intake import permissions as intake_perms
+    from jingfang.rehab import permissions as rehab_perms
     from jingfang.support import permissions as support_perms
 
     return {
@@ -29,4 +30,5 @@ def role(request):
         # menu items follow the permission each page checks (tests/test_menus.py opens them all)
         "can_view_transfers": intake_perms.can(r, intake_perms.VIEW_TRANSFERS),
         "can_view_relief": r in support_perms.RELIEF_VIEW,
+        "can_view_rehab": r in rehab_perms.REGISTER_VIEW,
     }

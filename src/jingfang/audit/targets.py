@@ -40,6 +40,9 @@ KINDS: dict[str, tuple[str, str | None]] = {
     "application": ("住院救助申请", "support:relief_detail"),
     "cost": ("医疗费用记录", "support:cost_edit"),
     "staff": ("精神卫生人员", "workforce:staff"),
+    "facility": ("社区康复机构", "rehab:facility"),
+    "rehab_team": ("多功能服务团队", "rehab:team"),
+    "enrolment": ("社区康复登记", "rehab:enrolment"),
     "fund": ("住院救助资金", None),
     "inspection": ("督查报告", "stats:inspection"),
     "inspection_item": ("整改事项", None),
@@ -132,6 +135,10 @@ WORDS: dict[str, str] = {
     "paper_code": "纸质随访表编号查询",
     "workforce": "精神卫生人才队伍",
     "workforce:staff": "精神卫生人员名册",
+    "rehab": "社区康复",
+    "rehab_facilities": "社区康复机构列表",
+    "rehab_teams": "多功能服务团队列表",
+    "rehab_enrolments": "社区康复登记列表",
     "audit": "审计日志",
     "demo": "示范数据",
     "followup": "随访记录",
@@ -144,6 +151,8 @@ WORDS: dict[str, str] = {
     "stats:dashboard.xlsx": "导出：统计概览",
     "stats:kpis.xlsx": "导出：统计指标",
     "workforce:register.xlsx": "导出：精神卫生人员名册",
+    "rehab:register.xlsx": "导出：社区康复机构登记表",
+    "rehab:enrolments.xlsx": "导出：社区康复登记台账",
 }
 
 # Patient-scoped objects whose page is reached through the patient: kind -> URL name taking the patient's id.

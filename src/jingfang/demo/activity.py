@@ -98,6 +98,9 @@ def make_activity(seed: int, today: dt.date | None = None) -> dict:
     from .accountability import make_accountability
 
     counts.update(make_accountability(users, today))
+    from .rehab import make_rehab
+
+    counts.update(make_rehab(seed, users, today))
     sex = rng.choice("MF")
     number, _ = _synthetic_id(rng, fake, sex)
     if quietly("release", movement.record_release, users["police1"], {

@@ -312,7 +312,10 @@ class Targets:
     unstable_case_management_percent: float | None = field(default=None, metadata=PERCENT)
     poor_self_paid_max_percent: float | None = field(default=None, metadata=PERCENT)
     psychiatrists_per_100k: float | None = field(default=None, metadata={"min": 0, "what": "人数"})
+    # 镇街 with ≥ 1 operating community rehabilitation facility / all 镇街 (rehab)
     community_rehab_coverage_percent: float | None = field(default=None, metadata=PERCENT)
+    # at-home patients taking part in community rehabilitation in the period / at-home patients (rehab)
+    home_rehab_participation_percent: float | None = field(default=None, metadata=PERCENT)
     # 镇街卫生院 with ≥ 1 精防人员 and ≥ 1 trained GP with psychiatric scope / all 镇街 (workforce)
     township_staffing_percent: float | None = field(default=None, metadata=PERCENT)
 

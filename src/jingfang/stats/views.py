@@ -113,6 +113,7 @@ def dashboard(request):
         "child_level": codes.LEVEL_NAMES.get(region.level + 1, "下级区划"),
     })
     ctx["workforce"] = _workforce(request.user, region)
+    ctx["rehab"] = _rehab(request.user, region, period)
     return render(request, "stats/dashboard.html", ctx)
 
 
@@ -124,6 +125,17 @@ def _workforce(user, region):
     if not workforce_permissions.can_count(user) or region.level > codes.TOWNSHIP:
         return None
     return workforce_compute.board(region)
+
+
+def _rehab(user, region, period):
+    """The community rehabilitation KPIs (薛城区2016 一（二）2) of the period's year, for the roles that read
+    them, else None."""
+    from jingfang.rehab import compute as rehab_compute
+    from jingfang.rehab import permissions as rehab_permissions
+
+    if not rehab_permissions.has(user, rehab_permissions.KPI_VIEW):
+        return None
+    return rehab_compute.board(region, period.end.year)
 
 
 @permissions.stats_required
@@ -141,6 +153,11 @@ def dashboard_export(request):
         from jingfang.workforce.export import dashboard_sheet
 
         sheets.append(dashboard_sheet(workforce, title))
+    rehab = _rehab(request.user, region, period)
+    if rehab is not None:
+        from jingfang.rehab.export import dashboard_sheet as rehab_sheet
+
+        sheets.append(rehab_sheet(rehab, title))
     return guard.send(request, count=sum(len(s[3]) for s in sheets), personal=False, target="stats:dashboard.xlsx",
                       filename=f"工作指标-{region.name}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx",
                       build=lambda: export.workbook(sheets, _who(request.user)), detail={"region": region.code})

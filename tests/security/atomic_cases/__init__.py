@@ -90,6 +90,15 @@ from .records import (  # noqa: F401
     c_update_patient,
     c_update_person,
 )
+from .rehab import (  # noqa: F401
+    c_add_member,
+    c_create_facility,
+    c_create_team,
+    c_end_enrolment,
+    c_enrol,
+    c_record_attendance,
+    c_update_facility,
+)
 from .support import (  # noqa: F401
     RELIEF,
     c_add_item,
@@ -194,6 +203,13 @@ CASES = {
     "jingfang.registry.services:set_transfer_pending": (c_set_transfer_pending,),
     "jingfang.registry.services:update_patient": (c_update_patient,),
     "jingfang.registry.services_bulk_write:Registrar.finish": (c_bulk_register,),
+    "jingfang.rehab.services:_create_enrolment": (c_enrol,),
+    "jingfang.rehab.services:add_member": (c_add_member,),
+    "jingfang.rehab.services:create_facility": (c_create_facility,),
+    "jingfang.rehab.services:create_team": (c_create_team,),
+    "jingfang.rehab.services:end_enrolment": (c_end_enrolment,),
+    "jingfang.rehab.services:record_attendance": (c_record_attendance,),
+    "jingfang.rehab.services:update_facility": (c_update_facility,),
     "jingfang.screening.services_campaigns:add_listing": (c_add_listing,),
     "jingfang.screening.services_campaigns:create_campaign": (c_create_campaign,),
     "jingfang.screening.services_campaigns:import_from_files": (c_import_from_files,),
@@ -228,6 +244,8 @@ CASES = {
 # Found by the discovery but writing nothing of their own: the audit row is of a read or of a refusal.
 NOT_WRITES = {
     "jingfang.workforce.views:institution": "the page's read is audited; the write is services.create_staff's",
+    "jingfang.rehab.views_enrol:enrolment": "the page's read is audited; the writes are record_attendance's and "
+                                            "end_enrolment's",
     "jingfang.workforce.views:staff_detail": "the page's read is audited; the write is services.update_staff's",
     "jingfang.care.services_team:reveal_team_phones": "reads phones (a deliberate act, audited); writes nothing",
     "jingfang.care.services_team:reveal_directory_phones": "reads phones (audited); writes nothing",

@@ -38,6 +38,7 @@ REVIEWED: dict[str, dict[float, str]] = {
     "registry/flags.py": {},
     "offline/rules.py": {5: "shortest reason text", 200: "longest reason text"},
     "accountability/rules.py": {},
+    "rehab/rules.py": {},
     "exchange/table.py": {3: "RISK_UP_LEVEL: the paper table's column 升至3级及以上", 4: "digits of a year",
                           9: "length of a township code's prefix", 32: "days that always reach the next month"},
     "emergency/rules.py": {10: "shortest reason text", 500: "longest text", 24: "hours in a day",

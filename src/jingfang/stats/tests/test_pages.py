@@ -115,7 +115,7 @@ def test_exports(client, users, three, county_period):
     management = next(r for r in rows if r[0] == "管理率")
     assert management[3] == 2 and management[5] == 3
     wb = load_workbook(io.BytesIO(client.get(f"/stats/export.xlsx?{qs}").content))
-    assert wb.sheetnames == ["指标", "趋势", "下级排名", "人才队伍"]  # 人才队伍: workforce (no names)
+    assert wb.sheetnames == ["指标", "趋势", "下级排名", "人才队伍", "社区康复"]  # workforce and rehabilitation (no names)
     assert any(r[1] == "东镇" for r in wb["下级排名"].iter_rows(values_only=True))
     assert AuditEvent.objects.filter(action="export", target="stats:dashboard.xlsx").exists()
     client.force_login(users["vdoc"])
