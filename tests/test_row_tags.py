@@ -61,11 +61,13 @@ def test_patient_rows_escape_mask_and_hide_clinical_columns():
         pk=9, name=EVIL, birth_date=dt.date(1980, 1, 2), id_number="110101198001020016", phone="13812345678",
         region=SimpleNamespace(name=EVIL), risk_level=2, condition="unstable", key_person=False, next_due_date=None,
         get_sex_display=lambda: "男", get_status_display=lambda: "在家", get_condition_display=lambda: "不稳定")
-    html = render("{% load patient_tags %}{% patient_rows rows clinical %}", rows=[patient], clinical=True)
+    html = render("{% load patient_tags %}{% patient_rows rows clinical risk %}", rows=[patient], clinical=True,
+                  risk=True)
     assert "<script>" not in html and html.count(ESCAPED) == 2
     assert "110***********0016" in html and "138****5678" in html and "1980-01-02" in html
     assert '<span class="tag risk2">2级</span>' in html and "不稳定" in html and ">—</td>" in html
     hidden = render("{% load patient_tags %}{% patient_rows rows clinical %}", rows=[patient], clinical=False)
     assert "不稳定" not in hidden and 'data-label="病情"' not in hidden
+    assert "2级" not in hidden and 'data-label="危险性"' not in hidden  # the risk level only for RISK_ROLES
     assert "没有符合条件的患者" in render("{% load patient_tags %}{% patient_rows rows clinical %}", rows=[],
                                         clinical=False)
