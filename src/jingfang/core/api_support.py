@@ -147,6 +147,14 @@ def optional_int_within(minimum: int, maximum: int, description: str | None = No
                      _or_blank({"type": "integer", "minimum": minimum, "maximum": maximum}, description)]
 
 
+def checked_year(year: int | None, minimum: int = 2000, maximum: int = 2100, field: str = "year") -> int | None:
+    """An ``optional_int_within`` year checked: None, or within the range, else a 422 naming the field (a
+    year lookup on a date outside 1–9999 would otherwise fail in the database layer)."""
+    if year is not None and not minimum <= year <= maximum:
+        raise invalid(field, f"应为{minimum}至{maximum}年")
+    return year
+
+
 # The page of a list operation (query parameters or a search body): bounds declared in the document
 # and enforced by validation (422 naming the parameter), and again by page_bounds for any caller.
 MAX_PAGE_SIZE = settings.JINGFANG_MAX_PAGE_SIZE

@@ -270,6 +270,7 @@ def _get_enrolment(request, id: int, action: str):
 @router.get("/rehab/kpis", response={200: RehabKPIsOut, 403: Problem}, summary="社区康复指标（覆盖率、参与率）")
 def get_kpis(request, region_code: str = "", year: api_support.optional_int_within(2000, 2100) = None):
     _need(request, permissions.KPI_VIEW, "rehab")
+    year = api_support.checked_year(year)
     code = (region_code or "").strip()[:12] or request.user.region_id
     region = Region.objects.filter(code=code).first() if codes.is_valid_code(code) and codes.is_within(
         code, request.user.region_id) else None

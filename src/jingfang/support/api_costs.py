@@ -122,6 +122,7 @@ def list_episodes(request, region_code: str = "", year: api_support.optional_int
                   kind: Annotated[str, WithJsonSchema({"type": "string", "enum": ["", *vocab.EPISODE_KINDS]})] = "",
                   page: api_support.Page = None, page_size: api_support.PageSize = None):
     need(request, permissions.COSTS_VIEW, "costs")
+    year = api_support.checked_year(year)
     if kind and kind not in vocab.EPISODE_KINDS:
         raise api_support.invalid("kind", f"应为 {'、'.join(vocab.EPISODE_KINDS)} 之一")
     if region_code and not codes.is_valid_code(region_code):
@@ -184,6 +185,7 @@ def delete_episode(request, id: int):
 def burden(request, year: api_support.optional_int_within(2000, 2100) = None, region_code: str = ""):
     """年度内个人自付金额最高的贫困患者（至多50人），供民政部门跟进救助。"""
     need(request, permissions.COSTS_VIEW, "cost_burden")
+    year = api_support.checked_year(year)
     if region_code and not codes.is_valid_code(region_code):
         raise api_support.invalid("region_code", "应为12位区划代码")
     rows = costs.burden_rows(request.user, year=year or clock.today().year, region_code=region_code)

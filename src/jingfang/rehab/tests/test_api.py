@@ -29,6 +29,15 @@ def test_kpis(client, users, rehab):
     assert as_(client, users, "police").get("/api/v1/rehab/kpis").status_code == 403
 
 
+def test_kpis_refuse_a_year_out_of_range(client, users, rehab):
+    """A year the page could never ask for is a 422 naming it, not a 500 (found by the OpenAPI fuzz)."""
+    county = as_(client, users, "county")
+    for year in ("-71246699", "1999", "2101"):
+        r = county.get(f"/api/v1/rehab/kpis?year={year}")
+        assert r.status_code == 422 and "year" in r.json()["errors"][0]["field"], (year, r.content)
+    assert county.get("/api/v1/rehab/kpis?year=2026").status_code == 200
+
+
 def test_facility_patch_version(client, users, rehab):
     c = as_(client, users, "doctor")
     url = f"/api/v1/rehab/facilities/{rehab['station'].pk}"

@@ -225,3 +225,13 @@ def test_future_date_and_outpatient_discharge_are_refused(users, poor_patient):
     with pytest.raises(errors.Invalid) as exc:
         costs.save_episode(users["doctor"], poor_patient, {**EPISODE, "kind": "outpatient", "policy_cost": ""})
     assert [e.field for e in exc.value.errors] == ["end"]
+
+
+@pytest.mark.django_db
+def test_api_years_out_of_range_are_refused_naming_the_field(client, users):
+    """A year lookup on -71246699 failed in the database layer (500); it is a 422 naming ``year``."""
+    client.force_login(users["doctor"])
+    for url in ("/api/v1/cost-episodes?year=-71246699", "/api/v1/cost-burden?year=1999", "/api/v1/cost-burden?year=2101"):
+        r = client.get(url)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "year", (url, r.content)
+    assert client.get("/api/v1/cost-burden?year=2026").status_code == 200
